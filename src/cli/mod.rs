@@ -1,0 +1,140 @@
+//! The `tokendealer` command line: `serve`, and admin commands that call a running server.
+
+mod admin;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::startup::Application;
+
+/// OAuth2 token dealer for microservices.
+#[derive(Debug, Parser)]
+#[command(name = "tokendealer", version, about)]
+pub struct Cli {
+    /// The running server, for admin commands.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENDEALER_URL",
+        default_value = "http://127.0.0.1:5001"
+    )]
+    url: String,
+    /// Data directory: the server's database, and where admin commands find the admin credentials.
+    #[arg(long, global = true, env = "TOKENDEALER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage registered clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:5001].
+    #[arg(long, env = "TOKENDEALER_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// Directory of the PEM signing keys [default: ./keys].
+    #[arg(long, env = "TOKENDEALER_KEYS_DIR")]
+    keys_dir: Option<PathBuf>,
+    /// The `iss` of issued tokens [default: http://<listen>].
+    #[arg(long, env = "TOKENDEALER_ISSUER")]
+    issuer: Option<String>,
+    /// A TOML configuration file.
+    #[arg(long, env = "TOKENDEALER_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Register a client and print its secret (shown this once only).
+    Add {
+        client_id: String,
+        /// An audience the client may get tokens for; the first is its default. Repeatable.
+        #[arg(long = "audience", required = true)]
+        audiences: Vec<String>,
+        /// A scope the client may request. Repeatable.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A grant the client may use (client_credentials, password). Repeatable.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// Lifetime of its tokens in seconds [default: the server's, 3600].
+        #[arg(long)]
+        token_ttl: Option<u64>,
+    },
+    /// List clients.
+    List,
+    /// Show one client.
+    Show { client_id: String },
+    /// Replace a client's secret and print the new one.
+    RotateSecret {
+        client_id: String,
+        /// Keep the old secret valid this many seconds.
+        #[arg(long)]
+        grace: Option<u64>,
+    },
+    /// Refuse tokens to a client until it is enabled again.
+    Disable { client_id: String },
+    /// Let a disabled client get tokens again.
+    Enable { client_id: String },
+    /// Delete a client.
+    Remove { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// List signing keys and their state.
+    List,
+    /// Make a new key the signer; the old one verifies until its tokens have expired.
+    Rotate,
+}
+
+impl Cli {
+    /// Runs the command; errors are printed as one line on stderr.
+    pub async fn run(self) -> ExitCode {
+        match self.dispatch().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    async fn dispatch(self) -> anyhow::Result<()> {
+        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref());
+        match &self.command {
+            Command::Serve(args) => serve(args, self.data_dir.clone()).await,
+            Command::Client(cmd) => admin()?.client(cmd).await,
+            Command::Keys(cmd) => admin()?.keys(cmd).await,
+        }
+    }
+}
+
+async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let settings = Settings::load(Overrides {
+        listen: args.listen,
+        data_dir,
+        keys_dir: args.keys_dir.clone(),
+        issuer: args.issuer.clone(),
+        config: args.config.clone(),
+    })?;
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
+}

@@ -1,0 +1,160 @@
+//! Settings: defaults < TOML file < environment < command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Where the sled database and the bootstrap admin credentials live.
+    pub data_dir: PathBuf,
+    /// Where the PEM private keys live.
+    pub keys_dir: PathBuf,
+    /// The `iss` of every token; `None` means `http://<bound address>`.
+    pub issuer: Option<String>,
+    /// Lifetime of a client's tokens unless it was registered with its own.
+    pub default_token_ttl: u64,
+    /// The longest lifetime a client may be given; also how long a replaced key stays in the JWKS.
+    pub max_token_ttl: u64,
+    /// `Cache-Control: max-age` of the JWKS.
+    pub jwks_max_age: u64,
+    /// How long a stop waits for open connections to finish.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5001)),
+            data_dir: PathBuf::from("./data"),
+            keys_dir: PathBuf::from("./keys"),
+            issuer: None,
+            default_token_ttl: 3600,
+            max_token_ttl: 86_400,
+            jwks_max_age: 300,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Values given explicitly (flags, or the environment through clap's `env`), each optional.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub keys_dir: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub config: Option<PathBuf>,
+}
+
+/// The TOML file's shape: the same names as the flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    keys_dir: Option<PathBuf>,
+    issuer: Option<String>,
+    default_token_ttl: Option<u64>,
+    max_token_ttl: Option<u64>,
+    jwks_max_age: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
+}
+
+impl Settings {
+    /// Resolves the settings: an override beats the file, the file beats the default.
+    pub fn load(overrides: Overrides) -> anyhow::Result<Self> {
+        let file = match &overrides.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let d = Settings::default();
+        let settings = Self {
+            listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            keys_dir: overrides.keys_dir.or(file.keys_dir).unwrap_or(d.keys_dir),
+            issuer: overrides.issuer.or(file.issuer),
+            default_token_ttl: file.default_token_ttl.unwrap_or(d.default_token_ttl),
+            max_token_ttl: file.max_token_ttl.unwrap_or(d.max_token_ttl),
+            jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
+            shutdown_timeout: file
+                .shutdown_timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(d.shutdown_timeout),
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.default_token_ttl > 0,
+            "default_token_ttl must be positive"
+        );
+        anyhow::ensure!(
+            self.default_token_ttl <= self.max_token_ttl,
+            "default_token_ttl ({}) exceeds max_token_ttl ({})",
+            self.default_token_ttl,
+            self.max_token_ttl
+        );
+        if let Some(issuer) = &self.issuer {
+            anyhow::ensure!(
+                issuer.starts_with("https://") || issuer.starts_with("http://"),
+                "issuer must be an http(s) URL, got {issuer:?}"
+            );
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_beats_the_file_and_the_file_beats_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:7000\"\ndata_dir = \"/srv/td\"\nmax_token_ttl = 7200\n",
+        )
+        .unwrap();
+        let s = Settings::load(Overrides {
+            data_dir: Some("/flag".into()),
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.listen.port(), 7000);
+        assert_eq!(s.data_dir, PathBuf::from("/flag"));
+        assert_eq!(s.max_token_ttl, 7200);
+        assert_eq!(s.keys_dir, PathBuf::from("./keys"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:7000\"\n").unwrap();
+        assert!(
+            Settings::load(Overrides {
+                config: Some(path),
+                ..Default::default()
+            })
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Registered clients: identifiers, generated secrets, their digests and the constant-time check.
+
+use std::fmt;
+
+use aws_lc_rs::digest::{SHA256, digest};
+use subtle::ConstantTimeEq;
+
+use super::{Audience, OAuthError, ScopeSet, UnixTime};
+
+/// A client identifier as registered: 1–128 printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
+        let ok = (1..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or(OAuthError::invalid_request(
+                "client_id must be 1-128 printable ASCII characters",
+            ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A freshly generated client secret: 32 random bytes, hex. Shown once, then only its digest is kept.
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn generate() -> Self {
+        Self(hex::encode(rand::random::<[u8; 32]>()))
+    }
+
+    /// The plaintext, for the one response that reveals it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn digest(&self) -> SecretDigest {
+        SecretDigest::of(&self.0)
+    }
+}
+
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret(..)")
+    }
+}
+
+/// SHA-256 of a secret. Secrets are 256-bit random, so a fast hash is enough: no slow KDF needed
+/// on the token path, and comparing fixed-size digests leaks nothing through `ct_eq`'s length check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SecretDigest([u8; 32]);
+
+/// Compared against when the client is unknown, so that path does the same work.
+const DUMMY_DIGEST: SecretDigest = SecretDigest([0x5a; 32]);
+
+impl SecretDigest {
+    pub fn of(secret: &str) -> Self {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest(&SHA256, secret.as_bytes()).as_ref());
+        Self(out)
+    }
+
+    pub fn from_hex(raw: &str) -> Option<Self> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(raw, &mut out).ok()?;
+        Some(Self(out))
+    }
+
+    pub fn to_hex(self) -> String {
+        hex::encode(self.0)
+    }
+
+    fn matches(&self, other: &SecretDigest) -> subtle::Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl fmt::Debug for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretDigest(..)")
+    }
+}
+
+/// The grants a client may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrantType {
+    ClientCredentials,
+    Password,
+}
+
+impl GrantType {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "client_credentials" => Some(Self::ClientCredentials),
+            "password" => Some(Self::Password),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::Password => "password",
+        }
+    }
+}
+
+/// A registered client, as the domain sees it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: ClientId,
+    pub secret: SecretDigest,
+    /// The previous secret and when it stops working, after a rotation with a grace period.
+    pub previous_secret: Option<(SecretDigest, UnixTime)>,
+    /// Never empty: a client can only get tokens for audiences it was registered with.
+    pub audiences: Vec<Audience>,
+    pub scopes: ScopeSet,
+    pub grants: Vec<GrantType>,
+    pub token_ttl: u64,
+    pub disabled: bool,
+    pub created_at: UnixTime,
+}
+
+impl Client {
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grants.contains(&grant)
+    }
+}
+
+/// Checks a presented secret against a client that may not exist, doing the same work either way:
+/// one SHA-256 and two 32-byte constant-time comparisons, and one answer for every failure.
+pub fn authenticate(
+    found: Option<Client>,
+    presented: &str,
+    now: UnixTime,
+) -> Result<Client, OAuthError> {
+    let presented = SecretDigest::of(presented);
+    let (current, previous, live) = match &found {
+        Some(c) => {
+            let prev = c
+                .previous_secret
+                .filter(|(_, until)| now < *until)
+                .map(|(d, _)| d);
+            (c.secret, prev.unwrap_or(DUMMY_DIGEST), !c.disabled)
+        }
+        None => (DUMMY_DIGEST, DUMMY_DIGEST, false),
+    };
+    // DUMMY_DIGEST has no known preimage, so comparing against it never succeeds.
+    let ok = presented.matches(&current) | presented.matches(&previous);
+    match found {
+        Some(client) if bool::from(ok) && live => Ok(client),
+        _ => Err(OAuthError::InvalidClient),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(secret: &ClientSecret) -> Client {
+        Client {
+            id: ClientId::parse("svc").unwrap(),
+            secret: secret.digest(),
+            previous_secret: None,
+            audiences: vec![Audience::parse("https://api").unwrap()],
+            scopes: ScopeSet::default(),
+            grants: vec![GrantType::ClientCredentials],
+            token_ttl: 60,
+            disabled: false,
+            created_at: UnixTime::from_secs(0),
+        }
+    }
+
+    #[test]
+    fn the_right_secret_authenticates_and_a_wrong_one_does_not() {
+        let s = ClientSecret::generate();
+        let now = UnixTime::from_secs(10);
+        assert!(authenticate(Some(client(&s)), s.expose(), now).is_ok());
+        assert!(authenticate(Some(client(&s)), "nope", now).is_err());
+        assert!(authenticate(None, s.expose(), now).is_err());
+    }
+
+    #[test]
+    fn a_previous_secret_works_only_until_its_grace_ends() {
+        let old = ClientSecret::generate();
+        let new = ClientSecret::generate();
+        let mut c = client(&new);
+        c.previous_secret = Some((old.digest(), UnixTime::from_secs(100)));
+        assert!(authenticate(Some(c.clone()), old.expose(), UnixTime::from_secs(99)).is_ok());
+        assert!(authenticate(Some(c), old.expose(), UnixTime::from_secs(100)).is_err());
+    }
+
+    #[test]
+    fn a_disabled_client_fails_even_with_the_right_secret() {
+        let s = ClientSecret::generate();
+        let mut c = client(&s);
+        c.disabled = true;
+        assert!(authenticate(Some(c), s.expose(), UnixTime::from_secs(1)).is_err());
+    }
+}

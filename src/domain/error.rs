@@ -1,0 +1,93 @@
+//! The one error type of the dealer, in the vocabulary of RFC 6749 §5.2 and RFC 6750 §3.1.
+
+use std::borrow::Cow;
+
+/// Everything that can go wrong while serving a request.
+///
+/// The domain speaks in these terms; `http::error` alone decides status codes and headers.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// A parameter is missing, repeated, malformed or not allowed together with another.
+    #[error("invalid_request: {0}")]
+    InvalidRequest(Cow<'static, str>),
+    /// Client authentication failed. Deliberately carries no detail: an unknown client, a wrong
+    /// secret and a disabled client must be indistinguishable.
+    #[error("invalid_client")]
+    InvalidClient,
+    /// The resource-owner credentials are wrong (or the user unknown: same answer).
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(&'static str),
+    /// The client is not allowed to use this grant type.
+    #[error("unauthorized_client")]
+    UnauthorizedClient,
+    /// The grant type is not one this dealer serves.
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    /// A requested scope is not registered for the client.
+    #[error("invalid_scope")]
+    InvalidScope,
+    /// The requested audience (RFC 8707 resource) is not in the client's allow-list.
+    #[error("invalid_target")]
+    InvalidTarget(Cow<'static, str>),
+    /// A bearer token presented to this dealer is missing, malformed, expired or foreign.
+    #[error("invalid_token: {0}")]
+    InvalidToken(&'static str),
+    /// A valid bearer token without the scope the resource requires.
+    #[error("insufficient_scope")]
+    InsufficientScope(&'static str),
+    /// An admin resource that does not exist.
+    #[error("not_found: {0}")]
+    NotFound(String),
+    /// An admin write that contradicts the current state (duplicate id, still referenced, ...).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Too many failed attempts; the caller may retry after this many seconds.
+    #[error("too many failed attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// Anything the caller cannot fix. Logged with its cause chain; the caller sees `server_error`.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl OAuthError {
+    /// Shorthand for an `invalid_request` with a fixed description.
+    pub fn invalid_request(description: &'static str) -> Self {
+        Self::InvalidRequest(Cow::Borrowed(description))
+    }
+
+    /// The RFC error code, as it appears in the `error` member of the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget(_) => "invalid_target",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Internal(_) => "server_error",
+        }
+    }
+
+    /// A human-readable description that is safe to show to the caller.
+    pub fn description(&self) -> Cow<'static, str> {
+        match self {
+            Self::InvalidRequest(d) | Self::InvalidTarget(d) => d.clone(),
+            Self::InvalidClient => "client authentication failed".into(),
+            Self::InvalidGrant(d) | Self::InvalidToken(d) | Self::InsufficientScope(d) => {
+                Cow::Borrowed(d)
+            }
+            Self::UnauthorizedClient => "the client is not allowed to use this grant type".into(),
+            Self::UnsupportedGrantType => "grant_type is not supported".into(),
+            Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
+            Self::NotFound(d) | Self::Conflict(d) => Cow::Owned(d.clone()),
+            Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
+            Self::Internal(_) => "the server could not complete the request".into(),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Grants: what each OAuth2 grant type checks and which claims it issues.
+
+pub mod client_credentials;
+
+use serde::Serialize;
+
+use super::{Audience, Client, OAuthError, ScopeSet};
+
+/// What the token endpoint answers on success (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// Picks the audience and scopes for a token: the requested audience must be registered for the
+/// client (absent: its first), and the requested scopes a subset of its scopes (absent: all).
+pub fn negotiate(
+    client: &Client,
+    audience: Option<&Audience>,
+    scope: Option<&ScopeSet>,
+) -> Result<(Audience, ScopeSet), OAuthError> {
+    let audience = match audience {
+        Some(wanted) => {
+            client
+                .audiences
+                .iter()
+                .find(|a| *a == wanted)
+                .ok_or(OAuthError::InvalidTarget(
+                    "the audience is not registered for this client".into(),
+                ))?
+        }
+        None => client.audiences.first().ok_or(OAuthError::InvalidTarget(
+            "the client has no audience".into(),
+        ))?,
+    };
+    let scope = match scope {
+        Some(wanted) if !wanted.is_subset(&client.scopes) => return Err(OAuthError::InvalidScope),
+        Some(wanted) => wanted.clone(),
+        None => client.scopes.clone(),
+    };
+    Ok((audience.clone(), scope))
+}

@@ -1,0 +1,271 @@
+//! Signing keys: the in-memory key ring, loading at start, rotation and retirement.
+
+mod signing;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+pub use signing::SigningKey;
+
+use super::UnixTime;
+use crate::storage::{KeyFiles, KeyRecord, KeyState, Store};
+
+/// The keys in use at one moment: the signer, plus older keys whose tokens may still be alive.
+/// Immutable; a rotation builds a new ring and swaps it in.
+pub struct KeyRing {
+    active: Arc<SigningKey>,
+    verifying: Vec<Arc<SigningKey>>,
+    jwks: Bytes,
+}
+
+impl KeyRing {
+    fn new(active: Arc<SigningKey>, retiring: Vec<Arc<SigningKey>>) -> anyhow::Result<Self> {
+        let mut verifying = vec![active.clone()];
+        verifying.extend(retiring);
+        let jwks =
+            serde_json::json!({ "keys": verifying.iter().map(|k| k.jwk()).collect::<Vec<_>>() });
+        Ok(Self {
+            active,
+            verifying,
+            jwks: Bytes::from(serde_json::to_vec(&jwks)?),
+        })
+    }
+
+    pub fn active(&self) -> &Arc<SigningKey> {
+        &self.active
+    }
+
+    /// A key that may have signed a live token, by `kid`.
+    pub fn find(&self, kid: &str) -> Option<&Arc<SigningKey>> {
+        self.verifying.iter().find(|k| k.kid() == kid)
+    }
+
+    pub fn verifying(&self) -> &[Arc<SigningKey>] {
+        &self.verifying
+    }
+
+    /// The JWKS document, serialized once per ring.
+    pub fn jwks_json(&self) -> Bytes {
+        self.jwks.clone()
+    }
+}
+
+/// What the admin API shows of a key.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub alg: String,
+    pub created_at: u64,
+    #[serde(flatten)]
+    pub state: KeyState,
+}
+
+impl From<&KeyRecord> for KeyInfo {
+    fn from(r: &KeyRecord) -> Self {
+        Self {
+            kid: r.kid.clone(),
+            alg: r.alg.clone(),
+            created_at: r.created_at,
+            state: r.state,
+        }
+    }
+}
+
+/// Owns the key ring and its persistence: PEM files plus metadata records.
+pub struct KeyManager {
+    store: Store,
+    files: KeyFiles,
+    ring: ArcSwap<KeyRing>,
+    /// How long a replaced key stays in the JWKS: the longest token lifetime the dealer issues.
+    verify_window: u64,
+    /// Serializes rotations and retirements.
+    write: tokio::sync::Mutex<()>,
+}
+
+impl KeyManager {
+    /// Loads every key in `files`, reconciles with the stored records, creates a key if there is
+    /// none, and retires keys whose window has passed.
+    pub async fn load(
+        store: Store,
+        files: KeyFiles,
+        verify_window: u64,
+        now: UnixTime,
+    ) -> anyhow::Result<Self> {
+        let mut loaded = HashMap::new();
+        for (path, tag, der) in files.load_all()? {
+            let key = SigningKey::from_der(&tag, &der)
+                .with_context(|| format!("loading {}", path.display()))?;
+            loaded.insert(key.kid().to_owned(), (Arc::new(key), path));
+        }
+        let mut records: HashMap<String, KeyRecord> = store
+            .list_keys()?
+            .into_iter()
+            .map(|r| (r.kid.clone(), r))
+            .collect();
+        let mut changed = Vec::new();
+
+        let active_kid = records
+            .values()
+            .find(|r| r.state == KeyState::Active)
+            .map(|r| r.kid.clone());
+        let active_kid = match active_kid {
+            Some(kid) if loaded.contains_key(&kid) => kid,
+            Some(kid) => {
+                return Err(anyhow!(
+                    "key {kid} is the active signing key but {kid}.pem is missing from {}",
+                    files.dir().display()
+                ));
+            }
+            None => {
+                // First start, or keys brought in by the operator: the newest file signs.
+                let newest = loaded
+                    .iter()
+                    .filter(|(kid, _)| !records.contains_key(*kid))
+                    .max_by_key(|(_, (_, path))| {
+                        std::fs::metadata(path).and_then(|m| m.modified()).ok()
+                    })
+                    .map(|(kid, _)| kid.clone());
+                let kid = match newest {
+                    Some(kid) => kid,
+                    None => {
+                        let (key, der) = SigningKey::generate()?;
+                        let path = files.write(key.kid(), &der)?;
+                        tracing::info!(kid = key.kid(), path = %path.display(), "generated a new RSA-2048 signing key");
+                        let kid = key.kid().to_owned();
+                        loaded.insert(kid.clone(), (Arc::new(key), path));
+                        kid
+                    }
+                };
+                let rec = KeyRecord {
+                    kid: kid.clone(),
+                    alg: "RS512".into(),
+                    created_at: now.as_secs(),
+                    state: KeyState::Active,
+                };
+                records.insert(kid.clone(), rec.clone());
+                changed.push(rec);
+                kid
+            }
+        };
+        for kid in loaded.keys() {
+            if !records.contains_key(kid) {
+                // A key file nobody recorded: verify with it for one window, then retire it.
+                let state = KeyState::Retiring {
+                    since: now.as_secs(),
+                    until: now.plus(verify_window).as_secs(),
+                };
+                let rec = KeyRecord {
+                    kid: kid.clone(),
+                    alg: "RS512".into(),
+                    created_at: now.as_secs(),
+                    state,
+                };
+                records.insert(kid.clone(), rec.clone());
+                changed.push(rec);
+            }
+        }
+        for rec in records.values_mut() {
+            if matches!(rec.state, KeyState::Retiring { .. }) && !loaded.contains_key(&rec.kid) {
+                tracing::warn!(kid = %rec.kid, "a retiring key's file is gone; retiring it now");
+                rec.state = KeyState::Retired { at: now.as_secs() };
+                changed.push(rec.clone());
+            }
+        }
+        if !changed.is_empty() {
+            store.put_keys(&changed).await?;
+        }
+        let active = loaded[&active_kid].0.clone();
+        let retiring = records
+            .values()
+            .filter(|r| matches!(r.state, KeyState::Retiring { .. }))
+            .filter_map(|r| loaded.get(&r.kid).map(|(k, _)| k.clone()))
+            .collect();
+        let manager = Self {
+            store,
+            files,
+            ring: ArcSwap::from_pointee(KeyRing::new(active, retiring)?),
+            verify_window,
+            write: tokio::sync::Mutex::new(()),
+        };
+        manager.retire_expired(now).await?;
+        Ok(manager)
+    }
+
+    /// The current ring. Lock-free: this is on the token path.
+    pub fn ring(&self) -> arc_swap::Guard<Arc<KeyRing>> {
+        self.ring.load()
+    }
+
+    /// Makes a new key the signer; the old one keeps verifying for one token lifetime.
+    pub async fn rotate(&self, now: UnixTime) -> anyhow::Result<KeyInfo> {
+        let _guard = self.write.lock().await;
+        let (key, der) = tokio::task::spawn_blocking(SigningKey::generate).await??;
+        self.files.write(key.kid(), &der)?;
+        let old = self.ring.load_full();
+        let state = KeyState::Retiring {
+            since: now.as_secs(),
+            until: now.plus(self.verify_window).as_secs(),
+        };
+        let mut records = self.store.list_keys()?;
+        for r in records.iter_mut().filter(|r| r.state == KeyState::Active) {
+            r.state = state;
+        }
+        let new = KeyRecord {
+            kid: key.kid().to_owned(),
+            alg: "RS512".into(),
+            created_at: now.as_secs(),
+            state: KeyState::Active,
+        };
+        records.push(new.clone());
+        self.store.put_keys(&records).await?;
+        let mut verifying: Vec<_> = old.verifying().to_vec();
+        verifying.retain(|k| k.kid() != key.kid());
+        self.ring
+            .store(Arc::new(KeyRing::new(Arc::new(key), verifying)?));
+        tracing::info!(kid = %new.kid, previous = old.active().kid(), "rotated the signing key");
+        Ok(KeyInfo::from(&new))
+    }
+
+    /// Drops keys whose verification window has passed: out of the JWKS, file deleted.
+    pub async fn retire_expired(&self, now: UnixTime) -> anyhow::Result<()> {
+        let _guard = self.write.lock().await;
+        let mut expired: Vec<KeyRecord> = self
+            .store
+            .list_keys()?
+            .into_iter()
+            .filter(
+                |r| matches!(r.state, KeyState::Retiring { until, .. } if until <= now.as_secs()),
+            )
+            .collect();
+        if expired.is_empty() {
+            return Ok(());
+        }
+        for r in &mut expired {
+            self.files.remove(&r.kid)?;
+            r.state = KeyState::Retired { at: now.as_secs() };
+            tracing::info!(kid = %r.kid, "retired a signing key");
+        }
+        self.store.put_keys(&expired).await?;
+        let ring = self.ring.load_full();
+        let keep = ring
+            .verifying()
+            .iter()
+            .skip(1)
+            .filter(|k| !expired.iter().any(|r| r.kid == k.kid()))
+            .cloned()
+            .collect();
+        self.ring
+            .store(Arc::new(KeyRing::new(ring.active().clone(), keep)?));
+        Ok(())
+    }
+
+    /// Every key the dealer knows, newest first.
+    pub fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
+        let mut keys: Vec<KeyInfo> = self.store.list_keys()?.iter().map(KeyInfo::from).collect();
+        keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
+        Ok(keys)
+    }
+}

@@ -1,0 +1,23 @@
+//! The dealer's domain: clients, secrets, audiences, scopes, grants, claims and keys.
+//! It knows neither HTTP nor sled; time comes in as a `now` argument.
+
+pub mod client;
+pub mod error;
+pub mod grant;
+pub mod keys;
+pub mod registry;
+pub mod scope;
+pub mod time;
+pub mod token;
+
+pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
+pub use error::OAuthError;
+pub use registry::{ClientRegistry, NewClient};
+pub use scope::{Audience, Scope, ScopeSet};
+pub use time::UnixTime;
+pub use token::{AccessClaims, TokenIssuer, WfcClaim};
+
+/// The audience of tokens that call this dealer's own admin API.
+pub const ADMIN_AUDIENCE: &str = "urn:tokendealer:admin";
+/// The scope a client needs to use the admin API.
+pub const ADMIN_SCOPE: &str = "tokendealer:admin";

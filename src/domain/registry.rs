@@ -1,0 +1,189 @@
+//! The client registry: registering, finding, rotating secrets, disabling and removing clients.
+
+use anyhow::Context;
+
+use super::{
+    Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, SecretDigest,
+    UnixTime,
+};
+use crate::storage::{ClientRecord, PreviousSecret, Store};
+
+/// A client to register, already validated.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub id: ClientId,
+    pub audiences: Vec<Audience>,
+    pub scopes: ScopeSet,
+    pub grants: Vec<GrantType>,
+    pub token_ttl: u64,
+}
+
+/// Clients as stored, seen through domain types.
+#[derive(Clone)]
+pub struct ClientRegistry {
+    store: Store,
+}
+
+impl ClientRegistry {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Looks a client up by the raw id a caller presented. A malformed id is simply unknown, so
+    /// it gets the same answer as any other unknown client.
+    pub fn find(&self, raw_id: &str) -> Result<Option<Client>, OAuthError> {
+        let Ok(id) = ClientId::parse(raw_id) else {
+            return Ok(None);
+        };
+        self.get(&id)
+    }
+
+    pub fn get(&self, id: &ClientId) -> Result<Option<Client>, OAuthError> {
+        Ok(self
+            .store
+            .get_client(id.as_str())?
+            .map(from_record)
+            .transpose()?)
+    }
+
+    pub fn list(&self) -> Result<Vec<Client>, OAuthError> {
+        Ok(self
+            .store
+            .list_clients()?
+            .into_iter()
+            .map(from_record)
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Registers a client with a generated secret, returned here and never again.
+    pub async fn register(
+        &self,
+        new: NewClient,
+        now: UnixTime,
+    ) -> Result<(Client, ClientSecret), OAuthError> {
+        if new.audiences.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "a client needs at least one audience",
+            ));
+        }
+        if new.grants.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "a client needs at least one grant",
+            ));
+        }
+        let secret = ClientSecret::generate();
+        let client = Client {
+            id: new.id,
+            secret: secret.digest(),
+            previous_secret: None,
+            audiences: new.audiences,
+            scopes: new.scopes,
+            grants: new.grants,
+            token_ttl: new.token_ttl,
+            disabled: false,
+            created_at: now,
+        };
+        if !self.store.insert_client(&to_record(&client)).await? {
+            return Err(OAuthError::Conflict(format!(
+                "client {} already exists",
+                client.id
+            )));
+        }
+        Ok((client, secret))
+    }
+
+    /// Replaces a client's secret. With `grace > 0` the old one keeps working that many seconds.
+    pub async fn rotate_secret(
+        &self,
+        id: &ClientId,
+        grace: u64,
+        now: UnixTime,
+    ) -> Result<(Client, ClientSecret), OAuthError> {
+        let mut client = self.require(id)?;
+        let secret = ClientSecret::generate();
+        client.previous_secret = (grace > 0).then(|| (client.secret, now.plus(grace)));
+        client.secret = secret.digest();
+        self.store.put_client(&to_record(&client)).await?;
+        Ok((client, secret))
+    }
+
+    pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, OAuthError> {
+        let mut client = self.require(id)?;
+        client.disabled = disabled;
+        self.store.put_client(&to_record(&client)).await?;
+        Ok(client)
+    }
+
+    pub async fn remove(&self, id: &ClientId) -> Result<(), OAuthError> {
+        if self.store.remove_client(id.as_str()).await? {
+            Ok(())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.store.client_count()
+    }
+
+    fn require(&self, id: &ClientId) -> Result<Client, OAuthError> {
+        self.get(id)?.ok_or_else(|| not_found(id))
+    }
+}
+
+fn not_found(id: &ClientId) -> OAuthError {
+    OAuthError::NotFound(format!("no client {id}"))
+}
+
+fn to_record(c: &Client) -> ClientRecord {
+    ClientRecord {
+        client_id: c.id.as_str().to_owned(),
+        secret_sha256: c.secret.to_hex(),
+        previous_secret: c.previous_secret.map(|(d, until)| PreviousSecret {
+            secret_sha256: d.to_hex(),
+            valid_until: until.as_secs(),
+        }),
+        audiences: c.audiences.iter().map(|a| a.as_str().to_owned()).collect(),
+        scopes: c.scopes.to_vec(),
+        grants: c.grants.iter().map(|g| g.as_str().to_owned()).collect(),
+        token_ttl: c.token_ttl,
+        disabled: c.disabled,
+        created_at: c.created_at.as_secs(),
+    }
+}
+
+fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
+    let ctx = || format!("stored client {:?} is corrupt", r.client_id);
+    let digest = |hex: &str| SecretDigest::from_hex(hex).with_context(ctx);
+    Ok(Client {
+        id: ClientId::parse(&r.client_id)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(ctx)?,
+        secret: digest(&r.secret_sha256)?,
+        previous_secret: match &r.previous_secret {
+            Some(p) => Some((
+                digest(&p.secret_sha256)?,
+                UnixTime::from_secs(p.valid_until),
+            )),
+            None => None,
+        },
+        audiences: r
+            .audiences
+            .iter()
+            .map(|a| Audience::parse(a))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(ctx)?,
+        scopes: ScopeSet::from_list(&r.scopes)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(ctx)?,
+        grants: r
+            .grants
+            .iter()
+            .filter_map(|g| GrantType::parse(g))
+            .collect(),
+        token_ttl: r.token_ttl,
+        disabled: r.disabled,
+        created_at: UnixTime::from_secs(r.created_at),
+    })
+}

@@ -1,0 +1,147 @@
+//! Access tokens (RFC 9068): the claims, minting them with the active key, verifying our own.
+
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::keys::KeyManager;
+use super::{Audience, OAuthError, UnixTime};
+
+/// A work-function context: who a user works for, carried in password-grant tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WfcClaim {
+    pub name: String,
+    pub org: String,
+    pub orgunit: String,
+    pub department: String,
+}
+
+/// The claims of an RFC 9068 access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub nbf: u64,
+    pub jti: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wfc: Option<WfcClaim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl AccessClaims {
+    /// Claims for `sub`, valid from `now` for `ttl` seconds, with a fresh 128-bit `jti`.
+    pub fn new(
+        iss: &str,
+        sub: &str,
+        client_id: &str,
+        aud: &Audience,
+        now: UnixTime,
+        ttl: u64,
+    ) -> Self {
+        Self {
+            iss: iss.to_owned(),
+            sub: sub.to_owned(),
+            aud: aud.as_str().to_owned(),
+            exp: now.plus(ttl).as_secs(),
+            iat: now.as_secs(),
+            nbf: now.as_secs(),
+            jti: hex::encode(rand::random::<[u8; 16]>()),
+            client_id: client_id.to_owned(),
+            scope: None,
+            roles: None,
+            wfc: None,
+            email: None,
+        }
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|x| x == scope))
+    }
+}
+
+/// Mints and checks this dealer's own access tokens.
+#[derive(Clone)]
+pub struct TokenIssuer {
+    issuer: Arc<str>,
+    keys: Arc<KeyManager>,
+}
+
+impl TokenIssuer {
+    pub fn new(issuer: &str, keys: Arc<KeyManager>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            keys,
+        }
+    }
+
+    /// The `iss` of every token: the dealer's public base URL.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn keys(&self) -> &Arc<KeyManager> {
+        &self.keys
+    }
+
+    /// Signs `claims` with the active key.
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, OAuthError> {
+        Ok(self.keys.ring().active().sign_access_token(claims)?)
+    }
+
+    /// Checks a token this dealer issued: signature by a live key, `typ`, `iss`, `aud`, and
+    /// `nbf <= now < exp` (no leeway: the clock that issued it is the one checking it).
+    pub fn verify(
+        &self,
+        token: &str,
+        audience: Option<&str>,
+        now: UnixTime,
+    ) -> Result<AccessClaims, OAuthError> {
+        let invalid = OAuthError::InvalidToken;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| invalid("the token is malformed"))?;
+        if header.alg != Algorithm::RS512
+            || !header
+                .typ
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+        {
+            return Err(invalid("the token is not an access token of this dealer"));
+        }
+        let kid = header.kid.ok_or(invalid("the token names no key"))?;
+        let ring = self.keys.ring();
+        let key = ring
+            .find(&kid)
+            .ok_or(invalid("the token was not signed by a current key"))?;
+        let mut validation = Validation::new(Algorithm::RS512);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_issuer(&[&*self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        match audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key.decoding_key(), &validation)
+            .map_err(|_| invalid("the token is invalid"))?;
+        let claims = data.claims;
+        if now.as_secs() >= claims.exp {
+            return Err(invalid("the token has expired"));
+        }
+        if now.as_secs() < claims.nbf {
+            return Err(invalid("the token is not valid yet"));
+        }
+        Ok(claims)
+    }
+}

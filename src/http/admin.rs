@@ -1,0 +1,248 @@
+//! The admin API under `/admin/`: clients and keys, for bearer tokens with the admin scope.
+
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{Body, Rejection};
+use super::request::{bearer_token, has_content_type, read_body};
+use super::response::json_no_store;
+use crate::domain::{
+    ADMIN_AUDIENCE, ADMIN_SCOPE, AccessClaims, Audience, Client, ClientId, GrantType, NewClient,
+    OAuthError, ScopeSet, UnixTime,
+};
+
+/// Checks the caller's bearer token: issued by us, for the admin audience, with the admin scope,
+/// to a client that still exists and is enabled.
+pub fn authorize(
+    state: &AppState,
+    req: &Request<Incoming>,
+    now: UnixTime,
+) -> Result<AccessClaims, OAuthError> {
+    let token = bearer_token(req.headers())?;
+    let claims = state.issuer.verify(token, Some(ADMIN_AUDIENCE), now)?;
+    if !claims.has_scope(ADMIN_SCOPE) {
+        return Err(OAuthError::InsufficientScope(ADMIN_SCOPE));
+    }
+    match state.registry.find(&claims.client_id)? {
+        Some(c) if !c.disabled => Ok(claims),
+        _ => Err(OAuthError::InvalidToken(
+            "the token's client is disabled or removed",
+        )),
+    }
+}
+
+/// Routes `/admin/...`; `segments` are the percent-decoded path segments after `admin`.
+pub async fn route(
+    state: &AppState,
+    req: Request<Incoming>,
+    segments: &[String],
+) -> Result<Response<Body>, Rejection> {
+    let now = UnixTime::now();
+    let caller = authorize(state, &req, now)?;
+    let method = req.method().clone();
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (seg.as_slice(), &method) {
+        (["clients"], &Method::GET) => {
+            let list: Vec<ClientView> = state
+                .registry
+                .list()?
+                .iter()
+                .map(ClientView::from)
+                .collect();
+            Ok(json_no_store(StatusCode::OK, &list))
+        }
+        (["clients"], &Method::POST) => add_client(state, req, now).await,
+        (["clients"], _) => Err(Rejection::MethodNotAllowed("GET, POST")),
+        (["clients", id], &Method::GET) => {
+            let client = state
+                .registry
+                .get(&client_id(id)?)?
+                .ok_or_else(|| OAuthError::NotFound(format!("no client {id}")))?;
+            Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+        }
+        (["clients", id], &Method::DELETE) => {
+            let id = not_self(&caller, id)?;
+            state.registry.remove(&id).await?;
+            Ok(json_no_store(
+                StatusCode::OK,
+                &serde_json::json!({ "removed": id.as_str() }),
+            ))
+        }
+        (["clients", _], _) => Err(Rejection::MethodNotAllowed("GET, DELETE")),
+        (["clients", id, action], &Method::POST) => {
+            client_action(state, req, &caller, id, action, now).await
+        }
+        (["clients", _, _], _) => Err(Rejection::MethodNotAllowed("POST")),
+        (["keys"], &Method::GET) => Ok(json_no_store(StatusCode::OK, &state.issuer.keys().list()?)),
+        (["keys"], _) => Err(Rejection::MethodNotAllowed("GET")),
+        (["keys", "rotate"], &Method::POST) => {
+            let key = state.issuer.keys().rotate(now).await?;
+            Ok(json_no_store(StatusCode::OK, &key))
+        }
+        (["keys", "rotate"], _) => Err(Rejection::MethodNotAllowed("POST")),
+        _ => Err(Rejection::NotFound),
+    }
+}
+
+async fn client_action(
+    state: &AppState,
+    req: Request<Incoming>,
+    caller: &AccessClaims,
+    id: &str,
+    action: &str,
+    now: UnixTime,
+) -> Result<Response<Body>, Rejection> {
+    match action {
+        "rotate-secret" => {
+            let body: RotateSecret = json_body(req).await?;
+            let (client, secret) = state
+                .registry
+                .rotate_secret(&client_id(id)?, body.grace_secs.unwrap_or(0), now)
+                .await?;
+            tracing::info!(client_id = %client.id, "rotated a client secret");
+            let view = WithSecret {
+                client: ClientView::from(&client),
+                client_secret: secret.expose(),
+            };
+            Ok(json_no_store(StatusCode::OK, &view))
+        }
+        "disable" | "enable" => {
+            let id = not_self(caller, id)?;
+            let client = state
+                .registry
+                .set_disabled(&id, action == "disable")
+                .await?;
+            Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+        }
+        _ => Err(Rejection::NotFound),
+    }
+}
+
+async fn add_client(
+    state: &AppState,
+    req: Request<Incoming>,
+    now: UnixTime,
+) -> Result<Response<Body>, Rejection> {
+    let body: AddClient = json_body(req).await?;
+    let ttl = body.token_ttl.unwrap_or(state.default_token_ttl);
+    if ttl == 0 || ttl > state.max_token_ttl {
+        let msg = format!(
+            "token_ttl must be between 1 and {} seconds",
+            state.max_token_ttl
+        );
+        return Err(OAuthError::InvalidRequest(msg.into()).into());
+    }
+    let grants = match &body.grants {
+        None => vec![GrantType::ClientCredentials],
+        Some(list) => list
+            .iter()
+            .map(|g| {
+                GrantType::parse(g)
+                    .ok_or_else(|| OAuthError::InvalidRequest(format!("unknown grant {g}").into()))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let new = NewClient {
+        id: ClientId::parse(&body.client_id)?,
+        audiences: body
+            .audiences
+            .iter()
+            .map(|a| Audience::parse(a))
+            .collect::<Result<_, _>>()?,
+        scopes: ScopeSet::from_list(&body.scopes)
+            .map_err(|_| OAuthError::invalid_request("a scope is malformed"))?,
+        grants,
+        token_ttl: ttl,
+    };
+    let (client, secret) = state.registry.register(new, now).await?;
+    tracing::info!(client_id = %client.id, "registered a client");
+    let view = WithSecret {
+        client: ClientView::from(&client),
+        client_secret: secret.expose(),
+    };
+    Ok(json_no_store(StatusCode::CREATED, &view))
+}
+
+/// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
+fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, OAuthError> {
+    if caller.client_id == id {
+        return Err(OAuthError::Conflict(
+            "an admin client cannot disable or remove itself".into(),
+        ));
+    }
+    client_id(id)
+}
+
+fn client_id(raw: &str) -> Result<ClientId, OAuthError> {
+    ClientId::parse(raw)
+}
+
+async fn json_body<T: for<'de> Deserialize<'de> + Default>(
+    req: Request<Incoming>,
+) -> Result<T, Rejection> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    if bytes.is_empty() {
+        return Ok(T::default());
+    }
+    if !has_content_type(&parts.headers, "application/json") {
+        return Err(OAuthError::invalid_request("the body must be application/json").into());
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| OAuthError::InvalidRequest(format!("invalid JSON body: {e}").into()).into())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddClient {
+    client_id: String,
+    audiences: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    grants: Option<Vec<String>>,
+    token_ttl: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateSecret {
+    grace_secs: Option<u64>,
+}
+
+/// A client as the admin API shows it: never a secret or its digest.
+#[derive(Debug, Serialize)]
+pub struct ClientView {
+    client_id: String,
+    audiences: Vec<String>,
+    scopes: Vec<String>,
+    grants: Vec<&'static str>,
+    token_ttl: u64,
+    disabled: bool,
+    created_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_secret_valid_until: Option<u64>,
+}
+
+impl From<&Client> for ClientView {
+    fn from(c: &Client) -> Self {
+        Self {
+            client_id: c.id.as_str().to_owned(),
+            audiences: c.audiences.iter().map(|a| a.as_str().to_owned()).collect(),
+            scopes: c.scopes.to_vec(),
+            grants: c.grants.iter().map(|g| g.as_str()).collect(),
+            token_ttl: c.token_ttl,
+            disabled: c.disabled,
+            created_at: c.created_at.as_secs(),
+            previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WithSecret<'a> {
+    #[serde(flatten)]
+    client: ClientView,
+    client_secret: &'a str,
+}

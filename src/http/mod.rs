@@ -1,0 +1,81 @@
+//! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
+
+mod admin;
+mod error;
+mod request;
+mod response;
+mod token;
+mod wellknown;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use hyper::body::Incoming;
+
+pub use error::{Body, Rejection};
+pub use wellknown::metadata_document;
+
+use crate::domain::{ClientRegistry, TokenIssuer};
+
+/// What every handler can reach. Built once by `startup`, shared by all connections.
+pub struct AppState {
+    pub registry: ClientRegistry,
+    pub issuer: TokenIssuer,
+    /// The RFC 8414 document, serialized once.
+    pub metadata: Bytes,
+    pub jwks_max_age: u64,
+    pub default_token_ttl: u64,
+    pub max_token_ttl: u64,
+}
+
+/// Answers one request. Never fails: every error becomes a response.
+pub async fn handle(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = match route(&state, req).await {
+        Ok(r) => r,
+        Err(rejection) => rejection.into_response(),
+    };
+    tracing::debug!(%peer, %method, %path, status = response.status().as_u16(), "request");
+    Ok(response)
+}
+
+async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+    let get = req.method() == Method::GET || req.method() == Method::HEAD;
+    let post = req.method() == Method::POST;
+    match req.uri().path() {
+        "/oauth/token" if post => token::token(state, req).await,
+        "/oauth/token" => Err(Rejection::MethodNotAllowed("POST")),
+        "/.well-known/jwks.json" if get => Ok(wellknown::jwks(state)),
+        "/.well-known/oauth-authorization-server" if get => Ok(wellknown::metadata(state)),
+        "/healthz" if get => Ok(wellknown::healthz()),
+        "/.well-known/jwks.json" | "/.well-known/oauth-authorization-server" | "/healthz" => {
+            Err(Rejection::MethodNotAllowed("GET, HEAD"))
+        }
+        path if path.starts_with("/admin/") => {
+            let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
+            admin::route(state, req, &segments).await
+        }
+        _ => Err(Rejection::NotFound),
+    }
+}
+
+/// Splits a path into percent-decoded segments; `None` if one is not UTF-8.
+fn decode_segments(path: &str) -> Option<Vec<String>> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
+        .collect()
+}

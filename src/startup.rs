@@ -1,0 +1,230 @@
+//! Building the application (storage, keys, bootstrap admin, listener) and serving until stopped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::domain::keys::KeyManager;
+use crate::domain::{
+    ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet,
+    TokenIssuer, UnixTime,
+};
+use crate::http::{self, AppState};
+use crate::storage::{KeyFiles, Store};
+
+/// The id of the admin client created on first start.
+pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
+/// The file, in the data dir, holding the bootstrap admin's credentials.
+pub const ADMIN_CREDENTIALS_FILE: &str = "admin-credentials.json";
+
+/// A dealer ready to serve: storage open, keys loaded, listener bound.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Opens storage, loads or creates the signing key, bootstraps the admin client on an empty
+    /// database, and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let issuer = settings
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
+        let store = Store::open(&settings.data_dir)?;
+        let now = UnixTime::now();
+        let keys = KeyManager::load(
+            store.clone(),
+            KeyFiles::open(&settings.keys_dir)?,
+            settings.max_token_ttl,
+            now,
+        )
+        .await?;
+        let registry = ClientRegistry::new(store);
+        if registry.count() == 0 {
+            bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
+        }
+        let state = AppState {
+            registry,
+            issuer: TokenIssuer::new(&issuer, Arc::new(keys)),
+            metadata: http::metadata_document(&issuer)?,
+            jwks_max_age: settings.jwks_max_age,
+            default_token_ttl: settings.default_token_ttl,
+            max_token_ttl: settings.max_token_ttl,
+        };
+        Ok(Self {
+            listener,
+            addr,
+            state: Arc::new(state),
+            shutdown_timeout: settings.shutdown_timeout,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `iss` of the tokens this application issues.
+    pub fn issuer(&self) -> &str {
+        self.state.issuer.issuer()
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then drains connections.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops accepting and drains open connections for at
+    /// most the configured shutdown timeout.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            addr,
+            state,
+            shutdown_timeout,
+        } = self;
+        tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
+        let retire = tokio::spawn(retire_keys_periodically(state.clone()));
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10));
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(pair) => pair,
+                        Err(e) => {
+                            // Out of file descriptors and the like: back off instead of spinning.
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let service = service_fn(move |req| http::handle(state.clone(), peer, req));
+                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                () = &mut stop => break,
+            }
+        }
+        drop(listener);
+        retire.abort();
+        tracing::info!("stopping: draining open connections");
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("all connections closed"),
+            () = tokio::time::sleep(shutdown_timeout) => tracing::warn!("shutdown timeout: closing remaining connections"),
+        }
+        Ok(())
+    }
+}
+
+async fn retire_keys_periodically(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
+            tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
+        }
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Creates the admin client and writes its credentials, mode 0600, to the data dir.
+async fn bootstrap_admin(
+    registry: &ClientRegistry,
+    data_dir: &Path,
+    issuer: &str,
+    now: UnixTime,
+) -> anyhow::Result<()> {
+    let new = NewClient {
+        id: ClientId::parse(BOOTSTRAP_ADMIN_ID).map_err(|e| anyhow::anyhow!("{e}"))?,
+        audiences: vec![
+            crate::domain::Audience::parse(ADMIN_AUDIENCE).map_err(|e| anyhow::anyhow!("{e}"))?,
+        ],
+        scopes: ScopeSet::parse(ADMIN_SCOPE).map_err(|e| anyhow::anyhow!("{e}"))?,
+        grants: vec![GrantType::ClientCredentials],
+        token_ttl: 3600,
+    };
+    let (client, secret) = registry
+        .register(new, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
+    let doc = serde_json::json!({
+        "client_id": client.id.as_str(),
+        "client_secret": secret.expose(),
+        "audience": ADMIN_AUDIENCE,
+        "scope": ADMIN_SCOPE,
+        "token_endpoint": format!("{issuer}/oauth/token"),
+    });
+    write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
+    tracing::info!(path = %path.display(), client_id = BOOTSTRAP_ADMIN_ID, "created the bootstrap admin client; its credentials are in this file");
+    Ok(())
+}
+
+fn write_private(path: &PathBuf, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
