@@ -110,9 +110,9 @@ class Harness:
     # ---------------------------------------------------------------- output
     def run(self, name, fn, level="client"):
         tag = "[{}]".format(level)
-        buf = io.StringIO()
+        buf = io.StringIO()  # the library print()s a lot; Flask logs tracebacks to stderr
         try:
-            with contextlib.redirect_stdout(buf):
+            with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
                 detail = fn()
         except Skip as e:
             self.skipped += 1
@@ -127,7 +127,7 @@ class Harness:
                 why = "{}: {}\n{}".format(type(e).__name__, e, traceback.format_exc())
             lib_out = buf.getvalue().strip()
             if lib_out:
-                why += "\n      library printed: " + lib_out.replace("\n", "\n      ")
+                why += "\n      library output: " + lib_out.replace("\n", "\n      ")
             if level == "wire" and not self.o.strict:
                 self.warned += 1
                 print("WARN {:8} {} -- {}".format(tag, name, why))
@@ -189,16 +189,18 @@ class Harness:
             raise CheckFailed("get_token() returned {!r}, not a dict".format(r))
         if "error" in r and "auth_token" not in r:
             raise CheckFailed("get_token() failed: {}".format(r["error"]))
-        if r.get("status") != "success":
-            raise CheckFailed("status is {!r}, want 'success' (Enforcer.get_token_only "
-                              "needs it); answer: {}".format(r.get("status"), r))
         tok = r.get("auth_token")
         if not isinstance(tok, str) or not tok:
-            raise CheckFailed("auth_token missing or not a string: {!r}".format(tok))
+            raise CheckFailed("auth_token missing or not a string: {!r}".format(r))
         split_jwt(tok)
+        self.token = tok  # let the later checks run even if the rest is wrong
+        if r.get("status") != "success":
+            raise CheckFailed("status is {!r}, want 'success' (Enforcer.get_token_only "
+                              "needs it); keys: {}".format(r.get("status"), sorted(r)))
         cat = r.get("service_catalog")
         if not isinstance(cat, dict):
-            raise CheckFailed("service_catalog missing or not an object: {!r}".format(cat))
+            raise CheckFailed("service_catalog missing or not an object: {!r} (tokenleader "
+                              "1.8 always sent one, {{}} when empty)".format(cat))
         for name, entry in cat.items():
             if not isinstance(entry, dict):
                 raise CheckFailed("service_catalog[{!r}] is not an object".format(name))
