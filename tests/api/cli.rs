@@ -129,9 +129,8 @@ async fn refused_admin_credentials_are_one_line_on_stderr_and_a_failure_exit() {
     assert!(stderr.contains("invalid_client"), "{stderr}");
 }
 
-#[tokio::test]
-async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `tokendealer serve` as a child process on a free port and waits for /healthz.
+async fn serve_process(dir: &std::path::Path) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -140,28 +139,43 @@ async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
         .args(["serve", "--listen", &listen, "--keys-dir"])
-        .arg(dir.path().join("keys"))
+        .arg(dir.join("keys"))
         .arg("--data-dir")
-        .arg(dir.path().join("data"))
+        .arg(dir.join("data"))
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..100 {
+    for _ in 0..200 {
         if http
             .get(format!("http://{listen}/healthz"))
             .send()
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            up = true;
-            break;
+            return (child, listen);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(up, "the server answers /healthz");
+    panic!("the server never answered /healthz");
+}
+
+async fn cli_at(listen: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(args)
+        .args(["--url", &format!("http://{listen}"), "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _listen) = serve_process(dir.path()).await;
     assert!(dir.path().join("data/admin-credentials.json").exists());
     let pid = child.id().unwrap().to_string();
     assert!(
@@ -187,4 +201,46 @@ async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
         log.contains("admin-credentials.json"),
         "the log says where the credentials are"
     );
+}
+
+#[tokio::test]
+async fn an_acknowledged_admin_write_survives_a_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, listen) = serve_process(dir.path()).await;
+    let mut secrets = Vec::new();
+    for i in 0..5 {
+        let out = cli_at(
+            &listen,
+            &data,
+            &[
+                "client",
+                "add",
+                &format!("svc{i}"),
+                "--audience",
+                "https://api",
+            ],
+        )
+        .await;
+        secrets.push(json_out(&out)["client_secret"].as_str().unwrap().to_owned());
+    }
+    child.kill().await.unwrap();
+    child.wait().await.unwrap();
+
+    let (_child, listen) = serve_process(dir.path()).await;
+    let http = reqwest::Client::new();
+    for (i, secret) in secrets.iter().enumerate() {
+        let id = format!("svc{i}");
+        let r = http
+            .post(format!("http://{listen}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{id} survived the crash");
+    }
 }
