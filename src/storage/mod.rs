@@ -50,6 +50,13 @@ impl Store {
             .with_context(|| format!("reading client {client_id:?}"))
     }
 
+    /// A typical record decoded from bytes, standing in for an unknown client so both paths do
+    /// the same work.
+    pub fn decoy_client(&self) -> anyhow::Result<ClientRecord> {
+        const DECOY: &[u8] = br#"{"v":"1","client_id":"decoy-client","secret_sha256":"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a","audiences":["https://decoy.invalid"],"scopes":["decoy"],"grants":["client_credentials"],"token_ttl":3600,"disabled":true,"created_at":0}"#;
+        records::decode(DECOY)
+    }
+
     /// Stores a new client; `false` if one with that id exists already.
     pub async fn insert_client(&self, record: &ClientRecord) -> anyhow::Result<bool> {
         let bytes = records::encode(record)?;
