@@ -1,1 +1,4 @@
-//! tokendealer
+//! tokendealer: an OAuth2 token dealer for microservices.
+
+#[cfg(feature = "client")]
+pub mod client;

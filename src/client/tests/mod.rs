@@ -1,0 +1,1 @@
+//! Tests of the client library against an in-process mock dealer.
