@@ -41,7 +41,10 @@ impl AccessMap {
         let entries: Option<Vec<RoleEntry>> = serde_norway::from_str(yaml)?;
         let mut rules_by_role: HashMap<String, HashSet<String>> = HashMap::new();
         for entry in entries.unwrap_or_default() {
-            rules_by_role.entry(entry.name).or_default().extend(entry.allow);
+            rules_by_role
+                .entry(entry.name)
+                .or_default()
+                .extend(entry.allow);
         }
         Ok(Self {
             rules_by_role: Arc::new(rules_by_role),
@@ -97,7 +100,11 @@ mod tests {
 
     #[test]
     fn an_empty_file_allows_nothing_and_a_wrong_shape_is_an_error() {
-        assert!(!AccessMap::from_yaml_str("").unwrap().allows(&roles(&["role1"]), "rule1"));
+        assert!(
+            !AccessMap::from_yaml_str("")
+                .unwrap()
+                .allows(&roles(&["role1"]), "rule1")
+        );
         assert!(AccessMap::from_yaml_str("role1: [rule1]").is_err());
     }
 

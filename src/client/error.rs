@@ -32,7 +32,10 @@ pub enum ClientError {
 }
 
 fn describe(description: &Option<String>) -> String {
-    description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+    description
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default()
 }
 
 /// Why a presented access token was not accepted.

@@ -78,7 +78,8 @@ impl IntrospectionVerifier {
     /// Asks the dealer whether `token` is active and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
         let inner = &*self.inner;
-        let unavailable = |e: reqwest::Error| VerifyError::Unavailable(format!("introspection: {e}"));
+        let unavailable =
+            |e: reqwest::Error| VerifyError::Unavailable(format!("introspection: {e}"));
         let answer: Answer = inner
             .http
             .post(inner.endpoint.clone())
@@ -98,7 +99,10 @@ impl IntrospectionVerifier {
         if !answer.active {
             return Err(VerifyError::Inactive);
         }
-        let claims = answer.claims.into_claims().map_err(VerifyError::Malformed)?;
+        let claims = answer
+            .claims
+            .into_claims()
+            .map_err(VerifyError::Malformed)?;
         if let Some(audience) = &inner.audience {
             if !claims.aud.contains(audience) {
                 return Err(VerifyError::WrongAudience);
@@ -109,7 +113,10 @@ impl IntrospectionVerifier {
 }
 
 impl VerifyToken for IntrospectionVerifier {
-    fn verify_token(&self, token: &str) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
+    fn verify_token(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
         self.verify(token)
     }
 }

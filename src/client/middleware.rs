@@ -51,7 +51,9 @@ impl<V> RequireAccess<V> {
 
     /// Also requires the token to carry `scope`.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.requirement).scopes.push(scope.into());
+        Arc::make_mut(&mut self.requirement)
+            .scopes
+            .push(scope.into());
         self
     }
 
@@ -190,9 +192,8 @@ fn refuse<B: From<String>>(refusal: Refusal) -> Response<B> {
             serde_json::json!({"error": "invalid_token", "error_description": e.public_description()}),
         ),
         Refusal::Insufficient { why, scopes } => {
-            let mut challenge = format!(
-                r#"Bearer error="insufficient_scope", error_description="{why}""#
-            );
+            let mut challenge =
+                format!(r#"Bearer error="insufficient_scope", error_description="{why}""#);
             if !scopes.is_empty() {
                 challenge.push_str(&format!(r#", scope="{scopes}""#));
             }

@@ -18,7 +18,8 @@ use super::jwks::{Key, KeyCache};
 /// remote [`IntrospectionVerifier`](super::IntrospectionVerifier).
 pub trait VerifyToken: Send + Sync {
     /// Verifies `token` now.
-    fn verify_token(&self, token: &str) -> impl Future<Output = Result<Claims, VerifyError>> + Send;
+    fn verify_token(&self, token: &str)
+    -> impl Future<Output = Result<Claims, VerifyError>> + Send;
 }
 
 /// The dealer's RFC 8414 metadata, as far as resource servers need it.
@@ -41,7 +42,13 @@ impl ServerMetadata {
             "{}/.well-known/oauth-authorization-server",
             base_url.trim_end_matches('/')
         );
-        Ok(http.get(url).send().await?.error_for_status()?.json().await?)
+        Ok(http
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
     }
 }
 
@@ -57,7 +64,6 @@ struct Inner {
     leeway: u64,
     accept_legacy: bool,
     standard: Validation,
-    legacy: Validation,
 }
 
 /// Configures a [`Verifier`].
@@ -92,8 +98,15 @@ impl Verifier {
     }
 
     /// Like [`Verifier::builder`], with the JWKS URL and issuer taken from discovery.
-    pub fn from_metadata(metadata: &ServerMetadata, audience: impl Into<String>) -> VerifierBuilder {
-        Self::builder(metadata.jwks_uri.as_str(), metadata.issuer.clone(), audience)
+    pub fn from_metadata(
+        metadata: &ServerMetadata,
+        audience: impl Into<String>,
+    ) -> VerifierBuilder {
+        Self::builder(
+            metadata.jwks_uri.as_str(),
+            metadata.issuer.clone(),
+            audience,
+        )
     }
 
     /// Verifies `token` at the current system time.
@@ -106,11 +119,14 @@ impl Verifier {
     /// cooldown are measured on the same clock.
     pub async fn verify_at(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
         let inner = &*self.inner;
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
         // Before any key is touched: the header must not choose how it gets checked.
         if !inner.algorithms.contains(&header.alg) {
-            return Err(VerifyError::AlgorithmNotAllowed(format!("{:?}", header.alg)));
+            return Err(VerifyError::AlgorithmNotAllowed(format!(
+                "{:?}",
+                header.alg
+            )));
         }
         let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
         let legacy = match typ.as_deref() {
@@ -131,7 +147,7 @@ impl Verifier {
         let mut last_error = VerifyError::UnknownKey(header.kid.clone());
         for key in candidates {
             let attempt = if legacy {
-                decode::<LegacyClaims>(token, key, header.alg, &inner.legacy)
+                decode_legacy(token, key, header.alg)
                     .and_then(|c| inner.check_times(c.exp, c.nbf, now).map(|()| c.into()))
             } else {
                 decode::<WireClaims>(token, key, header.alg, &inner.standard).and_then(|c| {
@@ -163,18 +179,39 @@ impl Inner {
     }
 }
 
+fn check_key_alg(key: &Key, alg: Algorithm) -> Result<(), VerifyError> {
+    match key.alg {
+        Some(key_alg) if key_alg != alg => Err(VerifyError::KeyAlgorithmMismatch {
+            key_alg: format!("{key_alg:?}"),
+            header_alg: format!("{alg:?}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Legacy tokens carry an object in `sub`, which jsonwebtoken's claim validation cannot read,
+/// so the signature is checked on its own and the claims read only after it verified.
+fn decode_legacy(token: &str, key: &Key, alg: Algorithm) -> Result<LegacyClaims, VerifyError> {
+    check_key_alg(key, alg)?;
+    let (message, signature) = token
+        .rsplit_once('.')
+        .ok_or_else(|| VerifyError::Malformed("not a JWS".into()))?;
+    let valid = jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key.key, alg)
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if !valid {
+        return Err(VerifyError::BadSignature);
+    }
+    jsonwebtoken::dangerous::insecure_decode_claims(token)
+        .map_err(|e| VerifyError::Malformed(e.to_string()))
+}
+
 fn decode<T: DeserializeOwned>(
     token: &str,
     key: &Key,
     alg: Algorithm,
     base: &Validation,
 ) -> Result<T, VerifyError> {
-    if let Some(key_alg) = key.alg.filter(|a| *a != alg) {
-        return Err(VerifyError::KeyAlgorithmMismatch {
-            key_alg: format!("{key_alg:?}"),
-            header_alg: format!("{alg:?}"),
-        });
-    }
+    check_key_alg(key, alg)?;
     // One algorithm per call: jsonwebtoken refuses a list mixing families with one key.
     let mut validation = base.clone();
     validation.algorithms = vec![alg];
@@ -190,7 +227,10 @@ fn decode<T: DeserializeOwned>(
 }
 
 impl VerifyToken for Verifier {
-    fn verify_token(&self, token: &str) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
+    fn verify_token(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
         self.verify(token)
     }
 }
@@ -231,7 +271,10 @@ impl VerifierBuilder {
     /// Builds the verifier; no request is made until the first token arrives.
     pub fn build(self) -> Result<Verifier, ClientError> {
         if self.algorithms.is_empty()
-            || self.algorithms.iter().any(|a| a.family() == AlgorithmFamily::Hmac)
+            || self
+                .algorithms
+                .iter()
+                .any(|a| a.family() == AlgorithmFamily::Hmac)
         {
             return Err(ClientError::Config(
                 "algorithms must be a non-empty list of asymmetric algorithms".into(),
@@ -244,10 +287,6 @@ impl VerifierBuilder {
         // Time is checked by `check_times` against the injected clock.
         standard.validate_exp = false;
         standard.validate_nbf = false;
-        let mut legacy = Validation::new(Algorithm::RS512);
-        legacy.set_required_spec_claims(&["exp"]);
-        legacy.validate_exp = false;
-        legacy.validate_nbf = false;
         Ok(Verifier {
             inner: Arc::new(Inner {
                 keys: KeyCache::new(
@@ -259,7 +298,6 @@ impl VerifierBuilder {
                 leeway: self.leeway.as_secs(),
                 accept_legacy: self.accept_legacy,
                 standard,
-                legacy,
             }),
         })
     }

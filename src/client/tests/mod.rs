@@ -1,1 +1,6 @@
 //! Tests of the client library against an in-process mock dealer.
+
+mod key_set;
+mod support;
+mod token_source;
+mod verifier;
