@@ -192,10 +192,12 @@ fn refuse<B: From<String>>(refusal: Refusal) -> Response<B> {
             serde_json::json!({"error": "invalid_token", "error_description": e.public_description()}),
         ),
         Refusal::Insufficient { why, scopes } => {
-            let mut challenge =
-                format!(r#"Bearer error="insufficient_scope", error_description="{why}""#);
+            let mut challenge = format!(
+                r#"Bearer error="insufficient_scope", error_description="{}""#,
+                quotable(why)
+            );
             if !scopes.is_empty() {
-                challenge.push_str(&format!(r#", scope="{scopes}""#));
+                challenge.push_str(&format!(r#", scope="{}""#, quotable(scopes)));
             }
             (
                 StatusCode::FORBIDDEN,
@@ -217,4 +219,10 @@ fn refuse<B: From<String>>(refusal: Refusal) -> Response<B> {
         headers.insert(WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// RFC 6750 §3 forbids `"` and `\` inside these quoted values; scopes and rule names are
+/// configuration, so offending characters are dropped rather than trusted.
+fn quotable(value: &str) -> String {
+    value.chars().filter(|c| !matches!(c, '"' | '\\')).collect()
 }
