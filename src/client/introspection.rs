@@ -7,9 +7,10 @@ use reqwest::{IntoUrl, Url};
 use serde::Deserialize;
 
 use super::claims::{Claims, WireClaims};
+use super::discovery::ServerMetadata;
 use super::error::{ClientError, VerifyError};
 use super::token_source::form_encode;
-use super::verifier::{ServerMetadata, VerifyToken};
+use super::verifier::VerifyToken;
 
 /// Verifies tokens by introspection: one request per token, no caching, so revocation is
 /// seen at once. Cheap to clone.

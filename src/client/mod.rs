@@ -48,6 +48,7 @@
 mod access;
 mod authorized;
 mod claims;
+mod discovery;
 mod error;
 mod introspection;
 mod jwks;
@@ -60,9 +61,10 @@ mod tests;
 
 pub use access::AccessMap;
 pub use claims::{Claims, Wfc};
+pub use discovery::ServerMetadata;
 pub use error::{AccessMapError, ClientError, VerifyError};
 pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::Algorithm;
 pub use middleware::{RequireAccess, RequireAccessService};
 pub use token_source::{AccessToken, AuthMethod, TokenSource, TokenSourceBuilder};
-pub use verifier::{ServerMetadata, Verifier, VerifierBuilder, VerifyToken};
+pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

@@ -7,10 +7,10 @@ use std::time::Duration;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use reqwest::IntoUrl;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::claims::{Claims, LegacyClaims, WireClaims};
+use super::discovery::ServerMetadata;
 use super::error::{ClientError, VerifyError};
 use super::jwks::{Key, KeyCache};
 
@@ -20,36 +20,6 @@ pub trait VerifyToken: Send + Sync {
     /// Verifies `token` now.
     fn verify_token(&self, token: &str)
     -> impl Future<Output = Result<Claims, VerifyError>> + Send;
-}
-
-/// The dealer's RFC 8414 metadata, as far as resource servers need it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ServerMetadata {
-    /// The `iss` its tokens carry.
-    pub issuer: String,
-    /// Where its public keys are.
-    pub jwks_uri: String,
-    /// Where clients get tokens.
-    pub token_endpoint: Option<String>,
-    /// Where tokens can be introspected (RFC 7662).
-    pub introspection_endpoint: Option<String>,
-}
-
-impl ServerMetadata {
-    /// Reads `{base_url}/.well-known/oauth-authorization-server`.
-    pub async fn discover(http: &reqwest::Client, base_url: &str) -> Result<Self, ClientError> {
-        let url = format!(
-            "{}/.well-known/oauth-authorization-server",
-            base_url.trim_end_matches('/')
-        );
-        Ok(http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
 }
 
 /// Verifies access tokens locally. Cheap to clone; clones share the key cache.

@@ -233,3 +233,33 @@ async fn the_layer_takes_an_introspection_verifier_as_well() {
     let out = send(layer, &bearer("revoked")).await;
     assert_eq!(out.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_axum_route_is_protected_in_one_line_and_its_handler_reads_the_claims() {
+    use axum::{Extension, Router, body::Body, routing::get};
+
+    let (dealer, verifier) = setup().await;
+    let router = Router::new().route(
+        "/runs",
+        get(|Extension(claims): Extension<Claims>| async move { claims.sub })
+            .route_layer(RequireAccess::new(verifier).scope("runs:read")),
+    );
+    let request = |token: &str| {
+        Request::get("/runs")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let good = router
+        .clone()
+        .oneshot(request(&token_now(&dealer, json!({}))))
+        .await
+        .unwrap();
+    assert_eq!(good.status(), StatusCode::OK);
+    assert_eq!(
+        good.into_body().collect().await.unwrap().to_bytes(),
+        "strava"
+    );
+    let bad = router.oneshot(request("forged")).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+}
