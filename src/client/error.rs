@@ -1,9 +1,13 @@
 //! The errors of the client library: fetching tokens, verifying them, loading access maps.
 
+use std::sync::Arc;
+
 use http::StatusCode;
 
 /// Why a token could not be fetched from the dealer, or a request sent with it.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cloneable so that every caller waiting on one failed token request gets its error.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
     /// The token endpoint answered with an RFC 6749 §5.2 error.
     #[error("token endpoint refused ({status}): {error}{}", describe(.description))]
@@ -25,10 +29,16 @@ pub enum ClientError {
     },
     /// The request could not be built or sent, or the answer not read.
     #[error("HTTP request failed: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(#[source] Arc<reqwest::Error>),
     /// A builder was given settings that cannot work.
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+impl From<reqwest::Error> for ClientError {
+    fn from(e: reqwest::Error) -> Self {
+        Self::Http(Arc::new(e))
+    }
 }
 
 fn describe(description: &Option<String>) -> String {

@@ -1,6 +1,7 @@
 //! The dealer's public keys: fetched from `jwks_uri`, cached by `kid`, refetched sparingly.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, PublicKeyUse};
@@ -52,9 +53,11 @@ pub(crate) struct KeyCache {
     http: reqwest::Client,
     cooldown: u64,
     current: ArcSwap<KeySet>,
-    // Serialises fetches and remembers the last attempt, which bounds fetches per cooldown
-    // however many tokens with unknown `kid`s arrive.
-    last_attempt: tokio::sync::Mutex<Option<u64>>,
+    /// No fetch before this instant: bounds fetches per cooldown however many tokens with
+    /// unknown `kid`s arrive.
+    next_fetch: AtomicU64,
+    /// Held during a fetch so that concurrent callers wait for it instead of fetching too.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl KeyCache {
@@ -64,7 +67,8 @@ impl KeyCache {
             http,
             cooldown,
             current: ArcSwap::from_pointee(KeySet::default()),
-            last_attempt: tokio::sync::Mutex::new(None),
+            next_fetch: AtomicU64::new(0),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -79,16 +83,18 @@ impl KeyCache {
         if !seen.is_stale(now) && seen.knows(kid) {
             return Ok(seen);
         }
-        let mut last_attempt = self.last_attempt.lock().await;
+        // A stale set still verifies known keys while its refresh is under way or failed
+        // recently; unknown keys queue on the lock to see the fetch that may bring them.
+        if seen.knows(kid) && self.cooling(now) {
+            return Ok(seen);
+        }
+        let _flight = self.fetching.lock().await;
         let current = self.current.load_full();
-        if current.generation != seen.generation {
-            return Ok(current);
+        if current.generation != seen.generation || self.cooling(now) {
+            return fetched(current);
         }
-        let cooling = last_attempt.is_some_and(|at| now < at.saturating_add(self.cooldown));
-        if cooling {
-            return Ok(current);
-        }
-        *last_attempt = Some(now);
+        self.next_fetch
+            .store(now.saturating_add(self.cooldown), Ordering::SeqCst);
         match self.fetch(now, current.generation + 1).await {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
@@ -96,12 +102,16 @@ impl KeyCache {
                 Ok(fresh)
             }
             // Stale keys beat no keys while the dealer is briefly unreachable.
-            Err(e) if !current.keys.is_empty() => {
+            Err(e) if current.fetched_at.is_some() => {
                 tracing::warn!(error = %e, "refreshing the JWKS failed; keeping the old keys");
                 Ok(current)
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn cooling(&self, now: u64) -> bool {
+        now < self.next_fetch.load(Ordering::SeqCst)
     }
 
     async fn fetch(&self, now: u64, generation: u64) -> Result<KeySet, VerifyError> {
@@ -127,6 +137,17 @@ impl KeyCache {
             fetched_at: Some(now),
             max_age,
         })
+    }
+}
+
+/// A set that was fetched at least once; an empty never-fetched set would otherwise make
+/// every token look like it had an unknown key while the dealer is unreachable.
+fn fetched(set: Arc<KeySet>) -> Result<Arc<KeySet>, VerifyError> {
+    match set.fetched_at {
+        Some(_) => Ok(set),
+        None => Err(VerifyError::Unavailable(
+            "the key set could not be fetched yet".into(),
+        )),
     }
 }
 

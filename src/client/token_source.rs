@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -73,8 +74,11 @@ struct Inner {
     refresh_margin: Duration,
     http: reqwest::Client,
     cached: ArcSwapOption<AccessToken>,
-    // Held across the request so concurrent callers wait for one fetch instead of starting many.
-    fetching: tokio::sync::Mutex<()>,
+    /// Held across the request so concurrent callers wait for one fetch instead of starting
+    /// many; holds the error of the last fetch when it failed.
+    fetching: tokio::sync::Mutex<Option<ClientError>>,
+    /// Counts finished fetches, so a waiter can tell that one finished while it waited.
+    flights: AtomicU64,
 }
 
 /// Configures a [`TokenSource`].
@@ -115,14 +119,31 @@ impl TokenSource {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let _guard = self.inner.fetching.lock().await;
-        // Whoever held the lock before us has probably just refreshed it.
+        let flights_seen = self.inner.flights.load(Ordering::SeqCst);
+        let mut last_failure = self.inner.fetching.lock().await;
+        // Whoever held the lock before us has probably just refreshed it...
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let token = self.fetch().await?;
-        self.inner.cached.store(Some(Arc::new(token.clone())));
-        Ok(token)
+        // ...or failed, while we waited: share that answer rather than ask again at once.
+        if self.inner.flights.load(Ordering::SeqCst) != flights_seen {
+            if let Some(error) = &*last_failure {
+                return Err(error.clone());
+            }
+        }
+        let fetched = self.fetch().await;
+        self.inner.flights.fetch_add(1, Ordering::SeqCst);
+        match fetched {
+            Ok(token) => {
+                *last_failure = None;
+                self.inner.cached.store(Some(Arc::new(token.clone())));
+                Ok(token)
+            }
+            Err(error) => {
+                *last_failure = Some(error.clone());
+                Err(error)
+            }
+        }
     }
 
     /// Forgets the cached token, whatever it is.
@@ -260,7 +281,8 @@ impl TokenSourceBuilder {
                 refresh_margin: self.refresh_margin,
                 http: self.http.unwrap_or_default(),
                 cached: ArcSwapOption::empty(),
-                fetching: tokio::sync::Mutex::new(()),
+                fetching: tokio::sync::Mutex::new(None),
+                flights: AtomicU64::new(0),
             }),
         })
     }

@@ -21,10 +21,12 @@ fn source(dealer: &MockDealer) -> TokenSource {
 async fn a_hundred_concurrent_callers_share_one_token_request() {
     let dealer = MockDealer::start(&[]).await;
     let source = source(&dealer);
-    let calls = (0..100).map(|_| {
-        let source = source.clone();
-        tokio::spawn(async move { source.token().await.unwrap() })
-    });
+    let calls = (0..100)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.token().await.unwrap() })
+        })
+        .collect::<Vec<_>>();
     for call in calls {
         assert_eq!(call.await.unwrap().secret(), "tok-1");
     }
@@ -169,10 +171,14 @@ async fn a_hundred_requests_refused_with_401_cause_exactly_one_extra_token_reque
     let source = source(&dealer);
     let api = api_refusing_the_first_token(Arc::default(), false).await;
     source.token().await.unwrap();
-    let calls = (0..100).map(|_| {
-        let (source, url) = (source.clone(), format!("{api}/runs"));
-        tokio::spawn(async move { source.send_authorized(|http| http.get(&url)).await.unwrap() })
-    });
+    let calls = (0..100)
+        .map(|_| {
+            let (source, url) = (source.clone(), format!("{api}/runs"));
+            tokio::spawn(
+                async move { source.send_authorized(|http| http.get(&url)).await.unwrap() },
+            )
+        })
+        .collect::<Vec<_>>();
     for call in calls {
         assert_eq!(call.await.unwrap().status(), StatusCode::OK);
     }
@@ -215,4 +221,28 @@ async fn an_access_token_does_not_show_its_secret_in_debug_output() {
 #[test]
 fn a_malformed_endpoint_url_fails_at_build() {
     assert!(TokenSource::builder("not a url", "a", "b").build().is_err());
+}
+
+#[tokio::test]
+async fn callers_waiting_on_a_failed_request_share_its_error() {
+    let dealer = MockDealer::start(&[]).await;
+    *dealer.state.token_error.lock().unwrap() =
+        Some((StatusCode::BAD_REQUEST, json!({"error": "invalid_scope"})));
+    let source = source(&dealer);
+    let calls = (0..50)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.token().await })
+        })
+        .collect::<Vec<_>>();
+    for call in calls {
+        assert!(matches!(
+            call.await.unwrap(),
+            Err(ClientError::OAuth { .. })
+        ));
+    }
+    assert_eq!(dealer.token_hits(), 1);
+    // A later call, not one that was waiting, asks again.
+    *dealer.state.token_error.lock().unwrap() = None;
+    assert_eq!(source.token().await.unwrap().secret(), "tok-2");
 }
