@@ -46,6 +46,7 @@
 //! ```
 
 mod access;
+mod access_token;
 mod authorized;
 mod claims;
 mod discovery;
@@ -60,11 +61,12 @@ mod verifier;
 mod tests;
 
 pub use access::AccessMap;
+pub use access_token::AccessToken;
 pub use claims::{Claims, Wfc};
 pub use discovery::ServerMetadata;
 pub use error::{AccessMapError, ClientError, VerifyError};
 pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::Algorithm;
 pub use middleware::{RequireAccess, RequireAccessService};
-pub use token_source::{AccessToken, AuthMethod, TokenSource, TokenSourceBuilder};
+pub use token_source::{AuthMethod, TokenSource, TokenSourceBuilder};
 pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

@@ -1,6 +1,5 @@
 //! Client-credentials token fetching with a shared cache and single-flight refresh.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -10,6 +9,7 @@ use reqwest::{IntoUrl, Url};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use super::access_token::AccessToken;
 use super::error::ClientError;
 
 /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
@@ -20,42 +20,6 @@ pub enum AuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` as form fields.
     ClientSecretPost,
-}
-
-/// A bearer access token and when this client stops using it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken {
-    secret: Arc<str>,
-    expires_at: Instant,
-    scope: Option<String>,
-}
-
-impl AccessToken {
-    /// The token itself, for an `Authorization: Bearer` header.
-    pub fn secret(&self) -> &str {
-        &self.secret
-    }
-
-    /// When the dealer said the token expires.
-    pub fn expires_at(&self) -> Instant {
-        self.expires_at
-    }
-
-    /// The granted scope, when the dealer reported it.
-    pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-}
-
-// Tokens end up in logs through `{:?}` more often than anyone intends.
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("secret", &"<redacted>")
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .finish()
-    }
 }
 
 /// Fetches client-credentials tokens from the dealer and caches them until shortly before
