@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-/// A bearer access token and when this client stops using it.
+/// A bearer access token, with its expiry as the dealer stated it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub(crate) secret: Arc<str>,

@@ -25,6 +25,9 @@ const X_AUTH_TOKEN: &str = "x-auth-token";
 /// `invalid_token` (RFC 6750 §3.1; a missing token gets a bare `WWW-Authenticate: Bearer`),
 /// 403 `insufficient_scope`, or 503 when the token could not be checked at all.
 ///
+/// Every added scope and rule is required (they combine with AND); a rule is met when any
+/// of the token's roles allows it.
+///
 /// The response body type only needs `From<String>`, which axum's `Body`, hyper's
 /// `Full<Bytes>` and `String` all provide.
 #[derive(Clone)]

@@ -226,7 +226,8 @@ impl VerifierBuilder {
     }
 
     /// Also accept tokens of the older tokenleader profile (`typ: JWT`, user object in `sub`,
-    /// no `iss`/`aud`); off by default.
+    /// no `iss`/`aud`/`jti`); off by default. Such tokens usually carry no `kid`, so every
+    /// published key is tried; only the allowed algorithms and the signature protect them.
     pub fn accept_legacy_tokenleader(mut self, accept: bool) -> Self {
         self.accept_legacy = accept;
         self
