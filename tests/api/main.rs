@@ -5,6 +5,7 @@
 mod admin;
 mod cli;
 mod client_credentials;
+mod client_library;
 mod helpers;
 mod keys;
 mod persistence;
