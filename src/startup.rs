@@ -169,13 +169,14 @@ async fn sweep_revocations_periodically(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        match state.revocations.sweep(UnixTime::now()) {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(removed = n, "swept expired revocations"),
-            Err(e) => tracing::error!(
-                error = format!("{e:#}"),
-                "sweeping expired revocations failed"
-            ),
+        // A full scan of the tree: keep it off the async workers.
+        let revocations = state.revocations.clone();
+        let swept = tokio::task::spawn_blocking(move || revocations.sweep(UnixTime::now())).await;
+        match swept {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(removed = n, "swept expired revocations"),
+            Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
+            Err(e) => tracing::error!(error = %e, "the revocation sweep panicked"),
         }
     }
 }

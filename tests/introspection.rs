@@ -125,7 +125,7 @@ async fn revoking_an_unknown_or_malformed_token_answers_200() {
 }
 
 #[tokio::test]
-async fn bad_client_authentication_gets_the_same_401_from_both_endpoints() {
+async fn bad_client_authentication_gets_the_token_endpoints_401_from_both_endpoints() {
     let dirs = Dirs::new();
     let app = spawn_app(&dirs).await;
     let token = app.admin_token().await;
@@ -138,9 +138,17 @@ async fn bad_client_authentication_gets_the_same_401_from_both_endpoints() {
         secret: app.admin.secret.clone(),
     };
     let mut answers = Vec::new();
-    for path in ["/oauth/introspect", "/oauth/revoke"] {
+    for path in ["/oauth/introspect", "/oauth/revoke", "/oauth/token"] {
         for who in [&wrong, &unknown] {
-            let r = app.post_token(path, who, &token).await;
+            let form = [
+                ("token", token.as_str()),
+                ("grant_type", "client_credentials"),
+            ];
+            let r = app
+                .http
+                .post(app.url(path))
+                .basic_auth(&who.id, Some(&who.secret));
+            let r = r.form(&form).send().await.unwrap();
             let challenge = r.headers().get("www-authenticate").cloned();
             answers.push((r.status(), challenge, r.text().await.unwrap()));
         }
@@ -150,6 +158,38 @@ async fn bad_client_authentication_gets_the_same_401_from_both_endpoints() {
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     // The failed revocation attempts revoked nothing.
     assert_eq!(app.introspect(&app.admin, &token).await["active"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_may_authenticate_with_its_secret_in_the_form() {
+    let dirs = Dirs::new();
+    let app = spawn_app(&dirs).await;
+    let svc = app.register("svc", &["read"]).await;
+    let token = app.token(&svc, &API).await;
+    let post = |path: &str| {
+        let form = [
+            ("client_id", svc.id.as_str()),
+            ("client_secret", &svc.secret),
+            ("token", &token),
+        ];
+        app.http.post(app.url(path)).form(&form).send()
+    };
+    let answer: Value = post("/oauth/introspect")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["active"], true);
+    assert_eq!(post("/oauth/revoke").await.unwrap().status(), 200);
+    let answer: Value = post("/oauth/introspect")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer, inactive());
     app.stop().await;
 }
 
