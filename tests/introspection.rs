@@ -1,6 +1,8 @@
 //! The introspection (RFC 7662) and revocation (RFC 7009) endpoints, through HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot set up should panic
 
+#[path = "introspection/crash.rs"]
+mod crash;
 #[path = "introspection/helpers.rs"]
 mod helpers;
 

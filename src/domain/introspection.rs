@@ -4,9 +4,13 @@
 //! (`client_id` is the caller: it holds the token already), or if the client is registered with
 //! the scope [`INTROSPECT_SCOPE`] (the resource servers that introspect tokens issued to others).
 //! Every other caller gets `{"active":false}`, exactly as for a dead token, so introspection
-//! cannot be used to scan for live tokens (RFC 7662 §4). A token is active when it is signed by
-//! a current key of this dealer, names this issuer, is within `nbf..exp`, is not revoked, and its
-//! client still exists and is enabled (the same test the admin API applies to its callers).
+//! cannot be used to scan for live tokens (RFC 7662 §4). Not "the token's audience is among the
+//! caller's audiences": a client's audiences are the services it may call, not the one it is, so
+//! that rule would let every caller of a service read every other caller's tokens for it.
+//!
+//! A token is active when it is signed by a current key of this dealer, names this issuer, is
+//! within `nbf..exp`, is not revoked, and its client still exists and is enabled (the same test
+//! the admin API applies to its callers).
 
 use serde::Serialize;
 

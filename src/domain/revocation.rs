@@ -223,4 +223,52 @@ pub(crate) mod tests {
         assert_eq!(f.revocations.sweep(T0.plus(600)).unwrap(), 1);
         assert!(f.revocations.is_empty());
     }
+
+    /// `cargo test --release --lib -- --ignored --nocapture what_the_denylist_check_costs`
+    #[tokio::test]
+    #[ignore = "a measurement; run it in release"]
+    async fn what_the_denylist_check_costs_next_to_verifying_the_signature() {
+        let f = fixture().await;
+        let denylist = f.store.denylist().unwrap();
+        let entries = 100_000u64;
+        for i in 0..entries {
+            let record = RevokedRecord {
+                jti: format!("{i:032x}"),
+                client_id: "svc".into(),
+                exp: T0.plus(3600).as_secs(),
+                revoked_at: T0.as_secs(),
+            };
+            denylist.insert_unflushed(&record).unwrap();
+        }
+        let t = token(&f, &client("svc", ""), T0, 60);
+        let hit = format!("{:032x}", entries / 2);
+        let n = 20_000u32;
+        let time = |label: &str, run: &dyn Fn()| {
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                run();
+            }
+            println!("{label}: {:?} per call", start.elapsed() / n);
+        };
+        println!("{entries} entries on the denylist, {n} calls each");
+        time("TokenIssuer::verify (signature and claims)", &|| {
+            f.issuer.verify(&t, None, T0).unwrap();
+        });
+        time("Revocations::verify (the same + denylist)", &|| {
+            f.revocations.verify(&f.issuer, &t, None, T0).unwrap();
+        });
+        time("Denylist::contains, a miss", &|| {
+            assert!(
+                !denylist
+                    .contains("ffffffffffffffffffffffffffffffff")
+                    .unwrap()
+            );
+        });
+        time("Denylist::contains, a hit", &|| {
+            assert!(denylist.contains(&hit).unwrap());
+        });
+        let start = std::time::Instant::now();
+        let swept = f.revocations.sweep(T0.plus(3600)).unwrap();
+        println!("sweep of {swept} expired entries: {:?}", start.elapsed());
+    }
 }

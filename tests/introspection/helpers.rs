@@ -29,8 +29,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub admin: Creds,
-    stop: oneshot::Sender<()>,
-    served: JoinHandle<anyhow::Result<()>>,
+    /// Present when the app runs in this process; absent for one [attached](TestApp::attach) to.
+    served: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,11 +65,8 @@ pub async fn spawn_app(dirs: &Dirs) -> TestApp {
         stop_rx.await.ok();
     }));
     TestApp {
-        base,
-        http: reqwest::Client::new(),
-        admin: admin_creds(dirs.data.path()),
-        stop,
-        served,
+        served: Some((stop, served)),
+        ..TestApp::attach(base, dirs)
     }
 }
 
@@ -83,11 +80,23 @@ fn admin_creds(data_dir: &Path) -> Creds {
 }
 
 impl TestApp {
+    /// Talks to a dealer already serving at `base` on `dirs`.
+    pub fn attach(base: String, dirs: &Dirs) -> Self {
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            admin: admin_creds(dirs.data.path()),
+            served: None,
+        }
+    }
+
     /// Stops serving and waits until the app has let go of its storage.
     pub async fn stop(self) {
         drop(self.http);
-        let _ = self.stop.send(());
-        self.served.await.unwrap().unwrap();
+        if let Some((stop, served)) = self.served {
+            let _ = stop.send(());
+            served.await.unwrap().unwrap();
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
