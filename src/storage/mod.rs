@@ -3,12 +3,14 @@
 //! sled fsyncs on its own only every 500 ms, so every write here is followed by a flush before
 //! it returns: an acknowledged admin write survives a crash.
 
+mod denylist;
 mod keyfiles;
 mod records;
 
 use std::path::Path;
 
 use anyhow::Context;
+pub use denylist::{Denylist, RevokedRecord};
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
 
