@@ -27,6 +27,11 @@ impl StravaWorker {
         })
     }
 
+    /// The worker's token source (its cached token, for the operator's eyes).
+    pub fn tokens(&self) -> &TokenSource {
+        &self.tokens
+    }
+
     /// Reads a user's runs. A 401 (expired, revoked, or re-keyed token) is handled by the token
     /// source: it fetches a fresh token and retries once.
     pub async fn read_runs(

@@ -9,4 +9,5 @@ mod client_library;
 mod helpers;
 mod keys;
 mod persistence;
+mod runnerly;
 mod well_known;
