@@ -143,8 +143,11 @@ impl Application {
             }
         }
         drop(listener);
+        // Wait for the aborted tasks to finish so their handles on the database are dropped
+        // by the time this returns: a new application can then open the same data dir.
         retire.abort();
         sweep.abort();
+        let _ = tokio::join!(retire, sweep);
         tracing::info!("stopping: draining open connections");
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("all connections closed"),

@@ -37,20 +37,35 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
     // distrusted at once (in production, max-age bounds how long that takes).
     let app = spawn_with(|s| s.jwks_max_age = 0).await;
     let strava = app.register("strava", &[DATA], &["runs:read"]).await;
-    let data = app.register("data-service", &[DATA], &["tokendealer:introspect"]).await;
-    let meta = ServerMetadata::discover(&app.http, &app.base).await.unwrap();
+    let data = app
+        .register("data-service", &[DATA], &["tokendealer:introspect"])
+        .await;
+    let meta = ServerMetadata::discover(&app.http, &app.base)
+        .await
+        .unwrap();
 
-    let remote = IntrospectionVerifier::from_metadata(&meta, &data.id, &data.secret).unwrap().audience(DATA);
+    let remote = IntrospectionVerifier::from_metadata(&meta, &data.id, &data.secret)
+        .unwrap()
+        .audience(DATA);
     let remote_url = serve(data_service::router(remote)).await;
     // No JWKS refetch cooldown, so the test needs no sleep after the rotation.
-    let local = Verifier::from_metadata(&meta, DATA).jwks_cooldown(Duration::ZERO).build().unwrap();
+    let local = Verifier::from_metadata(&meta, DATA)
+        .jwks_cooldown(Duration::ZERO)
+        .build()
+        .unwrap();
     let local_url = serve(data_service::router(local)).await;
 
     let via_remote = worker(&app, &strava.secret, &remote_url).await;
     let via_local = worker(&app, &strava.secret, &local_url).await;
-    let runs = via_remote.read_runs("tarek").await.expect("the worker reads runs (introspection)");
+    let runs = via_remote
+        .read_runs("tarek")
+        .await
+        .expect("the worker reads runs (introspection)");
     assert_eq!(runs["served_to"], "strava");
-    via_local.read_runs("tarek").await.expect("the worker reads runs (JWKS)");
+    via_local
+        .read_runs("tarek")
+        .await
+        .expect("the worker reads runs (JWKS)");
 
     // Revocation: the remote-mode service sees it at once; the worker gets a new token by itself.
     let revoked = via_remote.tokens().token().await.unwrap();
@@ -63,20 +78,63 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let direct = app.http.get(format!("{remote_url}/runs/tarek")).bearer_auth(revoked.secret()).send().await.unwrap();
-    assert_eq!(direct.status(), 401, "the data service refuses the revoked token");
-    via_remote.read_runs("tarek").await.expect("the worker recovers from the revocation");
-    assert_ne!(via_remote.tokens().token().await.unwrap().secret(), revoked.secret());
+    let direct = app
+        .http
+        .get(format!("{remote_url}/runs/tarek"))
+        .bearer_auth(revoked.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        direct.status(),
+        401,
+        "the data service refuses the revoked token"
+    );
+    via_remote
+        .read_runs("tarek")
+        .await
+        .expect("the worker recovers from the revocation");
+    assert_ne!(
+        via_remote.tokens().token().await.unwrap().secret(),
+        revoked.secret()
+    );
 
     // Emergency rotation: the old key leaves the JWKS at once; the local-mode service refuses
     // tokens it signed, and the worker recovers with a token signed by the new key.
     let old = via_local.tokens().token().await.unwrap();
-    let r = app.admin(Method::POST, "/admin/keys/rotate", Some(json!({"retire_previous": true}))).await;
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/keys/rotate",
+            Some(json!({"retire_previous": true})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let direct = app.http.get(format!("{local_url}/runs/tarek")).bearer_auth(old.secret()).send().await.unwrap();
-    assert_eq!(direct.status(), 401, "the data service refuses a token signed by the retired key");
-    assert!(direct.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
-    via_local.read_runs("tarek").await.expect("the worker recovers from the rotation");
+    let direct = app
+        .http
+        .get(format!("{local_url}/runs/tarek"))
+        .bearer_auth(old.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        direct.status(),
+        401,
+        "the data service refuses a token signed by the retired key"
+    );
+    assert!(
+        direct.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    via_local
+        .read_runs("tarek")
+        .await
+        .expect("the worker recovers from the rotation");
     let fresh = via_local.tokens().token().await.unwrap();
-    assert_ne!(header_of(fresh.secret())["kid"], header_of(old.secret())["kid"]);
+    assert_ne!(
+        header_of(fresh.secret())["kid"],
+        header_of(old.secret())["kid"]
+    );
 }
