@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::domain::keys::KeyManager;
+use crate::domain::users::Users;
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet,
     TokenIssuer, UnixTime,
@@ -60,6 +61,7 @@ impl Application {
             now,
         )
         .await?;
+        let users = Users::new(&store, settings.users.clone())?;
         let registry = ClientRegistry::new(store);
         if registry.count() == 0 {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
@@ -71,6 +73,7 @@ impl Application {
             jwks_max_age: settings.jwks_max_age,
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,
+            users,
         };
         Ok(Self {
             listener,

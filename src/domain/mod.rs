@@ -5,10 +5,12 @@ pub mod client;
 pub mod error;
 pub mod grant;
 pub mod keys;
+pub mod pubkey;
 pub mod registry;
 pub mod scope;
 pub mod time;
 pub mod token;
+pub mod users;
 
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
 pub use error::OAuthError;

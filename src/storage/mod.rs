@@ -5,12 +5,19 @@
 
 mod keyfiles;
 mod records;
+mod user_records;
+mod users;
 
 use std::path::Path;
 
 use anyhow::Context;
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
+pub use user_records::{
+    DepartmentRecord, DirectoryRecord, EntryKind, Named, NamedRecord, OrgRecord, OrgUnitRecord,
+    RoleRecord, ServiceRecord, UserRecord, WfcRecord,
+};
+pub use users::{Inserted, Removed, UserStore};
 
 /// Handle to the open database. Cheap to clone.
 #[derive(Clone)]

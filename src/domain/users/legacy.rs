@@ -1,0 +1,98 @@
+//! tokenleader-layout tokens: `{"typ":"JWT","alg":"RS512"}`, claims `exp`, `iat` and `sub` as an
+//! object, no `aud`, `iss` or `jti`, so tokenleaderclient verifies them unchanged.
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::directory::User;
+use crate::domain::keys::KeyRing;
+use crate::domain::{OAuthError, UnixTime};
+
+/// The `sub.wfc` object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyWfc {
+    pub id: u64,
+    pub name: String,
+    pub org: String,
+    pub orgunit: String,
+    pub department: String,
+}
+
+/// The `sub` object: who the token is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacySubject {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub wfc: LegacyWfc,
+}
+
+/// A tokenleader token's claims, in tokenleader's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyClaims {
+    pub exp: u64,
+    pub iat: u64,
+    pub sub: LegacySubject,
+}
+
+impl LegacyClaims {
+    pub fn new(user: &User, now: UnixTime, ttl: u64) -> Self {
+        Self {
+            exp: now.plus(ttl).as_secs(),
+            iat: now.as_secs(),
+            sub: LegacySubject {
+                id: user.id,
+                username: user.username.clone(),
+                email: user.email.clone(),
+                roles: user.roles.clone(),
+                wfc: LegacyWfc {
+                    id: user.wfc.id,
+                    name: user.wfc.name.clone(),
+                    org: user.wfc.org.clone(),
+                    orgunit: user.wfc.orgunit.clone(),
+                    department: user.wfc.department.clone(),
+                },
+            },
+        }
+    }
+}
+
+/// Why a legacy token was refused: tokenleader told these two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyRejection {
+    Expired,
+    Invalid,
+}
+
+/// Signs a legacy token with the ring's active key.
+pub fn sign(ring: &KeyRing, claims: &LegacyClaims) -> Result<String, OAuthError> {
+    Ok(ring.active().sign_legacy_token(claims)?)
+}
+
+/// Verifies a legacy token: RS512 only, signed by a key of the ring (legacy tokens carry no
+/// `kid`, so the active key is tried first, then the retiring ones), no `aud`, `now < exp`.
+/// `Expired` only once the signature is good.
+pub fn verify(ring: &KeyRing, token: &str, now: UnixTime) -> Result<LegacyClaims, LegacyRejection> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| LegacyRejection::Invalid)?;
+    if header.alg != Algorithm::RS512 || header.kid.is_some() {
+        return Err(LegacyRejection::Invalid);
+    }
+    let mut validation = Validation::new(Algorithm::RS512);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.set_required_spec_claims(&["exp"]);
+    for key in ring.verifying() {
+        match jsonwebtoken::decode::<LegacyClaims>(token, key.decoding_key(), &validation) {
+            Ok(data) if now.as_secs() >= data.claims.exp => return Err(LegacyRejection::Expired),
+            Ok(data) => return Ok(data.claims),
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
+            Err(_) => return Err(LegacyRejection::Invalid),
+        }
+    }
+    Err(LegacyRejection::Invalid)
+}
