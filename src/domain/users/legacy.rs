@@ -1,8 +1,9 @@
 //! tokenleader-layout tokens: `{"typ":"JWT","alg":"RS512"}`, claims `exp`, `iat` and `sub` as an
 //! object, no `aud`, `iss` or `jti`, so tokenleaderclient verifies them unchanged.
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Serialize};
 
 use super::directory::User;
@@ -75,24 +76,37 @@ pub fn sign(ring: &KeyRing, claims: &LegacyClaims) -> Result<String, OAuthError>
 }
 
 /// Verifies a legacy token: RS512 only, signed by a key of the ring (legacy tokens carry no
-/// `kid`, so the active key is tried first, then the retiring ones), no `aud`, `now < exp`.
-/// `Expired` only once the signature is good.
+/// `kid`, so the active key is tried first, then the retiring ones), exactly tokenleader's claims
+/// (so no `aud`), and `now < exp`. `Expired` only once the signature is good.
+///
+/// The signature is checked with `jsonwebtoken::crypto::verify` and the claims parsed here:
+/// `jsonwebtoken::decode` cannot validate a token whose `sub` is an object.
 pub fn verify(ring: &KeyRing, token: &str, now: UnixTime) -> Result<LegacyClaims, LegacyRejection> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| LegacyRejection::Invalid)?;
     if header.alg != Algorithm::RS512 || header.kid.is_some() {
         return Err(LegacyRejection::Invalid);
     }
-    let mut validation = Validation::new(Algorithm::RS512);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.set_required_spec_claims(&["exp"]);
-    for key in ring.verifying() {
-        match jsonwebtoken::decode::<LegacyClaims>(token, key.decoding_key(), &validation) {
-            Ok(data) if now.as_secs() >= data.claims.exp => return Err(LegacyRejection::Expired),
-            Ok(data) => return Ok(data.claims),
-            Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
-            Err(_) => return Err(LegacyRejection::Invalid),
-        }
+    let (message, signature) = token.rsplit_once('.').ok_or(LegacyRejection::Invalid)?;
+    let (_, payload) = message.split_once('.').ok_or(LegacyRejection::Invalid)?;
+    let signed = ring.verifying().iter().any(|key| {
+        jsonwebtoken::crypto::verify(
+            signature,
+            message.as_bytes(),
+            key.decoding_key(),
+            Algorithm::RS512,
+        )
+        .unwrap_or(false)
+    });
+    if !signed {
+        return Err(LegacyRejection::Invalid);
     }
-    Err(LegacyRejection::Invalid)
+    let json = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| LegacyRejection::Invalid)?;
+    let claims: LegacyClaims =
+        serde_json::from_slice(&json).map_err(|_| LegacyRejection::Invalid)?;
+    if now.as_secs() >= claims.exp {
+        return Err(LegacyRejection::Expired);
+    }
+    Ok(claims)
 }
