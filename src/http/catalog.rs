@@ -85,7 +85,7 @@ fn authorize_any_token(
     if state.issuer.verify(token, None, now).is_ok() {
         return Ok(());
     }
-    legacy::verify(&state.issuer.keys().ring(), token, now)
+    legacy::verify(state.issuer.keys().ring().verifying(), token, now)
         .map(|_| ())
         .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))
 }

@@ -82,7 +82,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
     let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
-    let signed = legacy::sign(&state.issuer.keys().ring(), &claims);
+    let signed = legacy::sign(state.issuer.keys().ring().active(), &claims);
     let (token, catalog) = match (signed, service_catalog(state)) {
         (Ok(token), Ok(catalog)) => (token, catalog),
         (Err(e), _) | (_, Err(e)) => return server_error(&anyhow::anyhow!("{e:?}")),
@@ -119,7 +119,11 @@ fn verify_token(state: &AppState, req: &Request<Incoming>) -> Response<Body> {
             }),
         );
     };
-    match legacy::verify(&state.issuer.keys().ring(), token, UnixTime::now()) {
+    match legacy::verify(
+        state.issuer.keys().ring().verifying(),
+        token,
+        UnixTime::now(),
+    ) {
         Ok(claims) => answer(
             StatusCode::CREATED,
             json!({"status": "Verification Successful", "message": "Token has been successfully decrypted", "payload": claims}),

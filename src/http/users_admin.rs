@@ -163,13 +163,14 @@ async fn create(
         EntryKind::Org | EntryKind::OrgUnit | EntryKind::Department | EntryKind::Role => {
             let body: NameBody = json_body(req).await?;
             let name = Name::parse(&body.name)?;
-            let record = match kind {
-                EntryKind::Org => dir.add_named::<0>(name, now).await?,
-                EntryKind::OrgUnit => dir.add_named::<1>(name, now).await?,
-                EntryKind::Department => dir.add_named::<2>(name, now).await?,
-                _ => dir.add_named::<3>(name, now).await?,
-            };
-            created(&record)
+            match kind {
+                EntryKind::Org => created(&dir.add_named::<OrgRecord>(name, now).await?),
+                EntryKind::OrgUnit => created(&dir.add_named::<OrgUnitRecord>(name, now).await?),
+                EntryKind::Department => {
+                    created(&dir.add_named::<DepartmentRecord>(name, now).await?)
+                }
+                _ => created(&dir.add_named::<RoleRecord>(name, now).await?),
+            }
         }
         EntryKind::Wfc => {
             let body: WfcBody = json_body(req).await?;

@@ -14,7 +14,7 @@ use anyhow::Context;
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
 pub use user_records::{
-    DepartmentRecord, DirectoryRecord, EntryKind, Named, NamedRecord, OrgRecord, OrgUnitRecord,
+    DepartmentRecord, DirectoryRecord, EntryKind, NamedRecord, OrgRecord, OrgUnitRecord,
     RoleRecord, ServiceRecord, UserRecord, WfcRecord,
 };
 pub use users::{Inserted, Removed, UserStore};

@@ -117,6 +117,12 @@ pub type OrgUnitRecord = Named<1>;
 pub type DepartmentRecord = Named<2>;
 pub type RoleRecord = Named<3>;
 
+impl<const K: u8> From<NamedRecord> for Named<K> {
+    fn from(record: NamedRecord) -> Self {
+        Self(record)
+    }
+}
+
 impl<const K: u8> DirectoryRecord for Named<K> {
     const KIND: EntryKind = match K {
         0 => EntryKind::Org,

@@ -6,7 +6,7 @@ use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 use super::password::PasswordHasher;
 use crate::domain::{OAuthError, UnixTime};
 use crate::storage::{
-    DirectoryRecord, EntryKind, Inserted, Named, NamedRecord, Removed, ServiceRecord, UserRecord,
+    DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
     UserStore, WfcRecord,
 };
 
@@ -92,19 +92,18 @@ impl Directory {
         Self { store }
     }
 
-    /// Adds an organization, org unit, department or role (by the record type `Named<K>`).
-    pub async fn add_named<const K: u8>(
+    /// Adds an organization, org unit, department or role: `R` is `OrgRecord`, ...
+    pub async fn add_named<R: DirectoryRecord + From<NamedRecord>>(
         &self,
         name: Name,
         now: UnixTime,
-    ) -> Result<NamedRecord, OAuthError> {
+    ) -> Result<R, OAuthError> {
         let record = NamedRecord {
             id: self.store.next_id()?,
             name: name.as_str().to_owned(),
             created_at: now.as_secs(),
         };
-        let record = self.insert(Named::<K>(record)).await?;
-        Ok(record.0)
+        self.insert(R::from(record)).await
     }
 
     pub async fn add_wfc(&self, new: NewWfc, now: UnixTime) -> Result<WfcRecord, OAuthError> {

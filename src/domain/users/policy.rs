@@ -87,3 +87,29 @@ impl UserSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_users_table_keeps_the_other_defaults() {
+        let s: UserSettings =
+            toml::from_str("argon2_m_cost = 65536\nuser_list_roles = [\"ops\", \"admin\"]\n")
+                .unwrap();
+        assert_eq!(s.argon2_m_cost, 65_536);
+        assert_eq!(s.argon2_t_cost, 2);
+        assert_eq!(s.user_list_roles, ["ops", "admin"]);
+        assert_eq!(s.max_failures_per_user, 10);
+        assert!(s.check().is_ok());
+    }
+
+    #[test]
+    fn argon2_parameters_below_the_minimum_are_refused() {
+        let s = UserSettings {
+            argon2_m_cost: 1,
+            ..UserSettings::default()
+        };
+        assert!(s.check().is_err());
+    }
+}
