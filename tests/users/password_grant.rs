@@ -191,3 +191,45 @@ async fn discovery_lists_the_password_grant() {
         json!(["client_credentials", "password"])
     );
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_all_slip_past_the_lockout() {
+    let app = spawn_with(|s| {
+        s.max_failures_per_user = 3;
+        s.hash_concurrency = 1;
+    })
+    .await;
+    app.seed().await;
+    let secret = app.register_client("portal", &["password"]).await;
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            let (http, url, secret) = (app.http.clone(), app.url("/oauth/token"), secret.clone());
+            tokio::spawn(async move {
+                let guess = format!("guess {i}");
+                let form = [
+                    ("grant_type", "password"),
+                    ("username", "alice"),
+                    ("password", &guess),
+                ];
+                let r = http
+                    .post(url)
+                    .basic_auth("portal", Some(secret))
+                    .form(&form)
+                    .send();
+                r.await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            400 => checked += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, 3,
+        "only the threshold's worth of guesses may be checked"
+    );
+}

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
-use super::password::PasswordHasher;
+use super::password::{HashPermit, PasswordHasher};
 use crate::domain::{OAuthError, UnixTime};
 use crate::storage::{
     DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
@@ -209,6 +209,7 @@ impl Directory {
         username: &str,
         password: &PresentedPassword,
         hasher: &PasswordHasher,
+        turn: &HashPermit,
     ) -> Result<User, LoginFailure> {
         // A malformed username is simply unknown: same answer, same work.
         let record = match Name::parse(username) {
@@ -220,7 +221,7 @@ impl Directory {
         };
         let phc = record.as_ref().map(|r| r.password_phc.as_str());
         let matched = hasher
-            .verify(phc, password)
+            .verify(turn, phc, password)
             .await
             .map_err(LoginFailure::Internal)?;
         let Some(record) = record else {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use super::UserSettings;
-use crate::domain::{OAuthError, UnixTime};
+use crate::domain::UnixTime;
 
 /// Failures counted since `since`; the count lapses when the window has passed.
 #[derive(Debug, Clone, Copy)]
@@ -85,14 +85,13 @@ impl Lockout {
         }
     }
 
-    /// Refuses an attempt while the username or the address is locked out.
-    pub fn check(&self, username: &str, address: IpAddr, now: UnixTime) -> Result<(), OAuthError> {
+    /// Refuses an attempt while the username or the address is locked out, with the number of
+    /// seconds until it may be retried.
+    pub fn check(&self, username: &str, address: IpAddr, now: UnixTime) -> Result<(), u64> {
         let by_user = lock(&self.users).retry_after(&username.to_owned(), self.window, now);
         let by_addr = lock(&self.addresses).retry_after(&address, self.window, now);
         match by_user.max(by_addr) {
-            Some(secs) => Err(OAuthError::TooManyRequests {
-                retry_after_secs: secs.max(1),
-            }),
+            Some(secs) => Err(secs.max(1)),
             None => Ok(()),
         }
     }
@@ -140,12 +139,7 @@ mod tests {
         }
         assert!(l.check("alice", A, t0).is_ok());
         l.record_failure("alice", B, t0.plus(10));
-        match l.check("alice", B, t0.plus(100)) {
-            Err(OAuthError::TooManyRequests { retry_after_secs }) => {
-                assert_eq!(retry_after_secs, 800)
-            }
-            other => panic!("expected a lockout, got {other:?}"),
-        }
+        assert_eq!(l.check("alice", B, t0.plus(100)), Err(800));
         assert!(l.check("bob", B, t0.plus(100)).is_ok());
         assert!(l.check("alice", A, t0.plus(900)).is_ok());
     }

@@ -42,6 +42,10 @@ impl Users {
 
     /// A login with lockout: refused at once while the username or address is locked out;
     /// otherwise checked (same work for unknown users) and counted as a failure or a success.
+    ///
+    /// The lockout is checked again once the login has its turn on the hashing pool, and the
+    /// turn is held until the outcome is counted: however many guesses are sent in parallel,
+    /// at most one per pool thread gets past the threshold.
     pub async fn login(
         &self,
         username: &str,
@@ -49,12 +53,14 @@ impl Users {
         address: IpAddr,
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
-        if let Err(crate::domain::OAuthError::TooManyRequests { retry_after_secs }) =
-            self.lockout.check(username, address, now)
-        {
-            return Err(LoginFailure::Locked { retry_after_secs });
-        }
-        let outcome = self.directory.login(username, password, &self.hasher).await;
+        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
+        self.lockout.check(username, address, now).map_err(locked)?;
+        let turn = self.hasher.permit().await.map_err(LoginFailure::Internal)?;
+        self.lockout.check(username, address, now).map_err(locked)?;
+        let outcome = self
+            .directory
+            .login(username, password, &self.hasher, &turn)
+            .await;
         match &outcome {
             Ok(user) => self.lockout.record_success(&user.username),
             Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
@@ -62,6 +68,7 @@ impl Users {
             }
             Err(_) => {}
         }
+        drop(turn);
         outcome
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::UserSettings;
 use super::names::{NewPassword, PresentedPassword};
@@ -49,42 +49,49 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &NewPassword) -> anyhow::Result<String> {
         let params = self.params.clone();
         let password = password.expose().to_owned();
-        self.run(move || hash_blocking(&params, &password)).await?
+        let _turn = self.permit().await?;
+        tokio::task::spawn_blocking(move || hash_blocking(&params, &password))
+            .await
+            .context("a password hash task failed")?
+    }
+
+    /// Waits for a turn on the pool. A login holds its permit from its lockout check until its
+    /// failure is counted, so parallel guesses cannot all slip past one check.
+    pub async fn permit(&self) -> anyhow::Result<HashPermit> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .context("the password pool is closed")?;
+        Ok(HashPermit { _permit: permit })
     }
 
     /// Whether `password` matches `phc`; with `phc` absent (unknown user) the dummy hash is
     /// checked instead and the answer is `false`, after the same work.
     pub async fn verify(
         &self,
+        _turn: &HashPermit,
         phc: Option<&str>,
         password: &PresentedPassword,
     ) -> anyhow::Result<bool> {
         let known = phc.is_some();
         let phc = phc.map_or_else(|| self.dummy.to_string(), str::to_owned);
         let password = password.expose().to_owned();
-        let matched = self
-            .run(move || {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), phc.as_str())
-                    .is_ok()
-            })
-            .await?;
+        let matched = tokio::task::spawn_blocking(move || {
+            Argon2::default()
+                .verify_password(password.as_bytes(), phc.as_str())
+                .is_ok()
+        })
+        .await
+        .context("a password check failed")?;
         Ok(known && matched)
     }
+}
 
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .context("the password pool is closed")?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .context("a password hash task failed")
-    }
+/// A turn on the hashing pool; the turn ends when it is dropped.
+pub struct HashPermit {
+    _permit: OwnedSemaphorePermit,
 }
 
 fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
@@ -109,18 +116,16 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         let ok = PresentedPassword::new("correct horse");
         let bad = PresentedPassword::new("wrong horse");
-        assert!(hasher.verify(Some(&phc), &ok).await.unwrap());
-        assert!(!hasher.verify(Some(&phc), &bad).await.unwrap());
+        let turn = hasher.permit().await.unwrap();
+        assert!(hasher.verify(&turn, Some(&phc), &ok).await.unwrap());
+        assert!(!hasher.verify(&turn, Some(&phc), &bad).await.unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_matches_even_the_dummy_password() {
         let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
-        assert!(
-            !hasher
-                .verify(None, &PresentedPassword::new(""))
-                .await
-                .unwrap()
-        );
+        let turn = hasher.permit().await.unwrap();
+        let empty = PresentedPassword::new("");
+        assert!(!hasher.verify(&turn, None, &empty).await.unwrap());
     }
 }
