@@ -88,8 +88,8 @@ impl Lockout {
     /// Refuses an attempt while the username or the address is locked out, with the number of
     /// seconds until it may be retried.
     pub fn check(&self, username: &str, address: IpAddr, now: UnixTime) -> Result<(), u64> {
-        let by_user = lock(&self.users).retry_after(&username.to_owned(), self.window, now);
-        let by_addr = lock(&self.addresses).retry_after(&address, self.window, now);
+        let by_user = lock(&self.users).retry_after(&user_key(username), self.window, now);
+        let by_addr = lock(&self.addresses).retry_after(&address_key(address), self.window, now);
         match by_user.max(by_addr) {
             Some(secs) => Err(secs.max(1)),
             None => Ok(()),
@@ -97,14 +97,36 @@ impl Lockout {
     }
 
     pub fn record_failure(&self, username: &str, address: IpAddr, now: UnixTime) {
-        lock(&self.users).fail(&username.to_owned(), self.window, self.capacity, now);
-        lock(&self.addresses).fail(&address, self.window, self.capacity, now);
+        lock(&self.users).fail(&user_key(username), self.window, self.capacity, now);
+        lock(&self.addresses).fail(&address_key(address), self.window, self.capacity, now);
     }
 
     /// A successful login clears the username's failures (not the address's: one good password
     /// must not reset a spray from that address).
     pub fn record_success(&self, username: &str) {
-        lock(&self.users).map.remove(username);
+        lock(&self.users).map.remove(&user_key(username));
+    }
+}
+
+/// At most 64 bytes of the username (longer ones are never valid names), so a flood of huge
+/// usernames cannot make the counters big.
+fn user_key(username: &str) -> String {
+    let mut end = username.len().min(64);
+    while !username.is_char_boundary(end) {
+        end -= 1;
+    }
+    username[..end].to_owned()
+}
+
+/// IPv4 addresses count one by one; IPv6 ones by /64, the usual smallest allocation, so one
+/// host cannot dodge the limit by cycling through its addresses.
+fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
     }
 }
 
@@ -164,6 +186,19 @@ mod tests {
         l.record_failure("alice", A, t0);
         l.record_failure("alice", A, t0.plus(901));
         assert!(l.check("alice", A, t0.plus(901)).is_ok());
+    }
+
+    #[test]
+    fn addresses_of_one_ipv6_slash_64_count_together() {
+        let l = lockout(100, 2, 100);
+        let now = UnixTime::from_secs(0);
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        let b: IpAddr = "2001:db8::ffff:2".parse().unwrap();
+        let other: IpAddr = "2001:db8:0:1::1".parse().unwrap();
+        l.record_failure("x", a, now);
+        l.record_failure("y", b, now);
+        assert!(l.check("z", a, now).is_err());
+        assert!(l.check("z", other, now).is_ok());
     }
 
     #[test]
