@@ -21,9 +21,9 @@ use super::error::{Body, Rejection};
 use super::peer::peer_ip;
 use super::request::read_body;
 use super::response::json_no_store;
-use crate::domain::UnixTime;
 use crate::domain::users::legacy::{self, LegacyClaims, LegacyRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
+use crate::domain::{OAuthError, UnixTime};
 
 const GETTOKEN: &str = "/token/gettoken";
 const VERIFY: &str = "/token/verify_token";
@@ -85,7 +85,10 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let signed = legacy::sign(state.issuer.keys().ring().active(), &claims);
     let (token, catalog) = match (signed, service_catalog(state)) {
         (Ok(token), Ok(catalog)) => (token, catalog),
-        (Err(e), _) | (_, Err(e)) => return server_error(&anyhow::anyhow!("{e:?}")),
+        (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {
+            return server_error(&e);
+        }
+        (Err(e), _) | (_, Err(e)) => return server_error(&anyhow::Error::new(e)),
     };
     answer(
         StatusCode::CREATED,
