@@ -14,10 +14,16 @@
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled.
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.
-//! - [`cli`]: the `tokendealer` command line (server and admin commands).
+//! - [`client`] (cargo feature `client`, on by default): the library services use — a caching
+//!   token source with refresh-on-401, a JWKS-caching verifier, and a tower layer that enforces
+//!   scopes and role→rule access maps.
+//! - [`cli`]: the `tokendealer` command line (server and admin commands), built on `client`.
 //! - [`telemetry`]: logging setup.
 
+#[cfg(feature = "client")]
 pub mod cli;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod config;
 pub mod domain;
 pub mod http;

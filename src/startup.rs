@@ -18,8 +18,8 @@ use crate::config::Settings;
 use crate::domain::keys::KeyManager;
 use crate::domain::users::Users;
 use crate::domain::{
-    ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet,
-    TokenIssuer, UnixTime,
+    ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
+    ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store};
@@ -61,6 +61,7 @@ impl Application {
             now,
         )
         .await?;
+        let revocations = Revocations::new(store.denylist()?);
         let users = Users::new(&store, settings.users.clone())?;
         let registry = ClientRegistry::new(store);
         if registry.count() == 0 {
@@ -69,6 +70,7 @@ impl Application {
         let state = AppState {
             registry,
             issuer: TokenIssuer::new(&issuer, Arc::new(keys)),
+            revocations,
             metadata: http::metadata_document(&issuer)?,
             jwks_max_age: settings.jwks_max_age,
             default_token_ttl: settings.default_token_ttl,
@@ -109,6 +111,7 @@ impl Application {
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
         let retire = tokio::spawn(retire_keys_periodically(state.clone()));
+        let sweep = tokio::spawn(sweep_revocations_periodically(state.clone()));
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -144,6 +147,7 @@ impl Application {
         }
         drop(listener);
         retire.abort();
+        sweep.abort();
         tracing::info!("stopping: draining open connections");
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("all connections closed"),
@@ -159,6 +163,23 @@ async fn retire_keys_periodically(state: Arc<AppState>) {
         tick.tick().await;
         if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
             tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
+        }
+    }
+}
+
+/// Drops denylist entries of tokens that have expired anyway.
+async fn sweep_revocations_periodically(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        // A full scan of the tree: keep it off the async workers.
+        let revocations = state.revocations.clone();
+        let swept = tokio::task::spawn_blocking(move || revocations.sweep(UnixTime::now())).await;
+        match swept {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(removed = n, "swept expired revocations"),
+            Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
+            Err(e) => tracing::error!(error = %e, "the revocation sweep panicked"),
         }
     }
 }

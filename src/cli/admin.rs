@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::client::{ClientError, TokenSource};
 use anyhow::{Context, anyhow, bail};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
@@ -17,11 +18,10 @@ struct Credentials {
     client_secret: String,
 }
 
-/// A connection to a running dealer's admin API.
+/// A connection to a running dealer's admin API, authorized by the client library's token source.
 pub struct AdminClient {
     base: String,
-    http: reqwest::Client,
-    credentials: Credentials,
+    tokens: TokenSource,
 }
 
 impl AdminClient {
@@ -47,11 +47,17 @@ impl AdminClient {
                     .with_context(|| format!("parsing {}", path.display()))?
             }
         };
-        Ok(Self {
-            base: url.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
-            credentials,
-        })
+        let base = url.trim_end_matches('/').to_owned();
+        let tokens = TokenSource::builder(
+            format!("{base}/oauth/token"),
+            credentials.client_id,
+            credentials.client_secret,
+        )
+        .audience(ADMIN_AUDIENCE)
+        .scope(&[ADMIN_SCOPE])
+        .build()
+        .map_err(|e| anyhow!("{e}"))?;
+        Ok(Self { base, tokens })
     }
 
     pub async fn client(&self, cmd: &ClientCommand) -> anyhow::Result<()> {
@@ -131,55 +137,24 @@ impl AdminClient {
         print_json(&out)
     }
 
-    async fn token(&self) -> anyhow::Result<String> {
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("audience", ADMIN_AUDIENCE),
-            ("scope", ADMIN_SCOPE),
-        ];
-        let response = self
-            .http
-            .post(format!("{}/oauth/token", self.base))
-            .basic_auth(
-                form_escape(&self.credentials.client_id),
-                Some(form_escape(&self.credentials.client_secret)),
-            )
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| unreachable(&self.base, e))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if status != StatusCode::OK {
-            bail!(
-                "the server refused the admin credentials: {}",
-                describe(status, &body)
-            );
-        }
-        body["access_token"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("the token response has no access_token"))
-    }
-
     pub(super) async fn call(
         &self,
         method: Method,
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
-        let token = self.token().await?;
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request
-            .send()
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .tokens
+            .send_authorized(|http| {
+                let request = http.request(method.clone(), &url);
+                match &body {
+                    Some(body) => request.json(body),
+                    None => request,
+                }
+            })
             .await
-            .map_err(|e| unreachable(&self.base, e))?;
+            .map_err(|e| self.explain(e))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -187,20 +162,27 @@ impl AdminClient {
         }
         Ok(body)
     }
-}
 
-/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
-fn form_escape(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|v| v[1..].to_owned())
-        .unwrap_or_default()
-}
-
-fn unreachable(base: &str, e: reqwest::Error) -> anyhow::Error {
-    let cause = std::error::Error::source(&e)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| e.to_string());
-    anyhow!("cannot reach tokendealer at {base}: {cause}")
+    fn explain(&self, e: ClientError) -> anyhow::Error {
+        match e {
+            ClientError::Http(e) => {
+                let cause = std::error::Error::source(&*e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| e.to_string());
+                anyhow!("cannot reach tokendealer at {}: {cause}", self.base)
+            }
+            ClientError::OAuth {
+                status,
+                error,
+                description,
+            } => anyhow!(
+                "the server refused the admin credentials: {error}: {} (HTTP {})",
+                description.unwrap_or_default(),
+                status.as_u16()
+            ),
+            other => anyhow!("{other}"),
+        }
+    }
 }
 
 fn describe(status: StatusCode, body: &Value) -> String {

@@ -4,9 +4,11 @@
 pub mod client;
 pub mod error;
 pub mod grant;
+pub mod introspection;
 pub mod keys;
 pub mod pubkey;
 pub mod registry;
+pub mod revocation;
 pub mod scope;
 pub mod time;
 pub mod token;
@@ -14,7 +16,9 @@ pub mod users;
 
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
 pub use error::OAuthError;
+pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientRegistry, NewClient};
+pub use revocation::{Revocation, Revocations};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
 pub use token::{AccessClaims, TokenIssuer, WfcClaim};

@@ -29,13 +29,21 @@ impl ClientRegistry {
         Self { store }
     }
 
-    /// Looks a client up by the raw id a caller presented. A malformed id is simply unknown, so
-    /// it gets the same answer as any other unknown client.
+    /// Looks a client up by the raw id a caller presented, for authentication. A malformed id is
+    /// simply unknown. An unknown client costs what a known one does: a decoy record is decoded
+    /// and converted in its place, so the lookup leaks no timing about which ids exist.
     pub fn find(&self, raw_id: &str) -> Result<Option<Client>, OAuthError> {
-        let Ok(id) = ClientId::parse(raw_id) else {
-            return Ok(None);
+        let record = match ClientId::parse(raw_id) {
+            Ok(id) => self.store.get_client(id.as_str())?,
+            Err(_) => None,
         };
-        self.get(&id)
+        let known = record.is_some();
+        let record = match record {
+            Some(r) => r,
+            None => self.store.decoy_client()?,
+        };
+        let client = from_record(record)?;
+        Ok(known.then_some(client))
     }
 
     pub fn get(&self, id: &ClientId) -> Result<Option<Client>, OAuthError> {

@@ -13,15 +13,17 @@ use crate::domain::{
     OAuthError, ScopeSet, UnixTime,
 };
 
-/// Checks the caller's bearer token: issued by us, for the admin audience, with the admin scope,
-/// to a client that still exists and is enabled.
+/// Checks the caller's bearer token: issued by us, not revoked, for the admin audience, with the
+/// admin scope, to a client that still exists and is enabled.
 pub fn authorize(
     state: &AppState,
     req: &Request<Incoming>,
     now: UnixTime,
 ) -> Result<AccessClaims, OAuthError> {
     let token = bearer_token(req.headers())?;
-    let claims = state.issuer.verify(token, Some(ADMIN_AUDIENCE), now)?;
+    let claims = state
+        .revocations
+        .verify(&state.issuer, token, Some(ADMIN_AUDIENCE), now)?;
     if !claims.has_scope(ADMIN_SCOPE) {
         return Err(OAuthError::InsufficientScope(ADMIN_SCOPE));
     }

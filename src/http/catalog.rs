@@ -66,7 +66,7 @@ pub fn service_catalog(state: &AppState) -> Result<Map<String, Value>, OAuthErro
         .collect())
 }
 
-/// Accepts an access token of this dealer (any audience) or a legacy token.
+/// Accepts an unrevoked access token of this dealer (any audience) or a legacy token.
 fn authorize_any_token(
     state: &AppState,
     req: &Request<Incoming>,
@@ -82,7 +82,11 @@ fn authorize_any_token(
         Some(t) => t,
         None => bearer_token(req.headers())?,
     };
-    if state.issuer.verify(token, None, now).is_ok() {
+    if state
+        .revocations
+        .verify(&state.issuer, token, None, now)
+        .is_ok()
+    {
         return Ok(());
     }
     legacy::verify(state.issuer.keys().ring().verifying(), token, now)

@@ -4,6 +4,7 @@ mod admin;
 mod catalog;
 mod compat;
 mod error;
+mod introspect;
 mod peer;
 mod request;
 mod response;
@@ -22,12 +23,13 @@ use hyper::body::Incoming;
 pub use error::{Body, Rejection};
 pub use wellknown::metadata_document;
 
-use crate::domain::{ClientRegistry, TokenIssuer};
+use crate::domain::{ClientRegistry, Revocations, TokenIssuer};
 
 /// What every handler can reach. Built once by `startup`, shared by all connections.
 pub struct AppState {
     pub registry: ClientRegistry,
     pub issuer: TokenIssuer,
+    pub revocations: Revocations,
     /// The RFC 8414 document, serialized once.
     pub metadata: Bytes,
     pub jwks_max_age: u64,
@@ -59,7 +61,11 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
     let post = req.method() == Method::POST;
     match req.uri().path() {
         "/oauth/token" if post => token::token(state, req).await,
-        "/oauth/token" => Err(Rejection::MethodNotAllowed("POST")),
+        "/oauth/introspect" if post => introspect::introspect(state, req).await,
+        "/oauth/revoke" if post => introspect::revoke(state, req).await,
+        "/oauth/token" | "/oauth/introspect" | "/oauth/revoke" => {
+            Err(Rejection::MethodNotAllowed("POST"))
+        }
         "/.well-known/jwks.json" if get => Ok(wellknown::jwks(state)),
         "/.well-known/oauth-authorization-server" if get => Ok(wellknown::metadata(state)),
         "/healthz" if get => Ok(wellknown::healthz()),

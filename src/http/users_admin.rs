@@ -127,7 +127,7 @@ fn authorize_user_listing(
         return Ok(());
     };
     let token = bearer_token(req.headers())?;
-    let Ok(claims) = state.issuer.verify(token, None, now) else {
+    let Ok(claims) = state.revocations.verify(&state.issuer, token, None, now) else {
         return Err(admin_refusal);
     };
     let allowed = &state.users.settings.user_list_roles;

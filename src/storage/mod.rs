@@ -3,6 +3,7 @@
 //! sled fsyncs on its own only every 500 ms, so every write here is followed by a flush before
 //! it returns: an acknowledged admin write survives a crash.
 
+mod denylist;
 mod keyfiles;
 mod records;
 mod user_records;
@@ -11,6 +12,7 @@ mod users;
 use std::path::Path;
 
 use anyhow::Context;
+pub use denylist::{Denylist, RevokedRecord};
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
 pub use user_records::{
@@ -55,6 +57,13 @@ impl Store {
             .map(|bytes| records::decode(&bytes))
             .transpose()
             .with_context(|| format!("reading client {client_id:?}"))
+    }
+
+    /// A typical record decoded from bytes, standing in for an unknown client so both paths do
+    /// the same work.
+    pub fn decoy_client(&self) -> anyhow::Result<ClientRecord> {
+        const DECOY: &[u8] = br#"{"v":"1","client_id":"decoy-client","secret_sha256":"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a","audiences":["https://decoy.invalid"],"scopes":["decoy"],"grants":["client_credentials"],"token_ttl":3600,"disabled":true,"created_at":0}"#;
+        records::decode(DECOY)
     }
 
     /// Stores a new client; `false` if one with that id exists already.

@@ -262,10 +262,15 @@ impl KeyManager {
         Ok(())
     }
 
-    /// Every key the dealer knows, newest first.
+    /// Every key the dealer knows: the signer first, then retiring keys, then retired ones.
     pub fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
         let mut keys: Vec<KeyInfo> = self.store.list_keys()?.iter().map(KeyInfo::from).collect();
-        keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
+        let rank = |s: &KeyState| match s {
+            KeyState::Active => 0,
+            KeyState::Retiring { .. } => 1,
+            KeyState::Retired { .. } => 2,
+        };
+        keys.sort_by_key(|k| (rank(&k.state), std::cmp::Reverse(k.created_at)));
         Ok(keys)
     }
 }

@@ -1,0 +1,72 @@
+//! The service-side library: fetch tokens from the dealer, verify them, guard routes with them.
+//!
+//! - [`TokenSource`] gets client-credentials tokens, caches them, and shares one request
+//!   among concurrent callers; [`TokenSource::send_authorized`] retries once on a 401.
+//! - [`Verifier`] checks RS512 (or other allowed asymmetric) JWT access tokens locally
+//!   against the dealer's JWKS; [`IntrospectionVerifier`] asks the dealer instead. Both
+//!   implement [`VerifyToken`].
+//! - [`RequireAccess`] is a tower layer that admits requests whose token carries the
+//!   route's scopes, or whose roles allow the route's rule in an [`AccessMap`].
+//!
+//! Protecting an axum route (any tower stack over `http` types works the same way):
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use tokendealer::client::{AccessMap, RequireAccess, ServerMetadata, Verifier};
+//!
+//! let http = reqwest::Client::new();
+//! let dealer = ServerMetadata::discover(&http, "https://dealer.internal").await?;
+//! let verifier = Verifier::from_metadata(&dealer, "runs").build()?;
+//! let access = AccessMap::from_path("roles.yml")?;
+//!
+//! let read_runs = RequireAccess::new(verifier.clone()).scope("runs:read");
+//! let admin = RequireAccess::new(verifier).rule("runs:admin", access);
+//! // router.route("/runs", get(list_runs).layer(read_runs))
+//! //       .route("/admin", post(purge).layer(admin));
+//! // Handlers read the caller with `Extension(claims): Extension<Claims>`.
+//! # let _ = (read_runs, admin);
+//! # Ok(()) }
+//! ```
+//!
+//! And calling such a service:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), tokendealer::client::ClientError> {
+//! use tokendealer::client::TokenSource;
+//!
+//! let source = TokenSource::builder("https://dealer.internal/oauth/token", "strava", "s3cret")
+//!     .audience("runs")
+//!     .scope(&["runs:read"])
+//!     .build()?;
+//! let response = source
+//!     .send_authorized(|http| http.get("https://runs.internal/runs"))
+//!     .await?;
+//! # let _ = response;
+//! # Ok(()) }
+//! ```
+
+mod access;
+mod access_token;
+mod authorized;
+mod claims;
+mod discovery;
+mod error;
+mod introspection;
+mod jwks;
+mod middleware;
+mod token_source;
+mod verifier;
+
+#[cfg(test)]
+mod tests;
+
+pub use access::AccessMap;
+pub use access_token::AccessToken;
+pub use claims::{Claims, Wfc};
+pub use discovery::ServerMetadata;
+pub use error::{AccessMapError, ClientError, VerifyError};
+pub use introspection::IntrospectionVerifier;
+pub use jsonwebtoken::Algorithm;
+pub use middleware::{RequireAccess, RequireAccessService};
+pub use token_source::{AuthMethod, TokenSource, TokenSourceBuilder};
+pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

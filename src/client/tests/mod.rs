@@ -1,0 +1,7 @@
+//! Tests of the client library against an in-process mock dealer.
+
+mod key_set;
+mod middleware;
+mod support;
+mod token_source;
+mod verifier;

@@ -1,0 +1,275 @@
+//! Local verification of the dealer's JWT access tokens (RFC 9068) against its JWKS.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
+use reqwest::IntoUrl;
+use serde::de::DeserializeOwned;
+
+use super::claims::{Claims, LegacyClaims, WireClaims};
+use super::discovery::ServerMetadata;
+use super::error::{ClientError, VerifyError};
+use super::jwks::{Key, KeyCache};
+
+/// Anything that turns a bearer token into verified [`Claims`]: the local [`Verifier`] or the
+/// remote [`IntrospectionVerifier`](super::IntrospectionVerifier).
+pub trait VerifyToken: Send + Sync {
+    /// Verifies `token` now.
+    fn verify_token(&self, token: &str)
+    -> impl Future<Output = Result<Claims, VerifyError>> + Send;
+}
+
+/// Verifies access tokens locally. Cheap to clone; clones share the key cache.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: KeyCache,
+    algorithms: Vec<Algorithm>,
+    leeway: u64,
+    accept_legacy: bool,
+    standard: Validation,
+}
+
+/// Configures a [`Verifier`].
+pub struct VerifierBuilder {
+    jwks_uri: reqwest::Result<reqwest::Url>,
+    issuer: String,
+    audience: String,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+    cooldown: Duration,
+    accept_legacy: bool,
+    http: Option<reqwest::Client>,
+}
+
+impl Verifier {
+    /// Verifies tokens from `issuer`, signed with keys at `jwks_uri`, meant for `audience`.
+    pub fn builder(
+        jwks_uri: impl IntoUrl,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> VerifierBuilder {
+        VerifierBuilder {
+            jwks_uri: jwks_uri.into_url(),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            algorithms: vec![Algorithm::RS512],
+            leeway: Duration::from_secs(30),
+            cooldown: Duration::from_secs(30),
+            accept_legacy: false,
+            http: None,
+        }
+    }
+
+    /// Like [`Verifier::builder`], with the JWKS URL and issuer taken from discovery.
+    pub fn from_metadata(
+        metadata: &ServerMetadata,
+        audience: impl Into<String>,
+    ) -> VerifierBuilder {
+        Self::builder(
+            metadata.jwks_uri.as_str(),
+            metadata.issuer.clone(),
+            audience,
+        )
+    }
+
+    /// Verifies `token` at the current system time.
+    pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        self.verify_at(token, jsonwebtoken::get_current_timestamp())
+            .await
+    }
+
+    /// Verifies `token` as if it were `now` (Unix seconds); the key cache's freshness and
+    /// cooldown are measured on the same clock.
+    pub async fn verify_at(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
+        let inner = &*self.inner;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        // Before any key is touched: the header must not choose how it gets checked.
+        if !inner.algorithms.contains(&header.alg) {
+            return Err(VerifyError::AlgorithmNotAllowed(format!(
+                "{:?}",
+                header.alg
+            )));
+        }
+        let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
+        let legacy = match typ.as_deref() {
+            Some("at+jwt" | "application/at+jwt") => false,
+            Some("jwt") if inner.accept_legacy => true,
+            _ => return Err(VerifyError::WrongType(header.typ)),
+        };
+        let kid = header.kid.as_deref();
+        let set = inner.keys.keys_for(kid, now).await?;
+        let mut candidates = set
+            .keys
+            .iter()
+            .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(VerifyError::UnknownKey(header.kid));
+        }
+        let mut last_error = VerifyError::UnknownKey(header.kid.clone());
+        for key in candidates {
+            let attempt = if legacy {
+                decode_legacy(token, key, header.alg)
+                    .and_then(|c| inner.check_times(c.exp, c.nbf, now).map(|()| c.into()))
+            } else {
+                decode::<WireClaims>(token, key, header.alg, &inner.standard).and_then(|c| {
+                    inner.check_times(c.exp.unwrap_or_default(), c.nbf, now)?;
+                    c.into_claims().map_err(VerifyError::Malformed)
+                })
+            };
+            match attempt {
+                Ok(claims) => return Ok(claims),
+                // Without a `kid` every key is tried; with one, its answer is final.
+                Err(e) if kid.is_some() => return Err(e),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
+    }
+}
+
+impl Inner {
+    /// `exp`/`nbf` against the caller's clock, which jsonwebtoken cannot take.
+    fn check_times(&self, exp: u64, nbf: Option<u64>, now: u64) -> Result<(), VerifyError> {
+        if now > exp.saturating_add(self.leeway) {
+            return Err(VerifyError::Expired);
+        }
+        if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(VerifyError::NotYetValid);
+        }
+        Ok(())
+    }
+}
+
+fn check_key_alg(key: &Key, alg: Algorithm) -> Result<(), VerifyError> {
+    match key.alg {
+        Some(key_alg) if key_alg != alg => Err(VerifyError::KeyAlgorithmMismatch {
+            key_alg: format!("{key_alg:?}"),
+            header_alg: format!("{alg:?}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Legacy tokens carry an object in `sub`, which jsonwebtoken's claim validation cannot read,
+/// so the signature is checked on its own and the claims read only after it verified.
+fn decode_legacy(token: &str, key: &Key, alg: Algorithm) -> Result<LegacyClaims, VerifyError> {
+    check_key_alg(key, alg)?;
+    let (message, signature) = token
+        .rsplit_once('.')
+        .ok_or_else(|| VerifyError::Malformed("not a JWS".into()))?;
+    let valid = jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key.key, alg)
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if !valid {
+        return Err(VerifyError::BadSignature);
+    }
+    jsonwebtoken::dangerous::insecure_decode_claims(token)
+        .map_err(|e| VerifyError::Malformed(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(
+    token: &str,
+    key: &Key,
+    alg: Algorithm,
+    base: &Validation,
+) -> Result<T, VerifyError> {
+    check_key_alg(key, alg)?;
+    // One algorithm per call: jsonwebtoken refuses a list mixing families with one key.
+    let mut validation = base.clone();
+    validation.algorithms = vec![alg];
+    jsonwebtoken::decode::<T>(token, &key.key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.into_kind() {
+            ErrorKind::InvalidSignature => VerifyError::BadSignature,
+            ErrorKind::InvalidIssuer => VerifyError::WrongIssuer,
+            ErrorKind::InvalidAudience => VerifyError::WrongAudience,
+            ErrorKind::InvalidAlgorithm => VerifyError::AlgorithmNotAllowed(format!("{alg:?}")),
+            other => VerifyError::Malformed(format!("{other:?}")),
+        })
+}
+
+impl VerifyToken for Verifier {
+    fn verify_token(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
+        self.verify(token)
+    }
+}
+
+impl VerifierBuilder {
+    /// Accepted signature algorithms (default `[RS512]`). HMAC algorithms are refused at
+    /// [`build`](Self::build): a public key must never double as a shared secret.
+    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        self.algorithms = algorithms.to_vec();
+        self
+    }
+
+    /// Clock skew tolerated on `exp` and `nbf` (default 30 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Least time between two JWKS fetches caused by unknown `kid`s (default 30 s).
+    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// Also accept tokens of the older tokenleader profile (`typ: JWT`, user object in `sub`,
+    /// no `iss`/`aud`/`jti`); off by default. Such tokens usually carry no `kid`, so every
+    /// published key is tried; only the allowed algorithms and the signature protect them.
+    pub fn accept_legacy_tokenleader(mut self, accept: bool) -> Self {
+        self.accept_legacy = accept;
+        self
+    }
+
+    /// Uses this HTTP client for JWKS fetches.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the verifier; no request is made until the first token arrives.
+    pub fn build(self) -> Result<Verifier, ClientError> {
+        if self.algorithms.is_empty()
+            || self
+                .algorithms
+                .iter()
+                .any(|a| a.family() == AlgorithmFamily::Hmac)
+        {
+            return Err(ClientError::Config(
+                "algorithms must be a non-empty list of asymmetric algorithms".into(),
+            ));
+        }
+        let mut standard = Validation::new(Algorithm::RS512);
+        standard.set_issuer(&[self.issuer]);
+        standard.set_audience(&[self.audience]);
+        standard.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Time is checked by `check_times` against the injected clock.
+        standard.validate_exp = false;
+        standard.validate_nbf = false;
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                keys: KeyCache::new(
+                    self.jwks_uri?,
+                    self.http.unwrap_or_default(),
+                    self.cooldown.as_secs(),
+                ),
+                algorithms: self.algorithms,
+                leeway: self.leeway.as_secs(),
+                accept_legacy: self.accept_legacy,
+                standard,
+            }),
+        })
+    }
+}

@@ -1,0 +1,266 @@
+//! The admin API: who may call it, and what each route does.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_AUDIENCE, spawn_app};
+
+#[tokio::test]
+async fn an_anonymous_caller_gets_401_with_a_bearer_challenge() {
+    let app = spawn_app().await;
+    let r = app
+        .http
+        .get(app.url("/admin/clients"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_token");
+}
+
+#[tokio::test]
+async fn a_garbage_or_foreign_bearer_token_is_401() {
+    let app = spawn_app().await;
+    let other = crate::helpers::spawn_app().await;
+    let foreign = other.admin_token().await;
+    for token in ["garbage", "a.b.c", foreign.as_str()] {
+        let r = app
+            .http
+            .get(app.url("/admin/clients"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{token}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_without_the_admin_scope_is_403_insufficient_scope() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &[ADMIN_AUDIENCE], &["other"]).await;
+    let token = app.access_token(&c, &[]).await;
+    let r = app
+        .http
+        .get(app.url("/admin/clients"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("insufficient_scope")
+    );
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "insufficient_scope"
+    );
+}
+
+#[tokio::test]
+async fn a_token_for_another_audience_does_not_open_the_admin_api() {
+    let app = spawn_app().await;
+    let c = app
+        .register("svc", &["https://api"], &["tokendealer:admin"])
+        .await;
+    let token = app.access_token(&c, &[]).await;
+    let r = app
+        .http
+        .get(app.url("/admin/clients"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn clients_can_be_listed_shown_disabled_enabled_and_removed() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &["s"]).await;
+    assert!(c.body.get("secret_sha256").is_none());
+
+    let list: Value = app
+        .admin(Method::GET, "/admin/clients", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["admin", "svc"]);
+    assert!(
+        !list.to_string().contains("secret"),
+        "no secret or digest is ever listed"
+    );
+
+    let shown: Value = app
+        .admin(Method::GET, "/admin/clients/svc", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["audiences"], json!(["https://api"]));
+
+    assert_eq!(
+        app.admin(Method::POST, "/admin/clients/svc/disable", None)
+            .await
+            .status(),
+        200
+    );
+    let r = app.token_post(&c.id, &c.secret, &[]).await;
+    assert_eq!(r.status(), 401, "a disabled client gets invalid_client");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    assert_eq!(
+        app.admin(Method::POST, "/admin/clients/svc/enable", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.token_post(&c.id, &c.secret, &[]).await.status(), 200);
+
+    assert_eq!(
+        app.admin(Method::DELETE, "/admin/clients/svc", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.admin(Method::GET, "/admin/clients/svc", None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.token_post(&c.id, &c.secret, &[]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn registering_an_existing_id_is_a_conflict_and_changes_nothing() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &[]).await;
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/clients",
+            Some(json!({"client_id": "svc", "audiences": ["https://x"]})),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        app.token_post(&c.id, &c.secret, &[]).await.status(),
+        200,
+        "the original secret still works"
+    );
+}
+
+#[tokio::test]
+async fn a_client_without_an_audience_or_with_bad_fields_is_refused() {
+    let app = spawn_app().await;
+    let bad = [
+        json!({"client_id": "a", "audiences": []}),
+        json!({"client_id": "", "audiences": ["https://x"]}),
+        json!({"client_id": "a", "audiences": ["has space"]}),
+        json!({"client_id": "a", "audiences": ["https://x"], "scopes": ["a\"b"]}),
+        json!({"client_id": "a", "audiences": ["https://x"], "grants": ["implicit"]}),
+        json!({"client_id": "a", "audiences": ["https://x"], "token_ttl": 0}),
+        json!({"client_id": "a", "audiences": ["https://x"], "token_ttl": 10_000_000}),
+        json!({"client_id": "a", "audiences": ["https://x"], "unknown": 1}),
+    ];
+    for body in bad {
+        let r = app
+            .admin(Method::POST, "/admin/clients", Some(body.clone()))
+            .await;
+        assert_eq!(r.status(), 400, "{body}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"],
+            "invalid_request",
+            "{body}"
+        );
+    }
+    let list: Value = app
+        .admin(Method::GET, "/admin/clients", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "nothing was stored");
+}
+
+#[tokio::test]
+async fn an_admin_cannot_disable_or_remove_itself() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.admin(Method::POST, "/admin/clients/admin/disable", None)
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        app.admin(Method::DELETE, "/admin/clients/admin", None)
+            .await
+            .status(),
+        409
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_admin_client_loses_access_with_tokens_it_already_has() {
+    let app = spawn_app().await;
+    let second = app
+        .register("ops", &[ADMIN_AUDIENCE], &["tokendealer:admin"])
+        .await;
+    let token = app.access_token(&second, &[]).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/admin/clients"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.admin(Method::POST, "/admin/clients/ops/disable", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/admin/clients"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn unknown_admin_routes_are_404_and_wrong_methods_405() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.admin(Method::GET, "/admin/nothing", None)
+            .await
+            .status(),
+        404
+    );
+    let r = app.admin(Method::PUT, "/admin/clients", None).await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+}

@@ -1,0 +1,246 @@
+//! The `tokendealer` binary: admin commands against a running server, and `serve` itself.
+
+use std::process::Output;
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn cli(app: &TestApp, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(args)
+        .args(["--url", &app.base, "--data-dir"])
+        .arg(app.data_dir.path())
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_ID")
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_SECRET")
+        .output()
+        .await
+        .unwrap()
+}
+
+fn json_out(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON document")
+}
+
+#[tokio::test]
+async fn client_add_prints_the_secret_once_and_the_client_can_get_a_token() {
+    let app = spawn_app().await;
+    let out = cli(
+        &app,
+        &[
+            "client",
+            "add",
+            "strava",
+            "--audience",
+            "https://runnerly.io",
+            "--scope",
+            "runs:read",
+            "--token-ttl",
+            "600",
+        ],
+    )
+    .await;
+    let added = json_out(&out);
+    assert_eq!(added["client_id"], "strava");
+    assert_eq!(added["audiences"][0], "https://runnerly.io");
+    assert_eq!(added["scopes"][0], "runs:read");
+    assert_eq!(added["token_ttl"], 600);
+    let secret = added["client_secret"].as_str().unwrap();
+    assert_eq!(app.token_post("strava", secret, &[]).await.status(), 200);
+
+    let shown = json_out(&cli(&app, &["client", "show", "strava"]).await);
+    assert!(
+        shown.get("client_secret").is_none(),
+        "show never reveals the secret"
+    );
+    let listed = json_out(&cli(&app, &["client", "list"]).await);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn rotate_disable_enable_and_remove_work_from_the_command_line() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &[]).await;
+    let rotated = json_out(&cli(&app, &["client", "rotate-secret", "svc", "--grace", "60"]).await);
+    let new = rotated["client_secret"].as_str().unwrap();
+    assert_eq!(
+        app.token_post("svc", &c.secret, &[]).await.status(),
+        200,
+        "the old secret works during the grace"
+    );
+    json_out(&cli(&app, &["client", "disable", "svc"]).await);
+    assert_eq!(app.token_post("svc", new, &[]).await.status(), 401);
+    json_out(&cli(&app, &["client", "enable", "svc"]).await);
+    assert_eq!(app.token_post("svc", new, &[]).await.status(), 200);
+    json_out(&cli(&app, &["client", "remove", "svc"]).await);
+    assert_eq!(app.token_post("svc", new, &[]).await.status(), 401);
+}
+
+#[tokio::test]
+async fn keys_rotate_and_list_from_the_command_line() {
+    let app = spawn_app().await;
+    let rotated = json_out(&cli(&app, &["keys", "rotate"]).await);
+    let listed = json_out(&cli(&app, &["keys", "list"]).await);
+    assert_eq!(listed[0]["kid"], rotated["kid"]);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_one_line_on_stderr_and_a_failure_exit() {
+    let app = spawn_app().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args([
+            "client",
+            "list",
+            "--url",
+            "http://127.0.0.1:9",
+            "--data-dir",
+        ])
+        .arg(app.data_dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn refused_admin_credentials_are_one_line_on_stderr_and_a_failure_exit() {
+    let app = spawn_app().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(["client", "list", "--url", &app.base])
+        .env("TOKENDEALER_ADMIN_CLIENT_ID", "admin")
+        .env("TOKENDEALER_ADMIN_CLIENT_SECRET", "wrong")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("invalid_client"), "{stderr}");
+}
+
+/// Starts `tokendealer serve` as a child process on a free port and waits for /healthz.
+async fn serve_process(dir: &std::path::Path) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(["serve", "--listen", &listen, "--keys-dir"])
+        .arg(dir.join("keys"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http
+            .get(format!("http://{listen}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return (child, listen);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server never answered /healthz");
+}
+
+async fn cli_at(listen: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(args)
+        .args(["--url", &format!("http://{listen}"), "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, _listen) = serve_process(dir.path()).await;
+    assert!(dir.path().join("data/admin-credentials.json").exists());
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "exit status {:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let creds: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("data/admin-credentials.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        !log.contains(creds["client_secret"].as_str().unwrap()),
+        "the secret is never logged"
+    );
+    assert!(
+        log.contains("admin-credentials.json"),
+        "the log says where the credentials are"
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledged_admin_write_survives_a_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, listen) = serve_process(dir.path()).await;
+    let mut secrets = Vec::new();
+    for i in 0..5 {
+        let out = cli_at(
+            &listen,
+            &data,
+            &[
+                "client",
+                "add",
+                &format!("svc{i}"),
+                "--audience",
+                "https://api",
+            ],
+        )
+        .await;
+        secrets.push(json_out(&out)["client_secret"].as_str().unwrap().to_owned());
+    }
+    child.kill().await.unwrap();
+    child.wait().await.unwrap();
+
+    let (_child, listen) = serve_process(dir.path()).await;
+    let http = reqwest::Client::new();
+    for (i, secret) in secrets.iter().enumerate() {
+        let id = format!("svc{i}");
+        let r = http
+            .post(format!("http://{listen}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{id} survived the crash");
+    }
+}

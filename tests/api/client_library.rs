@@ -1,0 +1,109 @@
+//! The client library against the real dealer: token source, discovery, JWKS verifier.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use tokendealer::client::{ServerMetadata, TokenSource, Verifier, VerifyError};
+
+use crate::helpers::{header_of, spawn_app};
+
+#[tokio::test]
+async fn a_token_source_gets_a_token_from_the_dealer_and_reuses_it() {
+    let app = spawn_app().await;
+    let c = app
+        .register("strava", &["https://runnerly.io"], &["runs:read"])
+        .await;
+    let source = TokenSource::builder(app.url("/oauth/token"), &c.id, &c.secret)
+        .audience("https://runnerly.io")
+        .scope(&["runs:read"])
+        .build()
+        .unwrap();
+    let first = source.token().await.unwrap();
+    let second = source.token().await.unwrap();
+    assert_eq!(
+        first.secret(),
+        second.secret(),
+        "the cached token is reused"
+    );
+    assert_eq!(first.scope(), Some("runs:read"));
+}
+
+#[tokio::test]
+async fn a_token_source_with_a_wrong_secret_reports_invalid_client() {
+    let app = spawn_app().await;
+    app.register("strava", &["https://runnerly.io"], &[]).await;
+    let source = TokenSource::builder(app.url("/oauth/token"), "strava", "wrong")
+        .build()
+        .unwrap();
+    let err = source.token().await.unwrap_err();
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+}
+
+#[tokio::test]
+async fn a_verifier_built_from_discovery_accepts_dealer_tokens_for_its_audience_only() {
+    let app = spawn_app().await;
+    let c = app
+        .register(
+            "strava",
+            &["https://runnerly.io", "https://other.io"],
+            &["runs:read"],
+        )
+        .await;
+    let http = reqwest::Client::new();
+    let meta = ServerMetadata::discover(&http, &app.base).await.unwrap();
+    let verifier = Verifier::from_metadata(&meta, "https://runnerly.io")
+        .build()
+        .unwrap();
+
+    let token = app
+        .access_token(&c, &[("audience", "https://runnerly.io")])
+        .await;
+    let claims = verifier.verify(&token).await.unwrap();
+    assert_eq!(claims.sub, "strava");
+    assert_eq!(claims.client_id.as_deref(), Some("strava"));
+    assert!(claims.has_scope("runs:read"));
+
+    let other = app
+        .access_token(&c, &[("audience", "https://other.io")])
+        .await;
+    assert!(matches!(
+        verifier.verify(&other).await,
+        Err(VerifyError::WrongAudience)
+    ));
+}
+
+#[tokio::test]
+async fn a_verifier_learns_a_rotated_key_after_its_cooldown() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &[]).await;
+    let http = reqwest::Client::new();
+    let meta = ServerMetadata::discover(&http, &app.base).await.unwrap();
+    let verifier = Verifier::from_metadata(&meta, "https://api")
+        .jwks_cooldown(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let now = tokendealer::domain::UnixTime::now().as_secs();
+    let before = app.access_token(&c, &[]).await;
+    verifier.verify_at(&before, now).await.unwrap();
+
+    assert_eq!(
+        app.admin(Method::POST, "/admin/keys/rotate", None)
+            .await
+            .status(),
+        200
+    );
+    let after = app.access_token(&c, &[]).await;
+    assert_ne!(header_of(&before)["kid"], header_of(&after)["kid"]);
+    assert!(
+        verifier.verify_at(&after, now).await.is_err(),
+        "inside the cooldown the new kid is unknown"
+    );
+    verifier
+        .verify_at(&after, now + 31)
+        .await
+        .expect("after the cooldown the new key is fetched");
+    verifier
+        .verify_at(&before, now + 31)
+        .await
+        .expect("the old key is still published");
+}

@@ -1,0 +1,178 @@
+//! Signing keys: one is generated on first start, 0600; rotation keeps old keys verifying.
+
+use std::os::unix::fs::PermissionsExt;
+
+use reqwest::Method;
+use serde_json::Value;
+use tokendealer::domain::UnixTime;
+use tokendealer::domain::keys::KeyManager;
+use tokendealer::storage::{KeyFiles, Store};
+
+use crate::helpers::{header_of, spawn_app};
+
+fn pem_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pem"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn the_first_start_writes_one_private_key_readable_by_its_owner_only() {
+    let app = spawn_app().await;
+    let files = pem_files(app.keys_dir.path());
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let creds = app.data_dir.path().join("admin-credentials.json");
+    assert_eq!(
+        std::fs::metadata(creds).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[tokio::test]
+async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &[]).await;
+    let old = app.access_token(&c, &[]).await;
+    let old_kid = header_of(&old)["kid"].as_str().unwrap().to_owned();
+
+    let r = app.admin(Method::POST, "/admin/keys/rotate", None).await;
+    assert_eq!(r.status(), 200);
+    let new_kid = r.json::<Value>().await.unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(old_kid, new_kid);
+
+    let new = app.access_token(&c, &[]).await;
+    assert_eq!(header_of(&new)["kid"], new_kid.as_str());
+    let jwks = app.jwks().await;
+    assert_eq!(jwks.keys.len(), 2);
+    app.verify_with_jwks(&old, "https://api")
+        .await
+        .expect("the old token still verifies");
+    app.verify_with_jwks(&new, "https://api")
+        .await
+        .expect("the new token verifies");
+
+    let keys: Value = app
+        .admin(Method::GET, "/admin/keys", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["active", "retiring"]);
+    assert_eq!(pem_files(app.keys_dir.path()).len(), 2);
+}
+
+#[tokio::test]
+async fn a_replaced_key_is_retired_once_its_tokens_have_expired() {
+    let data = tempfile::tempdir().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(data.path()).unwrap();
+    let window = 3600;
+    let t0 = UnixTime::from_secs(1_000_000);
+    let keys = KeyManager::load(
+        store.clone(),
+        KeyFiles::open(keys_dir.path()).unwrap(),
+        window,
+        t0,
+    )
+    .await
+    .unwrap();
+    let first = keys.ring().active().kid().to_owned();
+    keys.rotate(t0.plus(10)).await.unwrap();
+    assert!(keys.ring().find(&first).is_some());
+
+    keys.retire_expired(t0.plus(10 + window - 1)).await.unwrap();
+    assert!(
+        keys.ring().find(&first).is_some(),
+        "still inside the window"
+    );
+    keys.retire_expired(t0.plus(10 + window)).await.unwrap();
+    assert!(
+        keys.ring().find(&first).is_none(),
+        "gone once every token it signed has expired"
+    );
+    assert_eq!(
+        pem_files(keys_dir.path()).len(),
+        1,
+        "the retired private key is deleted"
+    );
+    let jwks: Value = serde_json::from_slice(&keys.ring().jwks_json()).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+
+    drop(keys);
+    let reloaded = KeyManager::load(
+        store,
+        KeyFiles::open(keys_dir.path()).unwrap(),
+        window,
+        t0.plus(window * 2),
+    )
+    .await
+    .unwrap();
+    assert_ne!(
+        reloaded.ring().active().kid(),
+        first,
+        "the newer key stays the signer after a restart"
+    );
+}
+
+#[tokio::test]
+async fn a_key_file_brought_by_the_operator_becomes_the_signer_on_first_start() {
+    let keys_dir = tempfile::tempdir().unwrap();
+    let (key, der) = tokendealer::domain::keys::SigningKey::generate().unwrap();
+    KeyFiles::open(keys_dir.path())
+        .unwrap()
+        .write("operator", &der)
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let manager = KeyManager::load(
+        Store::open(data.path()).unwrap(),
+        KeyFiles::open(keys_dir.path()).unwrap(),
+        3600,
+        UnixTime::from_secs(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(manager.ring().active().kid(), key.kid());
+}
+
+#[tokio::test]
+async fn a_missing_active_key_file_stops_the_start_with_a_clear_error() {
+    let data = tempfile::tempdir().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(data.path()).unwrap();
+    let now = UnixTime::from_secs(1);
+    drop(
+        KeyManager::load(
+            store.clone(),
+            KeyFiles::open(keys_dir.path()).unwrap(),
+            60,
+            now,
+        )
+        .await
+        .unwrap(),
+    );
+    for f in pem_files(keys_dir.path()) {
+        std::fs::remove_file(f).unwrap();
+    }
+    let err = KeyManager::load(store, KeyFiles::open(keys_dir.path()).unwrap(), 60, now)
+        .await
+        .err()
+        .unwrap();
+    assert!(format!("{err:#}").contains("missing"), "{err:#}");
+}

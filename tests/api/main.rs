@@ -1,0 +1,12 @@
+//! Integration tests: each starts the real server on port 0 with temporary dirs and talks HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod cli;
+mod client_credentials;
+mod client_library;
+mod helpers;
+mod keys;
+mod persistence;
+mod well_known;
