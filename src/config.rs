@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::domain::users::UserSettings;
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -26,6 +28,8 @@ pub struct Settings {
     pub jwks_max_age: u64,
     /// How long a stop waits for open connections to finish.
     pub shutdown_timeout: Duration,
+    /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
+    pub users: UserSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +43,7 @@ impl Default for Settings {
             max_token_ttl: 86_400,
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
+            users: UserSettings::default(),
         }
     }
 }
@@ -65,6 +70,7 @@ struct FileSettings {
     max_token_ttl: Option<u64>,
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    users: Option<UserSettings>,
 }
 
 impl Settings {
@@ -87,6 +93,7 @@ impl Settings {
                 .shutdown_timeout_secs
                 .map(Duration::from_secs)
                 .unwrap_or(d.shutdown_timeout),
+            users: file.users.unwrap_or(d.users),
         };
         settings.check()?;
         Ok(settings)
@@ -103,6 +110,7 @@ impl Settings {
             self.default_token_ttl,
             self.max_token_ttl
         );
+        self.users.check()?;
         if let Some(issuer) = &self.issuer {
             anyhow::ensure!(
                 issuer.starts_with("https://") || issuer.starts_with("http://"),

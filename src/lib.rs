@@ -8,8 +8,9 @@
 //! Layers point one way: `http` → `domain` → `storage`.
 //! - [`http`]: hyper routing, request parsing at the edge, errors → responses. The only module
 //!   that knows hyper.
-//! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys. Knows
-//!   neither HTTP nor sled; time is a `now` argument.
+//! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
+//!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
+//!   tokenleader-layout tokens). Knows neither HTTP nor sled; time is a `now` argument.
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled.
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::domain::keys::KeyManager;
+use crate::domain::users::Users;
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
@@ -61,6 +62,7 @@ impl Application {
         )
         .await?;
         let revocations = Revocations::new(store.denylist()?);
+        let users = Users::new(&store, settings.users.clone())?;
         let registry = ClientRegistry::new(store);
         if registry.count() == 0 {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
@@ -73,6 +75,7 @@ impl Application {
             jwks_max_age: settings.jwks_max_age,
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,
+            users,
         };
         Ok(Self {
             listener,

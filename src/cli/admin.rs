@@ -130,11 +130,19 @@ impl AdminClient {
         let out = match cmd {
             KeysCommand::List => self.call(Method::GET, "/admin/keys", None).await?,
             KeysCommand::Rotate => self.call(Method::POST, "/admin/keys/rotate", None).await?,
+            KeysCommand::Show { format } => {
+                return super::users::show_key(&self.base, *format).await;
+            }
         };
         print_json(&out)
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    pub(super) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
         let response = self
             .tokens
@@ -185,7 +193,7 @@ fn describe(status: StatusCode, body: &Value) -> String {
     }
 }
 
-fn print_json(value: &Value) -> anyhow::Result<()> {
+pub(super) fn print_json(value: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The `tokendealer` command line: `serve`, and admin commands that call a running server.
 
 mod admin;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,27 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(users::NamedCommand),
+    /// Manage org units.
+    #[command(subcommand)]
+    Ou(users::NamedCommand),
+    /// Manage departments.
+    #[command(subcommand)]
+    Dept(users::NamedCommand),
+    /// Manage work-function contexts (organization + org unit + department).
+    #[command(subcommand)]
+    Wfc(users::WfcCommand),
+    /// Manage roles.
+    #[command(subcommand)]
+    Role(users::NamedCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage the service catalog.
+    #[command(subcommand)]
+    Service(users::ServiceCommand),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +122,11 @@ enum KeysCommand {
     List,
     /// Make a new key the signer; the old one verifies until its tokens have expired.
     Rotate,
+    /// Print the active public key (no credentials needed: it is public).
+    Show {
+        #[arg(long, value_enum, default_value = "jwk")]
+        format: users::KeyFormat,
+    },
 }
 
 impl Cli {
@@ -119,7 +146,17 @@ impl Cli {
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Client(cmd) => admin()?.client(cmd).await,
+            Command::Keys(KeysCommand::Show { format }) => {
+                users::show_key(&self.url, *format).await
+            }
             Command::Keys(cmd) => admin()?.keys(cmd).await,
+            Command::Org(cmd) => admin()?.named("orgs", cmd).await,
+            Command::Ou(cmd) => admin()?.named("ous", cmd).await,
+            Command::Dept(cmd) => admin()?.named("depts", cmd).await,
+            Command::Role(cmd) => admin()?.named("roles", cmd).await,
+            Command::Wfc(cmd) => admin()?.wfc(cmd).await,
+            Command::User(cmd) => admin()?.user(cmd).await,
+            Command::Service(cmd) => admin()?.service(cmd).await,
         }
     }
 }

@@ -6,11 +6,13 @@ pub mod error;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
+pub mod pubkey;
 pub mod registry;
 pub mod revocation;
 pub mod scope;
 pub mod time;
 pub mod token;
+pub mod users;
 
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
 pub use error::OAuthError;

@@ -181,7 +181,7 @@ fn client_id(raw: &str) -> Result<ClientId, OAuthError> {
     ClientId::parse(raw)
 }
 
-async fn json_body<T: for<'de> Deserialize<'de> + Default>(
+pub(super) async fn json_body<T: for<'de> Deserialize<'de> + Default>(
     req: Request<Incoming>,
 ) -> Result<T, Rejection> {
     let (parts, body) = req.into_parts();

@@ -1,11 +1,15 @@
 //! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
 
 mod admin;
+mod catalog;
+mod compat;
 mod error;
 mod introspect;
+mod peer;
 mod request;
 mod response;
 mod token;
+mod users_admin;
 mod wellknown;
 
 use std::convert::Infallible;
@@ -31,14 +35,17 @@ pub struct AppState {
     pub jwks_max_age: u64,
     pub default_token_ttl: u64,
     pub max_token_ttl: u64,
+    /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
+    pub users: crate::domain::users::Users,
 }
 
 /// Answers one request. Never fails: every error becomes a response.
 pub async fn handle(
     state: Arc<AppState>,
     peer: SocketAddr,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    req.extensions_mut().insert(peer::Peer(peer));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let response = match route(&state, req).await {
@@ -64,6 +71,12 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
         "/healthz" if get => Ok(wellknown::healthz()),
         "/.well-known/jwks.json" | "/.well-known/oauth-authorization-server" | "/healthz" => {
             Err(Rejection::MethodNotAllowed("GET, HEAD"))
+        }
+        path if compat::handles(path) => compat::route(state, req).await,
+        path if catalog::handles(path) => catalog::route(state, req).await,
+        path if users_admin::handles(path) => {
+            let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
+            users_admin::route(state, req, &segments).await
         }
         path if path.starts_with("/admin/") => {
             let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;

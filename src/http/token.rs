@@ -8,6 +8,8 @@ use super::error::{Body, Rejection};
 use super::request::{ClientCredentials, Form, read_body};
 use super::response::json_no_store;
 use crate::domain::grant::client_credentials::{self, ClientCredentialsRequest};
+use crate::domain::grant::password;
+use crate::domain::users::PresentedPassword;
 use crate::domain::{Audience, Client, OAuthError, ScopeSet, UnixTime, authenticate};
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
@@ -25,6 +27,16 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
                 scope: scope(&form)?,
             };
             client_credentials::issue(&state.issuer, &client, &request, now)?
+        }
+        "password" => {
+            let request = password::PasswordRequest {
+                username: form.require("username")?.to_owned(),
+                password: PresentedPassword::new(form.require("password")?),
+                audience: audience(&form)?,
+                scope: scope(&form)?,
+            };
+            let address = super::peer::peer_ip(&parts.extensions);
+            password::issue(&state.issuer, &state.users, &client, &request, address, now).await?
         }
         _ => return Err(OAuthError::UnsupportedGrantType.into()),
     };

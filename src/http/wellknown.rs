@@ -28,7 +28,7 @@ pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": ["client_credentials", "password"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint": format!("{issuer}/oauth/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

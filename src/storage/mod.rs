@@ -6,6 +6,8 @@
 mod denylist;
 mod keyfiles;
 mod records;
+mod user_records;
+mod users;
 
 use std::path::Path;
 
@@ -13,6 +15,11 @@ use anyhow::Context;
 pub use denylist::{Denylist, RevokedRecord};
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
+pub use user_records::{
+    DepartmentRecord, DirectoryRecord, EntryKind, NamedRecord, OrgRecord, OrgUnitRecord,
+    RoleRecord, ServiceRecord, UserRecord, WfcRecord,
+};
+pub use users::{Inserted, Removed, UserStore};
 
 /// Handle to the open database. Cheap to clone.
 #[derive(Clone)]

@@ -1,6 +1,7 @@
 //! Grants: what each OAuth2 grant type checks and which claims it issues.
 
 pub mod client_credentials;
+pub mod password;
 
 use serde::Serialize;
 

@@ -1,0 +1,271 @@
+//! The user directory: adding, showing, listing and removing its entries, and checking logins.
+
+use serde::Serialize;
+
+use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+use super::password::{HashPermit, PasswordHasher};
+use crate::domain::{OAuthError, UnixTime};
+use crate::storage::{
+    DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
+    UserStore, WfcRecord,
+};
+
+/// A work-function context to create: all three parts must exist.
+#[derive(Debug)]
+pub struct NewWfc {
+    pub name: Name,
+    pub org: Name,
+    pub orgunit: Name,
+    pub department: Name,
+}
+
+/// A user to create: at least one role, exactly one wfc.
+#[derive(Debug)]
+pub struct NewUser {
+    pub username: Name,
+    pub email: Email,
+    pub password: NewPassword,
+    pub roles: Vec<Name>,
+    pub wfc: Name,
+}
+
+/// A catalog service to create: the internal endpoint is required, the others optional.
+#[derive(Debug)]
+pub struct NewService {
+    pub name: Name,
+    pub internal: EndpointUrl,
+    pub external: Option<EndpointUrl>,
+    pub admin: Option<EndpointUrl>,
+}
+
+/// A user as the admin API shows it: never the password hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub wfc: String,
+    pub created_at: u64,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(r: &UserRecord) -> Self {
+        Self {
+            id: r.id,
+            username: r.username.clone(),
+            email: r.email.clone(),
+            roles: r.roles.clone(),
+            wfc: r.wfc.clone(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A user who has just logged in, with the wfc resolved: what tokens are made from.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub wfc: WfcRecord,
+}
+
+/// Why a login did not succeed.
+#[derive(Debug)]
+pub enum LoginFailure {
+    UnknownUser,
+    WrongPassword,
+    Locked { retry_after_secs: u64 },
+    Internal(anyhow::Error),
+}
+
+/// The directory over its storage.
+#[derive(Clone)]
+pub struct Directory {
+    store: UserStore,
+}
+
+impl Directory {
+    pub fn new(store: UserStore) -> Self {
+        Self { store }
+    }
+
+    /// Adds an organization, org unit, department or role: `R` is `OrgRecord`, ...
+    pub async fn add_named<R: DirectoryRecord + From<NamedRecord>>(
+        &self,
+        name: Name,
+        now: UnixTime,
+    ) -> Result<R, OAuthError> {
+        let record = NamedRecord {
+            id: self.store.next_id()?,
+            name: name.as_str().to_owned(),
+            created_at: now.as_secs(),
+        };
+        self.insert(R::from(record)).await
+    }
+
+    pub async fn add_wfc(&self, new: NewWfc, now: UnixTime) -> Result<WfcRecord, OAuthError> {
+        let record = WfcRecord {
+            id: self.store.next_id()?,
+            name: new.name.as_str().to_owned(),
+            org: new.org.as_str().to_owned(),
+            orgunit: new.orgunit.as_str().to_owned(),
+            department: new.department.as_str().to_owned(),
+            created_at: now.as_secs(),
+        };
+        self.insert(record).await
+    }
+
+    pub async fn add_user(
+        &self,
+        new: NewUser,
+        hasher: &PasswordHasher,
+        now: UnixTime,
+    ) -> Result<UserView, OAuthError> {
+        if new.roles.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "a user needs at least one role",
+            ));
+        }
+        let mut roles: Vec<String> = new.roles.iter().map(|r| r.as_str().to_owned()).collect();
+        roles.sort();
+        roles.dedup();
+        let record = UserRecord {
+            id: self.store.next_id()?,
+            username: new.username.as_str().to_owned(),
+            email: new.email.as_str().to_owned(),
+            password_phc: hasher.hash(&new.password).await?,
+            roles,
+            wfc: new.wfc.as_str().to_owned(),
+            created_at: now.as_secs(),
+        };
+        let record = self.insert(record).await?;
+        Ok(UserView::from(&record))
+    }
+
+    pub async fn set_password(
+        &self,
+        username: &Name,
+        password: &NewPassword,
+        hasher: &PasswordHasher,
+    ) -> Result<(), OAuthError> {
+        let mut record = self.require::<UserRecord>(username)?;
+        record.password_phc = hasher.hash(password).await?;
+        if self.store.replace_user(&record).await? {
+            Ok(())
+        } else {
+            Err(not_found(EntryKind::User, username.as_str()))
+        }
+    }
+
+    pub async fn add_service(
+        &self,
+        new: NewService,
+        now: UnixTime,
+    ) -> Result<ServiceRecord, OAuthError> {
+        let record = ServiceRecord {
+            id: self.store.next_id()?,
+            name: new.name.as_str().to_owned(),
+            endpoint_url_internal: new.internal.as_str().to_owned(),
+            endpoint_url_external: new.external.map(|u| u.as_str().to_owned()),
+            endpoint_url_admin: new.admin.map(|u| u.as_str().to_owned()),
+            created_at: now.as_secs(),
+        };
+        self.insert(record).await
+    }
+
+    pub fn list<R: DirectoryRecord>(&self) -> Result<Vec<R>, OAuthError> {
+        Ok(self.store.list()?)
+    }
+
+    pub fn get<R: DirectoryRecord>(&self, name: &str) -> Result<Option<R>, OAuthError> {
+        Ok(self.store.get(name)?)
+    }
+
+    /// The entry, or `not_found`.
+    pub fn require<R: DirectoryRecord>(&self, name: &Name) -> Result<R, OAuthError> {
+        self.get(name.as_str())?
+            .ok_or_else(|| not_found(R::KIND, name.as_str()))
+    }
+
+    /// Removes an entry; refused with `conflict` while another entry refers to it.
+    pub async fn remove(&self, kind: EntryKind, name: &Name) -> Result<(), OAuthError> {
+        match self.store.remove(kind, name.as_str()).await? {
+            Removed::Removed => Ok(()),
+            Removed::NotFound => Err(not_found(kind, name.as_str())),
+            Removed::InUse(by_kind, by_name) => Err(OAuthError::Conflict(format!(
+                "{} {name} is still used by {} {by_name}; remove or change that first",
+                kind.label(),
+                by_kind.label()
+            ))),
+        }
+    }
+
+    /// Checks a username and password, doing the same argon2 work whether the user exists or not.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &PresentedPassword,
+        hasher: &PasswordHasher,
+        turn: &HashPermit,
+    ) -> Result<User, LoginFailure> {
+        // A malformed username is simply unknown: same answer, same work.
+        let record = match Name::parse(username) {
+            Ok(name) => self
+                .store
+                .get::<UserRecord>(name.as_str())
+                .map_err(LoginFailure::Internal)?,
+            Err(_) => None,
+        };
+        let phc = record.as_ref().map(|r| r.password_phc.as_str());
+        let matched = hasher
+            .verify(turn, phc, password)
+            .await
+            .map_err(LoginFailure::Internal)?;
+        let Some(record) = record else {
+            return Err(LoginFailure::UnknownUser);
+        };
+        if !matched {
+            return Err(LoginFailure::WrongPassword);
+        }
+        let wfc = self
+            .store
+            .get::<WfcRecord>(&record.wfc)
+            .map_err(LoginFailure::Internal)?
+            .ok_or_else(|| {
+                LoginFailure::Internal(anyhow::anyhow!(
+                    "user {} refers to a missing wfc {}",
+                    record.username,
+                    record.wfc
+                ))
+            })?;
+        Ok(User {
+            id: record.id,
+            username: record.username,
+            email: record.email,
+            roles: record.roles,
+            wfc,
+        })
+    }
+
+    async fn insert<R: DirectoryRecord>(&self, record: R) -> Result<R, OAuthError> {
+        match self.store.insert(&record).await? {
+            Inserted::Created => Ok(record),
+            Inserted::Exists => Err(OAuthError::Conflict(format!(
+                "{} {} already exists",
+                R::KIND.label(),
+                record.name()
+            ))),
+            Inserted::Missing(kind, name) => Err(OAuthError::Conflict(format!(
+                "there is no {} {name}: create it first",
+                kind.label()
+            ))),
+        }
+    }
+}
+
+fn not_found(kind: EntryKind, name: &str) -> OAuthError {
+    OAuthError::NotFound(format!("no {} {name}", kind.label()))
+}

@@ -1,0 +1,213 @@
+//! Login throttling: too many failures for one username, or from one address, within a window
+//! lock further attempts out until the window ends. In memory, per process.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use super::UserSettings;
+use crate::domain::UnixTime;
+
+/// Failures counted since `since`; the count lapses when the window has passed.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    since: UnixTime,
+    failures: u32,
+}
+
+/// Failure counters for one kind of key, at most `capacity` of them.
+#[derive(Debug)]
+struct Counters<K> {
+    map: HashMap<K, Window>,
+    limit: u32,
+}
+
+impl<K: Hash + Eq + Clone> Counters<K> {
+    fn retry_after(&self, key: &K, window: u64, now: UnixTime) -> Option<u64> {
+        let w = self.map.get(key)?;
+        let ends = w.since.plus(window);
+        (w.failures >= self.limit && now < ends).then(|| ends.as_secs() - now.as_secs())
+    }
+
+    fn fail(&mut self, key: &K, window: u64, capacity: usize, now: UnixTime) {
+        if !self.map.contains_key(key) && self.map.len() >= capacity {
+            self.evict(window, capacity, now);
+        }
+        let w = self.map.entry(key.clone()).or_insert(Window {
+            since: now,
+            failures: 0,
+        });
+        if now >= w.since.plus(window) {
+            *w = Window {
+                since: now,
+                failures: 0,
+            };
+        }
+        w.failures = w.failures.saturating_add(1);
+    }
+
+    /// Drops lapsed windows; if that is not enough, the oldest tenth, so a flood of new names
+    /// costs its sender the oldest counters, never unbounded memory.
+    fn evict(&mut self, window: u64, capacity: usize, now: UnixTime) {
+        self.map.retain(|_, w| now < w.since.plus(window));
+        if self.map.len() >= capacity {
+            let mut ages: Vec<UnixTime> = self.map.values().map(|w| w.since).collect();
+            ages.sort_unstable();
+            let cut = ages[(ages.len() / 10).min(ages.len() - 1)];
+            self.map.retain(|_, w| w.since > cut);
+        }
+    }
+}
+
+/// Tracks failed logins by username and by source address.
+#[derive(Debug)]
+pub struct Lockout {
+    window: u64,
+    capacity: usize,
+    users: Mutex<Counters<String>>,
+    addresses: Mutex<Counters<IpAddr>>,
+}
+
+impl Lockout {
+    pub fn new(settings: &UserSettings) -> Self {
+        Self {
+            window: settings.failure_window_secs,
+            capacity: settings.max_tracked,
+            users: Mutex::new(Counters {
+                map: HashMap::new(),
+                limit: settings.max_failures_per_user,
+            }),
+            addresses: Mutex::new(Counters {
+                map: HashMap::new(),
+                limit: settings.max_failures_per_address,
+            }),
+        }
+    }
+
+    /// Refuses an attempt while the username or the address is locked out, with the number of
+    /// seconds until it may be retried.
+    pub fn check(&self, username: &str, address: IpAddr, now: UnixTime) -> Result<(), u64> {
+        let by_user = lock(&self.users).retry_after(&user_key(username), self.window, now);
+        let by_addr = lock(&self.addresses).retry_after(&address_key(address), self.window, now);
+        match by_user.max(by_addr) {
+            Some(secs) => Err(secs.max(1)),
+            None => Ok(()),
+        }
+    }
+
+    pub fn record_failure(&self, username: &str, address: IpAddr, now: UnixTime) {
+        lock(&self.users).fail(&user_key(username), self.window, self.capacity, now);
+        lock(&self.addresses).fail(&address_key(address), self.window, self.capacity, now);
+    }
+
+    /// A successful login clears the username's failures (not the address's: one good password
+    /// must not reset a spray from that address).
+    pub fn record_success(&self, username: &str) {
+        lock(&self.users).map.remove(&user_key(username));
+    }
+}
+
+/// At most 64 bytes of the username (longer ones are never valid names), so a flood of huge
+/// usernames cannot make the counters big.
+fn user_key(username: &str) -> String {
+    let mut end = username.len().min(64);
+    while !username.is_char_boundary(end) {
+        end -= 1;
+    }
+    username[..end].to_owned()
+}
+
+/// IPv4 addresses count one by one; IPv6 ones by /64, the usual smallest allocation, so one
+/// host cannot dodge the limit by cycling through its addresses.
+fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of plain counters: keep going.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lockout(per_user: u32, per_addr: u32, capacity: usize) -> Lockout {
+        Lockout::new(&UserSettings {
+            max_failures_per_user: per_user,
+            max_failures_per_address: per_addr,
+            failure_window_secs: 900,
+            max_tracked: capacity,
+            ..UserSettings::for_tests()
+        })
+    }
+
+    const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
+    #[test]
+    fn the_failure_at_the_threshold_locks_the_username_until_the_window_ends() {
+        let l = lockout(3, 100, 100);
+        let t0 = UnixTime::from_secs(1000);
+        for _ in 0..2 {
+            l.record_failure("alice", A, t0);
+        }
+        assert!(l.check("alice", A, t0).is_ok());
+        l.record_failure("alice", B, t0.plus(10));
+        assert_eq!(l.check("alice", B, t0.plus(100)), Err(800));
+        assert!(l.check("bob", B, t0.plus(100)).is_ok());
+        assert!(l.check("alice", A, t0.plus(900)).is_ok());
+    }
+
+    #[test]
+    fn a_success_clears_the_usernames_failures_but_not_the_addresses() {
+        let l = lockout(2, 3, 100);
+        let now = UnixTime::from_secs(50);
+        l.record_failure("alice", A, now);
+        l.record_failure("alice", A, now);
+        assert!(l.check("alice", B, now).is_err());
+        l.record_success("alice");
+        assert!(l.check("alice", B, now).is_ok());
+        l.record_failure("carol", A, now);
+        assert!(l.check("dave", A, now).is_err());
+    }
+
+    #[test]
+    fn a_window_that_has_passed_starts_counting_again() {
+        let l = lockout(2, 100, 100);
+        let t0 = UnixTime::from_secs(0);
+        l.record_failure("alice", A, t0);
+        l.record_failure("alice", A, t0.plus(901));
+        assert!(l.check("alice", A, t0.plus(901)).is_ok());
+    }
+
+    #[test]
+    fn addresses_of_one_ipv6_slash_64_count_together() {
+        let l = lockout(100, 2, 100);
+        let now = UnixTime::from_secs(0);
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        let b: IpAddr = "2001:db8::ffff:2".parse().unwrap();
+        let other: IpAddr = "2001:db8:0:1::1".parse().unwrap();
+        l.record_failure("x", a, now);
+        l.record_failure("y", b, now);
+        assert!(l.check("z", a, now).is_err());
+        assert!(l.check("z", other, now).is_ok());
+    }
+
+    #[test]
+    fn the_number_of_tracked_names_stays_bounded() {
+        let l = lockout(5, 1_000_000, 50);
+        for i in 0..1000u64 {
+            l.record_failure(&format!("user{i}"), A, UnixTime::from_secs(i));
+        }
+        assert!(lock(&l.users).map.len() <= 50);
+        assert!(lock(&l.users).map.contains_key("user999"));
+    }
+}

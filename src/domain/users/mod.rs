@@ -1,0 +1,74 @@
+//! Users and their directory: organizations, org units, departments, work-function contexts
+//! (wfc), roles, users with argon2id passwords, catalog services, login lockout, and
+//! tokenleader-layout tokens.
+
+pub mod directory;
+pub mod legacy;
+pub mod lockout;
+pub mod names;
+pub mod password;
+pub mod policy;
+
+use std::net::IpAddr;
+
+pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
+pub use lockout::Lockout;
+pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+pub use password::PasswordHasher;
+pub use policy::UserSettings;
+
+use super::UnixTime;
+use crate::storage::{Store, UserStore};
+
+/// Everything the user-facing endpoints need, built once at start.
+pub struct Users {
+    pub directory: Directory,
+    pub hasher: PasswordHasher,
+    pub lockout: Lockout,
+    pub settings: UserSettings,
+}
+
+impl Users {
+    /// Opens the directory's trees and prepares the password pool (one hash, for the dummy).
+    pub fn new(store: &Store, settings: UserSettings) -> anyhow::Result<Self> {
+        settings.check()?;
+        Ok(Self {
+            directory: Directory::new(UserStore::open(store)?),
+            hasher: PasswordHasher::new(&settings)?,
+            lockout: Lockout::new(&settings),
+            settings,
+        })
+    }
+
+    /// A login with lockout: refused at once while the username or address is locked out;
+    /// otherwise checked (same work for unknown users) and counted as a failure or a success.
+    ///
+    /// The lockout is checked again once the login has its turn on the hashing pool, and the
+    /// turn is held until the outcome is counted: however many guesses are sent in parallel,
+    /// at most one per pool thread gets past the threshold.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &PresentedPassword,
+        address: IpAddr,
+        now: UnixTime,
+    ) -> Result<User, LoginFailure> {
+        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
+        self.lockout.check(username, address, now).map_err(locked)?;
+        let turn = self.hasher.permit().await.map_err(LoginFailure::Internal)?;
+        self.lockout.check(username, address, now).map_err(locked)?;
+        let outcome = self
+            .directory
+            .login(username, password, &self.hasher, &turn)
+            .await;
+        match &outcome {
+            Ok(user) => self.lockout.record_success(&user.username),
+            Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
+                self.lockout.record_failure(username, address, now);
+            }
+            Err(_) => {}
+        }
+        drop(turn);
+        outcome
+    }
+}

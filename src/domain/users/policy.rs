@@ -1,0 +1,115 @@
+//! The user directory's tunables: argon2id cost, login lockout, who may list users, and the
+//! tokenleader-compatible answers. Read from the `[users]` table of the TOML file.
+
+use serde::Deserialize;
+
+/// Settings for users, passwords and the tokenleader-compatible API.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserSettings {
+    /// argon2id memory cost in KiB (OWASP: 19456).
+    pub argon2_m_cost: u32,
+    /// argon2id iterations (OWASP: 2).
+    pub argon2_t_cost: u32,
+    /// argon2id lanes (OWASP: 1).
+    pub argon2_p_cost: u32,
+    /// How many password hashes may run at once, off the async workers; 0 means one per core.
+    pub hash_concurrency: usize,
+    /// Failed logins for one username within the window before it is locked out.
+    pub max_failures_per_user: u32,
+    /// Failed logins from one source address within the window before it is locked out.
+    pub max_failures_per_address: u32,
+    /// The lockout window, in seconds.
+    pub failure_window_secs: u64,
+    /// The most usernames and addresses tracked at once (memory bound).
+    pub max_tracked: usize,
+    /// Roles whose access tokens may list users (`GET /admin/users`) besides the admin scope.
+    pub user_list_roles: Vec<String>,
+    /// Lifetime of tokens from `POST /token/gettoken`.
+    pub legacy_token_ttl: u64,
+    /// Answer a wrong password and an unknown user at `/token/gettoken` with tokenleader's two
+    /// different `status` strings. Off by default: the answers then tell a caller nothing about
+    /// which usernames exist (tokenleaderclient only checks `status != "success"`).
+    pub compat_distinct_login_failures: bool,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        Self {
+            argon2_m_cost: 19_456,
+            argon2_t_cost: 2,
+            argon2_p_cost: 1,
+            hash_concurrency: 0,
+            max_failures_per_user: 10,
+            max_failures_per_address: 100,
+            failure_window_secs: 15 * 60,
+            max_tracked: 100_000,
+            user_list_roles: vec!["admin".to_owned()],
+            legacy_token_ttl: 3600,
+            compat_distinct_login_failures: false,
+        }
+    }
+}
+
+impl UserSettings {
+    /// Refuses settings that would break logins or disable a protection by accident.
+    pub fn check(&self) -> anyhow::Result<()> {
+        argon2::Params::new(
+            self.argon2_m_cost,
+            self.argon2_t_cost,
+            self.argon2_p_cost,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        anyhow::ensure!(
+            self.max_failures_per_user > 0 && self.max_failures_per_address > 0,
+            "lockout thresholds must be positive"
+        );
+        anyhow::ensure!(
+            self.failure_window_secs > 0,
+            "failure_window_secs must be positive"
+        );
+        anyhow::ensure!(self.max_tracked > 0, "max_tracked must be positive");
+        anyhow::ensure!(
+            self.legacy_token_ttl > 0,
+            "legacy_token_ttl must be positive"
+        );
+        Ok(())
+    }
+
+    /// Cheap argon2 parameters for tests: the same code path, a fraction of the cost.
+    pub fn for_tests() -> Self {
+        Self {
+            argon2_m_cost: 64,
+            argon2_t_cost: 1,
+            argon2_p_cost: 1,
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_users_table_keeps_the_other_defaults() {
+        let s: UserSettings =
+            toml::from_str("argon2_m_cost = 65536\nuser_list_roles = [\"ops\", \"admin\"]\n")
+                .unwrap();
+        assert_eq!(s.argon2_m_cost, 65_536);
+        assert_eq!(s.argon2_t_cost, 2);
+        assert_eq!(s.user_list_roles, ["ops", "admin"]);
+        assert_eq!(s.max_failures_per_user, 10);
+        assert!(s.check().is_ok());
+    }
+
+    #[test]
+    fn argon2_parameters_below_the_minimum_are_refused() {
+        let s = UserSettings {
+            argon2_m_cost: 1,
+            ..UserSettings::default()
+        };
+        assert!(s.check().is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! `GET /catalog[/{name}]`, the service catalog for any caller with a valid token of this dealer
+//! (an RFC 9068 access token, or a tokenleader-layout one in `X-Auth-Token` or as a bearer), and
+//! `GET /keys/active?format=jwk|pem|ssh`, the active public key for tools that want it in one of
+//! those forms (public: it is the key of the JWKS).
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::error::{Body, Rejection};
+use super::request::bearer_token;
+use super::response::json_no_store;
+use crate::domain::pubkey::RsaPublicKey;
+use crate::domain::users::legacy;
+use crate::domain::{OAuthError, UnixTime};
+use crate::storage::ServiceRecord;
+
+/// The comment on the `ssh-rsa` line.
+const SSH_COMMENT: &str = "tokendealer";
+
+pub fn handles(path: &str) -> bool {
+    path == "/catalog" || path.starts_with("/catalog/") || path == "/keys/active"
+}
+
+pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(Rejection::MethodNotAllowed("GET, HEAD"));
+    }
+    let path = req.uri().path();
+    if path == "/keys/active" {
+        return active_key(state, req.uri().query());
+    }
+    authorize_any_token(state, &req, UnixTime::now())?;
+    let catalog = service_catalog(state)?;
+    match path.strip_prefix("/catalog/") {
+        None | Some("") => Ok(json_no_store(StatusCode::OK, &catalog)),
+        Some(raw) => {
+            let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+            let entry = catalog
+                .get(name.as_ref())
+                .ok_or_else(|| OAuthError::NotFound(format!("no service {name}")))?;
+            Ok(json_no_store(StatusCode::OK, entry))
+        }
+    }
+}
+
+/// `{NAME: {id, name, endpoint_url_internal, endpoint_url_external, endpoint_url_admin}}`, as
+/// tokenleader's `service_catalog`.
+pub fn service_catalog(state: &AppState) -> Result<Map<String, Value>, OAuthError> {
+    let services = state.users.directory.list::<ServiceRecord>()?;
+    Ok(services
+        .into_iter()
+        .map(|s| {
+            let entry = json!({
+                "id": s.id,
+                "name": s.name,
+                "endpoint_url_internal": s.endpoint_url_internal,
+                "endpoint_url_external": s.endpoint_url_external,
+                "endpoint_url_admin": s.endpoint_url_admin,
+            });
+            (s.name, entry)
+        })
+        .collect())
+}
+
+/// Accepts an unrevoked access token of this dealer (any audience) or a legacy token.
+fn authorize_any_token(
+    state: &AppState,
+    req: &Request<Incoming>,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    let legacy_header = req
+        .headers()
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let token = match legacy_header {
+        Some(t) => t,
+        None => bearer_token(req.headers())?,
+    };
+    if state
+        .revocations
+        .verify(&state.issuer, token, None, now)
+        .is_ok()
+    {
+        return Ok(());
+    }
+    legacy::verify(state.issuer.keys().ring().verifying(), token, now)
+        .map(|_| ())
+        .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))
+}
+
+fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {
+    let format = query
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("format="))
+        .unwrap_or("jwk");
+    let ring = state.issuer.keys().ring();
+    let key = ring.active();
+    if format == "jwk" {
+        return Ok(json_no_store(StatusCode::OK, key.jwk()));
+    }
+    let (n, e) = key
+        .public_components()
+        .ok_or_else(|| anyhow::anyhow!("the active key is not RSA"))?;
+    let public = RsaPublicKey::from_jwk_components(n, e)?;
+    match format {
+        "pem" => Ok(text(public.to_pem(), "application/x-pem-file")),
+        "ssh" => Ok(text(
+            format!("{}\n", public.to_ssh(SSH_COMMENT)),
+            "text/plain; charset=utf-8",
+        )),
+        _ => Err(OAuthError::invalid_request("format must be jwk, pem or ssh").into()),
+    }
+}
+
+fn text(body: String, content_type: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}

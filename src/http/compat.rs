@@ -1,0 +1,173 @@
+//! tokenleader 1.8's token API, for tokenleaderclient 0.9: `POST /token/gettoken` and
+//! `GET /token/verify_token`.
+//!
+//! These two answer in tokenleader's dialect, `{"status", "message", ...}` with its exact
+//! strings, because the client reads `status` and never the HTTP code; so their refusals are
+//! built here rather than by `error.rs`. The codes are proper ones (201 as tokenleader for a
+//! success, 4xx for refusals, where tokenleader answered 200 or 500).
+//!
+//! A wrong password and an unknown user cost the same argon2 work. By default they also get the
+//! same answer (`Wrong Password`, 401); the setting `users.compat_distinct_login_failures`
+//! restores tokenleader's `User not registered` for unknown users, at the price of telling any
+//! caller which usernames exist.
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::catalog::service_catalog;
+use super::error::{Body, Rejection};
+use super::peer::peer_ip;
+use super::request::read_body;
+use super::response::json_no_store;
+use crate::domain::users::legacy::{self, LegacyClaims, LegacyRejection};
+use crate::domain::users::{LoginFailure, PresentedPassword};
+use crate::domain::{OAuthError, UnixTime};
+
+const GETTOKEN: &str = "/token/gettoken";
+const VERIFY: &str = "/token/verify_token";
+
+pub fn handles(path: &str) -> bool {
+    path == GETTOKEN || path == VERIFY
+}
+
+pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+    match (req.uri().path(), req.method()) {
+        (GETTOKEN, &Method::POST) => Ok(gettoken(state, req).await),
+        (GETTOKEN, _) => Err(Rejection::MethodNotAllowed("POST")),
+        (_, &Method::GET) => Ok(verify_token(state, &req)),
+        _ => Err(Rejection::MethodNotAllowed("GET")),
+    }
+}
+
+async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
+    let address = peer_ip(req.extensions());
+    let Ok(body) = read_body(req.into_body()).await else {
+        return missing_info("the body could not be read or is too large");
+    };
+    let Some((username, password)) = credentials(&body) else {
+        return missing_info("send a JSON object with string members username and password");
+    };
+    let now = UnixTime::now();
+    let users = &state.users;
+    let user = match users.login(&username, &password, address, now).await {
+        Ok(user) => user,
+        Err(LoginFailure::UnknownUser) if users.settings.compat_distinct_login_failures => {
+            return answer(
+                StatusCode::UNAUTHORIZED,
+                json!({"status": "User not registered", "message": "user not found, not registered yet"}),
+            );
+        }
+        Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
+            let message = if users.settings.compat_distinct_login_failures {
+                "Password did not match"
+            } else {
+                "the username or password did not match"
+            };
+            return answer(
+                StatusCode::UNAUTHORIZED,
+                json!({"status": "Wrong Password", "message": message}),
+            );
+        }
+        Err(LoginFailure::Locked { retry_after_secs }) => {
+            let mut r = answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"status": "Too Many Attempts", "message": format!("too many failed logins; retry in {retry_after_secs} seconds")}),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return r;
+        }
+        Err(LoginFailure::Internal(e)) => return server_error(&e),
+    };
+    let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
+    let signed = legacy::sign(state.issuer.keys().ring().active(), &claims);
+    let (token, catalog) = match (signed, service_catalog(state)) {
+        (Ok(token), Ok(catalog)) => (token, catalog),
+        (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {
+            return server_error(&e);
+        }
+        (Err(e), _) | (_, Err(e)) => return server_error(&anyhow::Error::new(e)),
+    };
+    answer(
+        StatusCode::CREATED,
+        json!({"status": "success", "message": "success", "auth_token": token, "service_catalog": catalog}),
+    )
+}
+
+/// `{"username": "...", "password": "..."}`; anything else (not JSON, not an object, a member
+/// absent, null or not a string) is `None`.
+fn credentials(body: &[u8]) -> Option<(String, PresentedPassword)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let username = value.get("username")?.as_str()?.to_owned();
+    let password = PresentedPassword::new(value.get("password")?.as_str()?);
+    Some((username, password))
+}
+
+fn verify_token(state: &AppState, req: &Request<Incoming>) -> Response<Body> {
+    let token = req
+        .headers()
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            json!({
+                "status": "request header  missing 'X-Auth-Token' key or token value",
+                "message": "The request header must carry a 'X-Auth-Token' key whose value should be a valid JWT token  ",
+                "payload": {},
+            }),
+        );
+    };
+    match legacy::verify(
+        state.issuer.keys().ring().verifying(),
+        token,
+        UnixTime::now(),
+    ) {
+        Ok(claims) => answer(
+            StatusCode::CREATED,
+            json!({"status": "Verification Successful", "message": "Token has been successfully decrypted", "payload": claims}),
+        ),
+        Err(LegacyRejection::Expired) => answer(
+            StatusCode::UNAUTHORIZED,
+            json!({
+                "status": "Signature expired",
+                "message": "Signature expired. Please log in and get a fresh token and send it for reverify.",
+                "payload": "Signature expired. Please log in again.",
+            }),
+        ),
+        Err(LegacyRejection::Invalid) => answer(
+            StatusCode::UNAUTHORIZED,
+            json!({
+                "status": "Invalid token",
+                "message": "Invalid token. obtain a valid token and send it for verifiaction",
+                "payload": "Invalid token. Please log in again.",
+            }),
+        ),
+    }
+}
+
+fn missing_info(message: &str) -> Response<Body> {
+    answer(
+        StatusCode::BAD_REQUEST,
+        json!({"status": "missing authentication info ", "message": message}),
+    )
+}
+
+fn server_error(cause: &anyhow::Error) -> Response<Body> {
+    tracing::error!(
+        error = format!("{cause:#}"),
+        "internal error at /token/gettoken"
+    );
+    answer(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        json!({"status": "server error", "message": "the server could not complete the request"}),
+    )
+}
+
+fn answer(status: StatusCode, body: Value) -> Response<Body> {
+    json_no_store(status, &body)
+}

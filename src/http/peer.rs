@@ -1,0 +1,17 @@
+//! The TCP peer's address, carried in the request's extensions to the handlers that count
+//! failures per source. `X-Forwarded-For` is not trusted: any client can write it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use http::Extensions;
+
+/// The address the connection came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+/// The peer's IP; unspecified if `handle` did not record one (it always does).
+pub fn peer_ip(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<Peer>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.ip())
+}

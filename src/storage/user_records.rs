@@ -1,0 +1,173 @@
+//! Records of the user directory as stored in sled: organizations, work-function contexts, roles,
+//! users and catalog services. Names are the keys; `id` is a number for tokenleader's claims.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of directory entries, one sled tree each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    Org,
+    OrgUnit,
+    Department,
+    Wfc,
+    Role,
+    User,
+    Service,
+}
+
+impl EntryKind {
+    /// The sled tree holding this kind.
+    pub(crate) fn tree_name(self) -> &'static str {
+        match self {
+            Self::Org => "orgs",
+            Self::OrgUnit => "orgunits",
+            Self::Department => "departments",
+            Self::Wfc => "wfcs",
+            Self::Role => "roles",
+            Self::User => "users",
+            Self::Service => "services",
+        }
+    }
+
+    /// How an error message names this kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Org => "organization",
+            Self::OrgUnit => "org unit",
+            Self::Department => "department",
+            Self::Wfc => "wfc",
+            Self::Role => "role",
+            Self::User => "user",
+            Self::Service => "service",
+        }
+    }
+
+    pub(crate) const ALL: [EntryKind; 7] = [
+        Self::Org,
+        Self::OrgUnit,
+        Self::Department,
+        Self::Wfc,
+        Self::Role,
+        Self::User,
+        Self::Service,
+    ];
+}
+
+/// Something stored under a name that may point at other entries by name.
+pub trait DirectoryRecord: Serialize + for<'de> Deserialize<'de> {
+    const KIND: EntryKind;
+    fn name(&self) -> &str;
+    /// The entries this one refers to; they must exist while it does.
+    fn references(&self) -> Vec<(EntryKind, &str)> {
+        Vec::new()
+    }
+}
+
+/// An organization, org unit, department or role: just a name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedRecord {
+    pub id: u64,
+    pub name: String,
+    pub created_at: u64,
+}
+
+/// A work-function context: an organization, org unit and department under one name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WfcRecord {
+    pub id: u64,
+    pub name: String,
+    pub org: String,
+    pub orgunit: String,
+    pub department: String,
+    pub created_at: u64,
+}
+
+/// A user. The password is kept only as an argon2id PHC string.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub password_phc: String,
+    pub roles: Vec<String>,
+    pub wfc: String,
+    pub created_at: u64,
+}
+
+/// A service of the catalog handed out with tokenleader tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    pub id: u64,
+    pub name: String,
+    pub endpoint_url_internal: String,
+    #[serde(default)]
+    pub endpoint_url_external: Option<String>,
+    #[serde(default)]
+    pub endpoint_url_admin: Option<String>,
+    pub created_at: u64,
+}
+
+/// A [`NamedRecord`] of one kind: the kind is a type parameter so each has its own tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Named<const K: u8>(pub NamedRecord);
+
+pub type OrgRecord = Named<0>;
+pub type OrgUnitRecord = Named<1>;
+pub type DepartmentRecord = Named<2>;
+pub type RoleRecord = Named<3>;
+
+impl<const K: u8> From<NamedRecord> for Named<K> {
+    fn from(record: NamedRecord) -> Self {
+        Self(record)
+    }
+}
+
+impl<const K: u8> DirectoryRecord for Named<K> {
+    const KIND: EntryKind = match K {
+        0 => EntryKind::Org,
+        1 => EntryKind::OrgUnit,
+        2 => EntryKind::Department,
+        _ => EntryKind::Role,
+    };
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+impl DirectoryRecord for WfcRecord {
+    const KIND: EntryKind = EntryKind::Wfc;
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn references(&self) -> Vec<(EntryKind, &str)> {
+        vec![
+            (EntryKind::Org, &self.org),
+            (EntryKind::OrgUnit, &self.orgunit),
+            (EntryKind::Department, &self.department),
+        ]
+    }
+}
+
+impl DirectoryRecord for UserRecord {
+    const KIND: EntryKind = EntryKind::User;
+    fn name(&self) -> &str {
+        &self.username
+    }
+    fn references(&self) -> Vec<(EntryKind, &str)> {
+        let mut refs: Vec<(EntryKind, &str)> = self
+            .roles
+            .iter()
+            .map(|r| (EntryKind::Role, r.as_str()))
+            .collect();
+        refs.push((EntryKind::Wfc, &self.wfc));
+        refs
+    }
+}
+
+impl DirectoryRecord for ServiceRecord {
+    const KIND: EntryKind = EntryKind::Service;
+    fn name(&self) -> &str {
+        &self.name
+    }
+}

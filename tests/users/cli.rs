@@ -1,0 +1,109 @@
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::catalog_keys::{jwks_n_e, parse_ssh};
+use crate::helpers::{TestApp, spawn_app};
+
+/// Runs `tokendealer ARGS` against the app (on a blocking thread), feeding `stdin`.
+async fn cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokendealer"));
+    cmd.arg("--url")
+        .arg(&app.base)
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .args(args)
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_ID")
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn ok(app: &TestApp, args: &[&str], stdin: &str) -> String {
+    let out = cli(app, args, stdin).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_builds_a_directory_a_user_can_log_in_with() {
+    let app = spawn_app().await;
+    ok(&app, &["org", "add", "acme"], "").await;
+    ok(&app, &["ou", "add", "eng"], "").await;
+    ok(&app, &["dept", "add", "platform"], "").await;
+    ok(
+        &app,
+        &[
+            "wfc", "add", "w1", "--org", "acme", "--ou", "eng", "--dept", "platform",
+        ],
+        "",
+    )
+    .await;
+    ok(&app, &["role", "add", "ops"], "").await;
+    let args = [
+        "user",
+        "add",
+        "dora",
+        "--email",
+        "dora@acme.example",
+        "--role",
+        "ops",
+        "--wfc",
+        "w1",
+        "--password-stdin",
+    ];
+    let shown: Value = serde_json::from_str(&ok(&app, &args, "from stdin 123\n").await).unwrap();
+    assert_eq!(shown["username"], "dora");
+    assert_eq!(app.gettoken("dora", "from stdin 123").await.status(), 201);
+
+    ok(
+        &app,
+        &["user", "passwd", "dora", "--password-stdin"],
+        "changed it 456\n",
+    )
+    .await;
+    assert_eq!(app.gettoken("dora", "changed it 456").await.status(), 201);
+
+    let svc = [
+        "service",
+        "add",
+        "micros",
+        "--internal-url",
+        "http://micros.internal",
+    ];
+    ok(&app, &svc, "").await;
+    let list: Value = serde_json::from_str(&ok(&app, &["service", "list"], "").await).unwrap();
+    assert_eq!(list[0]["name"], "micros");
+
+    let refused = cli(&app, &["role", "remove", "ops"], "").await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("still used by user dora"));
+    ok(&app, &["user", "remove", "dora"], "").await;
+    ok(&app, &["role", "remove", "ops"], "").await;
+}
+
+#[tokio::test]
+async fn keys_show_prints_an_ssh_line_that_is_the_jwks_key() {
+    let app = spawn_app().await;
+    let line = ok(&app, &["keys", "show", "--format", "ssh"], "").await;
+    assert!(line.starts_with("ssh-rsa AAAA"));
+    assert_eq!(parse_ssh(line.trim()), jwks_n_e(&app).await);
+    let pem = ok(&app, &["keys", "show", "--format", "pem"], "").await;
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+}
