@@ -20,6 +20,8 @@
 //! - [`cli`]: the `tokendealer` command line (server and admin commands), built on `client`.
 //! - [`telemetry`]: logging setup.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 #[cfg(feature = "client")]
 pub mod cli;
 #[cfg(feature = "client")]
