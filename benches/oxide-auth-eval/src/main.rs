@@ -32,7 +32,7 @@ fn main() -> Result<(), String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpu.lines().find(|l| l.starts_with("model name")).unwrap_or("model name: ?");
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    println!("machine: {} ({cores} logical CPUs)\n", model.split(':').nth(1).unwrap_or("?").trim());
+    println!("machine: {} ({cores} logical CPUs), load average before: {}", model.split(':').nth(1).unwrap_or("?").trim(), loadavg());
 
     let secret = random_secret();
     let wrong = random_secret();
@@ -71,6 +71,7 @@ fn main() -> Result<(), String> {
         &mut || drop(black_box(ours.check(black_box("nobody"), Some(secret.as_bytes())))),
     ]);
 
+    println!();
     println!("{:<34} {:<14} {:>8} {:>11} {:>11}", "registrar check", "case", "n", "median", "p99");
     let rows = [
         ("ClientMap + Argon2 (default)", "right secret", &argon[0]),
@@ -85,6 +86,7 @@ fn main() -> Result<(), String> {
         let (median, p99) = median_p99(samples);
         println!("{name:<34} {case:<14} {:>8} {:>11} {:>11}", samples.len(), show(median), show(p99));
     }
+    println!("load average after: {}", loadavg());
     let (argon_median, _) = median_p99(&argon[0]);
     println!(
         "\nArgon2id here is 64 MiB, t=3, 1 lane per check: at most {:.1} authenticated requests/s on {cores} cores.\n",
@@ -92,6 +94,12 @@ fn main() -> Result<(), String> {
     );
 
     probes(&map, &ours, &secret)
+}
+
+/// The 1-, 5- and 15-minute load averages: the machine is shared, so say how busy it was.
+fn loadavg() -> String {
+    let raw = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    raw.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 /// Times each case once per round, rounds interleaved so that drift hits every case alike.
