@@ -268,11 +268,14 @@ fn run(reg: &dyn Registrar, body: &[(&str, &str)], basic: Option<(&str, &str)>, 
     }
 }
 
+/// Name, registrar, form pairs, Basic credentials, `allow_credentials_in_body`.
+type Probe<'a> = (&'a str, &'a dyn Registrar, Vec<(&'a str, &'a str)>, Option<(&'a str, &'a str)>, bool);
+
 fn probes(map: &ClientMap, ours: &DigestRegistrar, secret: &str) -> Result<(), String> {
     let cc = ("grant_type", "client_credentials");
     let post = [cc, ("client_id", "svc-a"), ("client_secret", secret)];
     let basic = Some(("svc-a", secret));
-    let cases: [(&str, &dyn Registrar, Vec<(&str, &str)>, Option<(&str, &str)>, bool); 11] = [
+    let cases: [Probe<'_>; 11] = [
         ("a  Basic", ours, vec![cc], basic, false),
         ("a  client_secret_post, default flow", ours, post.to_vec(), None, false),
         ("a  client_secret_post, allow_credentials_in_body", ours, post.to_vec(), None, true),
