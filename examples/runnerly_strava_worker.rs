@@ -25,6 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let runs = worker.read_runs(&env("RUNNER", "tarek")).await?;
     println!("{}", serde_json::to_string_pretty(&runs)?);
     let token = worker.tokens().token().await?;
-    eprintln!("(cached token with scope {:?}, reused until shortly before it expires)", token.scope());
+    eprintln!(
+        "(cached token with scope {:?}, reused until shortly before it expires)",
+        token.scope()
+    );
     Ok(())
 }
