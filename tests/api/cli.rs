@@ -1,22 +1,36 @@
 //! The `tokendealer` binary: admin commands against a running server, and `serve` itself.
 
-use std::process::Output;
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
-use tokio::process::Command;
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, Command};
 
 use crate::helpers::{TestApp, spawn_app};
 
 async fn cli(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+    cli_fed(app, args, "").await
+}
+
+/// Runs `tokendealer ARGS` against the app with the admin credentials from its data dir,
+/// feeding `stdin`.
+pub async fn cli_fed(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
         .args(args)
         .args(["--url", &app.base, "--data-dir"])
         .arg(app.data_dir.path())
         .env_remove("TOKENDEALER_ADMIN_CLIENT_ID")
         .env_remove("TOKENDEALER_ADMIN_CLIENT_SECRET")
-        .output()
-        .await
-        .unwrap()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    child.wait_with_output().await.unwrap()
 }
 
 fn json_out(out: &Output) -> Value {
@@ -129,19 +143,24 @@ async fn refused_admin_credentials_are_one_line_on_stderr_and_a_failure_exit() {
     assert!(stderr.contains("invalid_client"), "{stderr}");
 }
 
-/// Starts `tokendealer serve` as a child process on a free port and waits for /healthz.
-async fn serve_process(dir: &std::path::Path) -> (tokio::process::Child, String) {
+/// A free address on 127.0.0.1 for a [`serve_process`], kept across its restarts.
+pub fn free_address() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let listen = format!("127.0.0.1:{port}");
+    format!("127.0.0.1:{port}")
+}
+
+/// Starts the real binary, `tokendealer serve`, on `listen` with these dirs and waits for
+/// /healthz. The child is killed if dropped; its log (stderr) is piped.
+pub async fn serve_process(listen: &str, data_dir: &Path, keys_dir: &Path) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
-        .args(["serve", "--listen", &listen, "--keys-dir"])
-        .arg(dir.join("keys"))
+        .args(["serve", "--listen", listen, "--keys-dir"])
+        .arg(keys_dir)
         .arg("--data-dir")
-        .arg(dir.join("data"))
+        .arg(data_dir)
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -155,11 +174,11 @@ async fn serve_process(dir: &std::path::Path) -> (tokio::process::Child, String)
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            return (child, listen);
+            return child;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("the server never answered /healthz");
+    panic!("the server never answered /healthz on {listen}");
 }
 
 async fn cli_at(listen: &str, data_dir: &std::path::Path, args: &[&str]) -> Output {
@@ -175,8 +194,10 @@ async fn cli_at(listen: &str, data_dir: &std::path::Path, args: &[&str]) -> Outp
 #[tokio::test]
 async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let (child, _listen) = serve_process(dir.path()).await;
-    assert!(dir.path().join("data/admin-credentials.json").exists());
+    let (data, keys) = (dir.path().join("data"), dir.path().join("keys"));
+    let child = serve_process(&free_address(), &data, &keys).await;
+    let creds_file = data.join("admin-credentials.json");
+    assert!(creds_file.exists());
     let pid = child.id().unwrap().to_string();
     assert!(
         Command::new("kill")
@@ -189,10 +210,7 @@ async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
     let out = child.wait_with_output().await.unwrap();
     assert!(out.status.success(), "exit status {:?}", out.status);
     let log = String::from_utf8_lossy(&out.stderr);
-    let creds: Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("data/admin-credentials.json")).unwrap(),
-    )
-    .unwrap();
+    let creds: Value = serde_json::from_slice(&std::fs::read(creds_file).unwrap()).unwrap();
     assert!(
         !log.contains(creds["client_secret"].as_str().unwrap()),
         "the secret is never logged"
@@ -206,8 +224,9 @@ async fn serve_starts_on_an_empty_dir_and_exits_zero_on_sigterm() {
 #[tokio::test]
 async fn an_acknowledged_admin_write_survives_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let (mut child, listen) = serve_process(dir.path()).await;
+    let (data, keys) = (dir.path().join("data"), dir.path().join("keys"));
+    let listen = free_address();
+    let mut child = serve_process(&listen, &data, &keys).await;
     let mut secrets = Vec::new();
     for i in 0..5 {
         let out = cli_at(
@@ -227,7 +246,7 @@ async fn an_acknowledged_admin_write_survives_a_kill_9() {
     child.kill().await.unwrap();
     child.wait().await.unwrap();
 
-    let (_child, listen) = serve_process(dir.path()).await;
+    let _child = serve_process(&listen, &data, &keys).await;
     let http = reqwest::Client::new();
     for (i, secret) in secrets.iter().enumerate() {
         let id = format!("svc{i}");

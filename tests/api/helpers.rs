@@ -7,6 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::Response;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tokendealer::domain::users::UserSettings;
 use tokendealer::{Application, Settings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -22,11 +23,14 @@ pub struct TestApp {
     pub admin_id: String,
     pub admin_secret: String,
     pub http: reqwest::Client,
+    /// What the app was built with, so that a restart keeps a test's tweaks.
+    settings: Settings,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-/// A registered client as the admin API returned it (with its one-time secret).
+/// A registered client as the admin API returned it (with its one-time secret); also any
+/// id and secret pair a test authenticates with.
 pub struct Registered {
     pub id: String,
     pub secret: String,
@@ -37,6 +41,7 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
 
+/// Starts a dealer after `tweak` has adjusted its settings (cheap argon2 parameters by default).
 pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
@@ -50,38 +55,59 @@ fn settings_for(data_dir: PathBuf, keys_dir: PathBuf) -> Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir,
         keys_dir,
+        users: UserSettings::for_tests(),
         ..Settings::default()
     }
 }
 
 async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> TestApp {
-    let app = Application::build(settings)
-        .await
-        .expect("the application builds");
+    // After a restart, a connection of the stopped server may hold sled's file lock a moment
+    // longer: retry briefly.
+    let mut attempts = 0;
+    let app = loop {
+        match Application::build(settings.clone()).await {
+            Ok(app) => break app,
+            Err(_) if attempts < 50 => attempts += 1,
+            Err(e) => panic!("the application builds: {e:#}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     let base = format!("http://{}", app.local_addr());
     let issuer = app.issuer().to_owned();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    let creds: Value = serde_json::from_slice(
-        &std::fs::read(data_dir.path().join("admin-credentials.json")).unwrap(),
-    )
-    .unwrap();
-    TestApp {
-        base,
-        issuer,
-        admin_id: creds["client_id"].as_str().unwrap().to_owned(),
-        admin_secret: creds["client_secret"].as_str().unwrap().to_owned(),
-        data_dir,
-        keys_dir,
-        http: reqwest::Client::new(),
-        stop: Some(stop),
-        server: Some(server),
-    }
+    let mut app = TestApp::attach(base, data_dir, keys_dir);
+    app.issuer = issuer;
+    app.settings = settings;
+    app.stop = Some(stop);
+    app.server = Some(server);
+    app
 }
 
 impl TestApp {
+    /// A client for a dealer serving at `base` on these dirs, run by someone else (such as
+    /// [`crate::cli::serve_process`]); it takes the admin credentials from the bootstrap file.
+    pub fn attach(base: String, data_dir: TempDir, keys_dir: TempDir) -> Self {
+        let creds: Value = serde_json::from_slice(
+            &std::fs::read(data_dir.path().join("admin-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        TestApp {
+            issuer: base.clone(),
+            base,
+            admin_id: creds["client_id"].as_str().unwrap().to_owned(),
+            admin_secret: creds["client_secret"].as_str().unwrap().to_owned(),
+            settings: settings_for(data_dir.path().into(), keys_dir.path().into()),
+            data_dir,
+            keys_dir,
+            http: reqwest::Client::new(),
+            stop: None,
+            server: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -89,7 +115,7 @@ impl TestApp {
     /// Stops the server, waits for it to drain, and starts a new one on the same dirs.
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
-        let mut settings = settings_for(self.data_dir.path().into(), self.keys_dir.path().into());
+        let mut settings = self.settings.clone();
         // Same address, so the same default issuer: tokens from before stay valid.
         settings.listen = self.base.trim_start_matches("http://").parse().unwrap();
         let mut app = start(settings, self.data_dir, self.keys_dir).await;
@@ -134,6 +160,15 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The bootstrap admin client's id and secret.
+    pub fn admin_client(&self) -> Registered {
+        Registered {
+            id: self.admin_id.clone(),
+            secret: self.admin_secret.clone(),
+            body: Value::Null,
+        }
     }
 
     pub async fn admin_token(&self) -> String {
@@ -194,12 +229,46 @@ impl TestApp {
             .to_owned()
     }
 
-    pub async fn jwks(&self) -> JwkSet {
+    /// GET `path`, without credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The authorization server metadata (RFC 8414).
+    pub async fn metadata(&self) -> Value {
+        let r = self.get("/.well-known/oauth-authorization-server").await;
+        r.json().await.unwrap()
+    }
+
+    /// POSTs `token=<token>` to `path` (`/oauth/introspect` or `/oauth/revoke`) as `who`.
+    pub async fn post_token(&self, path: &str, who: &Registered, token: &str) -> Response {
         self.http
-            .get(self.url("/.well-known/jwks.json"))
+            .post(self.url(path))
+            .basic_auth(&who.id, Some(&who.secret))
+            .form(&[("token", token), ("token_type_hint", "access_token")])
             .send()
             .await
             .unwrap()
+    }
+
+    /// The introspection answer for `token`, asked by `who`; checks status and caching.
+    pub async fn introspect(&self, who: &Registered, token: &str) -> Value {
+        let r = self.post_token("/oauth/introspect", who, token).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        r.json().await.unwrap()
+    }
+
+    /// Revokes `token` as `who`; checks the RFC 7009 answer: 200, empty body.
+    pub async fn revoke(&self, who: &Registered, token: &str) {
+        let r = self.post_token("/oauth/revoke", who, token).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.text().await.unwrap(), "");
+    }
+
+    pub async fn jwks(&self) -> JwkSet {
+        self.get("/.well-known/jwks.json")
+            .await
             .json()
             .await
             .unwrap()
@@ -225,23 +294,16 @@ impl TestApp {
 
 /// The payload of a JWT, without checking anything: for asserting on claims.
 pub fn claims_of(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
+    jws_segment(token, 1)
 }
 
 pub fn header_of(token: &str) -> Value {
+    jws_segment(token, 0)
+}
+
+fn jws_segment(token: &str, n: usize) -> Value {
     use base64::Engine;
-    let header = token.split('.').next().unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header)
-            .unwrap(),
-    )
-    .unwrap()
+    let segment = token.split('.').nth(n).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(segment);
+    serde_json::from_slice(&json.unwrap()).unwrap()
 }

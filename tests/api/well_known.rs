@@ -7,12 +7,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_jwks_lists_public_members_only_with_a_thumbprint_kid_and_a_max_age() {
     let app = spawn_app().await;
-    let r = app
-        .http
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/.well-known/jwks.json").await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["cache-control"]
@@ -53,15 +48,7 @@ async fn the_jwks_lists_public_members_only_with_a_thumbprint_kid_and_a_max_age(
 #[tokio::test]
 async fn the_metadata_document_names_the_endpoints_and_methods() {
     let app = spawn_app().await;
-    let body: Value = app
-        .http
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.metadata().await;
     assert_eq!(body["issuer"], app.issuer.as_str());
     assert_eq!(
         body["token_endpoint"],
@@ -90,24 +77,8 @@ async fn the_metadata_document_names_the_endpoints_and_methods() {
 #[tokio::test]
 async fn health_answers_200_and_unknown_paths_404() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/nope"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/nope").await.status(), 404);
 }
 
 #[tokio::test]
@@ -115,15 +86,7 @@ async fn the_configured_issuer_is_used_in_tokens_and_metadata() {
     let app =
         crate::helpers::spawn_with(|s| s.issuer = Some("https://auth.example.com/".into())).await;
     assert_eq!(app.issuer, "https://auth.example.com");
-    let body: Value = app
-        .http
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.metadata().await;
     assert_eq!(
         body["token_endpoint"],
         "https://auth.example.com/oauth/token"

@@ -1,38 +1,11 @@
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+//! The directory and key commands of the `tokendealer` binary.
 
 use serde_json::Value;
 
-use crate::catalog_keys::{jwks_n_e, parse_ssh};
+use super::Directory;
+use super::catalog_keys::{jwks_n_e, parse_ssh};
+use crate::cli::cli_fed as cli;
 use crate::helpers::{TestApp, spawn_app};
-
-/// Runs `tokendealer ARGS` against the app (on a blocking thread), feeding `stdin`.
-async fn cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokendealer"));
-    cmd.arg("--url")
-        .arg(&app.base)
-        .arg("--data-dir")
-        .arg(app.data_dir.path())
-        .args(args)
-        .env_remove("TOKENDEALER_ADMIN_CLIENT_ID")
-        .env_remove("TOKENDEALER_ADMIN_CLIENT_SECRET")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let stdin = stdin.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
 
 async fn ok(app: &TestApp, args: &[&str], stdin: &str) -> String {
     let out = cli(app, args, stdin).await;

@@ -1,7 +1,10 @@
+//! The service catalog, and the active signing key in the JWK, PEM and SSH forms.
+
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+use super::Directory;
 use crate::helpers::{TestApp, spawn_app};
 
 async fn with_catalog() -> TestApp {
@@ -16,7 +19,7 @@ async fn with_catalog() -> TestApp {
 #[tokio::test]
 async fn the_catalog_needs_a_valid_token_of_either_kind() {
     let app = with_catalog().await;
-    let r = app.http.get(app.url("/catalog")).send().await.unwrap();
+    let r = app.get("/catalog").await;
     assert_eq!(r.status(), 401);
     let r = app
         .http
@@ -100,11 +103,8 @@ pub fn parse_ssh(line: &str) -> (Vec<u8>, Vec<u8>) {
 
 pub async fn jwks_n_e(app: &TestApp) -> (Vec<u8>, Vec<u8>) {
     let jwks: Value = app
-        .http
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
+        .get("/.well-known/jwks.json")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -116,32 +116,14 @@ pub async fn jwks_n_e(app: &TestApp) -> (Vec<u8>, Vec<u8>) {
 #[tokio::test]
 async fn the_active_key_as_ssh_is_the_jwks_key() {
     let app = spawn_app().await;
-    let r = app
-        .http
-        .get(app.url("/keys/active?format=ssh"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/keys/active?format=ssh").await;
     assert_eq!(r.status(), 200);
     let line = r.text().await.unwrap();
     assert_eq!(parse_ssh(line.trim()), jwks_n_e(&app).await);
 
-    let jwk: Value = app
-        .http
-        .get(app.url("/keys/active"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwk: Value = app.get("/keys/active").await.json().await.unwrap();
     assert_eq!(jwk["kty"], "RSA");
-    let r = app
-        .http
-        .get(app.url("/keys/active?format=xml"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/keys/active?format=xml").await;
     assert_eq!(r.status(), 400);
 }
 
@@ -149,11 +131,8 @@ async fn the_active_key_as_ssh_is_the_jwks_key() {
 async fn a_legacy_token_verifies_against_the_pem_key() {
     let app = with_catalog().await;
     let pem = app
-        .http
-        .get(app.url("/keys/active?format=pem"))
-        .send()
+        .get("/keys/active?format=pem")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

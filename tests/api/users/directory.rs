@@ -1,7 +1,10 @@
+//! The user directory over the admin API: users, roles, wfc and what refers to what.
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, spawn_app};
+use super::{Directory, PASSWORD};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn many_users_can_share_one_wfc() {
@@ -146,12 +149,7 @@ async fn concurrent_adds_and_removes_never_leave_a_dangling_reference() {
 async fn the_directory_api_needs_an_admin_token_and_never_shows_a_password_hash() {
     let app = spawn_app().await;
     app.seed().await;
-    let r = app
-        .http
-        .get(app.url("/admin/users/alice"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/admin/users/alice").await;
     assert_eq!(r.status(), 401);
     let r = app.admin(Method::GET, "/admin/users/alice", None).await;
     let text = r.text().await.unwrap();

@@ -1,10 +1,13 @@
+//! The tokenleader-compatible `/token/gettoken` and `/token/verify_token` endpoints.
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tokendealer::domain::keys::SigningKey;
 
-use crate::helpers::{PASSWORD, jws_parts, raw_header, spawn_app, spawn_with};
+use super::{Directory, PASSWORD, raw_header};
+use crate::helpers::{claims_of, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn gettoken_answers_201_with_a_tokenleader_token_and_the_catalog() {
@@ -28,15 +31,8 @@ async fn gettoken_answers_201_with_a_tokenleader_token_and_the_catalog() {
 
     let token = body["auth_token"].as_str().unwrap();
     assert_eq!(raw_header(token), r#"{"typ":"JWT","alg":"RS512"}"#);
-    let (_, claims) = jws_parts(token);
-    let mut keys: Vec<&str> = claims
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
-    assert_eq!(keys, ["exp", "iat", "sub"]);
+    let claims = claims_of(token);
+    assert_eq!(member_names(&claims), ["exp", "iat", "sub"]);
     assert_eq!(
         claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
         3600
@@ -73,7 +69,7 @@ async fn gettoken_answers_a_wrong_password_and_an_unknown_user_alike_by_default(
 
 #[tokio::test]
 async fn gettoken_can_tell_unknown_users_apart_when_configured_to() {
-    let app = spawn_with(|s| s.compat_distinct_login_failures = true).await;
+    let app = spawn_with(|s| s.users.compat_distinct_login_failures = true).await;
     app.seed().await;
     let wrong: Value = app.gettoken("alice", "not it").await.json().await.unwrap();
     let unknown: Value = app.gettoken("nobody", PASSWORD).await.json().await.unwrap();
@@ -119,15 +115,8 @@ async fn verify_token_answers_201_with_the_claims_of_a_good_token() {
     assert_eq!(status, 201);
     assert_eq!(body["status"], "Verification Successful");
     assert_eq!(body["message"], "Token has been successfully decrypted");
-    assert_eq!(body["payload"], jws_parts(&token).1);
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
-    assert_eq!(keys, ["message", "payload", "status"]);
+    assert_eq!(body["payload"], claims_of(&token));
+    assert_eq!(member_names(&body), ["message", "payload", "status"]);
 }
 
 #[tokio::test]
@@ -142,6 +131,18 @@ async fn verify_token_still_accepts_a_token_signed_before_a_key_rotation() {
     assert_eq!(app.verify_token(&token).await.0, 201);
 }
 
+/// The names in a JSON object, sorted.
+fn member_names(object: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort();
+    names
+}
+
 fn b64(json: &Value) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(json).unwrap())
 }
@@ -151,7 +152,7 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     let app = spawn_app().await;
     app.seed().await;
     let good = app.legacy_token("alice").await;
-    let (_, claims) = jws_parts(&good);
+    let claims = claims_of(&good);
 
     let none = format!(
         "{}.{}.",
@@ -159,11 +160,8 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
         b64(&claims)
     );
     let public_pem = app
-        .http
-        .get(app.url("/keys/active?format=pem"))
-        .send()
+        .get("/keys/active?format=pem")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -217,12 +215,7 @@ async fn verify_token_refuses_an_rfc9068_access_token_and_a_missing_header() {
     app.seed().await;
     let access = app.admin_token().await;
     assert_eq!(app.verify_token(&access).await.1["status"], "Invalid token");
-    let r = app
-        .http
-        .get(app.url("/token/verify_token"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/token/verify_token").await;
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();
     assert!(body["status"].as_str().unwrap().contains("X-Auth-Token"));

@@ -1,0 +1,86 @@
+//! The revocation endpoint (RFC 7009): what a revoked token is afterwards, even across a crash.
+
+use crate::cli::{free_address, serve_process};
+use crate::helpers::{TestApp, spawn_app};
+use crate::introspection::{API, inactive, register};
+
+#[tokio::test]
+async fn a_revoked_token_is_inactive_and_the_admin_api_refuses_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_client();
+    let token = app.admin_token().await;
+    let list = |t: String| {
+        app.http
+            .get(app.url("/admin/clients"))
+            .bearer_auth(t)
+            .send()
+    };
+    assert_eq!(list(token.clone()).await.unwrap().status(), 200);
+
+    app.revoke(&admin, &token).await;
+
+    assert_eq!(app.introspect(&admin, &token).await, inactive());
+    let refused = list(token.clone()).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+    // Only that token: a fresh one still works.
+    assert_eq!(list(app.admin_token().await).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn revoking_another_clients_token_answers_200_but_leaves_it_active() {
+    let app = spawn_app().await;
+    let svc = register(&app, "svc", &["read"]).await;
+    let thief = register(&app, "thief", &["read"]).await;
+    let token = app.access_token(&svc, &API).await;
+    app.revoke(&thief, &token).await;
+    assert_eq!(app.introspect(&svc, &token).await["active"], true);
+}
+
+#[tokio::test]
+async fn revoking_an_unknown_or_malformed_token_answers_200() {
+    let app = spawn_app().await;
+    let admin = app.admin_client();
+    for token in ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.e30."] {
+        app.revoke(&admin, token).await;
+    }
+}
+
+#[tokio::test]
+async fn a_revocation_survives_a_restart() {
+    let app = spawn_app().await;
+    let svc = register(&app, "svc", &["read"]).await;
+    let (revoked, kept) = (
+        app.access_token(&svc, &API).await,
+        app.access_token(&svc, &API).await,
+    );
+    app.revoke(&svc, &revoked).await;
+
+    let app = app.restart().await;
+    assert_eq!(app.introspect(&svc, &revoked).await, inactive());
+    assert_eq!(app.introspect(&svc, &kept).await["active"], true);
+}
+
+#[tokio::test]
+async fn a_revocation_survives_the_dealer_being_killed() {
+    let (data, keys) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // The same address after the kill, so the same issuer: the token stays the dealer's own.
+    let listen = free_address();
+    let mut process = serve_process(&listen, data.path(), keys.path()).await;
+    let app = TestApp::attach(format!("http://{listen}"), data, keys);
+    let token = app.admin_token().await;
+    app.revoke(&app.admin_client(), &token).await;
+    process.kill().await.unwrap();
+
+    let _process = serve_process(&listen, app.data_dir.path(), app.keys_dir.path()).await;
+    assert_eq!(
+        app.introspect(&app.admin_client(), &token).await,
+        inactive()
+    );
+    let fresh = app.admin_token().await;
+    assert_eq!(
+        app.introspect(&app.admin_client(), &fresh).await["active"],
+        true
+    );
+}
