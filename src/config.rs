@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::domain::keys::SignerMode;
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -26,6 +28,10 @@ pub struct Settings {
     pub jwks_max_age: u64,
     /// How long a stop waits for open connections to finish.
     pub shutdown_timeout: Duration,
+    /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`.
+    pub signer: SignerMode,
+    /// Threads of the `pool` signer; 0 means one per core.
+    pub signer_threads: usize,
 }
 
 impl Default for Settings {
@@ -39,6 +45,8 @@ impl Default for Settings {
             max_token_ttl: 86_400,
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
+            signer: SignerMode::Pool,
+            signer_threads: 0,
         }
     }
 }
@@ -51,6 +59,7 @@ pub struct Overrides {
     pub keys_dir: Option<PathBuf>,
     pub issuer: Option<String>,
     pub config: Option<PathBuf>,
+    pub signer: Option<SignerMode>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -65,6 +74,8 @@ struct FileSettings {
     max_token_ttl: Option<u64>,
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    signer: Option<String>,
+    signer_threads: Option<usize>,
 }
 
 impl Settings {
@@ -87,6 +98,12 @@ impl Settings {
                 .shutdown_timeout_secs
                 .map(Duration::from_secs)
                 .unwrap_or(d.shutdown_timeout),
+            signer: match (overrides.signer, &file.signer) {
+                (Some(mode), _) => mode,
+                (None, Some(raw)) => raw.parse()?,
+                (None, None) => d.signer,
+            },
+            signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
         };
         settings.check()?;
         Ok(settings)

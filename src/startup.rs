@@ -15,7 +15,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::domain::keys::KeyManager;
+use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet,
     TokenIssuer, UnixTime,
@@ -66,7 +66,7 @@ impl Application {
         }
         let state = AppState {
             registry,
-            issuer: TokenIssuer::new(&issuer, Arc::new(keys)),
+            issuer: TokenIssuer::new(&issuer, Arc::new(keys)).with_signer(signer_pool(&settings)?),
             metadata: http::metadata_document(&issuer)?,
             jwks_max_age: settings.jwks_max_age,
             default_token_ttl: settings.default_token_ttl,
@@ -150,6 +150,16 @@ impl Application {
     }
 }
 
+/// The signing pool: one thread per core unless configured.
+fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
+    let threads = match settings.signer_threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
+    tracing::debug!(mode = ?settings.signer, threads, "signing pool");
+    SignerPool::new(settings.signer, threads)
+}
+
 async fn retire_keys_periodically(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -196,6 +206,7 @@ async fn bootstrap_admin(
         scopes: ScopeSet::parse(ADMIN_SCOPE).map_err(|e| anyhow::anyhow!("{e}"))?,
         grants: vec![GrantType::ClientCredentials],
         token_ttl: 3600,
+        alg: SigningAlg::default(),
     };
     let (client, secret) = registry
         .register(new, now)

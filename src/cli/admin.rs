@@ -66,6 +66,7 @@ impl AdminClient {
                 scopes,
                 grants,
                 token_ttl,
+                alg,
             } => {
                 let mut body =
                     json!({ "client_id": client_id, "audiences": audiences, "scopes": scopes });
@@ -74,6 +75,9 @@ impl AdminClient {
                 }
                 if let Some(ttl) = token_ttl {
                     body["token_ttl"] = json!(ttl);
+                }
+                if let Some(alg) = alg {
+                    body["alg"] = json!(alg);
                 }
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?

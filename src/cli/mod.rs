@@ -55,6 +55,9 @@ struct ServeArgs {
     /// A TOML configuration file.
     #[arg(long, env = "TOKENDEALER_CONFIG")]
     config: Option<PathBuf>,
+    /// Where signatures run: pool (dedicated threads), blocking (tokio) or inline [default: pool].
+    #[arg(long, env = "TOKENDEALER_SIGNER")]
+    signer: Option<crate::domain::keys::SignerMode>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +77,9 @@ enum ClientCommand {
         /// Lifetime of its tokens in seconds [default: the server's, 3600].
         #[arg(long)]
         token_ttl: Option<u64>,
+        /// Algorithm of its tokens: RS512 (default), EdDSA or ES256.
+        #[arg(long)]
+        alg: Option<String>,
     },
     /// List clients.
     List,
@@ -132,6 +138,7 @@ async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()
         keys_dir: args.keys_dir.clone(),
         issuer: args.issuer.clone(),
         config: args.config.clone(),
+        signer: args.signer,
     })?;
     Application::build(settings)
         .await?

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 
+use super::keys::SigningAlg;
 use super::{
     Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, SecretDigest,
     UnixTime,
@@ -16,6 +17,7 @@ pub struct NewClient {
     pub scopes: ScopeSet,
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
+    pub alg: SigningAlg,
 }
 
 /// Clients as stored, seen through domain types.
@@ -82,6 +84,7 @@ impl ClientRegistry {
             token_ttl: new.token_ttl,
             disabled: false,
             created_at: now,
+            alg: new.alg,
         };
         if !self.store.insert_client(&to_record(&client)).await? {
             return Err(OAuthError::Conflict(format!(
@@ -149,6 +152,7 @@ fn to_record(c: &Client) -> ClientRecord {
         token_ttl: c.token_ttl,
         disabled: c.disabled,
         created_at: c.created_at.as_secs(),
+        alg: c.alg.as_str().to_owned(),
     }
 }
 
@@ -185,5 +189,8 @@ fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
         token_ttl: r.token_ttl,
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
+        alg: SigningAlg::parse(&r.alg)
+            .ok_or_else(|| anyhow::anyhow!("unknown alg {:?}", r.alg))
+            .with_context(ctx)?,
     })
 }

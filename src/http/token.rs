@@ -24,7 +24,7 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
                 audience: audience(&form)?,
                 scope: scope(&form)?,
             };
-            client_credentials::issue(&state.issuer, &client, &request, now)?
+            client_credentials::issue(&state.issuer, &client, &request, now).await?
         }
         _ => return Err(OAuthError::UnsupportedGrantType.into()),
     };
