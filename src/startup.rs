@@ -61,7 +61,7 @@ impl Application {
         )
         .await?;
         let registry = ClientRegistry::new(store);
-        if registry.count() == 0 {
+        if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
         }
         let state = AppState {

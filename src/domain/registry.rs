@@ -129,6 +129,11 @@ impl ClientRegistry {
         self.store.client_count()
     }
 
+    /// Whether no client is registered; cheap at any size, unlike [`ClientRegistry::count`].
+    pub fn is_empty(&self) -> Result<bool, OAuthError> {
+        Ok(!self.store.has_clients()?)
+    }
+
     fn require(&self, id: &ClientId) -> Result<Client, OAuthError> {
         self.get(id)?.ok_or_else(|| not_found(id))
     }
