@@ -2,7 +2,9 @@
 //! cached aws-lc-rs key, on N threads (default: one per core), for D seconds.
 //!
 //! `cargo run --release --example rsa_ceiling -- [threads] [seconds] [alg]`; alg is RS512,
-//! EdDSA or ES256. Prints one line: `<alg> signs/s: <total> (<threads> threads)`.
+//! EdDSA or ES256. Prints one line: `<alg> signs/s: <rate> (<threads> threads) signs=<n>
+//! wall_s=<s> cpu_s=<s>`; the CPU seconds (this process's user + system time) let a caller
+//! compare signatures per CPU-second, which other load on the machine does not change.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,7 +18,7 @@ fn main() -> anyhow::Result<()> {
         Some(n) => n.parse()?,
         None => std::thread::available_parallelism().map_or(2, usize::from),
     };
-    let seconds: u64 = args.get(2).map_or(Ok(5), |s| s.parse())?;
+    let seconds: f64 = args.get(2).map_or(Ok(5.0), |s| s.parse())?;
     let alg = match args.get(3) {
         Some(a) => SigningAlg::parse(a).ok_or_else(|| anyhow::anyhow!("unknown alg {a}"))?,
         None => SigningAlg::Rs512,
@@ -42,15 +44,34 @@ fn main() -> anyhow::Result<()> {
         }));
     }
     let start = Instant::now();
-    std::thread::sleep(Duration::from_secs(seconds));
+    let cpu0 = cpu_seconds()?;
+    std::thread::sleep(Duration::from_secs_f64(seconds));
     stop.store(true, Ordering::Relaxed);
     for h in handles {
         h.join()
             .map_err(|_| anyhow::anyhow!("a signing thread panicked"))??;
     }
-    let rate = count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
-    println!("{alg} signs/s: {rate:.0} ({threads} threads)");
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds()? - cpu0;
+    let n = count.load(Ordering::Relaxed);
+    let rate = n as f64 / wall;
+    println!(
+        "{alg} signs/s: {rate:.0} ({threads} threads) signs={n} wall_s={wall:.3} cpu_s={cpu:.3}"
+    );
     Ok(())
+}
+
+/// User + system CPU time of this process so far, from /proc/self/stat.
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    let after_name = stat
+        .rsplit_once(')')
+        .ok_or_else(|| anyhow::anyhow!("odd /proc/self/stat"))?
+        .1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat(5): 12 and 13 after the name.
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    Ok(ticks / 100.0) // USER_HZ is 100 on Linux
 }
 
 mod raw {
