@@ -41,7 +41,10 @@ fn encoding_key(alg: SigningAlg, der: &[u8]) -> EncodingKey {
     }
 }
 
-fn raw_sign(alg: SigningAlg, der: &[u8]) -> Box<dyn Fn(&[u8])> {
+/// One bare aws-lc-rs signature over a message, with the key parsed once.
+type RawSign = Box<dyn Fn(&[u8])>;
+
+fn raw_sign(alg: SigningAlg, der: &[u8]) -> RawSign {
     let rng = SystemRandom::new();
     match alg {
         SigningAlg::Rs512 => {
