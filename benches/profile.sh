@@ -56,7 +56,7 @@ for line in open(sys.argv[1]):
     m = re.match(r"\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*?)\s{2,}", line)
     if not m: continue
     pct, dso, kind, sym = float(m[1]), m[2], m[3], m[4]
-    if "aws_lc" in sym or sym.startswith("bn_") or "sha512" in sym: c = "crypto (aws-lc)"
+    if re.search(r"aws_lc|^bn_|sha256|sha512|edwards|curve25519|p256|ecdsa|ec_GFp|bignum", sym): c = "crypto (aws-lc)"
     elif kind == "k": c = "kernel"
     elif "sled" in sym: c = "sled"
     elif dso.startswith("libc") and re.search(r"malloc|free|realloc|memmove|memcpy|memset", sym): c = "libc alloc/copy"

@@ -108,13 +108,17 @@ impl TokenIssuer {
         Ok(self.keys.ring().active().sign_access_token(claims)?)
     }
 
-    /// Signs `claims` with the active key for `alg`, on the signing pool: the hot path.
+    /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
+    /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(
         &self,
         alg: SigningAlg,
         claims: AccessClaims,
     ) -> Result<String, OAuthError> {
         let key = self.keys.ring().active_for(alg).clone();
+        if !alg.offload() {
+            return Ok(key.sign_access_token(&claims)?);
+        }
         Ok(self
             .signer
             .run(move || key.sign_access_token(&claims))
