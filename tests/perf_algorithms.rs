@@ -19,15 +19,29 @@ struct TestApp {
 }
 
 async fn spawn_app() -> TestApp {
-    let data = tempfile::tempdir().unwrap();
-    let keys = tempfile::tempdir().unwrap();
+    spawn_app_in(tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()).await
+}
+
+async fn spawn_app_in(data: tempfile::TempDir, keys: tempfile::TempDir) -> TestApp {
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.path().to_owned(),
         keys_dir: keys.path().to_owned(),
         ..Default::default()
     };
-    let app = Application::build(settings).await.unwrap();
+    // After a restart the previous server may still be closing its database: retry a while.
+    let mut attempts = 0;
+    let app = loop {
+        match Application::build(settings.clone()).await {
+            Ok(app) => break app,
+            Err(e) if attempts < 100 => {
+                attempts += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the app did not start: {e:#}"),
+        }
+    };
     let addr = app.local_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -283,4 +297,27 @@ async fn a_token_whose_header_names_another_algorithm_than_its_key_is_refused() 
         .admin(reqwest::Method::GET, "/admin/keys", &forged, json!({}))
         .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_one_active_key_per_algorithm() {
+    let app = spawn_app().await;
+    let before = serde_json::to_value(app.jwks().await).unwrap();
+    let TestApp { _stop, _dirs, .. } = app;
+    drop(_stop);
+    let (data, keys) = _dirs;
+    let again = spawn_app_in(data, keys).await;
+    let after = serde_json::to_value(again.jwks().await).unwrap();
+    let kids = |v: &Value| {
+        let mut k: Vec<String> = v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| format!("{}/{}", k["alg"], k["kid"]))
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(kids(&before).len(), 3);
+    assert_eq!(kids(&before), kids(&after));
 }
