@@ -34,9 +34,8 @@ async fn spawn_app_in(data: tempfile::TempDir, keys: tempfile::TempDir) -> TestA
     let app = loop {
         match Application::build(settings.clone()).await {
             Ok(app) => break app,
-            Err(e) if attempts < 100 => {
+            Err(_) if attempts < 100 => {
                 attempts += 1;
-                let _ = e;
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(e) => panic!("the app did not start: {e:#}"),
