@@ -187,13 +187,20 @@ async fn rotate_keys(
             )
         })?],
     };
-    let mut keys = state.issuer.keys().rotate_algs(&algs, now).await?;
-    let first = keys.remove(0);
+    let mut keys = state
+        .issuer
+        .keys()
+        .rotate_algs(&algs, now)
+        .await?
+        .into_iter();
+    let key = keys
+        .next()
+        .ok_or_else(|| OAuthError::Internal(anyhow::anyhow!("no key was rotated")))?;
     Ok(json_no_store(
         StatusCode::OK,
         &Rotated {
-            key: first,
-            rotated: keys,
+            key,
+            rotated: keys.collect(),
         },
     ))
 }
