@@ -127,7 +127,10 @@ impl AdminClient {
     pub async fn keys(&self, cmd: &KeysCommand) -> anyhow::Result<()> {
         let out = match cmd {
             KeysCommand::List => self.call(Method::GET, "/admin/keys", None).await?,
-            KeysCommand::Rotate => self.call(Method::POST, "/admin/keys/rotate", None).await?,
+            KeysCommand::Rotate { alg } => {
+                let body = alg.as_ref().map(|a| json!({ "alg": a }));
+                self.call(Method::POST, "/admin/keys/rotate", body).await?
+            }
         };
         print_json(&out)
     }

@@ -104,8 +104,13 @@ enum ClientCommand {
 enum KeysCommand {
     /// List signing keys and their state.
     List,
-    /// Make a new key the signer; the old one verifies until its tokens have expired.
-    Rotate,
+    /// Make new keys the signers (every algorithm unless --alg); old ones verify until their
+    /// tokens have expired.
+    Rotate {
+        /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all of them].
+        #[arg(long)]
+        alg: Option<String>,
+    },
 }
 
 impl Cli {
