@@ -3,7 +3,8 @@
 # measured in the same run so the result is a ratio, not an absolute number.
 #
 #   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
-#                   [--connections C] [--signer pool|blocking|inline] [--workers N]
+#                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
+#                   [--workers N]
 #                   [--pin-wrk CPU] [--openssl]
 #
 # --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
@@ -19,7 +20,7 @@
 # The load generator runs on the same cores: its CPU share is measured and printed per round.
 set -euo pipefail
 
-ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER=pool WORKERS="" PIN="" OPENSSL=0
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER=pool SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --alg) ALG=$2; shift 2 ;;
@@ -31,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNS=$2; shift 2 ;;
     --signer) SIGNER=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
+    --signer-threads) SIGNER_THREADS=$2; shift 2 ;;
     --pin-wrk) PIN=$2; shift 2 ;;
     --openssl) OPENSSL=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -56,9 +58,10 @@ trap cleanup EXIT
 now_ms() { date +%s%3N; }
 start_server() {
   local t0; t0=$(now_ms)
+  echo "signer_threads = $SIGNER_THREADS" > "$WORK/tokendealer.toml"
   env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} TOKENDEALER_SIGNER="$SIGNER" RUST_LOG=warn \
     "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" \
-    2>>"$WORK/server.log" &
+    --config "$WORK/tokendealer.toml" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   until curl -fsS "$URL/healthz" >/dev/null 2>&1; do
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
@@ -71,7 +74,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server: signer=$SIGNER tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
+echo "server: signer=$SIGNER signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
 echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
 
 ID=bench SECRET=""
