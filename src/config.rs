@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::domain::keys::SignerMode;
 use crate::domain::users::UserSettings;
 
 /// Everything the server needs to start.
@@ -30,6 +31,10 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
     pub users: UserSettings,
+    /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`.
+    pub signer: SignerMode,
+    /// Threads of the `pool` signer; 0 means one per core.
+    pub signer_threads: usize,
 }
 
 impl Default for Settings {
@@ -44,6 +49,8 @@ impl Default for Settings {
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
             users: UserSettings::default(),
+            signer: SignerMode::Pool,
+            signer_threads: 0,
         }
     }
 }
@@ -56,6 +63,7 @@ pub struct Overrides {
     pub keys_dir: Option<PathBuf>,
     pub issuer: Option<String>,
     pub config: Option<PathBuf>,
+    pub signer: Option<SignerMode>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -71,6 +79,8 @@ struct FileSettings {
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
     users: Option<UserSettings>,
+    signer: Option<String>,
+    signer_threads: Option<usize>,
 }
 
 impl Settings {
@@ -94,6 +104,12 @@ impl Settings {
                 .map(Duration::from_secs)
                 .unwrap_or(d.shutdown_timeout),
             users: file.users.unwrap_or(d.users),
+            signer: match (overrides.signer, &file.signer) {
+                (Some(mode), _) => mode,
+                (None, Some(raw)) => raw.parse()?,
+                (None, None) => d.signer,
+            },
+            signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
         };
         settings.check()?;
         Ok(settings)

@@ -1,8 +1,9 @@
 //! tokendealer: an OAuth2 token dealer for microservices.
 //!
-//! It issues audience-scoped RS512 JWT access tokens (RFC 9068) to registered services through
-//! the client-credentials grant, publishes its public keys as a JWKS so services verify tokens
-//! locally, and keeps clients and key metadata in an embedded sled database.
+//! It issues audience-scoped JWT access tokens (RFC 9068; RS512 by default, EdDSA or ES256 per
+//! client) to registered services through the client-credentials grant, publishes its public keys
+//! as a JWKS so services verify tokens locally, and keeps clients and key metadata in an embedded
+//! sled database.
 //!
 //! # Layout
 //! Layers point one way: `http` → `domain` → `storage`.

@@ -15,7 +15,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::domain::keys::KeyManager;
+use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
 use crate::domain::users::Users;
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
@@ -64,12 +64,12 @@ impl Application {
         let revocations = Revocations::new(store.denylist()?);
         let users = Users::new(&store, settings.users.clone())?;
         let registry = ClientRegistry::new(store);
-        if registry.count() == 0 {
+        if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
         }
         let state = AppState {
             registry,
-            issuer: TokenIssuer::new(&issuer, Arc::new(keys)),
+            issuer: TokenIssuer::new(&issuer, Arc::new(keys)).with_signer(signer_pool(&settings)?),
             revocations,
             metadata: http::metadata_document(&issuer)?,
             jwks_max_age: settings.jwks_max_age,
@@ -160,6 +160,16 @@ impl Application {
     }
 }
 
+/// The signing pool: one thread per core unless configured.
+fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
+    let threads = match settings.signer_threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
+    tracing::debug!(mode = ?settings.signer, threads, "signing pool");
+    SignerPool::new(settings.signer, threads)
+}
+
 async fn retire_keys_periodically(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -223,6 +233,7 @@ async fn bootstrap_admin(
         scopes: ScopeSet::parse(ADMIN_SCOPE).map_err(|e| anyhow::anyhow!("{e}"))?,
         grants: vec![GrantType::ClientCredentials],
         token_ttl: 3600,
+        alg: SigningAlg::default(),
     };
     let (client, secret) = registry
         .register(new, now)

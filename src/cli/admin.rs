@@ -72,6 +72,7 @@ impl AdminClient {
                 scopes,
                 grants,
                 token_ttl,
+                alg,
             } => {
                 let mut body =
                     json!({ "client_id": client_id, "audiences": audiences, "scopes": scopes });
@@ -80,6 +81,9 @@ impl AdminClient {
                 }
                 if let Some(ttl) = token_ttl {
                     body["token_ttl"] = json!(ttl);
+                }
+                if let Some(alg) = alg {
+                    body["alg"] = json!(alg);
                 }
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?
@@ -129,7 +133,14 @@ impl AdminClient {
     pub async fn keys(&self, cmd: &KeysCommand) -> anyhow::Result<()> {
         let out = match cmd {
             KeysCommand::List => self.call(Method::GET, "/admin/keys", None).await?,
-            KeysCommand::Rotate => self.call(Method::POST, "/admin/keys/rotate", None).await?,
+            KeysCommand::Rotate {
+                alg,
+                retire_previous,
+            } => {
+                let body = json!({ "alg": alg, "retire_previous": retire_previous });
+                self.call(Method::POST, "/admin/keys/rotate", Some(body))
+                    .await?
+            }
             KeysCommand::Show { format } => {
                 return super::users::show_key(&self.base, *format).await;
             }

@@ -77,6 +77,9 @@ struct ServeArgs {
     /// A TOML configuration file.
     #[arg(long, env = "TOKENDEALER_CONFIG")]
     config: Option<PathBuf>,
+    /// Where signatures run: pool (dedicated threads), blocking (tokio) or inline [default: pool].
+    #[arg(long, env = "TOKENDEALER_SIGNER")]
+    signer: Option<crate::domain::keys::SignerMode>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +99,9 @@ enum ClientCommand {
         /// Lifetime of its tokens in seconds [default: the server's, 3600].
         #[arg(long)]
         token_ttl: Option<u64>,
+        /// Algorithm of its tokens: RS512 (default), EdDSA or ES256.
+        #[arg(long)]
+        alg: Option<String>,
     },
     /// List clients.
     List,
@@ -120,8 +126,17 @@ enum ClientCommand {
 enum KeysCommand {
     /// List signing keys and their state.
     List,
-    /// Make a new key the signer; the old one verifies until its tokens have expired.
-    Rotate,
+    /// Make new keys the signers (every algorithm unless --alg); old ones verify until their
+    /// tokens have expired.
+    Rotate {
+        /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all of them].
+        #[arg(long)]
+        alg: Option<String>,
+        /// Drop the replaced keys from the JWKS at once (a compromised key): tokens they
+        /// signed stop verifying.
+        #[arg(long)]
+        retire_previous: bool,
+    },
     /// Print the active public key (no credentials needed: it is public).
     Show {
         #[arg(long, value_enum, default_value = "jwk")]
@@ -169,6 +184,7 @@ async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()
         keys_dir: args.keys_dir.clone(),
         issuer: args.issuer.clone(),
         config: args.config.clone(),
+        signer: args.signer,
     })?;
     Application::build(settings)
         .await?

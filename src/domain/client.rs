@@ -5,6 +5,7 @@ use std::fmt;
 use aws_lc_rs::digest::{SHA256, digest};
 use subtle::ConstantTimeEq;
 
+use super::keys::SigningAlg;
 use super::{Audience, OAuthError, ScopeSet, UnixTime};
 
 /// A client identifier as registered: 1–128 printable ASCII characters.
@@ -129,6 +130,8 @@ pub struct Client {
     pub token_ttl: u64,
     pub disabled: bool,
     pub created_at: UnixTime,
+    /// The algorithm its tokens are signed with (RS512 unless registered otherwise).
+    pub alg: SigningAlg,
 }
 
 impl Client {
@@ -178,6 +181,7 @@ mod tests {
             token_ttl: 60,
             disabled: false,
             created_at: UnixTime::from_secs(0),
+            alg: SigningAlg::default(),
         }
     }
 

@@ -100,6 +100,7 @@ mod tests {
                 scopes: ScopeSet::default(),
                 grants: vec![GrantType::ClientCredentials],
                 token_ttl: 60,
+                alg: Default::default(),
             };
             registry.register(new, T0).await.unwrap();
         }

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 
+use super::keys::SigningAlg;
 use super::{
     Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, SecretDigest,
     UnixTime,
@@ -16,6 +17,7 @@ pub struct NewClient {
     pub scopes: ScopeSet,
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
+    pub alg: SigningAlg,
 }
 
 /// Clients as stored, seen through domain types.
@@ -90,6 +92,7 @@ impl ClientRegistry {
             token_ttl: new.token_ttl,
             disabled: false,
             created_at: now,
+            alg: new.alg,
         };
         if !self.store.insert_client(&to_record(&client)).await? {
             return Err(OAuthError::Conflict(format!(
@@ -134,6 +137,11 @@ impl ClientRegistry {
         self.store.client_count()
     }
 
+    /// Whether no client is registered; cheap at any size, unlike [`ClientRegistry::count`].
+    pub fn is_empty(&self) -> Result<bool, OAuthError> {
+        Ok(!self.store.has_clients()?)
+    }
+
     fn require(&self, id: &ClientId) -> Result<Client, OAuthError> {
         self.get(id)?.ok_or_else(|| not_found(id))
     }
@@ -157,6 +165,7 @@ fn to_record(c: &Client) -> ClientRecord {
         token_ttl: c.token_ttl,
         disabled: c.disabled,
         created_at: c.created_at.as_secs(),
+        alg: c.alg.as_str().to_owned(),
     }
 }
 
@@ -193,6 +202,9 @@ fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
         token_ttl: r.token_ttl,
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
+        alg: SigningAlg::parse(&r.alg)
+            .ok_or_else(|| anyhow::anyhow!("unknown alg {:?}", r.alg))
+            .with_context(ctx)?,
     })
 }
 
@@ -210,6 +222,7 @@ mod tests {
             scopes: ScopeSet::parse("read write").unwrap(),
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 3600,
+            alg: Default::default(),
         }
     }
 

@@ -143,6 +143,7 @@ pub(crate) mod tests {
             token_ttl: 60,
             disabled: false,
             created_at: T0,
+            alg: Default::default(),
         }
     }
 

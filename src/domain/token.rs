@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::Validation;
 use serde::{Deserialize, Serialize};
 
-use super::keys::KeyManager;
+use super::keys::{KeyManager, SignerPool, SigningAlg};
 use super::{Audience, OAuthError, UnixTime};
 
 /// A work-function context: who a user works for, carried in password-grant tokens.
@@ -76,6 +76,7 @@ impl AccessClaims {
 pub struct TokenIssuer {
     issuer: Arc<str>,
     keys: Arc<KeyManager>,
+    signer: Arc<SignerPool>,
 }
 
 impl TokenIssuer {
@@ -83,7 +84,14 @@ impl TokenIssuer {
         Self {
             issuer: issuer.into(),
             keys,
+            signer: Arc::new(SignerPool::inline()),
         }
+    }
+
+    /// Runs [`TokenIssuer::sign_with`]'s signatures on `signer` instead of inline.
+    pub fn with_signer(mut self, signer: SignerPool) -> Self {
+        self.signer = Arc::new(signer);
+        self
     }
 
     /// The `iss` of every token: the dealer's public base URL.
@@ -95,9 +103,26 @@ impl TokenIssuer {
         &self.keys
     }
 
-    /// Signs `claims` with the active key.
+    /// Signs `claims` with the active RS512 key, on the calling thread.
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, OAuthError> {
         Ok(self.keys.ring().active().sign_access_token(claims)?)
+    }
+
+    /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
+    /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
+    pub async fn sign_with(
+        &self,
+        alg: SigningAlg,
+        claims: AccessClaims,
+    ) -> Result<String, OAuthError> {
+        let key = self.keys.ring().active_for(alg).clone();
+        if !alg.offload() {
+            return Ok(key.sign_access_token(&claims)?);
+        }
+        Ok(self
+            .signer
+            .run(move || key.sign_access_token(&claims))
+            .await??)
     }
 
     /// Checks a token this dealer issued: signature by a live key, `typ`, `iss`, `aud`, and
@@ -111,7 +136,7 @@ impl TokenIssuer {
         let invalid = OAuthError::InvalidToken;
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| invalid("the token is malformed"))?;
-        if header.alg != Algorithm::RS512
+        if SigningAlg::from_jwt(header.alg).is_none()
             || !header
                 .typ
                 .as_deref()
@@ -124,7 +149,11 @@ impl TokenIssuer {
         let key = ring
             .find(&kid)
             .ok_or(invalid("the token was not signed by a current key"))?;
-        let mut validation = Validation::new(Algorithm::RS512);
+        // The key decides the algorithm, never the header alone: an RSA key verifies only RS512.
+        if key.alg() != header.alg {
+            return Err(invalid("the token's algorithm does not match its key"));
+        }
+        let mut validation = Validation::new(key.alg());
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.set_issuer(&[&*self.issuer]);

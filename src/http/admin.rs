@@ -8,6 +8,7 @@ use super::AppState;
 use super::error::{Body, Rejection};
 use super::request::{bearer_token, has_content_type, read_body};
 use super::response::json_no_store;
+use crate::domain::keys::SigningAlg;
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, AccessClaims, Audience, Client, ClientId, GrantType, NewClient,
     OAuthError, ScopeSet, UnixTime,
@@ -79,10 +80,7 @@ pub async fn route(
         (["clients", _, _], _) => Err(Rejection::MethodNotAllowed("POST")),
         (["keys"], &Method::GET) => Ok(json_no_store(StatusCode::OK, &state.issuer.keys().list()?)),
         (["keys"], _) => Err(Rejection::MethodNotAllowed("GET")),
-        (["keys", "rotate"], &Method::POST) => {
-            let key = state.issuer.keys().rotate(now).await?;
-            Ok(json_no_store(StatusCode::OK, &key))
-        }
+        (["keys", "rotate"], &Method::POST) => rotate_keys(state, req, now).await,
         (["keys", "rotate"], _) => Err(Rejection::MethodNotAllowed("POST")),
         _ => Err(Rejection::NotFound),
     }
@@ -157,6 +155,14 @@ async fn add_client(
             .map_err(|_| OAuthError::invalid_request("a scope is malformed"))?,
         grants,
         token_ttl: ttl,
+        alg: match &body.alg {
+            None => SigningAlg::default(),
+            Some(raw) => SigningAlg::parse(raw).ok_or_else(|| {
+                OAuthError::InvalidRequest(
+                    format!("unknown alg {raw}: use RS512, EdDSA or ES256").into(),
+                )
+            })?,
+        },
     };
     let (client, secret) = state.registry.register(new, now).await?;
     tracing::info!(client_id = %client.id, "registered a client");
@@ -165,6 +171,58 @@ async fn add_client(
         client_secret: secret.expose(),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
+}
+
+/// Rotates every algorithm's signer, or only `{"alg": ...}`'s; `{"retire_previous": true}`
+/// drops the replaced keys from the JWKS at once. Answers with the new RS512 key
+/// (or the one asked for), the other new keys under `rotated`.
+async fn rotate_keys(
+    state: &AppState,
+    req: Request<Incoming>,
+    now: UnixTime,
+) -> Result<Response<Body>, Rejection> {
+    let body: RotateKeys = json_body(req).await?;
+    let algs = match &body.alg {
+        None => SigningAlg::ALL.to_vec(),
+        Some(raw) => vec![SigningAlg::parse(raw).ok_or_else(|| {
+            OAuthError::InvalidRequest(
+                format!("unknown alg {raw}: use RS512, EdDSA or ES256").into(),
+            )
+        })?],
+    };
+    let mut keys = state
+        .issuer
+        .keys()
+        .rotate_algs(&algs, now, body.retire_previous)
+        .await?
+        .into_iter();
+    let key = keys
+        .next()
+        .ok_or_else(|| OAuthError::Internal(anyhow::anyhow!("no key was rotated")))?;
+    Ok(json_no_store(
+        StatusCode::OK,
+        &Rotated {
+            key,
+            rotated: keys.collect(),
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateKeys {
+    alg: Option<String>,
+    /// Retire the replaced keys at once instead of after one token lifetime.
+    #[serde(default)]
+    retire_previous: bool,
+}
+
+#[derive(Serialize)]
+struct Rotated {
+    #[serde(flatten)]
+    key: crate::domain::keys::KeyInfo,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rotated: Vec<crate::domain::keys::KeyInfo>,
 }
 
 /// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
@@ -205,6 +263,7 @@ struct AddClient {
     scopes: Vec<String>,
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
+    alg: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +280,7 @@ pub struct ClientView {
     scopes: Vec<String>,
     grants: Vec<&'static str>,
     token_ttl: u64,
+    alg: &'static str,
     disabled: bool,
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,6 +295,7 @@ impl From<&Client> for ClientView {
             scopes: c.scopes.to_vec(),
             grants: c.grants.iter().map(|g| g.as_str()).collect(),
             token_ttl: c.token_ttl,
+            alg: c.alg.as_str(),
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),

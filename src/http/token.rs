@@ -26,7 +26,7 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
                 audience: audience(&form)?,
                 scope: scope(&form)?,
             };
-            client_credentials::issue(&state.issuer, &client, &request, now)?
+            client_credentials::issue(&state.issuer, &client, &request, now).await?
         }
         "password" => {
             let request = password::PasswordRequest {

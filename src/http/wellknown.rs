@@ -6,6 +6,7 @@ use http::Response;
 use super::AppState;
 use super::error::Body;
 use super::response::cacheable;
+use crate::domain::keys::SigningAlg;
 
 pub fn jwks(state: &AppState) -> Response<Body> {
     cacheable(state.issuer.keys().ring().jwks_json(), state.jwks_max_age)
@@ -24,6 +25,7 @@ pub fn healthz() -> Response<Body> {
 
 /// The RFC 8414 authorization server metadata, serialized once at start.
 pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
+    let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let doc = serde_json::json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
@@ -35,7 +37,7 @@ pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
         "revocation_endpoint": format!("{issuer}/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": [],
-        "access_token_signing_alg_values_supported": ["RS512"],
+        "access_token_signing_alg_values_supported": algs,
     });
     Ok(Bytes::from(serde_json::to_vec(&doc)?))
 }

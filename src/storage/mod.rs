@@ -98,8 +98,25 @@ impl Store {
             .collect()
     }
 
+    /// Counts by walking the whole tree: O(clients). Prefer [`Store::has_clients`].
     pub fn client_count(&self) -> usize {
         self.clients.len()
+    }
+
+    /// Whether any client is registered, without walking the tree (start-up with 1M clients).
+    pub fn has_clients(&self) -> anyhow::Result<bool> {
+        Ok(self.clients.first()?.is_some())
+    }
+
+    /// Stores many client records in one batch and one flush, overwriting same ids: bulk imports
+    /// and benchmark seeding.
+    pub async fn import_clients(&self, records: &[ClientRecord]) -> anyhow::Result<()> {
+        let mut batch = sled::Batch::default();
+        for r in records {
+            batch.insert(r.client_id.as_str(), records::encode(r)?);
+        }
+        self.clients.apply_batch(batch)?;
+        self.flush().await
     }
 
     pub fn list_keys(&self) -> anyhow::Result<Vec<KeyRecord>> {

@@ -35,6 +35,13 @@ pub struct ClientRecord {
     #[serde(default)]
     pub disabled: bool,
     pub created_at: u64,
+    /// The JWS algorithm of the client's tokens; records written before it existed are RS512.
+    #[serde(default = "default_alg")]
+    pub alg: String,
+}
+
+fn default_alg() -> String {
+    "RS512".to_owned()
 }
 
 /// A rotated-out secret that keeps working until `valid_until`.

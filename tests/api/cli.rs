@@ -99,10 +99,18 @@ async fn rotate_disable_enable_and_remove_work_from_the_command_line() {
 #[tokio::test]
 async fn keys_rotate_and_list_from_the_command_line() {
     let app = spawn_app().await;
-    let rotated = json_out(&cli(&app, &["keys", "rotate"]).await);
+    let rotated = json_out(&cli(&app, &["keys", "rotate", "--alg", "RS512"]).await);
     let listed = json_out(&cli(&app, &["keys", "list"]).await);
-    assert_eq!(listed[0]["kid"], rotated["kid"]);
-    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 4, "three signers and the replaced RS512 key");
+    let active = |k: &&Value| k["state"] == "active";
+    assert!(
+        listed
+            .iter()
+            .filter(active)
+            .any(|k| k["kid"] == rotated["kid"])
+    );
+    assert_eq!(listed.iter().filter(active).count(), 3);
 }
 
 #[tokio::test]

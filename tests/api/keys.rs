@@ -21,14 +21,16 @@ fn pem_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[tokio::test]
-async fn the_first_start_writes_one_private_key_readable_by_its_owner_only() {
+async fn the_first_start_writes_one_private_key_per_algorithm_readable_by_its_owner_only() {
     let app = spawn_app().await;
     let files = pem_files(app.keys_dir.path());
-    assert_eq!(files.len(), 1);
-    assert_eq!(
-        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(files.len(), 3, "RS512, EdDSA and ES256");
+    for f in &files {
+        assert_eq!(
+            std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
     let creds = app.data_dir.path().join("admin-credentials.json");
     assert_eq!(
         std::fs::metadata(creds).unwrap().permissions().mode() & 0o777,
@@ -43,7 +45,13 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
     let old = app.access_token(&c, &[]).await;
     let old_kid = header_of(&old)["kid"].as_str().unwrap().to_owned();
 
-    let r = app.admin(Method::POST, "/admin/keys/rotate", None).await;
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/keys/rotate",
+            Some(serde_json::json!({"alg": "RS512"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let new_kid = r.json::<Value>().await.unwrap()["kid"]
         .as_str()
@@ -54,7 +62,11 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
     let new = app.access_token(&c, &[]).await;
     assert_eq!(header_of(&new)["kid"], new_kid.as_str());
     let jwks = app.jwks().await;
-    assert_eq!(jwks.keys.len(), 2);
+    assert_eq!(
+        jwks.keys.len(),
+        4,
+        "three signers and the replaced RS512 key"
+    );
     app.verify_with_jwks(&old, "https://api")
         .await
         .expect("the old token still verifies");
@@ -74,8 +86,8 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
         .iter()
         .map(|k| k["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["active", "retiring"]);
-    assert_eq!(pem_files(app.keys_dir.path()).len(), 2);
+    assert_eq!(states, ["active", "active", "active", "retiring"]);
+    assert_eq!(pem_files(app.keys_dir.path()).len(), 4);
 }
 
 #[tokio::test]
@@ -109,11 +121,11 @@ async fn a_replaced_key_is_retired_once_its_tokens_have_expired() {
     );
     assert_eq!(
         pem_files(keys_dir.path()).len(),
-        1,
-        "the retired private key is deleted"
+        3,
+        "the retired private key is deleted; the three signers stay"
     );
     let jwks: Value = serde_json::from_slice(&keys.ring().jwks_json()).unwrap();
-    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 3);
 
     drop(keys);
     let reloaded = KeyManager::load(

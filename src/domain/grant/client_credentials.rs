@@ -12,8 +12,8 @@ pub struct ClientCredentialsRequest {
     pub scope: Option<ScopeSet>,
 }
 
-/// Issues a token whose subject is the client itself.
-pub fn issue(
+/// Issues a token whose subject is the client itself, signed with the client's algorithm.
+pub async fn issue(
     issuer: &TokenIssuer,
     client: &Client,
     request: &ClientCredentialsRequest,
@@ -25,11 +25,12 @@ pub fn issue(
     let (audience, scope) = negotiate(client, request.audience.as_ref(), request.scope.as_ref())?;
     let id = client.id.as_str();
     let mut claims = AccessClaims::new(issuer.issuer(), id, id, &audience, now, client.token_ttl);
-    claims.scope = (!scope.is_empty()).then(|| scope.to_string());
+    let scope = (!scope.is_empty()).then(|| scope.to_string());
+    claims.scope.clone_from(&scope);
     Ok(IssuedToken {
-        access_token: issuer.sign(&claims)?,
+        access_token: issuer.sign_with(client.alg, claims).await?,
         token_type: "Bearer",
         expires_in: client.token_ttl,
-        scope: claims.scope,
+        scope,
     })
 }

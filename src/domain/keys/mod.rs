@@ -1,30 +1,40 @@
 //! Signing keys: the in-memory key ring, loading at start, rotation and retirement.
 
+mod alg;
+mod pool;
 mod signing;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use alg::SigningAlg;
 use anyhow::{Context, anyhow};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
+pub use pool::{SignerMode, SignerPool};
 pub use signing::SigningKey;
 
 use super::UnixTime;
 use crate::storage::{KeyFiles, KeyRecord, KeyState, Store};
 
-/// The keys in use at one moment: the signer, plus older keys whose tokens may still be alive.
-/// Immutable; a rotation builds a new ring and swaps it in.
+/// The keys in use at one moment: one signer per algorithm, plus older keys whose tokens may
+/// still be alive. Immutable; a rotation builds a new ring and swaps it in.
 pub struct KeyRing {
-    active: Arc<SigningKey>,
+    /// Indexed by [`SigningAlg::index`].
+    active: [Arc<SigningKey>; 3],
+    /// The active keys first (in [`SigningAlg::ALL`] order), then the retiring ones.
     verifying: Vec<Arc<SigningKey>>,
     jwks: Bytes,
 }
 
 impl KeyRing {
-    fn new(active: Arc<SigningKey>, retiring: Vec<Arc<SigningKey>>) -> anyhow::Result<Self> {
-        let mut verifying = vec![active.clone()];
-        verifying.extend(retiring);
+    fn new(active: [Arc<SigningKey>; 3], retiring: Vec<Arc<SigningKey>>) -> anyhow::Result<Self> {
+        let mut verifying = active.to_vec();
+        verifying.extend(
+            retiring
+                .into_iter()
+                .filter(|k| !active.iter().any(|a| a.kid() == k.kid())),
+        );
         let jwks =
             serde_json::json!({ "keys": verifying.iter().map(|k| k.jwk()).collect::<Vec<_>>() });
         Ok(Self {
@@ -34,8 +44,14 @@ impl KeyRing {
         })
     }
 
+    /// The RS512 signer: the default algorithm.
     pub fn active(&self) -> &Arc<SigningKey> {
-        &self.active
+        self.active_for(SigningAlg::Rs512)
+    }
+
+    /// The signer for `alg`.
+    pub fn active_for(&self, alg: SigningAlg) -> &Arc<SigningKey> {
+        &self.active[alg.index()]
     }
 
     /// A key that may have signed a live token, by `kid`.
@@ -45,6 +61,10 @@ impl KeyRing {
 
     pub fn verifying(&self) -> &[Arc<SigningKey>] {
         &self.verifying
+    }
+
+    fn retiring(&self) -> impl Iterator<Item = &Arc<SigningKey>> {
+        self.verifying.iter().skip(self.active.len())
     }
 
     /// The JWKS document, serialized once per ring.
@@ -86,8 +106,8 @@ pub struct KeyManager {
 }
 
 impl KeyManager {
-    /// Loads every key in `files`, reconciles with the stored records, creates a key if there is
-    /// none, and retires keys whose window has passed.
+    /// Loads every key in `files`, reconciles with the stored records, creates a key for each
+    /// algorithm that has none, and retires keys whose window has passed.
     pub async fn load(
         store: Store,
         files: KeyFiles,
@@ -107,50 +127,56 @@ impl KeyManager {
             .collect();
         let mut changed = Vec::new();
 
-        let active_kid = records
-            .values()
-            .find(|r| r.state == KeyState::Active)
-            .map(|r| r.kid.clone());
-        let active_kid = match active_kid {
-            Some(kid) if loaded.contains_key(&kid) => kid,
-            Some(kid) => {
-                return Err(anyhow!(
-                    "key {kid} is the active signing key but {kid}.pem is missing from {}",
-                    files.dir().display()
-                ));
-            }
-            None => {
-                // First start, or keys brought in by the operator: the newest file signs.
-                let newest = loaded
-                    .iter()
-                    .filter(|(kid, _)| !records.contains_key(*kid))
-                    .max_by_key(|(_, (_, path))| {
-                        std::fs::metadata(path).and_then(|m| m.modified()).ok()
-                    })
-                    .map(|(kid, _)| kid.clone());
-                let kid = match newest {
-                    Some(kid) => kid,
-                    None => {
-                        let (key, der) = SigningKey::generate()?;
-                        let path = files.write(key.kid(), &der)?;
-                        tracing::info!(kid = key.kid(), path = %path.display(), "generated a new RSA-2048 signing key");
-                        let kid = key.kid().to_owned();
-                        loaded.insert(kid.clone(), (Arc::new(key), path));
-                        kid
-                    }
-                };
-                let rec = KeyRecord {
-                    kid: kid.clone(),
-                    alg: "RS512".into(),
-                    created_at: now.as_secs(),
-                    state: KeyState::Active,
-                };
-                records.insert(kid.clone(), rec.clone());
-                changed.push(rec);
-                kid
-            }
-        };
-        for kid in loaded.keys() {
+        let mut active_kids = Vec::with_capacity(SigningAlg::ALL.len());
+        for alg in SigningAlg::ALL {
+            let active_kid = records
+                .values()
+                .find(|r| r.state == KeyState::Active && r.alg == alg.as_str())
+                .map(|r| r.kid.clone());
+            let kid = match active_kid {
+                Some(kid) if loaded.contains_key(&kid) => kid,
+                Some(kid) => {
+                    return Err(anyhow!(
+                        "key {kid} is the active {alg} signing key but {kid}.pem is missing from {}",
+                        files.dir().display()
+                    ));
+                }
+                None => {
+                    // First start, or keys brought in by the operator: the newest file signs.
+                    let newest = loaded
+                        .iter()
+                        .filter(|(kid, (key, _))| {
+                            !records.contains_key(*kid) && key.signing_alg() == alg
+                        })
+                        .max_by_key(|(_, (_, path))| {
+                            std::fs::metadata(path).and_then(|m| m.modified()).ok()
+                        })
+                        .map(|(kid, _)| kid.clone());
+                    let kid = match newest {
+                        Some(kid) => kid,
+                        None => {
+                            let (key, der) = SigningKey::generate_for(alg)?;
+                            let path = files.write(key.kid(), &der)?;
+                            tracing::info!(kid = key.kid(), %alg, path = %path.display(), "generated a new signing key");
+                            let kid = key.kid().to_owned();
+                            loaded.insert(kid.clone(), (Arc::new(key), path));
+                            kid
+                        }
+                    };
+                    let rec = KeyRecord {
+                        kid: kid.clone(),
+                        alg: alg.as_str().into(),
+                        created_at: now.as_secs(),
+                        state: KeyState::Active,
+                    };
+                    records.insert(kid.clone(), rec.clone());
+                    changed.push(rec);
+                    kid
+                }
+            };
+            active_kids.push(kid);
+        }
+        for (kid, (key, _)) in &loaded {
             if !records.contains_key(kid) {
                 // A key file nobody recorded: verify with it for one window, then retire it.
                 let state = KeyState::Retiring {
@@ -159,7 +185,7 @@ impl KeyManager {
                 };
                 let rec = KeyRecord {
                     kid: kid.clone(),
-                    alg: "RS512".into(),
+                    alg: key.signing_alg().as_str().into(),
                     created_at: now.as_secs(),
                     state,
                 };
@@ -177,7 +203,7 @@ impl KeyManager {
         if !changed.is_empty() {
             store.put_keys(&changed).await?;
         }
-        let active = loaded[&active_kid].0.clone();
+        let active = [0, 1, 2].map(|i| loaded[&active_kids[i]].0.clone());
         let retiring = records
             .values()
             .filter(|r| matches!(r.state, KeyState::Retiring { .. }))
@@ -199,34 +225,75 @@ impl KeyManager {
         self.ring.load()
     }
 
-    /// Makes a new key the signer; the old one keeps verifying for one token lifetime.
+    /// Makes a new RS512 key the signer; the old one keeps verifying for one token lifetime.
     pub async fn rotate(&self, now: UnixTime) -> anyhow::Result<KeyInfo> {
+        let mut rotated = self.rotate_algs(&[SigningAlg::Rs512], now, false).await?;
+        rotated.pop().ok_or_else(|| anyhow!("no key was rotated"))
+    }
+
+    /// Makes a new key the signer for each of `algs`; each old one keeps verifying for one token
+    /// lifetime, or, with `retire_previous` (a compromised key), is retired at once so tokens it
+    /// signed stop verifying. Returns the new keys, in the order asked.
+    pub async fn rotate_algs(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+        retire_previous: bool,
+    ) -> anyhow::Result<Vec<KeyInfo>> {
+        let rotated = self.replace_signers(algs, now, retire_previous).await?;
+        if retire_previous {
+            self.retire_expired(now).await?;
+        }
+        Ok(rotated)
+    }
+
+    async fn replace_signers(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+        retire_previous: bool,
+    ) -> anyhow::Result<Vec<KeyInfo>> {
         let _guard = self.write.lock().await;
-        let (key, der) = tokio::task::spawn_blocking(SigningKey::generate).await??;
-        self.files.write(key.kid(), &der)?;
         let old = self.ring.load_full();
+        let mut active = old.active.clone();
+        let mut records = self.store.list_keys()?;
         let state = KeyState::Retiring {
             since: now.as_secs(),
-            until: now.plus(self.verify_window).as_secs(),
+            until: now
+                .plus(if retire_previous {
+                    0
+                } else {
+                    self.verify_window
+                })
+                .as_secs(),
         };
-        let mut records = self.store.list_keys()?;
-        for r in records.iter_mut().filter(|r| r.state == KeyState::Active) {
-            r.state = state;
+        let mut new_records = Vec::with_capacity(algs.len());
+        for &alg in algs {
+            let (key, der) =
+                tokio::task::spawn_blocking(move || SigningKey::generate_for(alg)).await??;
+            self.files.write(key.kid(), &der)?;
+            for r in records
+                .iter_mut()
+                .filter(|r| r.state == KeyState::Active && r.alg == alg.as_str())
+            {
+                r.state = state;
+            }
+            let rec = KeyRecord {
+                kid: key.kid().to_owned(),
+                alg: alg.as_str().into(),
+                created_at: now.as_secs(),
+                state: KeyState::Active,
+            };
+            records.push(rec.clone());
+            new_records.push(rec);
+            tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key");
+            active[alg.index()] = Arc::new(key);
         }
-        let new = KeyRecord {
-            kid: key.kid().to_owned(),
-            alg: "RS512".into(),
-            created_at: now.as_secs(),
-            state: KeyState::Active,
-        };
-        records.push(new.clone());
         self.store.put_keys(&records).await?;
-        let mut verifying: Vec<_> = old.verifying().to_vec();
-        verifying.retain(|k| k.kid() != key.kid());
-        self.ring
-            .store(Arc::new(KeyRing::new(Arc::new(key), verifying)?));
-        tracing::info!(kid = %new.kid, previous = old.active().kid(), "rotated the signing key");
-        Ok(KeyInfo::from(&new))
+        // Every key of the old ring keeps verifying: the replaced signers now retire.
+        let retiring = old.verifying().to_vec();
+        self.ring.store(Arc::new(KeyRing::new(active, retiring)?));
+        Ok(new_records.iter().map(KeyInfo::from).collect())
     }
 
     /// Drops keys whose verification window has passed: out of the JWKS, file deleted.
@@ -251,14 +318,12 @@ impl KeyManager {
         self.store.put_keys(&expired).await?;
         let ring = self.ring.load_full();
         let keep = ring
-            .verifying()
-            .iter()
-            .skip(1)
+            .retiring()
             .filter(|k| !expired.iter().any(|r| r.kid == k.kid()))
             .cloned()
             .collect();
         self.ring
-            .store(Arc::new(KeyRing::new(ring.active().clone(), keep)?));
+            .store(Arc::new(KeyRing::new(ring.active.clone(), keep)?));
         Ok(())
     }
 

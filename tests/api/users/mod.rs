@@ -6,8 +6,6 @@ mod compat;
 mod directory;
 mod password_grant;
 
-use std::path::PathBuf;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::{Method, Response};
@@ -136,13 +134,17 @@ impl Directory for TestApp {
     }
 
     fn server_key(&self) -> SigningKey {
-        let path: PathBuf = std::fs::read_dir(self.keys_dir.path())
+        // The RS512 signer: tokenleader's tokens are RS512 (the dir also holds EdDSA/ES256 keys).
+        std::fs::read_dir(self.keys_dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|e| e == "pem"))
-            .unwrap();
-        let block = pem::parse(std::fs::read(path).unwrap()).unwrap();
-        SigningKey::from_der(block.tag(), block.contents()).unwrap()
+            .filter(|p| p.extension().is_some_and(|e| e == "pem"))
+            .map(|path| {
+                let block = pem::parse(std::fs::read(path).unwrap()).unwrap();
+                SigningKey::from_der(block.tag(), block.contents()).unwrap()
+            })
+            .find(|k| k.alg() == jsonwebtoken::Algorithm::RS512)
+            .unwrap()
     }
 }
 

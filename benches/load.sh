@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Load benchmark of a release-built tokendealer on this machine, with the raw signing ceiling
+# measured in the same run so the result is a ratio, not an absolute number.
+#
+#   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
+#                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
+#                   [--workers N]
+#                   [--pin-wrk CPU] [--openssl]
+#
+# --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
+#              reports the sled size on disk and the start-up time to /healthz.
+# --spread     with --clients: wrk picks one of the N seeded clients at random per request
+#              (worst case: every lookup a different client, mostly cold) instead of one client.
+# --jwks       drives GET /.well-known/jwks.json instead of the token endpoint.
+# --signer     where signatures run (TOKENDEALER_SIGNER); --workers sets TOKIO_WORKER_THREADS.
+# --pin-wrk    runs wrk under `taskset -c CPU`; the server is never pinned.
+# Each of N rounds measures the raw signing ceiling (examples/rsa_ceiling.rs: the same aws-lc-rs
+# call on one thread per core) for S seconds, then drives the server with wrk for S seconds; the
+# ratio is taken per round and the median printed, so both sides saw about the same machine.
+# The load generator runs on the same cores: its CPU share is measured and printed per round.
+set -euo pipefail
+
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER=pool SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --alg) ALG=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --jwks) JWKS=1; shift ;;
+    --spread) SPREAD=1; shift ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --round-secs) ROUND_SECS=$2; shift 2 ;;
+    --connections) CONNS=$2; shift 2 ;;
+    --signer) SIGNER=$2; shift 2 ;;
+    --workers) WORKERS=$2; shift 2 ;;
+    --signer-threads) SIGNER_THREADS=$2; shift 2 ;;
+    --pin-wrk) PIN=$2; shift 2 ;;
+    --openssl) OPENSSL=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet --bin tokendealer --example rsa_ceiling --example seed_clients
+BIN=target/release/tokendealer
+CORES=$(nproc)
+
+WORK=$(mktemp -d /tmp/tokendealer-load.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+SERVER_PID=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+start_server() {
+  local t0; t0=$(now_ms)
+  echo "signer_threads = $SIGNER_THREADS" > "$WORK/tokendealer.toml"
+  env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} TOKENDEALER_SIGNER="$SIGNER" RUST_LOG=warn \
+    "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" \
+    --config "$WORK/tokendealer.toml" 2>>"$WORK/server.log" &
+  SERVER_PID=$!
+  until curl -fsS "$URL/healthz" >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  STARTUP_MS=$(( $(now_ms) - t0 ))
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+start_server
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: signer=$SIGNER signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
+echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
+
+ID=bench SECRET=""
+if [[ $JWKS -eq 0 ]]; then
+  SECRET=$("$BIN" --url "$URL" --data-dir "$WORK/data" client add bench \
+    --audience https://api.example --scope read --alg "$ALG" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+fi
+if [[ $CLIENTS -gt 0 ]]; then
+  stop_server
+  target/release/examples/seed_clients "$WORK/data" "$CLIENTS" "$ALG"
+  echo "sled size on disk with $CLIENTS clients: $(du -sh "$WORK/data" | cut -f1)"
+  start_server
+  echo "start-up to /healthz with $CLIENTS clients: ${STARTUP_MS} ms"
+fi
+
+if [[ $JWKS -eq 0 && $OPENSSL -eq 1 ]]; then
+  openssl speed -multi "$CORES" -seconds 5 rsa2048 2>/dev/null | grep -E '^rsa 2048' | tail -1 |
+    sed 's/^/openssl speed -multi (sign, verify per s): /'
+fi
+
+MODE=token; [[ $JWKS -eq 1 ]] && MODE=jwks
+PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS
+WRK_ARGS=(-s benches/load.lua "$URL/" -- "$MODE" "$ID" "$SECRET" "$PICK")
+# Warm-up: connections open, caches filled.
+wrk -t1 -c"$CONNS" -d2s "${WRK_ARGS[@]}" >/dev/null
+# Other work on this machine comes and goes: alternate short ceiling and load rounds, and take
+# each round's ratio, so both sides of a ratio saw about the same machine.
+: > "$WORK/rounds"
+for ((r = 1; r <= ROUNDS; r++)); do
+  CEIL_LINE="none"
+  if [[ $JWKS -eq 0 ]]; then
+    CEIL_LINE=$(target/release/examples/rsa_ceiling "$CORES" "$ROUND_SECS" "$ALG")
+  fi
+  S0=$(cpu_ticks "$SERVER_PID")
+  ${PIN:+taskset -c $PIN} /usr/bin/time -f "%U %S" -o "$WORK/wrk.time" \
+    wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency "${WRK_ARGS[@]}" > "$WORK/wrk.out"
+  S1=$(cpu_ticks "$SERVER_PID")
+  echo "$(grep '^RESULT' "$WORK/wrk.out") wrk_cpu=$(awk '{print $1 + $2}' "$WORK/wrk.time") server_ticks=$((S1 - S0)) ceiling=[$CEIL_LINE]" >> "$WORK/rounds"
+done
+python3 - "$WORK/rounds" "$(getconf CLK_TCK)" "$CORES" "$MODE" "$ALG" <<'PY'
+import re, statistics, sys
+path, hz, cores, mode, alg = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+rows = []
+for line in open(path):
+    kv = dict(re.findall(r"(\w+)=([\d.]+)", line.split("ceiling=")[0]))
+    ceil = dict(re.findall(r"(\w+)=([\d.]+)", line.split("ceiling=")[1]))
+    rows.append((kv, ceil))
+def med(xs): return statistics.median(xs)
+fails = sum(int(k["non2xx"]) + int(k["socket_errors"]) for k, _ in rows)
+print(f"{'round':>5} {'req/s':>9} {'ceiling/s':>9} {'ratio':>6} {'cpu-ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'srv cpu':>7} {'wrk cpu':>7}")
+ratios, cpu_ratios, rps_all, p99s = [], [], [], []
+for i, (k, c) in enumerate(rows, 1):
+    dur, rps = float(k["duration_s"]), float(k["rps"])
+    srv_cpu = float(k["server_ticks"]) / hz
+    srv_share, wrk_share = srv_cpu / (dur * cores), float(k["wrk_cpu"]) / (dur * cores)
+    ceiling = float(c.get("signs", 0)) / float(c["wall_s"]) if c else 0
+    ratio = rps / ceiling if ceiling else 0
+    # Tokens per server CPU-second over signatures per ceiling CPU-second: what the HTTP path
+    # costs on top of the signature, whatever share of the cores other work took.
+    cpu_ratio = (float(k["requests"]) / srv_cpu) / (float(c["signs"]) / float(c["cpu_s"])) if c and srv_cpu else 0
+    ratios.append(ratio); cpu_ratios.append(cpu_ratio); rps_all.append(rps); p99s.append(float(k["p99_ms"]))
+    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%}")
+if mode == "token":
+    print(f"MEDIAN {alg}: tokens/s {med(rps_all):.0f}  ratio to raw {alg} signatures/s {med(ratios):.3f}  "
+          f"per-CPU-second ratio {med(cpu_ratios):.3f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
+else:
+    print(f"MEDIAN jwks requests/s {med(rps_all):.0f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
+PY
+echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$SERVER_PID/status")"
