@@ -66,10 +66,11 @@ pub async fn issue(
         orgunit: user.wfc.orgunit,
         department: user.wfc.department,
     });
+    let scope = claims.scope.clone();
     Ok(IssuedToken {
-        access_token: issuer.sign(&claims)?,
+        access_token: issuer.sign_with(client.alg, claims).await?,
         token_type: "Bearer",
         expires_in: client.token_ttl,
-        scope: claims.scope,
+        scope,
     })
 }
