@@ -62,6 +62,13 @@ pub(crate) enum Audience {
 }
 
 impl Audience {
+    pub(crate) fn contains(&self, wanted: &str) -> bool {
+        match self {
+            Self::One(a) => a == wanted,
+            Self::Many(v) => v.iter().any(|a| a == wanted),
+        }
+    }
+
     fn into_vec(self) -> Vec<String> {
         match self {
             Self::One(a) => vec![a],
