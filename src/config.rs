@@ -35,6 +35,8 @@ pub struct Settings {
     pub signer: SignerMode,
     /// Threads of the `pool` signer; 0 means one per core.
     pub signer_threads: usize,
+    /// Bound of the database's page cache, in MiB.
+    pub db_cache_mb: u64,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             users: UserSettings::default(),
             signer: SignerMode::Pool,
             signer_threads: 0,
+            db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
         }
     }
 }
@@ -81,6 +84,7 @@ struct FileSettings {
     users: Option<UserSettings>,
     signer: Option<String>,
     signer_threads: Option<usize>,
+    db_cache_mb: Option<u64>,
 }
 
 impl Settings {
@@ -110,6 +114,7 @@ impl Settings {
                 (None, None) => d.signer,
             },
             signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
+            db_cache_mb: file.db_cache_mb.unwrap_or(d.db_cache_mb),
         };
         settings.check()?;
         Ok(settings)

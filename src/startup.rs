@@ -52,7 +52,7 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         create_private_dir(&settings.data_dir)?;
-        let store = Store::open(&settings.data_dir)?;
+        let store = Store::open_with_cache(&settings.data_dir, settings.db_cache_mb * 1024 * 1024)?;
         let now = UnixTime::now();
         let keys = KeyManager::load(
             store.clone(),
