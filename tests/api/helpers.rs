@@ -194,6 +194,18 @@ impl TestApp {
         body: Option<Value>,
     ) -> Response {
         let token = self.admin_token().await;
+        self.admin_as(&token, method, path, body).await
+    }
+
+    /// An admin API call with the bearer token given: one of another admin client, of
+    /// another algorithm, from before a rotation, or forged.
+    pub async fn admin_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             req = req.json(&body);

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod algorithms;
 mod cli;
 mod client_credentials;
 mod client_library;
