@@ -27,6 +27,16 @@ async fn serve(router: axum::Router) -> String {
     url
 }
 
+/// Calls the Data Service directly with `token`, as the worker would but without its retry.
+async fn runs_with(app: &TestApp, data_url: &str, token: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{data_url}/runs/tarek"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn worker(app: &TestApp, secret: &str, data_url: &str) -> StravaWorker {
     StravaWorker::new(&app.url("/oauth/token"), "strava", secret, DATA, data_url).unwrap()
 }
@@ -69,22 +79,8 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
 
     // Revocation: the remote-mode service sees it at once; the worker gets a new token by itself.
     let revoked = via_remote.tokens().token().await.unwrap();
-    let r = app
-        .http
-        .post(app.url("/oauth/revoke"))
-        .basic_auth("strava", Some(&strava.secret))
-        .form(&[("token", revoked.secret())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let direct = app
-        .http
-        .get(format!("{remote_url}/runs/tarek"))
-        .bearer_auth(revoked.secret())
-        .send()
-        .await
-        .unwrap();
+    app.revoke(&strava, revoked.secret()).await;
+    let direct = runs_with(&app, &remote_url, revoked.secret()).await;
     assert_eq!(
         direct.status(),
         401,
@@ -110,13 +106,7 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
         )
         .await;
     assert_eq!(r.status(), 200);
-    let direct = app
-        .http
-        .get(format!("{local_url}/runs/tarek"))
-        .bearer_auth(old.secret())
-        .send()
-        .await
-        .unwrap();
+    let direct = runs_with(&app, &local_url, old.secret()).await;
     assert_eq!(
         direct.status(),
         401,
