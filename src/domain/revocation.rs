@@ -158,7 +158,8 @@ pub(crate) mod tests {
             at,
             ttl,
         );
-        f.issuer.sign(&claims).unwrap()
+        let ring = f.issuer.keys().ring();
+        ring.active().sign_access_token(&claims).unwrap()
     }
 
     #[tokio::test]

@@ -103,11 +103,6 @@ impl TokenIssuer {
         &self.keys
     }
 
-    /// Signs `claims` with the active RS512 key, on the calling thread.
-    pub fn sign(&self, claims: &AccessClaims) -> Result<String, OAuthError> {
-        Ok(self.keys.ring().active().sign_access_token(claims)?)
-    }
-
     /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
     /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(

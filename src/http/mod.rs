@@ -77,13 +77,13 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
         }
         path if compat::handles(path) => compat::route(state, req).await,
         path if catalog::handles(path) => catalog::route(state, req).await,
-        path if users_admin::handles(path) => {
-            let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
-            users_admin::route(state, req, &segments).await
-        }
         path if path.starts_with("/admin/") => {
             let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
-            admin::route(state, req, &segments).await
+            if users_admin::serves(&segments) {
+                users_admin::route(state, req, &segments).await
+            } else {
+                admin::route(state, req, &segments).await
+            }
         }
         _ => Err(Rejection::NotFound),
     }

@@ -34,11 +34,11 @@ const RESOURCES: [(&str, EntryKind); 7] = [
     ("services", EntryKind::Service),
 ];
 
-/// Whether `path` is one of the directory's admin resources.
-pub fn handles(path: &str) -> bool {
-    path.strip_prefix("/admin/")
-        .map(|rest| rest.split('/').next().unwrap_or_default())
-        .is_some_and(|first| RESOURCES.iter().any(|(name, _)| *name == first))
+/// Whether the path segments after `/admin/` name one of the directory's resources.
+pub fn serves(segments: &[String]) -> bool {
+    segments
+        .first()
+        .is_some_and(|first| RESOURCES.iter().any(|(name, _)| name == first))
 }
 
 pub async fn route(
