@@ -120,6 +120,19 @@ impl TokenIssuer {
             .await??)
     }
 
+    /// Signs a token in tokenleader's layout with the active RS512 key, on the signing pool like
+    /// every other RSA signature.
+    pub async fn sign_legacy<C: Serialize + Send + 'static>(
+        &self,
+        claims: C,
+    ) -> Result<String, OAuthError> {
+        let key = self.keys.ring().active().clone();
+        Ok(self
+            .signer
+            .run(move || key.sign_legacy_token(&claims))
+            .await??)
+    }
+
     /// Checks a token this dealer issued: signature by a live key, `typ`, `iss`, `aud`, and
     /// `nbf <= now < exp` (no leeway: the clock that issued it is the one checking it).
     pub fn verify(

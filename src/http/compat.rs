@@ -82,7 +82,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
     let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
-    let signed = legacy::sign(state.issuer.keys().ring().active(), &claims);
+    let signed = state.issuer.sign_legacy(claims).await;
     let (token, catalog) = match (signed, service_catalog(state)) {
         (Ok(token), Ok(catalog)) => (token, catalog),
         (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {

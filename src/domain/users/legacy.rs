@@ -9,8 +9,8 @@ use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Serialize};
 
 use super::directory::User;
+use crate::domain::UnixTime;
 use crate::domain::keys::SigningKey;
-use crate::domain::{OAuthError, UnixTime};
 
 /// The `sub.wfc` object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,11 +70,6 @@ impl LegacyClaims {
 pub enum LegacyRejection {
     Expired,
     Invalid,
-}
-
-/// Signs a legacy token (with the ring's active key, normally).
-pub fn sign(key: &SigningKey, claims: &LegacyClaims) -> Result<String, OAuthError> {
-    Ok(key.sign_legacy_token(claims)?)
 }
 
 /// Verifies a legacy token: RS512 only, signed by a key of the ring (legacy tokens carry no
@@ -144,7 +139,7 @@ mod tests {
     #[test]
     fn a_token_is_good_until_its_exp_and_expired_from_then_on() {
         let (key, _) = SigningKey::generate().unwrap();
-        let token = sign(&key, &claims(5000)).unwrap();
+        let token = key.sign_legacy_token(&claims(5000)).unwrap();
         let keys = [Arc::new(key)];
         let at = |t| verify(&keys, &token, UnixTime::from_secs(t));
         assert_eq!(at(4999).unwrap(), claims(5000));
@@ -156,8 +151,8 @@ mod tests {
         let (old, _) = SigningKey::generate().unwrap();
         let (new, _) = SigningKey::generate().unwrap();
         let (foreign, _) = SigningKey::generate().unwrap();
-        let token = sign(&old, &claims(5000)).unwrap();
-        let forged = sign(&foreign, &claims(5000)).unwrap();
+        let token = old.sign_legacy_token(&claims(5000)).unwrap();
+        let forged = foreign.sign_legacy_token(&claims(5000)).unwrap();
         let keys = [Arc::new(new), Arc::new(old)];
         let now = UnixTime::from_secs(10);
         assert!(verify(&keys, &token, now).is_ok());
