@@ -37,6 +37,10 @@ pub struct Settings {
     pub signer_threads: usize,
     /// Bound of the database's page cache, in MiB.
     pub db_cache_mb: u64,
+    /// Writes that may wait for the store's writer thread; beyond it a write answers 503.
+    pub store_write_queue: usize,
+    /// How long a write may take to be applied and flushed before its caller gets a 503.
+    pub store_write_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -54,6 +58,8 @@ impl Default for Settings {
             signer: SignerMode::Pool,
             signer_threads: 0,
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
+            store_write_queue: crate::storage::DEFAULT_QUEUE,
+            store_write_timeout: crate::storage::DEFAULT_WRITE_TIMEOUT,
         }
     }
 }
@@ -85,6 +91,8 @@ struct FileSettings {
     signer: Option<String>,
     signer_threads: Option<usize>,
     db_cache_mb: Option<u64>,
+    store_write_queue: Option<usize>,
+    store_write_timeout_secs: Option<u64>,
 }
 
 impl Settings {
@@ -115,6 +123,11 @@ impl Settings {
             },
             signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
             db_cache_mb: file.db_cache_mb.unwrap_or(d.db_cache_mb),
+            store_write_queue: file.store_write_queue.unwrap_or(d.store_write_queue),
+            store_write_timeout: file
+                .store_write_timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(d.store_write_timeout),
         };
         settings.check()?;
         Ok(settings)
@@ -132,6 +145,14 @@ impl Settings {
             self.max_token_ttl
         );
         self.users.check()?;
+        anyhow::ensure!(
+            self.store_write_queue > 0,
+            "store_write_queue must be positive"
+        );
+        anyhow::ensure!(
+            !self.store_write_timeout.is_zero(),
+            "store_write_timeout_secs must be positive"
+        );
         if let Some(issuer) = &self.issuer {
             anyhow::ensure!(
                 issuer.starts_with("https://") || issuer.starts_with("http://"),

@@ -22,7 +22,7 @@ use crate::domain::{
     ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::{self, AppState};
-use crate::storage::{KeyFiles, Store};
+use crate::storage::{KeyFiles, Store, StoreOptions};
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -52,7 +52,14 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
         create_private_dir(&settings.data_dir)?;
-        let store = Store::open_with_cache(&settings.data_dir, settings.db_cache_mb * 1024 * 1024)?;
+        let store = Store::open_with(
+            &settings.data_dir,
+            StoreOptions {
+                cache_bytes: settings.db_cache_mb * 1024 * 1024,
+                write_queue: settings.store_write_queue,
+                write_timeout: settings.store_write_timeout,
+            },
+        )?;
         let now = UnixTime::now();
         let keys = KeyManager::load(
             store.clone(),
@@ -185,14 +192,10 @@ async fn sweep_revocations_periodically(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        // A full scan of the tree: keep it off the async workers.
-        let revocations = state.revocations.clone();
-        let swept = tokio::task::spawn_blocking(move || revocations.sweep(UnixTime::now())).await;
-        match swept {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::debug!(removed = n, "swept expired revocations"),
-            Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
-            Err(e) => tracing::error!(error = %e, "the revocation sweep panicked"),
+        match state.revocations.sweep(UnixTime::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "swept expired revocations"),
+            Err(e) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
         }
     }
 }

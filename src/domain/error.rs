@@ -44,9 +44,37 @@ pub enum OAuthError {
     /// Too many failed attempts; the caller may retry after this many seconds.
     #[error("too many failed attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The dealer cannot do this now but may soon (RFC 6749 §5.2 `temporarily_unavailable`):
+    /// the store cannot take or confirm a write. Logged with its cause; answered 503.
+    #[error("temporarily unavailable")]
+    TemporarilyUnavailable(anyhow::Error),
     /// Anything the caller cannot fix. Logged with its cause chain; the caller sees `server_error`.
     #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for OAuthError {
+    /// A failure anywhere below whose cause is an unavailable store is temporary; the rest is
+    /// internal.
+    fn from(e: anyhow::Error) -> Self {
+        if e.chain().any(|c| c.is::<StoreUnavailable>()) {
+            Self::TemporarilyUnavailable(e)
+        } else {
+            Self::Internal(e)
+        }
+    }
+}
+
+/// The store cannot take or confirm a write right now: its write queue is full, the disk stalls,
+/// or a flush failed. Storage raises it; the caller gets 503 and may retry.
+#[derive(Debug, thiserror::Error)]
+#[error("the store is unavailable: {0}")]
+pub struct StoreUnavailable(String);
+
+impl StoreUnavailable {
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
 }
 
 impl OAuthError {
@@ -70,6 +98,7 @@ impl OAuthError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -87,6 +116,9 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
             Self::NotFound(d) | Self::Conflict(d) => Cow::Owned(d.clone()),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
+            Self::TemporarilyUnavailable(_) => {
+                "the server cannot store this change right now; retry shortly".into()
+            }
             Self::Internal(_) => "the server could not complete the request".into(),
         }
     }

@@ -15,7 +15,7 @@ pub mod token;
 pub mod users;
 
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
-pub use error::OAuthError;
+pub use error::{OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientRegistry, NewClient};
 pub use revocation::{Revocation, Revocations};

@@ -106,19 +106,41 @@ impl ClientRegistry {
         grace: u64,
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), OAuthError> {
-        let mut client = self.require(id)?;
         let secret = ClientSecret::generate();
-        client.previous_secret = (grace > 0).then(|| (client.secret, now.plus(grace)));
-        client.secret = secret.digest();
-        self.store.put_client(&to_record(&client)).await?;
+        let digest = secret.digest();
+        let client = self
+            .update(id, move |client| {
+                client.previous_secret = (grace > 0).then(|| (client.secret, now.plus(grace)));
+                client.secret = digest;
+            })
+            .await?;
         Ok((client, secret))
     }
 
     pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, OAuthError> {
-        let mut client = self.require(id)?;
-        client.disabled = disabled;
-        self.store.put_client(&to_record(&client)).await?;
-        Ok(client)
+        self.update(id, move |client| client.disabled = disabled)
+            .await
+    }
+
+    /// Applies `change` to the client as stored when the store's writer gets to it: a removal
+    /// that came first stays a removal (`not_found`), and concurrent changes all apply.
+    async fn update(
+        &self,
+        id: &ClientId,
+        change: impl FnOnce(&mut Client) + Send + 'static,
+    ) -> Result<Client, OAuthError> {
+        let updated = self
+            .store
+            .update_client(id.as_str(), move |record| {
+                let mut client = from_record(record)?;
+                change(&mut client);
+                Ok(to_record(&client))
+            })
+            .await?;
+        match updated {
+            Some(record) => Ok(from_record(record)?),
+            None => Err(not_found(id)),
+        }
     }
 
     pub async fn remove(&self, id: &ClientId) -> Result<(), OAuthError> {
@@ -136,10 +158,6 @@ impl ClientRegistry {
     /// Whether no client is registered; cheap at any size, unlike [`ClientRegistry::count`].
     pub fn is_empty(&self) -> Result<bool, OAuthError> {
         Ok(!self.store.has_clients()?)
-    }
-
-    fn require(&self, id: &ClientId) -> Result<Client, OAuthError> {
-        self.get(id)?.ok_or_else(|| not_found(id))
     }
 }
 

@@ -84,8 +84,8 @@ impl Revocations {
     }
 
     /// Drops the entries of tokens that have expired by `now`; returns how many went.
-    pub fn sweep(&self, now: UnixTime) -> anyhow::Result<usize> {
-        self.denylist.remove_expired(now.as_secs())
+    pub async fn sweep(&self, now: UnixTime) -> anyhow::Result<usize> {
+        self.denylist.remove_expired(now.as_secs()).await
     }
 
     /// How many tokens are on the list (expired ones not yet swept included).
@@ -217,12 +217,12 @@ pub(crate) mod tests {
         for t in [&short, &long] {
             f.revocations.revoke(&f.issuer, &svc, t, T0).await.unwrap();
         }
-        assert_eq!(f.revocations.sweep(T0.plus(59)).unwrap(), 0);
-        assert_eq!(f.revocations.sweep(T0.plus(60)).unwrap(), 1);
+        assert_eq!(f.revocations.sweep(T0.plus(59)).await.unwrap(), 0);
+        assert_eq!(f.revocations.sweep(T0.plus(60)).await.unwrap(), 1);
         assert_eq!(f.revocations.len(), 1);
         let err = f.revocations.verify(&f.issuer, &long, None, T0.plus(60));
         assert!(err.is_err(), "the long-lived token must stay revoked");
-        assert_eq!(f.revocations.sweep(T0.plus(600)).unwrap(), 1);
+        assert_eq!(f.revocations.sweep(T0.plus(600)).await.unwrap(), 1);
         assert!(f.revocations.is_empty());
     }
 
@@ -270,7 +270,7 @@ pub(crate) mod tests {
             assert!(denylist.contains(&hit).unwrap());
         });
         let start = std::time::Instant::now();
-        let swept = f.revocations.sweep(T0.plus(3600)).unwrap();
+        let swept = f.revocations.sweep(T0.plus(3600)).await.unwrap();
         println!("sweep of {swept} expired entries: {:?}", start.elapsed());
     }
 }

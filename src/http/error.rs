@@ -28,7 +28,7 @@ impl From<OAuthError> for Rejection {
 
 impl From<anyhow::Error> for Rejection {
     fn from(e: anyhow::Error) -> Self {
-        Self::OAuth(OAuthError::Internal(e))
+        Self::OAuth(OAuthError::from(e))
     }
 }
 
@@ -64,6 +64,10 @@ fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
         OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
         OAuthError::Conflict(_) => StatusCode::CONFLICT,
         OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        OAuthError::TemporarilyUnavailable(cause) => {
+            tracing::error!(error = format!("{cause:#}"), "temporarily unavailable");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         OAuthError::Internal(cause) => {
             tracing::error!(error = format!("{cause:#}"), "internal error");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -86,8 +90,14 @@ fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
     if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::WWW_AUTHENTICATE, value);
     }
-    if let OAuthError::TooManyRequests { retry_after_secs } = error {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    match error {
+        OAuthError::TooManyRequests { retry_after_secs } => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        OAuthError::TemporarilyUnavailable(_) => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        _ => {}
     }
     response
 }

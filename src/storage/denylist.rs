@@ -18,9 +18,13 @@ pub struct RevokedRecord {
 /// Handle to the denylist tree. Cheap to clone.
 #[derive(Clone)]
 pub struct Denylist {
-    db: sled::Db,
+    store: Store,
     tree: sled::Tree,
 }
+
+/// Expired entries removed per writer job by a sweep, so a large sweep never holds up other
+/// writes for long.
+const SWEEP_CHUNK: usize = 512;
 
 impl Store {
     /// Opens (or creates) the denylist tree in this database.
@@ -30,7 +34,7 @@ impl Store {
                 .db
                 .open_tree("revoked")
                 .context("opening the revoked tree")?,
-            db: self.db.clone(),
+            store: self.clone(),
         })
     }
 }
@@ -43,43 +47,46 @@ impl Denylist {
             .with_context(|| format!("looking up revoked token {jti:?}"))
     }
 
-    /// Adds a record and flushes before returning: an acknowledged revocation survives a crash.
+    /// Adds a record; returns once it is on disk: an acknowledged revocation survives a crash.
     pub async fn insert(&self, record: &RevokedRecord) -> anyhow::Result<()> {
-        self.tree
-            .insert(record.jti.as_str(), records::encode(record)?)?;
-        self.db
-            .flush_async()
+        let (tree, jti, bytes) = (
+            self.tree.clone(),
+            record.jti.clone(),
+            records::encode(record)?,
+        );
+        self.store
+            .writer()
+            .write(move || Ok(tree.insert(jti.as_bytes(), bytes).map(drop)?))
             .await
-            .context("flushing the revocation")?;
-        Ok(())
+            .context("storing the revocation")
     }
 
     /// Removes every record whose `exp` is at or before `now`; returns how many went.
     ///
-    /// Not flushed: an entry that comes back after a crash is an expired token's, harmless, and
-    /// the next sweep takes it again.
-    pub fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
+    /// Scans on a blocking thread, then removes on the writer in chunks, each entry only if it
+    /// is still the value scanned (it may have been re-revoked meanwhile).
+    pub async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
+        let tree = self.tree.clone();
+        let mut expired = tokio::task::spawn_blocking(move || expired_entries(&tree, now))
+            .await
+            .context("the revocation scan failed")??;
         let mut removed = 0;
-        for entry in self.tree.iter() {
-            let (key, value) = entry.context("scanning the revoked tree")?;
-            let expired = match records::decode::<RevokedRecord>(&value) {
-                Ok(record) => record.exp <= now,
-                Err(e) => {
-                    // A record we cannot read cannot be checked either; keep it rather than
-                    // silently un-revoking a token, and say so.
-                    tracing::warn!(error = format!("{e:#}"), "unreadable revoked-token record");
-                    false
-                }
-            };
-            // Only remove the exact value scanned, in case it was re-revoked meanwhile.
-            if expired
-                && self
-                    .tree
-                    .compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?
-                    .is_ok()
-            {
-                removed += 1;
-            }
+        while !expired.is_empty() {
+            let chunk: Vec<_> = expired.drain(..expired.len().min(SWEEP_CHUNK)).collect();
+            let tree = self.tree.clone();
+            removed += self
+                .store
+                .writer()
+                .write(move || {
+                    let mut n = 0;
+                    for (key, value) in chunk {
+                        let swapped =
+                            tree.compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?;
+                        n += usize::from(swapped.is_ok());
+                    }
+                    Ok(n)
+                })
+                .await?;
         }
         Ok(removed)
     }
@@ -91,6 +98,22 @@ impl Denylist {
     pub fn is_empty(&self) -> bool {
         self.tree.is_empty()
     }
+}
+
+/// The entries of `tree` whose token has expired by `now`, as scanned.
+fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
+    let mut expired = Vec::new();
+    for entry in tree.iter() {
+        let (key, value) = entry.context("scanning the revoked tree")?;
+        match records::decode::<RevokedRecord>(&value) {
+            Ok(record) if record.exp <= now => expired.push((key, value)),
+            Ok(_) => {}
+            // A record we cannot read cannot be checked either; keep it rather than silently
+            // un-revoking a token, and say so.
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "unreadable revoked-token record"),
+        }
+    }
+    Ok(expired)
 }
 
 #[cfg(test)]

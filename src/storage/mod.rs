@@ -1,13 +1,16 @@
 //! The sled database: one tree per record kind; the only module that knows sled.
 //!
-//! sled fsyncs on its own only every 500 ms, so every write here is followed by a flush before
-//! it returns: an acknowledged admin write survives a crash.
+//! Every write goes through the one [`Writer`] thread, which flushes before it acknowledges: an
+//! acknowledged admin write survives a crash, no two flushes ever overlap (sled 0.34.7 deadlocks
+//! when they do), and no sled write runs on an async worker. sled's own periodic flusher is off
+//! for the same reason. Reads run where they are asked for: lock-free lookups in the page cache.
 
 mod denylist;
 mod keyfiles;
 mod records;
 mod user_records;
 mod users;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ pub use user_records::{
     RoleRecord, ServiceRecord, UserRecord, WfcRecord,
 };
 pub use users::{Inserted, Removed, UserStore};
+pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 
 /// sled's page cache unless configured: enough for the hot records of a large registry.
 pub const DEFAULT_CACHE_BYTES: u64 = 16 * 1024 * 1024;
@@ -44,42 +48,67 @@ pub struct Store {
     /// The last client record an authentication found: what an unknown client decodes in its
     /// place, so both decode a real record of typical size, recently in cache.
     recent: Arc<ArcSwap<sled::IVec>>,
+    writer: Writer,
+}
+
+/// How the database is opened: its cache and its writer's bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// sled's page cache, in bytes.
+    pub cache_bytes: u64,
+    /// Writes that may wait for the writer thread; beyond, a write fails at once (503).
+    pub write_queue: usize,
+    /// How long a write may take to be applied and flushed before the caller gets a 503.
+    pub write_timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            write_queue: DEFAULT_QUEUE,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+        }
+    }
 }
 
 impl Store {
-    /// Opens (or creates) the database under `dir` with the default page cache.
+    /// Opens (or creates) the database under `dir` with the default options.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        Self::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+        Self::open_with(dir, StoreOptions::default())
     }
 
     /// Opens (or creates) the database under `dir`, bounding sled's page cache to about
-    /// `cache_bytes` (sled's own default, 1 GiB, let a server with 1M clients grow to 350 MB).
-    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> anyhow::Result<Self> {
+    /// `cache_bytes` (sled's own default, 1 GiB, let a server with 1M clients grow to 350 MB),
+    /// and starts its writer thread.
+    pub fn open_with(dir: &Path, options: StoreOptions) -> anyhow::Result<Self> {
         let db = sled::Config::new()
             .path(dir.join("db"))
-            .cache_capacity(cache_bytes)
+            .cache_capacity(options.cache_bytes)
+            // Only the writer flushes: a second flusher could overlap with it (see the module doc).
+            .flush_every_ms(None)
             .open()
             .with_context(|| format!("opening the sled database in {}", dir.display()))?;
         let clients = db.open_tree("clients")?;
         if !clients.contains_key(DECOY_KEY)? {
+            // Before the writer exists, nothing else can write or flush.
             clients.insert(DECOY_KEY, DECOY_RECORD)?;
             db.flush()?;
         }
         let recent = Arc::new(ArcSwap::from_pointee(sled::IVec::from(DECOY_RECORD)));
+        let writer = Writer::start(db.clone(), options.write_queue, options.write_timeout)?;
         Ok(Self {
             clients,
             keys: db.open_tree("keys")?,
             db,
             recent,
+            writer,
         })
     }
 
-    async fn flush(&self) -> anyhow::Result<()> {
-        self.db
-            .flush_async()
-            .await
-            .context("flushing the database")?;
-        Ok(())
+    /// The writer every change goes through.
+    pub(crate) fn writer(&self) -> &Writer {
+        &self.writer
     }
 
     pub fn get_client(&self, client_id: &str) -> anyhow::Result<Option<ClientRecord>> {
@@ -119,25 +148,54 @@ impl Store {
     /// Stores a new client; `false` if one with that id exists already.
     pub async fn insert_client(&self, record: &ClientRecord) -> anyhow::Result<bool> {
         let bytes = records::encode(record)?;
-        let swapped =
-            self.clients
-                .compare_and_swap(&record.client_id, None as Option<&[u8]>, Some(bytes))?;
-        self.flush().await?;
-        Ok(swapped.is_ok())
+        let (clients, id) = (self.clients.clone(), record.client_id.clone());
+        self.writer
+            .write(move || {
+                let swapped =
+                    clients.compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(bytes))?;
+                Ok(swapped.is_ok())
+            })
+            .await
+            .with_context(|| format!("registering client {:?}", record.client_id))
     }
 
-    /// Overwrites an existing client record.
-    pub async fn put_client(&self, record: &ClientRecord) -> anyhow::Result<()> {
-        self.clients
-            .insert(&record.client_id, records::encode(record)?)?;
-        self.flush().await
+    /// Changes a stored client: `change` gets the record as it is when the writer applies it and
+    /// returns the new one, so concurrent updates and removals serialize and none is lost or
+    /// undone. `None` if there is no such client (then nothing is written). `change` runs on the
+    /// writer thread: it must be quick and must not block.
+    pub async fn update_client<F>(
+        &self,
+        client_id: &str,
+        change: F,
+    ) -> anyhow::Result<Option<ClientRecord>>
+    where
+        F: FnOnce(ClientRecord) -> anyhow::Result<ClientRecord> + Send + 'static,
+    {
+        let (clients, id) = (self.clients.clone(), client_id.to_owned());
+        self.writer
+            .write(move || {
+                let Some(bytes) = clients.get(id.as_bytes())? else {
+                    return Ok(None);
+                };
+                let new = change(records::decode(&bytes)?)?;
+                anyhow::ensure!(
+                    new.client_id == id,
+                    "an update may not change the client id"
+                );
+                clients.insert(id.as_bytes(), records::encode(&new)?)?;
+                Ok(Some(new))
+            })
+            .await
+            .with_context(|| format!("updating client {client_id:?}"))
     }
 
     /// Removes a client; `false` if there was none.
     pub async fn remove_client(&self, client_id: &str) -> anyhow::Result<bool> {
-        let existed = self.clients.remove(client_id)?.is_some();
-        self.flush().await?;
-        Ok(existed)
+        let (clients, id) = (self.clients.clone(), client_id.to_owned());
+        self.writer
+            .write(move || Ok(clients.remove(id.as_bytes())?.is_some()))
+            .await
+            .with_context(|| format!("removing client {client_id:?}"))
     }
 
     pub fn list_clients(&self) -> anyhow::Result<Vec<ClientRecord>> {
@@ -171,8 +229,11 @@ impl Store {
         for r in records {
             batch.insert(r.client_id.as_str(), records::encode(r)?);
         }
-        self.clients.apply_batch(batch)?;
-        self.flush().await
+        let clients = self.clients.clone();
+        self.writer
+            .write(move || Ok(clients.apply_batch(batch)?))
+            .await
+            .context("importing clients")
     }
 
     pub fn list_keys(&self) -> anyhow::Result<Vec<KeyRecord>> {
@@ -189,7 +250,10 @@ impl Store {
         for r in records {
             batch.insert(r.kid.as_str(), records::encode(r)?);
         }
-        self.keys.apply_batch(batch)?;
-        self.flush().await
+        let keys = self.keys.clone();
+        self.writer
+            .write(move || Ok(keys.apply_batch(batch)?))
+            .await
+            .context("storing key records")
     }
 }

@@ -1,8 +1,9 @@
 //! The user directory's sled trees: one per entry kind, with referential checks on every write.
 //!
-//! Every write takes one directory-wide lock, checks references by reading the trees, writes one
-//! record and flushes. A write touches one record only, so a crash cannot tear it, and the lock
-//! makes "check that nothing refers to X, then remove X" atomic against a concurrent add.
+//! Every write is one job of the store's writer: it checks references by reading the trees,
+//! writes one record, and is flushed before it is acknowledged. A write touches one record only,
+//! so a crash cannot tear it, and the writer runs one job at a time, which makes "check that
+//! nothing refers to X, then remove X" atomic against a concurrent add.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,111 +33,30 @@ pub enum Removed {
     InUse(EntryKind, String),
 }
 
-/// Handle to the directory trees. Cheap to clone; clones share the write lock.
+/// Handle to the directory trees. Cheap to clone.
 #[derive(Clone)]
 pub struct UserStore {
     store: Store,
-    trees: Arc<HashMap<EntryKind, sled::Tree>>,
-    write: Arc<tokio::sync::Mutex<()>>,
+    trees: Arc<Trees>,
 }
 
-impl UserStore {
-    /// Opens the directory's trees in the store's database.
-    pub fn open(store: &Store) -> anyhow::Result<Self> {
-        let mut trees = HashMap::new();
-        for kind in EntryKind::ALL {
-            trees.insert(kind, store.db.open_tree(kind.tree_name())?);
-        }
-        Ok(Self {
-            store: store.clone(),
-            trees: Arc::new(trees),
-            write: Arc::new(tokio::sync::Mutex::new(())),
-        })
-    }
+/// The directory's trees, by kind.
+struct Trees(HashMap<EntryKind, sled::Tree>);
 
-    fn tree(&self, kind: EntryKind) -> anyhow::Result<&sled::Tree> {
-        self.trees
+impl Trees {
+    fn get(&self, kind: EntryKind) -> anyhow::Result<&sled::Tree> {
+        self.0
             .get(&kind)
             .with_context(|| format!("the {} tree is not open", kind.label()))
     }
 
-    /// A fresh number, unique in this database, for an entry's `id`.
-    pub fn next_id(&self) -> anyhow::Result<u64> {
-        // sled's ids start at 0; tokenleader's started at 1.
-        Ok(self.store.db.generate_id()? + 1)
-    }
-
-    pub fn get<R: DirectoryRecord>(&self, name: &str) -> anyhow::Result<Option<R>> {
-        self.tree(R::KIND)?
-            .get(name)?
-            .map(|bytes| records::decode(&bytes))
-            .transpose()
-            .with_context(|| format!("reading {} {name:?}", R::KIND.label()))
-    }
-
-    /// Every entry of one kind, ordered by name.
-    pub fn list<R: DirectoryRecord>(&self) -> anyhow::Result<Vec<R>> {
-        self.tree(R::KIND)?
+    fn list<R: DirectoryRecord>(&self) -> anyhow::Result<Vec<R>> {
+        self.get(R::KIND)?
             .iter()
             .values()
             .map(|v| records::decode(&v?))
             .collect::<anyhow::Result<_>>()
             .with_context(|| format!("listing {}s", R::KIND.label()))
-    }
-
-    /// Stores a new entry if its name is free and everything it refers to exists.
-    pub async fn insert<R: DirectoryRecord>(&self, record: &R) -> anyhow::Result<Inserted> {
-        let _guard = self.write.lock().await;
-        for (kind, name) in record.references() {
-            if !self.tree(kind)?.contains_key(name)? {
-                return Ok(Inserted::Missing(kind, name.to_owned()));
-            }
-        }
-        let bytes = records::encode(record)?;
-        let swapped = self.tree(R::KIND)?.compare_and_swap(
-            record.name(),
-            None as Option<&[u8]>,
-            Some(bytes),
-        )?;
-        if swapped.is_err() {
-            return Ok(Inserted::Exists);
-        }
-        self.store.flush().await?;
-        Ok(Inserted::Created)
-    }
-
-    /// Replaces an existing user record (a password change); `false` if the user is gone.
-    pub async fn replace_user(&self, record: &UserRecord) -> anyhow::Result<bool> {
-        let _guard = self.write.lock().await;
-        for (kind, name) in record.references() {
-            anyhow::ensure!(
-                self.tree(kind)?.contains_key(name)?,
-                "user {} refers to a missing {} {name}",
-                record.username,
-                kind.label()
-            );
-        }
-        let tree = self.tree(EntryKind::User)?;
-        if !tree.contains_key(&record.username)? {
-            return Ok(false);
-        }
-        tree.insert(&record.username, records::encode(record)?)?;
-        self.store.flush().await?;
-        Ok(true)
-    }
-
-    /// Removes an entry unless another still refers to it.
-    pub async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
-        let _guard = self.write.lock().await;
-        if let Some(referrer) = self.referrer(kind, name)? {
-            return Ok(Removed::InUse(referrer.0, referrer.1));
-        }
-        let existed = self.tree(kind)?.remove(name)?.is_some();
-        if !existed {
-            return Ok(Removed::NotFound);
-        }
-        self.store.flush().await?;
-        Ok(Removed::Removed)
     }
 
     /// The first entry that refers to `(kind, name)`, if any.
@@ -160,6 +80,145 @@ impl UserStore {
             EntryKind::User | EntryKind::Service => {}
         }
         Ok(None)
+    }
+
+    /// The first entry `record` refers to that does not exist.
+    fn missing<R: DirectoryRecord>(
+        &self,
+        record: &R,
+    ) -> anyhow::Result<Option<(EntryKind, String)>> {
+        for (kind, name) in record.references() {
+            if !self.get(kind)?.contains_key(name)? {
+                return Ok(Some((kind, name.to_owned())));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl UserStore {
+    /// Opens the directory's trees in the store's database.
+    pub fn open(store: &Store) -> anyhow::Result<Self> {
+        let mut trees = HashMap::new();
+        for kind in EntryKind::ALL {
+            trees.insert(kind, store.db.open_tree(kind.tree_name())?);
+        }
+        Ok(Self {
+            store: store.clone(),
+            trees: Arc::new(Trees(trees)),
+        })
+    }
+
+    fn tree(&self, kind: EntryKind) -> anyhow::Result<&sled::Tree> {
+        self.trees.get(kind)
+    }
+
+    /// A fresh number, unique in this database, for an entry's `id`. On the writer: sled may
+    /// persist its id counter (a flush of its own) when handing one out.
+    pub async fn next_id(&self) -> anyhow::Result<u64> {
+        let db = self.store.db.clone();
+        // sled's ids start at 0; tokenleader's started at 1.
+        self.store
+            .writer()
+            .write(move || Ok(db.generate_id()? + 1))
+            .await
+    }
+
+    pub fn get<R: DirectoryRecord>(&self, name: &str) -> anyhow::Result<Option<R>> {
+        self.tree(R::KIND)?
+            .get(name)?
+            .map(|bytes| records::decode(&bytes))
+            .transpose()
+            .with_context(|| format!("reading {} {name:?}", R::KIND.label()))
+    }
+
+    /// Every entry of one kind, ordered by name.
+    pub fn list<R: DirectoryRecord>(&self) -> anyhow::Result<Vec<R>> {
+        self.trees.list()
+    }
+
+    /// Stores a new entry if its name is free and everything it refers to exists.
+    pub async fn insert<R>(&self, record: &R) -> anyhow::Result<Inserted>
+    where
+        R: DirectoryRecord + Send + 'static,
+    {
+        let bytes = records::encode(record)?;
+        let (trees, name) = (self.trees.clone(), record.name().to_owned());
+        let references: Vec<(EntryKind, String)> = record
+            .references()
+            .into_iter()
+            .map(|(k, n)| (k, n.to_owned()))
+            .collect();
+        self.store
+            .writer()
+            .write(move || {
+                // Checked on the writer: no removal can come between the check and the insert.
+                for (kind, name) in references {
+                    if !trees.get(kind)?.contains_key(&name)? {
+                        return Ok(Inserted::Missing(kind, name));
+                    }
+                }
+                let swapped = trees.get(R::KIND)?.compare_and_swap(
+                    name.as_bytes(),
+                    None as Option<&[u8]>,
+                    Some(bytes),
+                )?;
+                Ok(if swapped.is_ok() {
+                    Inserted::Created
+                } else {
+                    Inserted::Exists
+                })
+            })
+            .await
+    }
+
+    /// Changes a stored user: `change` gets the record as the writer sees it and returns the new
+    /// one, so a concurrent removal is never undone. `false` if the user is gone.
+    pub async fn update_user<F>(&self, username: &str, change: F) -> anyhow::Result<bool>
+    where
+        F: FnOnce(UserRecord) -> UserRecord + Send + 'static,
+    {
+        let (trees, username) = (self.trees.clone(), username.to_owned());
+        self.store
+            .writer()
+            .write(move || {
+                let tree = trees.get(EntryKind::User)?;
+                let Some(bytes) = tree.get(username.as_bytes())? else {
+                    return Ok(false);
+                };
+                let record = change(records::decode(&bytes)?);
+                anyhow::ensure!(
+                    record.username == username,
+                    "an update may not rename a user"
+                );
+                if let Some((kind, name)) = trees.missing(&record)? {
+                    anyhow::bail!(
+                        "user {username} would refer to a missing {} {name}",
+                        kind.label()
+                    );
+                }
+                tree.insert(username.as_bytes(), records::encode(&record)?)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    /// Removes an entry unless another still refers to it.
+    pub async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
+        let (trees, name) = (self.trees.clone(), name.to_owned());
+        self.store
+            .writer()
+            .write(move || {
+                if let Some(referrer) = trees.referrer(kind, &name)? {
+                    return Ok(Removed::InUse(referrer.0, referrer.1));
+                }
+                Ok(if trees.get(kind)?.remove(name.as_bytes())?.is_some() {
+                    Removed::Removed
+                } else {
+                    Removed::NotFound
+                })
+            })
+            .await
     }
 }
 

@@ -13,5 +13,6 @@ mod keys;
 mod persistence;
 mod revocation;
 mod runnerly;
+mod store;
 mod users;
 mod well_known;

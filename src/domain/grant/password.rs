@@ -47,7 +47,7 @@ pub async fn issue(
         Err(LoginFailure::Locked { retry_after_secs }) => {
             return Err(OAuthError::TooManyRequests { retry_after_secs });
         }
-        Err(LoginFailure::Internal(e)) => return Err(OAuthError::Internal(e)),
+        Err(LoginFailure::Internal(e)) => return Err(OAuthError::from(e)),
     };
     let mut claims = AccessClaims::new(
         issuer.issuer(),

@@ -93,13 +93,13 @@ impl Directory {
     }
 
     /// Adds an organization, org unit, department or role: `R` is `OrgRecord`, ...
-    pub async fn add_named<R: DirectoryRecord + From<NamedRecord>>(
+    pub async fn add_named<R: DirectoryRecord + From<NamedRecord> + Send + 'static>(
         &self,
         name: Name,
         now: UnixTime,
     ) -> Result<R, OAuthError> {
         let record = NamedRecord {
-            id: self.store.next_id()?,
+            id: self.store.next_id().await?,
             name: name.as_str().to_owned(),
             created_at: now.as_secs(),
         };
@@ -108,7 +108,7 @@ impl Directory {
 
     pub async fn add_wfc(&self, new: NewWfc, now: UnixTime) -> Result<WfcRecord, OAuthError> {
         let record = WfcRecord {
-            id: self.store.next_id()?,
+            id: self.store.next_id().await?,
             name: new.name.as_str().to_owned(),
             org: new.org.as_str().to_owned(),
             orgunit: new.orgunit.as_str().to_owned(),
@@ -133,7 +133,7 @@ impl Directory {
         roles.sort();
         roles.dedup();
         let record = UserRecord {
-            id: self.store.next_id()?,
+            id: self.store.next_id().await?,
             username: new.username.as_str().to_owned(),
             email: new.email.as_str().to_owned(),
             password_phc: hasher.hash(&new.password).await?,
@@ -151,9 +151,16 @@ impl Directory {
         password: &NewPassword,
         hasher: &PasswordHasher,
     ) -> Result<(), OAuthError> {
-        let mut record = self.require::<UserRecord>(username)?;
-        record.password_phc = hasher.hash(password).await?;
-        if self.store.replace_user(&record).await? {
+        self.require::<UserRecord>(username)?;
+        let phc = hasher.hash(password).await?;
+        let changed = self
+            .store
+            .update_user(username.as_str(), move |mut record| {
+                record.password_phc = phc;
+                record
+            })
+            .await?;
+        if changed {
             Ok(())
         } else {
             Err(not_found(EntryKind::User, username.as_str()))
@@ -166,7 +173,7 @@ impl Directory {
         now: UnixTime,
     ) -> Result<ServiceRecord, OAuthError> {
         let record = ServiceRecord {
-            id: self.store.next_id()?,
+            id: self.store.next_id().await?,
             name: new.name.as_str().to_owned(),
             endpoint_url_internal: new.internal.as_str().to_owned(),
             endpoint_url_external: new.external.map(|u| u.as_str().to_owned()),
@@ -250,7 +257,10 @@ impl Directory {
         })
     }
 
-    async fn insert<R: DirectoryRecord>(&self, record: R) -> Result<R, OAuthError> {
+    async fn insert<R: DirectoryRecord + Send + 'static>(
+        &self,
+        record: R,
+    ) -> Result<R, OAuthError> {
         match self.store.insert(&record).await? {
             Inserted::Created => Ok(record),
             Inserted::Exists => Err(OAuthError::Conflict(format!(

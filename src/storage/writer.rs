@@ -1,0 +1,245 @@
+//! The one writer: every sled write runs on one dedicated thread that takes what is queued,
+//! applies it, flushes once, and only then acknowledges each write (group commit).
+//!
+//! Why: sled 0.34.7 deadlocks when flushes run concurrently (spacejam/sled#1308, #1241: fixed on
+//! its main branch, never released). With one thread doing every write and every flush, no two
+//! flushes ever overlap, no sled write blocks a tokio worker, and a read-modify-write done inside
+//! one job is atomic against every other write (that is how updates are compare-and-swap here).
+//! The queue is bounded; a full queue, a stalled disk or a failed flush fail the write with
+//! [`StoreUnavailable`] instead of hanging the caller.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::anyhow;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use tokio::sync::oneshot;
+
+use crate::domain::StoreUnavailable;
+
+/// Writes waiting for the writer thread, at most: beyond it a write fails at once.
+pub const DEFAULT_QUEUE: usize = 1024;
+/// How long a caller waits for its write to be applied and flushed.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Jobs applied before one flush, at most (so one flush never waits on an unbounded batch).
+const MAX_BATCH: usize = 256;
+
+/// A queued write: applies itself to the trees and returns what acknowledges it after the flush.
+type Job = Box<dyn FnOnce() -> Ack + Send>;
+/// Delivers a job's result, or the flush's failure, to its caller.
+type Ack = Box<dyn FnOnce(Result<(), Arc<str>>) + Send>;
+
+/// Handle to the writer thread. Cheap to clone; the thread ends when the last handle is gone.
+#[derive(Clone)]
+pub struct Writer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: Option<Sender<Job>>,
+    timeout: Duration,
+    /// Closed by the thread as it ends, so a drop can wait (bounded) for sled to be released.
+    done: Receiver<()>,
+}
+
+impl Writer {
+    /// Starts the writer thread for `db`.
+    pub fn start(db: sled::Db, queue: usize, timeout: Duration) -> anyhow::Result<Self> {
+        let (jobs, inbox) = crossbeam_channel::bounded::<Job>(queue.max(1));
+        let (finished, done) = crossbeam_channel::bounded::<()>(0);
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                run(&db, &inbox);
+                drop(db);
+                drop(finished);
+            })
+            .map_err(|e| anyhow!("starting the store writer thread: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                jobs: Some(jobs),
+                timeout,
+                done,
+            }),
+        })
+    }
+
+    /// Runs `op` on the writer thread, flushes, and returns its result once it is on disk.
+    ///
+    /// `op` runs after every write queued before it and before every write queued after it, so
+    /// it may read, decide and write without a race. If the flush fails the result is an error
+    /// even when `op` succeeded: an acknowledged write is a durable one.
+    pub async fn write<T, F>(&self, op: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<anyhow::Result<T>>();
+        let job: Job = Box::new(move || {
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(op))
+                .unwrap_or_else(|_| Err(anyhow!("a store write panicked")));
+            Box::new(move |flushed: Result<(), Arc<str>>| {
+                let result = match flushed {
+                    Ok(()) => outcome,
+                    Err(why) => {
+                        Err(StoreUnavailable::new(format!("flushing failed: {why}")).into())
+                    }
+                };
+                let _ = tx.send(result);
+            })
+        });
+        let jobs = self
+            .inner
+            .jobs
+            .as_ref()
+            .ok_or_else(|| StoreUnavailable::new("the store is closed"))?;
+        match jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                return Err(StoreUnavailable::new("too many writes are waiting").into());
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(StoreUnavailable::new("the store writer has stopped").into());
+            }
+        }
+        match tokio::time::timeout(self.inner.timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(StoreUnavailable::new("the store writer dropped a write").into()),
+            Err(_) => Err(StoreUnavailable::new(format!(
+                "the write was not confirmed within {} s; it may still be applied",
+                self.inner.timeout.as_secs()
+            ))
+            .into()),
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread once it has written what is queued; wait a little
+        // for it so a new store can open the same files, but never hang a shutdown on a disk.
+        drop(self.jobs.take());
+        let _ = self.done.recv_timeout(Duration::from_secs(5));
+    }
+}
+
+/// The thread: one batch at a time, one flush per batch.
+fn run(db: &sled::Db, inbox: &Receiver<Job>) {
+    while let Ok(first) = inbox.recv() {
+        let mut acks = vec![first()];
+        while acks.len() < MAX_BATCH {
+            match inbox.try_recv() {
+                Ok(job) => acks.push(job()),
+                Err(_) => break,
+            }
+        }
+        let flushed = db.flush().map(drop).map_err(|e| {
+            tracing::error!(error = %e, writes = acks.len(), "flushing the database failed");
+            Arc::<str>::from(e.to_string())
+        });
+        for ack in acks {
+            ack(flushed.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, sled::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new()
+            .path(dir.path().join("db"))
+            .flush_every_ms(None)
+            .open()
+            .unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_concurrent_writes_are_all_acknowledged_and_durable() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db.clone(), 1024, DEFAULT_WRITE_TIMEOUT).unwrap();
+        let tasks: Vec<_> = (0..200u32)
+            .map(|i| {
+                let (writer, db) = (writer.clone(), db.clone());
+                tokio::spawn(async move {
+                    writer
+                        .write(move || Ok(db.insert(i.to_be_bytes(), &b"v"[..])?))
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(db.len(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_read_modify_write_in_one_job_never_loses_an_update() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db.clone(), 1024, DEFAULT_WRITE_TIMEOUT).unwrap();
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let (writer, db) = (writer.clone(), db.clone());
+                tokio::spawn(async move {
+                    writer
+                        .write(move || {
+                            let n = db.get("n")?.map_or(0, |v| v[0]);
+                            db.insert("n", &[n + 1])?;
+                            Ok(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(db.get("n").unwrap().unwrap()[0], 100);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_fails_a_write_at_once_instead_of_waiting() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db, 1, Duration::from_millis(200)).unwrap();
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        // The first job occupies the thread; the second fills the queue; the third is refused.
+        let blocker = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .write(move || {
+                        let _ = held.recv_timeout(Duration::from_secs(5));
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let queued = {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.write(|| Ok(())).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let refused = writer.write(|| Ok(())).await.unwrap_err();
+        assert!(refused.downcast_ref::<StoreUnavailable>().is_some());
+        // A wedged writer makes the waiting callers fail after the timeout, not hang.
+        let timed_out = queued.await.unwrap().unwrap_err();
+        assert!(timed_out.to_string().contains("not confirmed"));
+        hold.send(()).unwrap();
+        let _ = blocker.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone_and_the_writer_goes_on() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db, 8, DEFAULT_WRITE_TIMEOUT).unwrap();
+        let failed: anyhow::Result<()> = writer.write(|| panic!("boom")).await;
+        assert!(failed.is_err());
+        assert_eq!(writer.write(|| Ok(7)).await.unwrap(), 7);
+    }
+}
