@@ -132,9 +132,18 @@ pub struct Client {
     pub created_at: UnixTime,
     /// The algorithm its tokens are signed with (RS512 unless registered otherwise).
     pub alg: SigningAlg,
+    /// Random, fixed at registration: tokens carry it (`reg`), so a client id removed and
+    /// registered again does not revive the old registration's tokens. 0 for registrations
+    /// made before it existed (then `created_at` alone decides).
+    pub registration: u64,
 }
 
 impl Client {
+    /// The `reg` claim of this registration's tokens.
+    pub fn registration_tag(&self) -> Option<String> {
+        (self.registration != 0).then(|| format!("{:016x}", self.registration))
+    }
+
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grants.contains(&grant)
     }
@@ -172,6 +181,7 @@ mod tests {
 
     fn client(secret: &ClientSecret) -> Client {
         Client {
+            registration: 1,
             id: ClientId::parse("svc").unwrap(),
             secret: secret.digest(),
             previous_secret: None,

@@ -8,13 +8,13 @@
 //! caller's audiences": a client's audiences are the services it may call, not the one it is, so
 //! that rule would let every caller of a service read every other caller's tokens for it.
 //!
-//! A token is active when it is signed by a current key of this dealer, names this issuer, is
-//! within `nbf..exp`, is not revoked, and its client still exists and is enabled (the same test
-//! the admin API applies to its callers).
+//! A token is active when it is live by the one authorization step ([`Access::live`]): signed
+//! by a key still in the key set, this issuer, within `nbf..exp`, not revoked, its client (the
+//! same registration) and its user still there and enabled: the test every bearer route uses.
 
 use serde::Serialize;
 
-use super::{AccessClaims, Client, ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
+use super::{Access, AccessClaims, Client, OAuthError, UnixTime};
 
 /// The registered scope that lets a client introspect tokens issued to other clients.
 pub const INTROSPECT_SCOPE: &str = "tokendealer:introspect";
@@ -61,99 +61,132 @@ pub fn may_introspect(caller: &Client, claims: &AccessClaims) -> bool {
 /// Answers `caller`'s question about `token` at `now`. Only storage failures are errors; every
 /// reason a token is not active collapses into [`Introspection::INACTIVE`].
 pub fn introspect(
-    issuer: &TokenIssuer,
-    revocations: &Revocations,
-    registry: &ClientRegistry,
+    access: &Access<'_>,
     caller: &Client,
     token: &str,
     now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let claims = match revocations.verify(issuer, token, None, now) {
-        Ok(claims) => claims,
-        Err(OAuthError::InvalidToken(_)) => return Ok(Introspection::INACTIVE),
-        Err(other) => return Err(other),
-    };
-    if !may_introspect(caller, &claims) {
-        return Ok(Introspection::INACTIVE);
-    }
-    match registry.find(&claims.client_id)? {
-        Some(owner) if !owner.disabled => Ok(Introspection::active(claims)),
-        _ => Ok(Introspection::INACTIVE),
+    match access.live(token, None, now) {
+        Ok(claims) if may_introspect(caller, &claims) => Ok(Introspection::active(claims)),
+        Ok(_) | Err(OAuthError::InvalidToken(_)) => Ok(Introspection::INACTIVE),
+        Err(other) => Err(other),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::revocation::tests::{T0, client, fixture, token};
-    use crate::domain::{Audience, ClientId, GrantType, NewClient, ScopeSet};
+    use crate::domain::revocation::tests::{Fixture, T0, client, fixture, token};
+    use crate::domain::users::Directory;
+    use crate::domain::{Audience, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet};
+    use crate::storage::UserStore;
 
-    async fn registry_with(
-        f: &crate::domain::revocation::tests::Fixture,
-        ids: &[&str],
-    ) -> ClientRegistry {
-        let registry = ClientRegistry::new(f.store.clone());
-        for id in ids {
-            let new = NewClient {
-                id: ClientId::parse(id).unwrap(),
-                audiences: vec![Audience::parse("https://api.test").unwrap()],
-                scopes: ScopeSet::default(),
-                grants: vec![GrantType::ClientCredentials],
-                token_ttl: 60,
-                alg: Default::default(),
-            };
-            registry.register(new, T0).await.unwrap();
+    struct World {
+        f: Fixture,
+        registry: ClientRegistry,
+        directory: Directory,
+    }
+
+    impl World {
+        async fn with(ids: &[&str]) -> Self {
+            let f = fixture().await;
+            let registry = ClientRegistry::new(f.store.clone());
+            for id in ids {
+                let new = NewClient {
+                    id: ClientId::parse(id).unwrap(),
+                    audiences: vec![Audience::parse("https://api.test").unwrap()],
+                    scopes: ScopeSet::default(),
+                    grants: vec![GrantType::ClientCredentials],
+                    token_ttl: 60,
+                    alg: Default::default(),
+                };
+                registry.register(new, T0).await.unwrap();
+            }
+            let directory = Directory::new(UserStore::open(&f.store).unwrap());
+            Self {
+                f,
+                registry,
+                directory,
+            }
         }
-        registry
+
+        fn access(&self) -> Access<'_> {
+            Access {
+                issuer: &self.f.issuer,
+                revocations: &self.f.revocations,
+                registry: &self.registry,
+                directory: &self.directory,
+            }
+        }
+
+        /// The client as registered (with its registration tag).
+        fn registered(&self, id: &str) -> Client {
+            self.registry
+                .get(&ClientId::parse(id).unwrap())
+                .unwrap()
+                .unwrap()
+        }
+
+        fn ask(&self, caller: &Client, token: &str, now: UnixTime) -> Introspection {
+            introspect(&self.access(), caller, token, now).unwrap()
+        }
     }
 
     #[tokio::test]
     async fn a_live_token_is_active_until_its_exp_and_inactive_from_then_on() {
-        let f = fixture().await;
-        let registry = registry_with(&f, &["svc"]).await;
-        let svc = client("svc", "");
-        let t = token(&f, &svc, T0, 60);
-        let at = |now| introspect(&f.issuer, &f.revocations, &registry, &svc, &t, now).unwrap();
-        let live = at(T0.plus(59));
+        let w = World::with(&["svc"]).await;
+        let svc = w.registered("svc");
+        let t = token(&w.f, &svc, T0, 60);
+        let live = w.ask(&svc, &t, T0.plus(59));
         assert!(live.is_active());
         assert_eq!(live.claims().map(|c| c.exp), Some(T0.plus(60).as_secs()));
-        assert_eq!(at(T0.plus(60)), Introspection::INACTIVE);
+        assert_eq!(w.ask(&svc, &t, T0.plus(60)), Introspection::INACTIVE);
     }
 
     #[tokio::test]
     async fn only_the_owner_and_an_introspector_see_the_claims() {
-        let f = fixture().await;
-        let registry = registry_with(&f, &["owner"]).await;
-        let owner = client("owner", "");
-        let t = token(&f, &owner, T0, 60);
-        let ask = |caller: &Client| {
-            introspect(&f.issuer, &f.revocations, &registry, caller, &t, T0)
-                .unwrap()
+        let w = World::with(&["owner"]).await;
+        let owner = w.registered("owner");
+        let t = token(&w.f, &owner, T0, 60);
+        assert!(w.ask(&owner, &t, T0).is_active());
+        assert!(w.ask(&client("rs", INTROSPECT_SCOPE), &t, T0).is_active());
+        assert!(
+            !w.ask(&client("bystander", "read write"), &t, T0)
                 .is_active()
-        };
-        assert!(ask(&owner));
-        assert!(ask(&client("rs", INTROSPECT_SCOPE)));
-        assert!(!ask(&client("bystander", "read write")));
+        );
     }
 
     #[tokio::test]
-    async fn a_revoked_token_or_one_whose_client_is_disabled_or_gone_is_inactive() {
-        let f = fixture().await;
-        let registry = registry_with(&f, &["a", "b"]).await;
+    async fn a_revoked_token_or_one_whose_client_is_disabled_gone_or_registered_again_is_inactive()
+    {
+        let w = World::with(&["a", "b", "again"]).await;
         let rs = client("rs", INTROSPECT_SCOPE);
-        let (a, b, gone) = (client("a", ""), client("b", ""), client("gone", ""));
-        let ta = token(&f, &a, T0, 60);
-        let tb = token(&f, &b, T0, 60);
-        let tgone = token(&f, &gone, T0, 60);
-        f.revocations.revoke(&f.issuer, &a, &ta, T0).await.unwrap();
-        registry
-            .set_disabled(&ClientId::parse("b").unwrap(), true)
+        let (a, b, again) = (w.registered("a"), w.registered("b"), w.registered("again"));
+        let ta = token(&w.f, &a, T0, 60);
+        let tb = token(&w.f, &b, T0, 60);
+        let tgone = token(&w.f, &client("gone", ""), T0, 60);
+        let tagain = token(&w.f, &again, T0, 60);
+        w.f.revocations
+            .revoke(&w.f.issuer, &a, &ta, T0)
             .await
             .unwrap();
-        for t in [&ta, &tb, &tgone] {
-            let answer = introspect(&f.issuer, &f.revocations, &registry, &rs, t, T0).unwrap();
-            assert_eq!(answer, Introspection::INACTIVE);
+        w.registry.set_disabled(&b.id, true).await.unwrap();
+        w.registry.remove(&again.id).await.unwrap();
+        let new = NewClient {
+            id: again.id.clone(),
+            audiences: again.audiences.clone(),
+            scopes: ScopeSet::default(),
+            grants: vec![GrantType::ClientCredentials],
+            token_ttl: 60,
+            alg: Default::default(),
+        };
+        // Registered again in the same second: the old registration's token stays dead.
+        w.registry.register(new, T0).await.unwrap();
+        for t in [&ta, &tb, &tgone, &tagain] {
+            assert_eq!(w.ask(&rs, t, T0), Introspection::INACTIVE);
         }
+        let fresh = token(&w.f, &w.registered("again"), T0, 60);
+        assert!(w.ask(&rs, &fresh, T0).is_active());
     }
 
     #[test]

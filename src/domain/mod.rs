@@ -1,6 +1,7 @@
 //! The dealer's domain: clients, secrets, audiences, scopes, grants, claims and keys.
 //! It knows neither HTTP nor sled; time comes in as a `now` argument.
 
+pub mod access;
 pub mod client;
 pub mod error;
 pub mod grant;
@@ -14,6 +15,7 @@ pub mod time;
 pub mod token;
 pub mod users;
 
+pub use access::{Access, Requirement};
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
 pub use error::{OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};

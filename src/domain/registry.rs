@@ -89,6 +89,7 @@ impl ClientRegistry {
             disabled: false,
             created_at: now,
             alg: new.alg,
+            registration: rand::random::<u64>().max(1),
         };
         if !self.store.insert_client(&to_record(&client)).await? {
             return Err(OAuthError::Conflict(format!(
@@ -180,6 +181,7 @@ fn to_record(c: &Client) -> ClientRecord {
         disabled: c.disabled,
         created_at: c.created_at.as_secs(),
         alg: c.alg.as_str().to_owned(),
+        registration: c.registration,
     }
 }
 
@@ -214,6 +216,7 @@ fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
             .filter_map(|g| GrantType::parse(g))
             .collect(),
         token_ttl: r.token_ttl,
+        registration: r.registration,
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
         alg: SigningAlg::parse(&r.alg)

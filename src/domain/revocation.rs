@@ -134,6 +134,7 @@ pub(crate) mod tests {
 
     pub(crate) fn client(id: &str, scopes: &str) -> Client {
         Client {
+            registration: 0,
             id: ClientId::parse(id).unwrap(),
             secret: SecretDigest::of("secret"),
             previous_secret: None,
@@ -158,6 +159,10 @@ pub(crate) mod tests {
             at,
             ttl,
         );
+        let claims = AccessClaims {
+            reg: client.registration_tag(),
+            ..claims
+        };
         let ring = f.issuer.keys().ring();
         ring.active().sign_access_token(&claims).unwrap()
     }

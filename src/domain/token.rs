@@ -36,6 +36,12 @@ pub struct AccessClaims {
     pub wfc: Option<WfcClaim>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Which registration of `client_id` the token was issued under (private claim, opaque).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reg: Option<String>,
+    /// Password-grant tokens: the directory id of the user (`sub`), unique per user created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u64>,
 }
 
 impl AccessClaims {
@@ -61,7 +67,14 @@ impl AccessClaims {
             roles: None,
             wfc: None,
             email: None,
+            reg: None,
+            uid: None,
         }
+    }
+
+    /// Whether a user (password grant) stands behind the token, not only a client.
+    pub fn is_user_token(&self) -> bool {
+        self.roles.is_some() || self.uid.is_some()
     }
 
     pub fn has_scope(&self, scope: &str) -> bool {

@@ -10,30 +10,19 @@ use super::request::{bearer_token, has_content_type, read_body};
 use super::response::json_no_store;
 use crate::domain::keys::SigningAlg;
 use crate::domain::{
-    ADMIN_AUDIENCE, ADMIN_SCOPE, AccessClaims, Audience, Client, ClientId, GrantType, NewClient,
-    OAuthError, ScopeSet, UnixTime,
+    AccessClaims, Audience, Client, ClientId, GrantType, NewClient, OAuthError, Requirement,
+    ScopeSet, UnixTime,
 };
 
-/// Checks the caller's bearer token: issued by us, not revoked, for the admin audience, with the
-/// admin scope, to a client that still exists and is enabled.
+/// The bearer token of `req`, authorized for `requirement` (see [`crate::domain::access`]).
 pub fn authorize(
     state: &AppState,
     req: &Request<Incoming>,
+    requirement: Requirement<'_>,
     now: UnixTime,
 ) -> Result<AccessClaims, OAuthError> {
     let token = bearer_token(req.headers())?;
-    let claims = state
-        .revocations
-        .verify(&state.issuer, token, Some(ADMIN_AUDIENCE), now)?;
-    if !claims.has_scope(ADMIN_SCOPE) {
-        return Err(OAuthError::InsufficientScope(ADMIN_SCOPE));
-    }
-    match state.registry.find(&claims.client_id)? {
-        Some(c) if !c.disabled => Ok(claims),
-        _ => Err(OAuthError::InvalidToken(
-            "the token's client is disabled or removed",
-        )),
-    }
+    state.access().authorize(token, requirement, now)
 }
 
 /// Routes `/admin/...`; `segments` are the percent-decoded path segments after `admin`.
@@ -43,7 +32,7 @@ pub async fn route(
     segments: &[String],
 ) -> Result<Response<Body>, Rejection> {
     let now = UnixTime::now();
-    let caller = authorize(state, &req, now)?;
+    let caller = authorize(state, &req, Requirement::Admin, now)?;
     let method = req.method().clone();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (seg.as_slice(), &method) {

@@ -15,7 +15,7 @@ use super::request::bearer_token;
 use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::legacy;
-use crate::domain::{OAuthError, UnixTime};
+use crate::domain::{OAuthError, Requirement, UnixTime};
 use crate::storage::ServiceRecord;
 
 /// The comment on the `ssh-rsa` line.
@@ -82,16 +82,16 @@ fn authorize_any_token(
         Some(t) => t,
         None => bearer_token(req.headers())?,
     };
-    if state
-        .revocations
-        .verify(&state.issuer, token, None, now)
-        .is_ok()
-    {
-        return Ok(());
+    let access = state.access();
+    match access.authorize(token, Requirement::AnyToken, now) {
+        Ok(_) => return Ok(()),
+        Err(OAuthError::InvalidToken(_)) => {}
+        Err(other) => return Err(other),
     }
-    legacy::verify(state.issuer.keys().ring().verifying(), token, now)
-        .map(|_| ())
-        .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))
+    // Not one of our access tokens: perhaps a tokenleader-layout one.
+    let claims = legacy::verify(state.issuer.keys().ring().verifying(), token, now)
+        .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))?;
+    access.ensure_legacy_live(&claims)
 }
 
 fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {

@@ -122,11 +122,17 @@ fn verify_token(state: &AppState, req: &Request<Incoming>) -> Response<Body> {
             }),
         );
     };
-    match legacy::verify(
+    let verified = legacy::verify(
         state.issuer.keys().ring().verifying(),
         token,
         UnixTime::now(),
-    ) {
+    )
+    .and_then(|claims| match state.access().ensure_legacy_live(&claims) {
+        Ok(()) => Ok(claims),
+        // A removed (or removed and re-created) user's token is no longer valid.
+        Err(_) => Err(LegacyRejection::Invalid),
+    });
+    match verified {
         Ok(claims) => answer(
             StatusCode::CREATED,
             json!({"status": "Verification Successful", "message": "Token has been successfully decrypted", "payload": claims}),

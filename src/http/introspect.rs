@@ -24,14 +24,7 @@ pub async fn introspect(
     let now = UnixTime::now();
     let (caller, form) = authenticated_form(state, req, now).await?;
     let token = form.require("token")?;
-    let answer = introspection::introspect(
-        &state.issuer,
-        &state.revocations,
-        &state.registry,
-        &caller,
-        token,
-        now,
-    )?;
+    let answer = introspection::introspect(&state.access(), &caller, token, now)?;
     Ok(json_no_store(StatusCode::OK, &answer))
 }
 

@@ -39,6 +39,18 @@ pub struct AppState {
     pub users: crate::domain::users::Users,
 }
 
+impl AppState {
+    /// The authorization step, over this dealer's parts.
+    pub fn access(&self) -> crate::domain::Access<'_> {
+        crate::domain::Access {
+            issuer: &self.issuer,
+            revocations: &self.revocations,
+            registry: &self.registry,
+            directory: &self.users.directory,
+        }
+    }
+}
+
 /// Answers one request. Never fails: every error becomes a response.
 pub async fn handle(
     state: Arc<AppState>,

@@ -13,12 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::admin::{authorize, json_body};
 use super::error::{Body, Rejection};
-use super::request::bearer_token;
 use super::response::json_no_store;
 use crate::domain::users::{
     Email, EndpointUrl, Name, NewPassword, NewService, NewUser, NewWfc, UserView,
 };
-use crate::domain::{OAuthError, UnixTime};
+use crate::domain::{Requirement, UnixTime};
 use crate::storage::{
     DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
     ServiceRecord, UserRecord, WfcRecord,
@@ -54,11 +53,12 @@ pub async fn route(
         .map(|(_, k)| *k)
         .ok_or(Rejection::NotFound)?;
     let method = req.method().clone();
-    if kind == EntryKind::User && seg.len() == 1 && method == Method::GET {
-        authorize_user_listing(state, &req, now)?;
+    let requirement = if kind == EntryKind::User && seg.len() == 1 && method == Method::GET {
+        Requirement::AdminOrRole(&state.users.settings.user_list_roles)
     } else {
-        authorize(state, &req, now)?;
-    }
+        Requirement::Admin
+    };
+    authorize(state, &req, requirement, now)?;
     let dir = &state.users.directory;
     match (&seg[1..], &method) {
         ([], &Method::GET) => match kind {
@@ -114,28 +114,6 @@ pub async fn route(
         }
         ([_, "password"], _) if kind == EntryKind::User => Err(Rejection::MethodNotAllowed("POST")),
         _ => Err(Rejection::NotFound),
-    }
-}
-
-/// The admin scope, or an access token of this dealer with a role allowed to list users.
-fn authorize_user_listing(
-    state: &AppState,
-    req: &Request<Incoming>,
-    now: UnixTime,
-) -> Result<(), OAuthError> {
-    let Err(admin_refusal) = authorize(state, req, now) else {
-        return Ok(());
-    };
-    let token = bearer_token(req.headers())?;
-    let Ok(claims) = state.revocations.verify(&state.issuer, token, None, now) else {
-        return Err(admin_refusal);
-    };
-    let allowed = &state.users.settings.user_list_roles;
-    let roles = claims.roles.unwrap_or_default();
-    if roles.iter().any(|r| allowed.contains(r)) {
-        Ok(())
-    } else {
-        Err(OAuthError::InsufficientScope("tokendealer:admin"))
     }
 }
 

@@ -38,6 +38,9 @@ pub struct ClientRecord {
     /// The JWS algorithm of the client's tokens; records written before it existed are RS512.
     #[serde(default = "default_alg")]
     pub alg: String,
+    /// Random per registration; 0 in records written before it existed.
+    #[serde(default)]
+    pub registration: u64,
 }
 
 fn default_alg() -> String {

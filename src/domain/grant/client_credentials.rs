@@ -27,6 +27,7 @@ pub async fn issue(
     let mut claims = AccessClaims::new(issuer.issuer(), id, id, &audience, now, client.token_ttl);
     let scope = (!scope.is_empty()).then(|| scope.to_string());
     claims.scope.clone_from(&scope);
+    claims.reg = client.registration_tag();
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
         token_type: "Bearer",

@@ -58,6 +58,8 @@ pub async fn issue(
         client.token_ttl,
     );
     claims.scope = (!scope.is_empty()).then(|| scope.to_string());
+    claims.reg = client.registration_tag();
+    claims.uid = Some(user.id);
     claims.roles = Some(user.roles);
     claims.email = Some(user.email);
     claims.wfc = Some(WfcClaim {
