@@ -26,8 +26,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &metadata,
             env("CLIENT_ID", ""),
             env("CLIENT_SECRET", ""),
+            audience,
         )?;
-        data_service::router(verifier.audience(audience))
+        data_service::router(verifier)
     } else {
         data_service::router(Verifier::from_metadata(&metadata, audience).build()?)
     };

@@ -61,10 +61,7 @@ impl AdminClient {
     }
 
     pub async fn client(&self, cmd: &ClientCommand) -> anyhow::Result<()> {
-        let id = |id: &str| {
-            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
-                .to_string()
-        };
+        let id = segment;
         let out = match cmd {
             ClientCommand::Add {
                 client_id,
@@ -141,6 +138,10 @@ impl AdminClient {
                 self.call(Method::POST, "/admin/keys/rotate", Some(body))
                     .await?
             }
+            KeysCommand::Retire { kid } => {
+                let path = format!("/admin/keys/{}/retire", segment(kid));
+                self.call(Method::POST, &path, Some(json!({}))).await?
+            }
             KeysCommand::Show { format } => {
                 return super::users::show_key(&self.base, *format).await;
             }
@@ -207,4 +208,9 @@ fn describe(status: StatusCode, body: &Value) -> String {
 pub(super) fn print_json(value: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// One path segment, percent-encoded.
+fn segment(raw: &str) -> String {
+    percent_encoding::utf8_percent_encode(raw, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

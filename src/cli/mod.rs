@@ -137,6 +137,9 @@ enum KeysCommand {
         #[arg(long)]
         retire_previous: bool,
     },
+    /// Retire one key now (a compromised key): it leaves the JWKS and every token it signed
+    /// stops verifying. An active key is replaced by a new one first.
+    Retire { kid: String },
     /// Print the active public key (no credentials needed: it is public).
     Show {
         #[arg(long, value_enum, default_value = "jwk")]

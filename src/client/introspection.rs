@@ -24,23 +24,27 @@ struct Inner {
     endpoint: Url,
     client_id: String,
     client_secret: String,
+    /// `None` only by [`IntrospectionVerifier::any_audience`].
     audience: Option<String>,
     http: reqwest::Client,
 }
 
 impl IntrospectionVerifier {
-    /// Introspects at `endpoint`, authenticating with HTTP Basic as `client_id`.
+    /// Introspects at `endpoint`, authenticating with HTTP Basic as `client_id`, and accepts
+    /// only active tokens whose `aud` contains `audience` (this service's identifier), as
+    /// [`super::Verifier`] does.
     pub fn new(
         endpoint: impl IntoUrl,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
+        audience: impl Into<String>,
     ) -> Result<Self, ClientError> {
         Ok(Self {
             inner: Arc::new(Inner {
                 endpoint: endpoint.into_url()?,
                 client_id: client_id.into(),
                 client_secret: client_secret.into(),
-                audience: None,
+                audience: Some(audience.into()),
                 http: reqwest::Client::new(),
             }),
         })
@@ -51,16 +55,18 @@ impl IntrospectionVerifier {
         metadata: &ServerMetadata,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
+        audience: impl Into<String>,
     ) -> Result<Self, ClientError> {
         let endpoint = metadata.introspection_endpoint.as_deref().ok_or_else(|| {
             ClientError::Config("the dealer publishes no introspection_endpoint".into())
         })?;
-        Self::new(endpoint, client_id, client_secret)
+        Self::new(endpoint, client_id, client_secret, audience)
     }
 
-    /// Also requires the active token's `aud` to contain `audience`.
-    pub fn audience(self, audience: impl Into<String>) -> Self {
-        self.map_inner(|inner| inner.audience = Some(audience.into()))
+    /// Accepts an active token whatever its `aud`: an explicit choice for a gateway that
+    /// checks audiences itself. A service checking its own tokens should not use this.
+    pub fn any_audience(self) -> Self {
+        self.map_inner(|inner| inner.audience = None)
     }
 
     /// Uses this HTTP client instead of a default one.

@@ -98,6 +98,14 @@ impl Verifier {
                 header.alg
             )));
         }
+        // RFC 7515 §4.1.11: an extension the token says must be understood, and this verifier
+        // understands none.
+        if header.crit.is_some() {
+            return Err(VerifyError::Malformed(
+                "the header lists critical extensions (crit) this verifier does not understand"
+                    .into(),
+            ));
+        }
         let typ = header.typ.as_deref().map(str::to_ascii_lowercase);
         let legacy = match typ.as_deref() {
             Some("at+jwt" | "application/at+jwt") => false,
@@ -136,12 +144,14 @@ impl Verifier {
     }
 }
 
-/// The three header members a verification reads; the others are skipped, not stored.
+/// The header members a verification reads; the others are skipped, not stored.
 #[derive(serde::Deserialize)]
 struct Header {
     alg: Algorithm,
     typ: Option<String>,
     kid: Option<String>,
+    /// Only its presence matters: see `verify_at`.
+    crit: Option<serde::de::IgnoredAny>,
 }
 
 impl Header {

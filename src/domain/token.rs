@@ -157,6 +157,12 @@ impl TokenIssuer {
         let invalid = OAuthError::InvalidToken;
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| invalid("the token is malformed"))?;
+        // RFC 7515 §4.1.11: this dealer understands no critical extension.
+        if header.crit.is_some() {
+            return Err(invalid(
+                "the token lists critical extensions this dealer does not understand",
+            ));
+        }
         if SigningAlg::from_jwt(header.alg).is_none()
             || !header
                 .typ

@@ -71,6 +71,16 @@ pub async fn route(
         (["keys"], _) => Err(Rejection::MethodNotAllowed("GET")),
         (["keys", "rotate"], &Method::POST) => rotate_keys(state, req, now).await,
         (["keys", "rotate"], _) => Err(Rejection::MethodNotAllowed("POST")),
+        (["keys", kid, "retire"], &Method::POST) => {
+            let key = state
+                .issuer
+                .keys()
+                .retire(kid, now)
+                .await?
+                .ok_or_else(|| OAuthError::NotFound(format!("no key {kid} in the key set")))?;
+            Ok(json_no_store(StatusCode::OK, &key))
+        }
+        (["keys", _, "retire"], _) => Err(Rejection::MethodNotAllowed("POST")),
         _ => Err(Rejection::NotFound),
     }
 }
@@ -86,9 +96,21 @@ async fn client_action(
     match action {
         "rotate-secret" => {
             let body: RotateSecret = json_body(req).await?;
+            let grace = body.grace_secs.unwrap_or(0);
+            // An old secret that never stops working is no rotation at all.
+            if grace > state.max_token_ttl {
+                return Err(OAuthError::InvalidRequest(
+                    format!(
+                        "grace_secs may be at most {} (max_token_ttl)",
+                        state.max_token_ttl
+                    )
+                    .into(),
+                )
+                .into());
+            }
             let (client, secret) = state
                 .registry
-                .rotate_secret(&client_id(id)?, body.grace_secs.unwrap_or(0), now)
+                .rotate_secret(&client_id(id)?, grace, now)
                 .await?;
             tracing::info!(client_id = %client.id, "rotated a client secret");
             let view = WithSecret {

@@ -164,12 +164,22 @@ pub fn free_address() -> String {
 /// Starts the real binary, `tokendealer serve`, on `listen` with these dirs and waits for
 /// /healthz. The child is killed if dropped; its log (stderr) is piped.
 pub async fn serve_process(listen: &str, data_dir: &Path, keys_dir: &Path) -> Child {
+    serve_process_logging(listen, data_dir, keys_dir, "info").await
+}
+
+/// [`serve_process`] with `RUST_LOG` set to `filter`.
+pub async fn serve_process_logging(
+    listen: &str,
+    data_dir: &Path,
+    keys_dir: &Path,
+    filter: &str,
+) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
         .args(["serve", "--listen", listen, "--keys-dir"])
         .arg(keys_dir)
         .arg("--data-dir")
         .arg(data_dir)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", filter)
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -269,5 +279,52 @@ async fn an_acknowledged_admin_write_survives_a_kill_9() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{id} survived the crash");
+    }
+}
+
+#[tokio::test]
+async fn even_at_trace_level_the_log_holds_no_secret_digest_or_password_hash() {
+    let (data, keys) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let listen = free_address();
+    let mut child = serve_process_logging(&listen, data.path(), keys.path(), "trace").await;
+    let app = TestApp::attach(format!("http://{listen}"), data, keys);
+    let svc = app.register("svc", &["https://api.test"], &["read"]).await;
+    app.access_token(&svc, &[("audience", "https://api.test")])
+        .await;
+    for (resource, name) in [("orgs", "o"), ("ous", "u"), ("depts", "d"), ("roles", "r")] {
+        let body = serde_json::json!({ "name": name });
+        app.admin(
+            reqwest::Method::POST,
+            &format!("/admin/{resource}"),
+            Some(body),
+        )
+        .await;
+    }
+    let wfc = serde_json::json!({"name": "w", "org": "o", "orgunit": "u", "department": "d"});
+    app.admin(reqwest::Method::POST, "/admin/wfcs", Some(wfc))
+        .await;
+    let user = serde_json::json!({"username": "alice", "email": "a@b.example",
+        "password": "correct horse battery", "roles": ["r"], "wfc": "w"});
+    let r = app
+        .admin(reqwest::Method::POST, "/admin/users", Some(user))
+        .await;
+    assert_eq!(r.status(), 201);
+
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let digest = tokendealer::domain::SecretDigest::of(&svc.secret).to_hex();
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "trace logging is on"
+    );
+    for needle in [
+        digest.as_str(),
+        svc.secret.as_str(),
+        "$argon2",
+        "secret_sha256",
+        "correct horse",
+    ] {
+        assert!(!log.contains(needle), "the log holds {needle:?}");
     }
 }

@@ -54,9 +54,7 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
         .await
         .unwrap();
 
-    let remote = IntrospectionVerifier::from_metadata(&meta, &data.id, &data.secret)
-        .unwrap()
-        .audience(DATA);
+    let remote = IntrospectionVerifier::from_metadata(&meta, &data.id, &data.secret, DATA).unwrap();
     let remote_url = serve(data_service::router(remote)).await;
     // No JWKS refetch cooldown, so the test needs no sleep after the rotation.
     let local = Verifier::from_metadata(&meta, DATA)

@@ -119,9 +119,8 @@ async fn introspection_accepts_active_tokens_and_refuses_inactive_ones() {
     let metadata = ServerMetadata::discover(&reqwest::Client::new(), &dealer.base)
         .await
         .unwrap();
-    let remote = IntrospectionVerifier::from_metadata(&metadata, "rs", "rs secret")
-        .unwrap()
-        .audience(AUDIENCE);
+    let remote =
+        IntrospectionVerifier::from_metadata(&metadata, "rs", "rs secret", AUDIENCE).unwrap();
     let claims = remote.verify("good").await.unwrap();
     assert_eq!(
         (claims.sub.as_str(), claims.roles.as_slice()),
@@ -131,12 +130,16 @@ async fn introspection_accepts_active_tokens_and_refuses_inactive_ones() {
         remote.verify("revoked").await,
         Err(VerifyError::Inactive)
     ));
-    let other_audience = remote.clone().audience("billing");
+    let billing =
+        IntrospectionVerifier::from_metadata(&metadata, "rs", "rs secret", "billing").unwrap();
     assert!(matches!(
-        other_audience.verify("good").await,
+        billing.verify("good").await,
         Err(VerifyError::WrongAudience)
     ));
-    let wrong_secret = IntrospectionVerifier::from_metadata(&metadata, "rs", "nope").unwrap();
+    // Any audience only when asked for by name.
+    assert!(billing.any_audience().verify("good").await.is_ok());
+    let wrong_secret =
+        IntrospectionVerifier::from_metadata(&metadata, "rs", "nope", AUDIENCE).unwrap();
     let err = wrong_secret.verify("good").await.unwrap_err();
     assert!(!err.is_token_problem(), "{err:?}");
 }

@@ -220,7 +220,8 @@ async fn the_layer_takes_an_introspection_verifier_as_well() {
     let metadata = ServerMetadata::discover(&reqwest::Client::new(), &dealer.base)
         .await
         .unwrap();
-    let remote = IntrospectionVerifier::from_metadata(&metadata, "rs", "rs secret").unwrap();
+    let remote =
+        IntrospectionVerifier::from_metadata(&metadata, "rs", "rs secret", AUDIENCE).unwrap();
     let access = AccessMap::from_yaml_str(ROLES).unwrap();
     let layer = RequireAccess::new(remote)
         .scope("runs:read")

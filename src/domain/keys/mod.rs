@@ -296,6 +296,40 @@ impl KeyManager {
         Ok(new_records.iter().map(KeyInfo::from).collect())
     }
 
+    /// Retires one key now (a compromised key): it leaves the key set at once, so every token
+    /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
+    /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
+    pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
+        let active = self.ring().active.iter().find(|k| k.kid() == kid).cloned();
+        if let Some(key) = active {
+            self.rotate_algs(&[key.signing_alg()], now, true).await?;
+        } else {
+            let _guard = self.write.lock().await;
+            let Some(mut record) = self
+                .store
+                .list_keys()?
+                .into_iter()
+                .find(|r| r.kid == kid && matches!(r.state, KeyState::Retiring { .. }))
+            else {
+                return Ok(None);
+            };
+            // Out of the ring before anything else: from here on nothing verifies with it.
+            let ring = self.ring.load_full();
+            let keep = ring
+                .retiring()
+                .filter(|k| k.kid() != kid)
+                .cloned()
+                .collect();
+            self.ring
+                .store(Arc::new(KeyRing::new(ring.active.clone(), keep)?));
+            self.files.remove(kid)?;
+            record.state = KeyState::Retired { at: now.as_secs() };
+            self.store.put_keys(std::slice::from_ref(&record)).await?;
+            tracing::warn!(kid, "retired a signing key on request");
+        }
+        Ok(self.list()?.into_iter().find(|k| k.kid == kid))
+    }
+
     /// Drops keys whose verification window has passed: out of the JWKS, file deleted.
     pub async fn retire_expired(&self, now: UnixTime) -> anyhow::Result<()> {
         let _guard = self.write.lock().await;

@@ -84,7 +84,7 @@ pub fn verify(
     now: UnixTime,
 ) -> Result<LegacyClaims, LegacyRejection> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| LegacyRejection::Invalid)?;
-    if header.alg != Algorithm::RS512 || header.kid.is_some() {
+    if header.alg != Algorithm::RS512 || header.kid.is_some() || header.crit.is_some() {
         return Err(LegacyRejection::Invalid);
     }
     let (message, signature) = token.rsplit_once('.').ok_or(LegacyRejection::Invalid)?;

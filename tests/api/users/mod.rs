@@ -1,5 +1,6 @@
 //! Users, roles, wfc, the password grant and the tokenleader-compatible API, with shortcuts.
 
+mod authorization;
 mod catalog_keys;
 mod cli;
 mod compat;
