@@ -208,8 +208,6 @@ async fn malformed_requests_are_invalid_request() {
             "JSON instead of a form",
             app.http.post(app.url("/oauth/token")).json(&serde_json::json!({"grant_type": "client_credentials"})),
         ),
-        ("malformed Basic", app.http.post(app.url("/oauth/token")).header("authorization", "Basic !!!").form(&[("grant_type", "client_credentials")])),
-        ("Bearer instead of Basic", app.http.post(app.url("/oauth/token")).bearer_auth("x").form(&[("grant_type", "client_credentials")])),
     ];
     for (what, request) in cases {
         let r = request.send().await.unwrap();
@@ -218,6 +216,35 @@ async fn malformed_requests_are_invalid_request() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"], "invalid_request", "{what}");
         assert!(body["error_description"].is_string(), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_usable_basic_is_invalid_client() {
+    let app = spawn_app().await;
+    // RFC 6749 §5.2: an unsupported authentication method, or a Basic header that does not
+    // decode, is a failed client authentication.
+    for (what, value) in [
+        ("malformed Basic", "Basic !!!"),
+        ("Bearer instead of Basic", "Bearer x"),
+    ] {
+        let r = app
+            .http
+            .post(app.url("/oauth/token"))
+            .header("authorization", value)
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{what}");
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            r#"Basic realm="tokendealer""#,
+            "{what}"
+        );
+        assert_eq!(r.headers()["cache-control"], "no-store", "{what}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client", "{what}");
     }
 }
 
