@@ -21,7 +21,7 @@ use http::{Method, Request, Response};
 use hyper::body::Incoming;
 
 pub use error::{Body, Rejection};
-pub use wellknown::metadata_document;
+pub use wellknown::{endpoint_url, metadata_document};
 
 use crate::domain::{ClientRegistry, Revocations, TokenIssuer};
 
