@@ -45,12 +45,12 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
+        // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
+        // (RFC 8414 §3.3, RFC 9068 §4).
         let issuer = settings
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://{addr}"))
-            .trim_end_matches('/')
-            .to_owned();
+            .unwrap_or_else(|| format!("http://{addr}"));
         create_private_dir(&settings.data_dir)?;
         let store = Store::open_with(
             &settings.data_dir,
@@ -248,7 +248,7 @@ async fn bootstrap_admin(
         "client_secret": secret.expose(),
         "audience": ADMIN_AUDIENCE,
         "scope": ADMIN_SCOPE,
-        "token_endpoint": format!("{issuer}/oauth/token"),
+        "token_endpoint": http::endpoint_url(issuer, "/oauth/token"),
     });
     write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
     tracing::info!(path = %path.display(), client_id = BOOTSTRAP_ADMIN_ID, "created the bootstrap admin client; its credentials are in this file");

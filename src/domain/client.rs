@@ -8,16 +8,32 @@ use subtle::ConstantTimeEq;
 use super::keys::SigningAlg;
 use super::{Audience, OAuthError, ScopeSet, UnixTime};
 
-/// A client identifier as registered: 1–128 printable ASCII characters.
+/// A client identifier: 1–128 printable ASCII characters, as presented or stored; new clients
+/// are held to the stricter [`ClientId::parse_new`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientId(String);
 
 impl ClientId {
+    /// An id as a caller presents it or the store holds it. Lenient, so that clients registered
+    /// before the registration rule tightened still load and authenticate.
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
         let ok = (1..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
         ok.then(|| Self(raw.to_owned()))
             .ok_or(OAuthError::invalid_request(
                 "client_id must be 1-128 printable ASCII characters",
+            ))
+    }
+
+    /// An id for a client being registered: 1–128 RFC 3986 unreserved characters
+    /// (`A-Z a-z 0-9 - . _ ~`). Those read the same whether or not a client form-encodes its
+    /// Basic credentials as RFC 6749 §2.3.1 asks; python-requests and Authlib do not, so an id
+    /// with `+`, `%`, `:` or a space could never authenticate with them.
+    pub fn parse_new(raw: &str) -> Result<Self, OAuthError> {
+        let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+        let ok = (1..=128).contains(&raw.len()) && raw.bytes().all(unreserved);
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or(OAuthError::invalid_request(
+                "client_id must be 1-128 characters from A-Z a-z 0-9 - . _ ~ (RFC 3986 unreserved), so that every HTTP Basic client sends it unchanged",
             ))
     }
 
@@ -193,6 +209,24 @@ mod tests {
             created_at: UnixTime::from_secs(0),
             alg: SigningAlg::default(),
         }
+    }
+
+    #[test]
+    fn a_new_client_id_is_unreserved_characters_only_but_stored_ones_still_parse() {
+        for ok in ["svc", "svc.name_1~x", "A-Z", &"a".repeat(128)] {
+            assert!(ClientId::parse_new(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "a+b:c%d",
+            "with space",
+            "ümlaut",
+            "a/b",
+            "",
+            &"a".repeat(129),
+        ] {
+            assert!(ClientId::parse_new(bad).is_err(), "{bad}");
+        }
+        assert!(ClientId::parse("a+b:c%d").is_ok());
     }
 
     #[test]

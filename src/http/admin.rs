@@ -156,7 +156,7 @@ async fn add_client(
             .collect::<Result<_, _>>()?,
     };
     let new = NewClient {
-        id: ClientId::parse(&body.client_id)?,
+        id: ClientId::parse_new(&body.client_id)?,
         audiences: body
             .audiences
             .iter()

@@ -12,9 +12,6 @@ pub type Body = Full<Bytes>;
 #[derive(Debug)]
 pub enum Rejection {
     OAuth(OAuthError),
-    /// A client authentication failure on a request that used HTTP Basic: answered with a
-    /// `WWW-Authenticate: Basic` challenge (RFC 6749 §5.2).
-    BasicAuth(OAuthError),
     NotFound,
     MethodNotAllowed(&'static str),
     PayloadTooLarge(usize),
@@ -35,8 +32,7 @@ impl From<anyhow::Error> for Rejection {
 impl Rejection {
     pub fn into_response(self) -> Response<Body> {
         match self {
-            Self::OAuth(e) => oauth(e, false),
-            Self::BasicAuth(e) => oauth(e, true),
+            Self::OAuth(e) => oauth(e),
             Self::NotFound => plain(StatusCode::NOT_FOUND, "not_found", "no such resource"),
             Self::MethodNotAllowed(allow) => {
                 let mut r = plain(
@@ -57,37 +53,18 @@ impl Rejection {
     }
 }
 
-fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
-    let status = match &error {
-        OAuthError::InvalidClient | OAuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-        OAuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-        OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
-        OAuthError::Conflict(_) => StatusCode::CONFLICT,
-        OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        OAuthError::TemporarilyUnavailable(cause) => {
-            tracing::error!(error = format!("{cause:#}"), "temporarily unavailable");
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        OAuthError::Internal(cause) => {
-            tracing::error!(error = format!("{cause:#}"), "internal error");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        _ => StatusCode::BAD_REQUEST,
-    };
+fn oauth(error: OAuthError) -> Response<Body> {
+    let status = status_of(&error);
+    if let OAuthError::TemporarilyUnavailable(cause) = &error {
+        tracing::error!(error = format!("{cause:#}"), "temporarily unavailable");
+    }
+    if let OAuthError::Internal(cause) = &error {
+        tracing::error!(error = format!("{cause:#}"), "internal error");
+    }
     let description = error.description();
     let mut response = plain(status, error.code(), &description);
     let headers = response.headers_mut();
-    let challenge = match &error {
-        OAuthError::InvalidClient if basic => Some(r#"Basic realm="tokendealer""#.to_owned()),
-        OAuthError::InvalidToken(d) => Some(format!(
-            r#"Bearer realm="tokendealer", error="invalid_token", error_description="{d}""#
-        )),
-        OAuthError::InsufficientScope(scope) => Some(format!(
-            r#"Bearer realm="tokendealer", error="insufficient_scope", scope="{scope}""#
-        )),
-        _ => None,
-    };
-    if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    if let Some(value) = challenge(&error).and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::WWW_AUTHENTICATE, value);
     }
     match error {
@@ -102,8 +79,89 @@ fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
     response
 }
 
+fn status_of(error: &OAuthError) -> StatusCode {
+    match error {
+        OAuthError::InvalidClient | OAuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+        OAuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+        OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
+        OAuthError::Conflict(_) => StatusCode::CONFLICT,
+        OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        OAuthError::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        OAuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// The `WWW-Authenticate` challenge that goes with `error`. Every error answered 401 has one
+/// (RFC 9110 §15.5.2), decided here by the error alone: a failed client authentication names
+/// HTTP Basic, the scheme the client-authenticated endpoints take, whichever way the client tried
+/// (secret in the form, a Basic header, another scheme, none); a bearer-token error names Bearer
+/// (RFC 6750 §3).
+fn challenge(error: &OAuthError) -> Option<String> {
+    match error {
+        OAuthError::InvalidClient => Some(BASIC_CHALLENGE.to_owned()),
+        OAuthError::InvalidToken(d) => Some(format!(
+            r#"Bearer realm="tokendealer", error="invalid_token", error_description="{d}""#
+        )),
+        OAuthError::InsufficientScope(scope) => Some(format!(
+            r#"Bearer realm="tokendealer", error="insufficient_scope", scope="{scope}""#
+        )),
+        _ => None,
+    }
+}
+
+const BASIC_CHALLENGE: &str = r#"Basic realm="tokendealer""#;
+
+/// The challenge of a 401 built outside this module (the tokenleader-compatible answers, which
+/// take tokens): see [`super::response::bytes_response`].
+pub(super) const BEARER_CHALLENGE: &str = r#"Bearer realm="tokendealer""#;
+
 /// `{"error", "error_description"}` with `no-store`.
 fn plain(status: StatusCode, code: &str, description: &str) -> Response<Body> {
     let body = serde_json::json!({ "error": code, "error_description": description });
     super::response::json_no_store(status, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_error() -> Vec<OAuthError> {
+        vec![
+            OAuthError::invalid_request("x"),
+            OAuthError::InvalidClient,
+            OAuthError::InvalidGrant("x"),
+            OAuthError::UnauthorizedClient,
+            OAuthError::UnsupportedGrantType,
+            OAuthError::InvalidScope,
+            OAuthError::InvalidTarget("x".into()),
+            OAuthError::InvalidToken("x"),
+            OAuthError::InsufficientScope("x"),
+            OAuthError::NotFound("x".into()),
+            OAuthError::Conflict("x".into()),
+            OAuthError::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            OAuthError::TemporarilyUnavailable(anyhow::anyhow!("x")),
+            OAuthError::Internal(anyhow::anyhow!("x")),
+        ]
+    }
+
+    #[test]
+    fn every_401_carries_a_challenge() {
+        for error in every_error() {
+            let what = error.code();
+            let r = Rejection::from(error).into_response();
+            if r.status() == StatusCode::UNAUTHORIZED {
+                assert!(r.headers().contains_key(header::WWW_AUTHENTICATE), "{what}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_client_authentication_is_challenged_with_basic() {
+        let r = Rejection::from(OAuthError::InvalidClient).into_response();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], BASIC_CHALLENGE);
+    }
 }

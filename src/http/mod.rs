@@ -21,7 +21,7 @@ use http::{Method, Request, Response};
 use hyper::body::Incoming;
 
 pub use error::{Body, Rejection};
-pub use wellknown::metadata_document;
+pub use wellknown::{endpoint_url, metadata_document};
 
 use crate::domain::{ClientRegistry, Revocations, TokenIssuer};
 
@@ -81,12 +81,12 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
         "/oauth/token" | "/oauth/introspect" | "/oauth/revoke" => {
             Err(Rejection::MethodNotAllowed("POST"))
         }
-        "/.well-known/jwks.json" if get => Ok(wellknown::jwks(state)),
-        "/.well-known/oauth-authorization-server" if get => Ok(wellknown::metadata(state)),
-        "/healthz" if get => Ok(wellknown::healthz()),
-        "/.well-known/jwks.json" | "/.well-known/oauth-authorization-server" | "/healthz" => {
-            Err(Rejection::MethodNotAllowed("GET, HEAD"))
+        "/.well-known/jwks.json" => wellknown::public(&req, || wellknown::jwks(state)),
+        "/.well-known/oauth-authorization-server" => {
+            wellknown::public(&req, || wellknown::metadata(state))
         }
+        "/healthz" if get => Ok(wellknown::healthz()),
+        "/healthz" => Err(Rejection::MethodNotAllowed("GET, HEAD")),
         path if compat::handles(path) => compat::route(state, req).await,
         path if catalog::handles(path) => catalog::route(state, req).await,
         path if path.starts_with("/admin/") => {

@@ -77,76 +77,73 @@ impl Form {
     }
 }
 
-/// How a client presented its credentials.
+/// The credentials a client presented.
 #[derive(Debug)]
 pub struct ClientCredentials {
     pub client_id: String,
     pub client_secret: String,
-    pub via_basic: bool,
 }
 
 impl ClientCredentials {
     /// Takes the credentials from the `Authorization: Basic` header or from the form, never both
     /// (RFC 6749 §2.3: one method per request).
-    pub fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, Rejection> {
-        let basic = match headers.get(header::AUTHORIZATION) {
-            Some(value) => Some(parse_basic(value.as_bytes())?),
-            None => None,
-        };
+    ///
+    /// An `Authorization` header is a client authentication attempt: one that is not Basic, or
+    /// not decodable, fails as `invalid_client` (401, Basic challenge; RFC 6749 §5.2
+    /// "unsupported authentication method"). Only a request that is wrong whatever the
+    /// credentials are (two methods at once, a `client_id` contradicting the header) is
+    /// `invalid_request`.
+    pub fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, OAuthError> {
         let in_form = form.get("client_secret");
-        match (basic, in_form) {
-            (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return match in_form {
+                Some(secret) => Ok(Self {
+                    client_id: form.require("client_id")?.to_owned(),
+                    client_secret: secret.to_owned(),
+                }),
+                // No credentials at all: the Basic challenge tells the client how to authenticate.
+                None => Err(OAuthError::InvalidClient),
+            };
+        };
+        let encoded = basic_payload(value.as_bytes()).ok_or(OAuthError::InvalidClient)?;
+        if in_form.is_some() {
+            return Err(OAuthError::invalid_request(
                 "use either HTTP Basic or client_secret, not both",
-            )
-            .into()),
-            (Some((id, secret)), None) => {
-                if form.get("client_id").is_some_and(|f| f != id) {
-                    return Err(OAuthError::invalid_request(
-                        "client_id differs from the Basic credentials",
-                    )
-                    .into());
-                }
-                Ok(Self {
-                    client_id: id,
-                    client_secret: secret,
-                    via_basic: true,
-                })
-            }
-            (None, Some(secret)) => Ok(Self {
-                client_id: form.require("client_id")?.to_owned(),
-                client_secret: secret.to_owned(),
-                via_basic: false,
-            }),
-            // No credentials at all: tell the client how to authenticate.
-            (None, None) => Err(Rejection::BasicAuth(OAuthError::InvalidClient)),
+            ));
         }
+        let (id, secret) = decode_basic(encoded).ok_or(OAuthError::InvalidClient)?;
+        if form.get("client_id").is_some_and(|f| f != id) {
+            return Err(OAuthError::invalid_request(
+                "client_id differs from the Basic credentials",
+            ));
+        }
+        Ok(Self {
+            client_id: id,
+            client_secret: secret,
+        })
     }
 }
 
-/// `Basic base64(urlencode(id) ":" urlencode(secret))`, as RFC 6749 §2.3.1 specifies.
-fn parse_basic(value: &[u8]) -> Result<(String, String), OAuthError> {
-    let malformed =
-        || OAuthError::invalid_request("the Authorization header is not valid HTTP Basic");
-    let value = std::str::from_utf8(value).map_err(|_| malformed())?;
-    let (scheme, encoded) = value.split_once(' ').ok_or_else(malformed)?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::invalid_request(
-            "only HTTP Basic client authentication is accepted here",
-        ));
-    }
-    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
-    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
-    let unescape = |s: &str| -> Result<String, OAuthError> {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(&format!("v={s}")).map_err(|_| malformed())?;
-        Ok(pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default())
+/// The credentials part of `Basic <credentials>`; `None` for any other scheme.
+fn basic_payload(value: &[u8]) -> Option<&str> {
+    let value = std::str::from_utf8(value).ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("basic").then_some(encoded)
+}
+
+/// `base64(urlencode(id) ":" urlencode(secret))`, as RFC 6749 §2.3.1 specifies. Clients that
+/// skip the form-encoding (python-requests, Authlib) send the same bytes for the ids this dealer
+/// registers (RFC 3986 unreserved characters only; see [`crate::domain::ClientId::parse_new`]).
+fn decode_basic(encoded: &str) -> Option<(String, String)> {
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |s: &str| -> Option<String> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).ok()?;
+        Some(pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default())
     };
     let (id, secret) = (unescape(id)?, unescape(secret)?);
-    if id.is_empty() {
-        return Err(malformed());
-    }
-    Ok((id, secret))
+    (!id.is_empty()).then_some((id, secret))
 }
 
 /// The token of an `Authorization: Bearer` header, if there is one (RFC 6750 §2.1).
@@ -173,8 +170,29 @@ mod tests {
     #[test]
     fn basic_credentials_are_form_unescaped() {
         let encoded = STANDARD.encode("my%3Aclient:s%2Bcr%20t");
-        let (id, secret) = parse_basic(format!("Basic {encoded}").as_bytes()).unwrap();
+        let header = format!("Basic {encoded}");
+        let (id, secret) = decode_basic(basic_payload(header.as_bytes()).unwrap()).unwrap();
         assert_eq!((id.as_str(), secret.as_str()), ("my:client", "s+cr t"));
+    }
+
+    #[test]
+    fn an_authorization_header_the_endpoint_cannot_use_is_invalid_client() {
+        let form = Form(HashMap::from([("grant_type".into(), "x".into())]));
+        let no_colon = format!("Basic {}", STANDARD.encode("svc"));
+        let empty_id = format!("basic {}", STANDARD.encode(":secret"));
+        for value in [
+            "Bearer abc",
+            "Digest username=\"svc\"",
+            "Basic !!!",
+            "Basic",
+            &no_colon,
+            &empty_id,
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, value.parse().unwrap());
+            let err = ClientCredentials::from_request(&h, &form).unwrap_err();
+            assert_eq!(err.code(), "invalid_client", "{value}");
+        }
     }
 
     #[test]

@@ -19,13 +19,24 @@ pub fn json_no_store<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Re
 }
 
 /// A JSON response from bytes serialized ahead of time.
+///
+/// Every JSON response is built here, so this is where a 401 gets its challenge (RFC 9110
+/// §15.5.2) whoever builds it: `Bearer realm`, which `error.rs` replaces with the precise
+/// challenge of the error it answers.
 pub fn bytes_response(status: StatusCode, bytes: Bytes) -> Response<Body> {
     let mut r = Response::new(Full::new(bytes));
     *r.status_mut() = status;
-    r.headers_mut().insert(
+    let h = r.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if status == StatusCode::UNAUTHORIZED {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(super::error::BEARER_CHALLENGE),
+        );
+    }
     r
 }
 

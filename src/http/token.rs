@@ -43,21 +43,14 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     Ok(json_no_store(StatusCode::OK, &issued))
 }
 
-/// Authenticates the client behind `credentials`; a failure answered to a Basic attempt carries
-/// the Basic challenge.
+/// Authenticates the client behind `credentials`.
 pub fn authenticate_client(
     state: &AppState,
     credentials: &ClientCredentials,
     now: UnixTime,
-) -> Result<Client, Rejection> {
+) -> Result<Client, OAuthError> {
     let found = state.registry.find(&credentials.client_id)?;
-    authenticate(found, &credentials.client_secret, now).map_err(|e| {
-        if credentials.via_basic {
-            Rejection::BasicAuth(e)
-        } else {
-            Rejection::OAuth(e)
-        }
-    })
+    authenticate(found, &credentials.client_secret, now)
 }
 
 /// The audience requested as `audience` or as RFC 8707 `resource`: one value, not both.

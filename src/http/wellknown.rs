@@ -1,12 +1,80 @@
 //! Public documents: the JWKS, the RFC 8414 metadata and the health check.
+//!
+//! The JWKS and the metadata are the only resources open to browsers on other origins (CORS):
+//! they hold nothing secret and a browser-based client or verifier needs them. Every answer of
+//! theirs carries `Access-Control-Allow-Origin: *`, whether or not the request had an `Origin`, so
+//! a cache keeps one copy for everybody (no `Vary: Origin`). No credentialed request is ever
+//! allowed, and no other route answers CORS at all.
 
 use bytes::Bytes;
-use http::Response;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
 
 use super::AppState;
-use super::error::Body;
+use super::error::{Body, Rejection};
 use super::response::cacheable;
 use crate::domain::keys::SigningAlg;
+
+const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
+/// Request headers a preflight is granted when it asks for none, or for some we cannot echo.
+const SAFE_HEADERS: &str =
+    "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match";
+/// How long a browser may reuse a preflight answer, in seconds (browsers cap it lower).
+const PREFLIGHT_MAX_AGE: &str = "86400";
+
+/// Answers a public document: `GET`/`HEAD` with `document`, `OPTIONS` (a CORS preflight or a plain
+/// one) with 204, anything else 405.
+pub fn public<B>(
+    req: &Request<B>,
+    document: impl FnOnce() -> Response<Body>,
+) -> Result<Response<Body>, Rejection> {
+    let mut response = match *req.method() {
+        Method::GET | Method::HEAD => document(),
+        Method::OPTIONS => preflight(req.headers()),
+        _ => return Err(Rejection::MethodNotAllowed(PUBLIC_METHODS)),
+    };
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(response)
+}
+
+fn preflight(request: &HeaderMap) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let allowed_headers = request
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .filter(|v| is_header_name_list(v.as_bytes()))
+        .cloned()
+        .unwrap_or(HeaderValue::from_static(SAFE_HEADERS));
+    let h = r.headers_mut();
+    let methods = HeaderValue::from_static(PUBLIC_METHODS);
+    h.insert(header::ALLOW, methods.clone());
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allowed_headers);
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static(PREFLIGHT_MAX_AGE),
+    );
+    // The allowed headers echo the request's.
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Access-Control-Request-Headers"),
+    );
+    r
+}
+
+/// A short comma-separated list of header names (RFC 9110 tokens), safe to echo: the document
+/// is public and no credentials are allowed, so any header the page wants to send is harmless.
+fn is_header_name_list(value: &[u8]) -> bool {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    value.len() <= 1024
+        && value.split(|&b| b == b',').all(|name| {
+            let name = name.trim_ascii();
+            !name.is_empty() && name.iter().all(|&b| tchar(b))
+        })
+}
 
 pub fn jwks(state: &AppState) -> Response<Body> {
     cacheable(state.issuer.keys().ring().jwks_json(), state.jwks_max_age)
@@ -23,21 +91,56 @@ pub fn healthz() -> Response<Body> {
     )
 }
 
-/// The RFC 8414 authorization server metadata, serialized once at start.
+/// The URL of the endpoint at `path` (which starts with `/`) under `issuer`: one slash between
+/// them whether or not the issuer ends with one. The issuer itself stays as configured.
+pub fn endpoint_url(issuer: &str, path: &str) -> String {
+    format!("{}{path}", issuer.trim_end_matches('/'))
+}
+
+/// The RFC 8414 authorization server metadata, serialized once at start. `issuer` is exactly
+/// the configured one, as in the tokens' `iss` (RFC 8414 §3.3).
 pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
+    let url = |path| endpoint_url(issuer, path);
     let doc = serde_json::json!({
         "issuer": issuer,
-        "token_endpoint": format!("{issuer}/oauth/token"),
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "token_endpoint": url("/oauth/token"),
+        "jwks_uri": url("/.well-known/jwks.json"),
         "grant_types_supported": ["client_credentials", "password"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+        "introspection_endpoint": url("/oauth/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "revocation_endpoint": url("/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": [],
         "access_token_signing_alg_values_supported": algs,
     });
     Ok(Bytes::from(serde_json::to_vec(&doc)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_have_one_slash_after_the_issuer_with_or_without_a_trailing_one() {
+        for issuer in ["https://auth.example.com", "https://auth.example.com/"] {
+            assert_eq!(
+                endpoint_url(issuer, "/oauth/token"),
+                "https://auth.example.com/oauth/token"
+            );
+        }
+        assert_eq!(
+            endpoint_url("https://x.example/tenant/", "/oauth/token"),
+            "https://x.example/tenant/oauth/token"
+        );
+    }
+
+    #[test]
+    fn only_header_name_lists_are_echoed_to_a_preflight() {
+        assert!(is_header_name_list(b"x-requested-with, if-none-match"));
+        assert!(!is_header_name_list(b"a\"b"));
+        assert!(!is_header_name_list(b"a,,b"));
+        assert!(!is_header_name_list(b""));
+    }
 }

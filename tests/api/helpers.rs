@@ -124,6 +124,39 @@ impl TestApp {
         app
     }
 
+    /// Stores a client the way an older release could register it, with an id the admin API
+    /// now refuses (outside RFC 3986 unreserved characters), then restarts on the same dirs.
+    pub async fn restart_with_stored_client(
+        mut self,
+        id: &str,
+        audience: &str,
+    ) -> (TestApp, Registered) {
+        use tokendealer::domain::keys::SigningAlg;
+        use tokendealer::domain::{
+            Audience, ClientId, ClientRegistry, GrantType, NewClient, ScopeSet, UnixTime,
+        };
+        self.stop().await;
+        let secret = {
+            let registry = ClientRegistry::new(open_store(self.data_dir.path()).await);
+            let new = NewClient {
+                id: ClientId::parse(id).unwrap(),
+                audiences: vec![Audience::parse(audience).unwrap()],
+                scopes: ScopeSet::default(),
+                grants: vec![GrantType::ClientCredentials],
+                token_ttl: 300,
+                alg: SigningAlg::default(),
+            };
+            let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
+            secret.expose().to_owned()
+        };
+        let client = Registered {
+            id: id.to_owned(),
+            secret,
+            body: Value::Null,
+        };
+        (self.restart().await, client)
+    }
+
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -302,6 +335,17 @@ impl TestApp {
         validation.set_issuer(&[&self.issuer]);
         Ok(jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk)?, &validation)?.claims)
     }
+}
+
+/// Opens the store of a stopped dealer, retrying while its last connections let go of the lock.
+async fn open_store(dir: &std::path::Path) -> tokendealer::storage::Store {
+    for _ in 0..50 {
+        if let Ok(store) = tokendealer::storage::Store::open(dir) {
+            return store;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokendealer::storage::Store::open(dir).unwrap()
 }
 
 /// The payload of a JWT, without checking anything: for asserting on claims.

@@ -85,8 +85,10 @@ async fn health_answers_200_and_unknown_paths_404() {
 async fn the_configured_issuer_is_used_in_tokens_and_metadata() {
     let app =
         crate::helpers::spawn_with(|s| s.issuer = Some("https://auth.example.com/".into())).await;
-    assert_eq!(app.issuer, "https://auth.example.com");
+    // Kept as typed (RFC 8414 §3.3); endpoints get one slash.
+    assert_eq!(app.issuer, "https://auth.example.com/");
     let body = app.metadata().await;
+    assert_eq!(body["issuer"], "https://auth.example.com/");
     assert_eq!(
         body["token_endpoint"],
         "https://auth.example.com/oauth/token"

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::domain::OAuthError;
 
 /// A name of an organization, org unit, department, wfc, role, user or service: 1–64 characters
@@ -73,17 +75,36 @@ impl EndpointUrl {
     }
 }
 
-/// A password being set: 8–1024 bytes. Never printed, never logged.
+/// The form a password is hashed and checked in (RFC 8265 OpaqueString, as NIST SP 800-63B
+/// §5.1.1.2 asks): non-ASCII spaces become U+0020, then NFC. So `Pässwörd` typed precomposed
+/// (NFC, most keyboards) or decomposed (NFD, some macOS input paths) is the same password.
+fn normalize_password(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if is_non_ascii_space(c) { ' ' } else { c })
+        .nfc()
+        .collect()
+}
+
+/// Unicode's space separators (general category Zs) other than U+0020.
+fn is_non_ascii_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// A password being set: 8–1024 bytes once normalized. Never printed, never logged.
 pub struct NewPassword(String);
 
 impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        if !(8..=1024).contains(&raw.len()) {
+        let normalized = normalize_password(raw);
+        if !(8..=1024).contains(&normalized.len()) {
             return Err(OAuthError::invalid_request(
                 "a password must be 8-1024 bytes long",
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(normalized))
     }
 
     pub fn expose(&self) -> &str {
@@ -98,11 +119,12 @@ impl fmt::Debug for NewPassword {
 }
 
 /// A password presented at login, whatever it is: checking it is the only thing done with it.
+/// Normalized as a [`NewPassword`] is, so the two compare in the same form.
 pub struct PresentedPassword(String);
 
 impl PresentedPassword {
     pub fn new(raw: &str) -> Self {
-        Self(raw.to_owned())
+        Self(normalize_password(raw))
     }
 
     pub fn expose(&self) -> &str {
@@ -133,6 +155,18 @@ mod tests {
         assert!(Email::parse("a@b.c").is_ok());
         assert!(Email::parse("@b").is_err());
         assert!(Email::parse("a@b@c").is_err());
+    }
+
+    #[test]
+    fn a_password_is_the_same_in_nfc_and_nfd_and_with_any_space() {
+        let nfc = "P\u{e4}ssw\u{f6}rd";
+        let nfd = "Pa\u{308}sswo\u{308}rd";
+        let set = NewPassword::parse(nfc).unwrap();
+        assert_eq!(set.expose(), PresentedPassword::new(nfd).expose());
+        assert_eq!(NewPassword::parse(nfd).unwrap().expose(), nfc);
+        let spaced = NewPassword::parse("correct\u{a0}horse\u{3000}x").unwrap();
+        assert_eq!(spaced.expose(), "correct horse x");
+        assert_eq!(PresentedPassword::new("a\u{2009}b").expose(), "a b");
     }
 
     #[test]

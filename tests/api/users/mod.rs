@@ -19,7 +19,7 @@ const PASSWORD: &str = "correct horse battery";
 const AUDIENCE: &str = "https://api.example";
 
 /// The user directory and the logins built on it, for a [`TestApp`].
-trait Directory {
+pub(crate) trait Directory {
     /// POSTs `body` to `/admin/{resource}` as the admin.
     async fn create(&self, resource: &str, body: Value) -> Response;
     /// org `acme`, ou `eng`, dept `platform`, wfc `acme-eng`, roles `ops` and `admin`, and user

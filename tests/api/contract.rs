@@ -1,0 +1,47 @@
+//! The HTTP contract OAuth2 clients rely on, each rule on every endpoint it applies to:
+//! challenges on every 401, client authentication failures, registrable client ids, CORS on the
+//! public documents only, the issuer as configured, normalized passwords.
+
+mod challenges;
+mod client_ids;
+mod cors;
+mod issuer;
+mod passwords;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::Response;
+use serde_json::Value;
+
+const CLIENT_AUTHENTICATED: [&str; 3] =
+    ["/oauth/token", "/oauth/introspect", "/oauth/revoke"];
+const BASIC: &str = r#"Basic realm="tokendealer""#;
+const API: &str = "https://api.example";
+
+/// A form every client-authenticated endpoint can take: a grant type and a token.
+fn form(token: &str) -> Vec<(&str, &str)> {
+    vec![("grant_type", "client_credentials"), ("token", token)]
+}
+
+/// Status, `error` and `WWW-Authenticate` of an answer.
+async fn outcome(r: Response) -> (u16, String, Option<String>) {
+    let status = r.status().as_u16();
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        body["error"].as_str().unwrap_or("").to_owned(),
+        challenge,
+    )
+}
+
+fn unauthorized_client() -> (u16, String, Option<String>) {
+    (401, "invalid_client".into(), Some(BASIC.into()))
+}
+
+fn raw_basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
