@@ -44,6 +44,10 @@ pub enum OAuthError {
     /// Too many failed attempts; the caller may retry after this many seconds.
     #[error("too many failed attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The server cannot take this request now (its password-hashing queue is full); the caller
+    /// may retry after this many seconds (RFC 6749 §4.1.2.1's `temporarily_unavailable`).
+    #[error("temporarily unavailable")]
+    TemporarilyUnavailable { retry_after_secs: u64 },
     /// Anything the caller cannot fix. Logged with its cause chain; the caller sees `server_error`.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -70,6 +74,7 @@ impl OAuthError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::TemporarilyUnavailable { .. } => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -87,6 +92,9 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
             Self::NotFound(d) | Self::Conflict(d) => Cow::Owned(d.clone()),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
+            Self::TemporarilyUnavailable { .. } => {
+                "too many password checks are waiting; retry later".into()
+            }
             Self::Internal(_) => "the server could not complete the request".into(),
         }
     }

@@ -79,6 +79,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             return r;
         }
+        Err(LoginFailure::Busy { retry_after_secs }) => return busy(retry_after_secs),
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
     let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
@@ -155,6 +156,24 @@ fn missing_info(message: &str) -> Response<Body> {
         StatusCode::BAD_REQUEST,
         json!({"status": "missing authentication info ", "message": message}),
     )
+}
+
+/// The password pool's queue is full: tokenleader's members for tokenleaderclient, which reads
+/// `status`, and RFC 6749's for anything else.
+fn busy(retry_after_secs: u64) -> Response<Body> {
+    let error = OAuthError::TemporarilyUnavailable { retry_after_secs };
+    let mut r = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({
+            "status": "Service Unavailable",
+            "message": format!("too many logins are waiting; retry in {retry_after_secs} seconds"),
+            "error": error.code(),
+            "error_description": error.description(),
+        }),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    r
 }
 
 fn server_error(cause: &anyhow::Error) -> Response<Body> {

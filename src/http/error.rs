@@ -64,6 +64,7 @@ fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
         OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
         OAuthError::Conflict(_) => StatusCode::CONFLICT,
         OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        OAuthError::TemporarilyUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         OAuthError::Internal(cause) => {
             tracing::error!(error = format!("{cause:#}"), "internal error");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -86,7 +87,9 @@ fn oauth(error: OAuthError, basic: bool) -> Response<Body> {
     if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::WWW_AUTHENTICATE, value);
     }
-    if let OAuthError::TooManyRequests { retry_after_secs } = error {
+    if let OAuthError::TooManyRequests { retry_after_secs }
+    | OAuthError::TemporarilyUnavailable { retry_after_secs } = error
+    {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     }
     response
