@@ -11,7 +11,8 @@
 # Creates org/ou/dept/role/wfc and a user with the admin CLI, then prints VmRSS
 # (/proc/PID/status) at start, after setup and --settle seconds (12) later, the peak during a
 # client-credentials load (--token-requests over 16 keep-alive connections), right after N
-# wrong-password logins at /token/gettoken sent P at a time, and every 5 s of an idle period. --config appends a TOML
+# wrong-password logins at /token/gettoken sent P at a time, and every 5 s of an idle period;
+# then the latency of one login after that idle period and of ten more in a row. --config appends a TOML
 # `[users]`-table fragment (e.g. hash_concurrency) to the generated settings file;
 # TOKENDEALER_BIN runs another build (e.g. a copy of an older one) instead of building.
 set -euo pipefail
@@ -123,4 +124,12 @@ for ((t = 5; t <= IDLE; t += 5)); do
   sleep 5
   echo "RSS after ${t} s idle:$(printf '%*s' $(( 9 - ${#t} )) '')$(rss)"
 done
+# One login after the idle period (argon2 memory mapped afresh), then ten in a row (reused).
+login_ms() {
+  curl -s -o /dev/null -w '%{time_total}' -H 'content-type: application/json' \
+    -d '{"username":"alice","password":"wrong"}' "$URL/token/gettoken" | awk '{printf "%.0f", $1 * 1000}'
+}
+FIRST=$(login_ms)
+NEXT=$(for _ in $(seq 10); do login_ms; echo; done | sort -n | sed -n 5,6p | paste -sd/)
+echo "one login after the idle period: $FIRST ms; the next ten in a row, median: $NEXT ms"
 echo "peak RSS (VmHWM):            $(awk '/^VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$SERVER_PID/status")"

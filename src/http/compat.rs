@@ -4,7 +4,8 @@
 //! These two answer in tokenleader's dialect, `{"status", "message", ...}` with its exact
 //! strings, because the client reads `status` and never the HTTP code; so their refusals are
 //! built here rather than by `error.rs`. The codes are proper ones (201 as tokenleader for a
-//! success, 4xx for refusals, where tokenleader answered 200 or 500).
+//! success, 4xx for refusals, 503 when the password pool's queue is full, where tokenleader
+//! answered 200 or 500).
 //!
 //! A wrong password and an unknown user cost the same argon2 work. By default they also get the
 //! same answer (`Wrong Password`, 401); the setting `users.compat_distinct_login_failures`
