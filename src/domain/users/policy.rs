@@ -132,6 +132,20 @@ mod tests {
     }
 
     #[test]
+    fn the_hashing_queue_holds_sixteen_per_thread_unless_set() {
+        let s: UserSettings = toml::from_str("hash_concurrency = 3\n").unwrap();
+        assert_eq!((s.hash_threads(), s.hash_waiting()), (3, 48));
+        assert_eq!(s.hash_queue_timeout_secs, 5);
+        let s: UserSettings = toml::from_str("hash_concurrency = 3\nhash_queue = 7\n").unwrap();
+        assert_eq!(s.hash_waiting(), 7);
+        let zero_wait = UserSettings {
+            hash_queue_timeout_secs: 0,
+            ..UserSettings::default()
+        };
+        assert!(zero_wait.check().is_err());
+    }
+
+    #[test]
     fn argon2_parameters_below_the_minimum_are_refused() {
         let s = UserSettings {
             argon2_m_cost: 1,
