@@ -44,10 +44,14 @@ pub enum OAuthError {
     /// Too many failed attempts; the caller may retry after this many seconds.
     #[error("too many failed attempts")]
     TooManyRequests { retry_after_secs: u64 },
-    /// The dealer cannot do this now but may soon (RFC 6749 §5.2 `temporarily_unavailable`):
-    /// the store cannot take or confirm a write. Logged with its cause; answered 503.
+    /// The server cannot take this request now (its password-hashing queue is full); the caller
+    /// may retry after this many seconds (RFC 6749 §4.1.2.1's `temporarily_unavailable`).
     #[error("temporarily unavailable")]
-    TemporarilyUnavailable(anyhow::Error),
+    TemporarilyUnavailable { retry_after_secs: u64 },
+    /// The store cannot take or confirm a write now (`temporarily_unavailable` too): its
+    /// queue is full, the disk stalls or a flush failed. Logged with its cause; answered 503.
+    #[error("the store is unavailable")]
+    StoreBusy(anyhow::Error),
     /// Anything the caller cannot fix. Logged with its cause chain; the caller sees `server_error`.
     #[error("internal error")]
     Internal(anyhow::Error),
@@ -58,7 +62,7 @@ impl From<anyhow::Error> for OAuthError {
     /// internal.
     fn from(e: anyhow::Error) -> Self {
         if e.chain().any(|c| c.is::<StoreUnavailable>()) {
-            Self::TemporarilyUnavailable(e)
+            Self::StoreBusy(e)
         } else {
             Self::Internal(e)
         }
@@ -98,7 +102,8 @@ impl OAuthError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests { .. } => "too_many_requests",
-            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
+            Self::TemporarilyUnavailable { .. } => "temporarily_unavailable",
+            Self::StoreBusy(_) => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -116,7 +121,10 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
             Self::NotFound(d) | Self::Conflict(d) => Cow::Owned(d.clone()),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
-            Self::TemporarilyUnavailable(_) => {
+            Self::TemporarilyUnavailable { .. } => {
+                "too many password checks are waiting; retry later".into()
+            }
+            Self::StoreBusy(_) => {
                 "the server cannot store this change right now; retry shortly".into()
             }
             Self::Internal(_) => "the server could not complete the request".into(),

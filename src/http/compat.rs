@@ -4,7 +4,8 @@
 //! These two answer in tokenleader's dialect, `{"status", "message", ...}` with its exact
 //! strings, because the client reads `status` and never the HTTP code; so their refusals are
 //! built here rather than by `error.rs`. The codes are proper ones (201 as tokenleader for a
-//! success, 4xx for refusals, where tokenleader answered 200 or 500).
+//! success, 4xx for refusals, 503 when the password pool's queue is full, where tokenleader
+//! answered 200 or 500).
 //!
 //! A wrong password and an unknown user cost the same argon2 work. By default they also get the
 //! same answer (`Wrong Password`, 401); the setting `users.compat_distinct_login_failures`
@@ -79,6 +80,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             return r;
         }
+        Err(LoginFailure::Busy { retry_after_secs }) => return busy(retry_after_secs),
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
     let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
@@ -161,6 +163,24 @@ fn missing_info(message: &str) -> Response<Body> {
         StatusCode::BAD_REQUEST,
         json!({"status": "missing authentication info ", "message": message}),
     )
+}
+
+/// The password pool's queue is full: tokenleader's members for tokenleaderclient, which reads
+/// `status`, and RFC 6749's for anything else.
+fn busy(retry_after_secs: u64) -> Response<Body> {
+    let error = OAuthError::TemporarilyUnavailable { retry_after_secs };
+    let mut r = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({
+            "status": "Service Unavailable",
+            "message": format!("too many logins are waiting; retry in {retry_after_secs} seconds"),
+            "error": error.code(),
+            "error_description": error.description(),
+        }),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    r
 }
 
 fn server_error(cause: &anyhow::Error) -> Response<Body> {

@@ -55,8 +55,8 @@ impl Rejection {
 
 fn oauth(error: OAuthError) -> Response<Body> {
     let status = status_of(&error);
-    if let OAuthError::TemporarilyUnavailable(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "temporarily unavailable");
+    if let OAuthError::StoreBusy(cause) = &error {
+        tracing::error!(error = format!("{cause:#}"), "the store is unavailable");
     }
     if let OAuthError::Internal(cause) = &error {
         tracing::error!(error = format!("{cause:#}"), "internal error");
@@ -68,10 +68,11 @@ fn oauth(error: OAuthError) -> Response<Body> {
         headers.insert(header::WWW_AUTHENTICATE, value);
     }
     match error {
-        OAuthError::TooManyRequests { retry_after_secs } => {
+        OAuthError::TooManyRequests { retry_after_secs }
+        | OAuthError::TemporarilyUnavailable { retry_after_secs } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        OAuthError::TemporarilyUnavailable(_) => {
+        OAuthError::StoreBusy(_) => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         _ => {}
@@ -86,7 +87,9 @@ fn status_of(error: &OAuthError) -> StatusCode {
         OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
         OAuthError::Conflict(_) => StatusCode::CONFLICT,
         OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        OAuthError::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        OAuthError::TemporarilyUnavailable { .. } | OAuthError::StoreBusy(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         OAuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
@@ -142,7 +145,7 @@ mod tests {
             OAuthError::TooManyRequests {
                 retry_after_secs: 1,
             },
-            OAuthError::TemporarilyUnavailable(anyhow::anyhow!("x")),
+            OAuthError::StoreBusy(anyhow::anyhow!("x")),
             OAuthError::Internal(anyhow::anyhow!("x")),
         ]
     }

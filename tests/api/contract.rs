@@ -13,8 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::Response;
 use serde_json::Value;
 
-const CLIENT_AUTHENTICATED: [&str; 3] =
-    ["/oauth/token", "/oauth/introspect", "/oauth/revoke"];
+const CLIENT_AUTHENTICATED: [&str; 3] = ["/oauth/token", "/oauth/introspect", "/oauth/revoke"];
 const BASIC: &str = r#"Basic realm="tokendealer""#;
 const API: &str = "https://api.example";
 

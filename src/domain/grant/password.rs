@@ -47,6 +47,9 @@ pub async fn issue(
         Err(LoginFailure::Locked { retry_after_secs }) => {
             return Err(OAuthError::TooManyRequests { retry_after_secs });
         }
+        Err(LoginFailure::Busy { retry_after_secs }) => {
+            return Err(OAuthError::TemporarilyUnavailable { retry_after_secs });
+        }
         Err(LoginFailure::Internal(e)) => return Err(OAuthError::from(e)),
     };
     let mut claims = AccessClaims::new(

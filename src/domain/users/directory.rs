@@ -77,7 +77,13 @@ pub struct User {
 pub enum LoginFailure {
     UnknownUser,
     WrongPassword,
-    Locked { retry_after_secs: u64 },
+    Locked {
+        retry_after_secs: u64,
+    },
+    /// Too many logins are waiting for the password pool: nothing was checked or counted.
+    Busy {
+        retry_after_secs: u64,
+    },
     Internal(anyhow::Error),
 }
 
@@ -216,7 +222,7 @@ impl Directory {
         username: &str,
         password: &PresentedPassword,
         hasher: &PasswordHasher,
-        turn: &HashPermit,
+        turn: &mut HashPermit,
     ) -> Result<User, LoginFailure> {
         // A malformed username is simply unknown: same answer, same work.
         let record = match Name::parse(username) {

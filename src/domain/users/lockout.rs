@@ -47,15 +47,24 @@ impl<K: Hash + Eq + Clone> Counters<K> {
         w.failures = w.failures.saturating_add(1);
     }
 
-    /// Drops lapsed windows; if that is not enough, the oldest tenth, so a flood of new names
-    /// costs its sender the oldest counters, never unbounded memory.
+    /// Drops lapsed windows; if that is not enough, a tenth of the table: counters still under
+    /// the threshold, oldest first, and locked ones only when nothing else is left. A flood of
+    /// new names costs its sender the oldest partial counts, never a lockout nor unbounded memory.
     fn evict(&mut self, window: u64, capacity: usize, now: UnixTime) {
         self.map.retain(|_, w| now < w.since.plus(window));
-        if self.map.len() >= capacity {
-            let mut ages: Vec<UnixTime> = self.map.values().map(|w| w.since).collect();
-            ages.sort_unstable();
-            let cut = ages[(ages.len() / 10).min(ages.len() - 1)];
-            self.map.retain(|_, w| w.since > cut);
+        if self.map.len() < capacity {
+            return;
+        }
+        let excess = self.map.len() + 1 - capacity;
+        let count = excess.max(capacity / 10).min(self.map.len());
+        let mut order: Vec<(bool, UnixTime, K)> = self
+            .map
+            .iter()
+            .map(|(k, w)| (w.failures >= self.limit, w.since, k.clone()))
+            .collect();
+        order.select_nth_unstable_by_key(count - 1, |(locked, since, _)| (*locked, *since));
+        for (_, _, key) in &order[..count] {
+            self.map.remove(key);
         }
     }
 }
@@ -119,10 +128,12 @@ fn user_key(username: &str) -> String {
 }
 
 /// IPv4 addresses count one by one; IPv6 ones by /64, the usual smallest allocation, so one
-/// host cannot dodge the limit by cycling through its addresses.
+/// host cannot dodge the limit by cycling through its addresses. An IPv4 client of a dual-stack
+/// listener arrives as `::ffff:a.b.c.d`: it counts as `a.b.c.d`, not in the /64 `::` that every
+/// IPv4 client would share.
 fn address_key(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
+    match address.to_canonical() {
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(prefix.into())
@@ -199,6 +210,67 @@ mod tests {
         l.record_failure("y", b, now);
         assert!(l.check("z", a, now).is_err());
         assert!(l.check("z", other, now).is_ok());
+    }
+
+    #[test]
+    fn an_ipv4_client_of_a_dual_stack_listener_counts_as_its_ipv4_address() {
+        let l = lockout(100, 2, 100);
+        let now = UnixTime::from_secs(0);
+        let one: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let three: IpAddr = "::ffff:127.0.0.3".parse().unwrap();
+        l.record_failure("x", one, now);
+        l.record_failure("y", one, now);
+        assert!(l.check("z", one, now).is_err());
+        assert!(l.check("z", "127.0.0.1".parse().unwrap(), now).is_err());
+        assert!(l.check("z", three, now).is_ok());
+        assert!(l.check("z", "127.0.0.3".parse().unwrap(), now).is_ok());
+    }
+
+    fn tracked(l: &Lockout, name: &str) -> bool {
+        lock(&l.users).map.contains_key(name)
+    }
+
+    #[test]
+    fn a_full_table_drops_lapsed_windows_before_any_live_counter() {
+        let l = lockout(5, 1_000_000, 10);
+        l.record_failure("lapsed", A, UnixTime::from_secs(0));
+        let later = UnixTime::from_secs(1000);
+        for i in 0..9 {
+            l.record_failure(&format!("live{i}"), A, later);
+        }
+        l.record_failure("newcomer", A, later);
+        assert!(!tracked(&l, "lapsed"));
+        assert!((0..9).all(|i| tracked(&l, &format!("live{i}"))));
+        assert!(tracked(&l, "newcomer"));
+    }
+
+    #[test]
+    fn a_full_table_drops_unlocked_counters_oldest_first_and_keeps_a_locked_out_username() {
+        let l = lockout(3, 1_000_000, 10);
+        for _ in 0..3 {
+            l.record_failure("victim", A, UnixTime::from_secs(0));
+        }
+        for i in 0..9 {
+            l.record_failure(&format!("spray{i}"), A, UnixTime::from_secs(1 + i));
+        }
+        let now = UnixTime::from_secs(20);
+        l.record_failure("newcomer", A, now);
+        assert!(l.check("victim", B, now).is_err(), "still locked out");
+        assert!(!tracked(&l, "spray0"), "the oldest unlocked counter went");
+        assert!((1..9).all(|i| tracked(&l, &format!("spray{i}"))));
+        assert!(tracked(&l, "newcomer"));
+    }
+
+    #[test]
+    fn locked_counters_are_evicted_only_when_every_counter_is_locked() {
+        let l = lockout(1, 1_000_000, 10);
+        for i in 0..10 {
+            l.record_failure(&format!("locked{i}"), A, UnixTime::from_secs(i));
+        }
+        l.record_failure("newcomer", A, UnixTime::from_secs(20));
+        assert!(lock(&l.users).map.len() <= 10);
+        assert!(!tracked(&l, "locked0"), "the oldest lockout went first");
+        assert!(tracked(&l, "locked9") && tracked(&l, "newcomer"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (wfc), roles, users with argon2id passwords, catalog services, login lockout, and
 //! tokenleader-layout tokens.
 
+mod argon;
 pub mod directory;
 pub mod legacy;
 pub mod lockout;
@@ -14,7 +15,7 @@ use std::net::IpAddr;
 pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
 pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
-pub use password::PasswordHasher;
+pub use password::{Busy, PasswordHasher};
 pub use policy::UserSettings;
 
 use super::UnixTime;
@@ -55,11 +56,17 @@ impl Users {
     ) -> Result<User, LoginFailure> {
         let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
         self.lockout.check(username, address, now).map_err(locked)?;
-        let turn = self.hasher.permit().await.map_err(LoginFailure::Internal)?;
+        let mut turn = self
+            .hasher
+            .permit()
+            .await
+            .map_err(|busy| LoginFailure::Busy {
+                retry_after_secs: busy.retry_after_secs,
+            })?;
         self.lockout.check(username, address, now).map_err(locked)?;
         let outcome = self
             .directory
-            .login(username, password, &self.hasher, &turn)
+            .login(username, password, &self.hasher, &mut turn)
             .await;
         match &outcome {
             Ok(user) => self.lockout.record_success(&user.username),

@@ -1,25 +1,63 @@
-//! argon2id password hashing on a bounded pool of blocking threads, so logins cannot starve the
-//! async workers that serve client-credentials tokens.
+//! argon2id password hashing on a bounded pool of blocking threads behind a bounded queue, so
+//! logins can neither starve the async workers that serve client-credentials tokens nor pile up.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::Params;
+use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::UserSettings;
+use super::argon::{self, Blocks};
 use super::names::{NewPassword, PresentedPassword};
+use crate::domain::OAuthError;
 
-/// Hashes and checks passwords. At most `permits` hashes run at once, each on a blocking thread;
-/// further requests wait their turn without holding a worker.
+/// How long argon2's memory is kept after the last hash: a burst of logins reuses it (a fresh
+/// mapping costs page faults, up to as much as the hash itself); an idle server gives it back.
+const KEEP_MEMORY: Duration = Duration::from_secs(10);
+
+/// Hashes and checks passwords. At most `concurrency` hashes run at once, each on a blocking
+/// thread, and at most `queue` more wait for a turn, each at most `wait`; anything beyond is
+/// refused at once with [`Busy`].
 #[derive(Clone)]
 pub struct PasswordHasher {
+    pool: Arc<Pool>,
+}
+
+struct Pool {
     params: Params,
-    permits: Arc<Semaphore>,
+    /// Turns handed out or waited for: `concurrency + queue` permits, never waited on.
+    admitted: Arc<Semaphore>,
+    /// Turns running: `concurrency` permits.
+    running: Arc<Semaphore>,
+    concurrency: usize,
+    capacity: usize,
+    wait: Duration,
+    /// argon2 memory of finished turns, for the next ones.
+    spare: Mutex<Spare>,
+    keep: Duration,
+    /// An exponential average of recent hash times, for `Retry-After`.
+    hash_micros: AtomicU64,
     /// A hash of a random password with the configured parameters: an unknown user's login is
     /// checked against it, so it costs what a known user's wrong password costs.
-    dummy: Arc<str>,
+    dummy: String,
+}
+
+/// The queue is full, or the turn did not come within the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    pub retry_after_secs: u64,
+}
+
+impl From<Busy> for OAuthError {
+    fn from(busy: Busy) -> Self {
+        OAuthError::TemporarilyUnavailable {
+            retry_after_secs: busy.retry_after_secs,
+        }
+    }
 }
 
 impl PasswordHasher {
@@ -32,100 +70,206 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| anyhow!("invalid argon2 parameters: {e}"))?;
-        let permits = match settings.hash_concurrency {
-            0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
-        };
-        let random = hex::encode(rand::random::<[u8; 32]>());
-        let dummy = hash_blocking(&params, &random)?;
-        Ok(Self {
+        let concurrency = settings.hash_threads();
+        let wait = Duration::from_secs(settings.hash_queue_timeout_secs);
+        Self::build(
             params,
-            permits: Arc::new(Semaphore::new(permits)),
-            dummy: dummy.into(),
+            concurrency,
+            settings.hash_waiting(),
+            wait,
+            KEEP_MEMORY,
+        )
+    }
+
+    fn build(
+        params: Params,
+        concurrency: usize,
+        queue: usize,
+        wait: Duration,
+        keep: Duration,
+    ) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let random = hex::encode(rand::random::<[u8; 32]>());
+        let dummy = argon::hash(&params, random.as_bytes(), &mut Blocks::new())?;
+        let capacity = concurrency + queue;
+        Ok(Self {
+            pool: Arc::new(Pool {
+                params,
+                admitted: Arc::new(Semaphore::new(capacity)),
+                running: Arc::new(Semaphore::new(concurrency)),
+                concurrency,
+                capacity,
+                wait,
+                spare: Mutex::new(Spare {
+                    blocks: Vec::new(),
+                    last_used: Instant::now(),
+                    reaper: false,
+                }),
+                keep,
+                hash_micros: AtomicU64::new(micros(started.elapsed())),
+                dummy,
+            }),
         })
     }
 
     /// The PHC string (`$argon2id$v=19$m=...`) of a new password.
-    pub async fn hash(&self, password: &NewPassword) -> anyhow::Result<String> {
-        let params = self.params.clone();
+    pub async fn hash(&self, password: &NewPassword) -> Result<String, OAuthError> {
+        let mut turn = self.permit().await?;
+        let params = self.pool.params.clone();
         let password = password.expose().to_owned();
-        let _turn = self.permit().await?;
-        tokio::task::spawn_blocking(move || hash_blocking(&params, &password))
+        turn.run(move |memory| argon::hash(&params, password.as_bytes(), memory))
             .await
-            .context("a password hash task failed")?
+            .map_err(OAuthError::Internal)
     }
 
-    /// Waits for a turn on the pool. A login holds its permit from its lockout check until its
-    /// failure is counted, so parallel guesses cannot all slip past one check.
-    pub async fn permit(&self) -> anyhow::Result<HashPermit> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .context("the password pool is closed")?;
-        Ok(HashPermit { _permit: permit })
+    /// A turn on the pool: at once if a thread is free, else after the logins ahead of it, or
+    /// [`Busy`] at once when the queue is full and after the deadline when the turn is late.
+    ///
+    /// A login holds its turn from its lockout check until its failure is counted, so parallel
+    /// guesses cannot all slip past one check.
+    pub async fn permit(&self) -> Result<HashPermit, Busy> {
+        let pool = &self.pool;
+        let admitted = pool.admitted.clone().try_acquire_owned();
+        let admitted = admitted.map_err(|_| pool.busy())?;
+        let running = tokio::time::timeout(pool.wait, pool.running.clone().acquire_owned());
+        // The semaphores are never closed: an error can only be the deadline.
+        let running = match running.await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) | Err(_) => return Err(pool.busy()),
+        };
+        let memory = lock(&pool.spare).blocks.pop();
+        Ok(HashPermit {
+            memory,
+            pool: pool.clone(),
+            _running: running,
+            _admitted: admitted,
+        })
     }
 
     /// Whether `password` matches `phc`; with `phc` absent (unknown user) the dummy hash is
     /// checked instead and the answer is `false`, after the same work.
     pub async fn verify(
         &self,
-        _turn: &HashPermit,
+        turn: &mut HashPermit,
         phc: Option<&str>,
         password: &PresentedPassword,
     ) -> anyhow::Result<bool> {
         let known = phc.is_some();
-        let phc = phc.map_or_else(|| self.dummy.to_string(), str::to_owned);
+        let phc = phc.unwrap_or(&self.pool.dummy).to_owned();
         let password = password.expose().to_owned();
-        let matched = tokio::task::spawn_blocking(move || {
-            Argon2::default()
-                .verify_password(password.as_bytes(), phc.as_str())
-                .is_ok()
-        })
-        .await
-        .context("a password check failed")?;
+        let matched = turn
+            .run(move |memory| argon::verify(&phc, password.as_bytes(), memory))
+            .await?;
         Ok(known && matched)
     }
 }
 
-/// A turn on the hashing pool; the turn ends when it is dropped.
-pub struct HashPermit {
-    _permit: OwnedSemaphorePermit,
+impl Pool {
+    /// Refused: retry once the turns admitted now have run, by the recent time per hash.
+    fn busy(&self) -> Busy {
+        let queued = (self.capacity - self.admitted.available_permits()).max(1) as u64;
+        let micros = self.hash_micros.load(Ordering::Relaxed);
+        let drain = (queued * micros).div_ceil(self.concurrency.max(1) as u64 * 1_000_000);
+        Busy {
+            retry_after_secs: drain.clamp(1, 60),
+        }
+    }
 }
 
-fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let hash = argon
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow!("hashing a password: {e}"))?;
-    Ok(hash.to_string())
+/// A turn on the hashing pool, with argon2's working memory; the turn ends when it is dropped.
+pub struct HashPermit {
+    memory: Option<Blocks>,
+    pool: Arc<Pool>,
+    _running: OwnedSemaphorePermit,
+    _admitted: OwnedSemaphorePermit,
+}
+
+impl HashPermit {
+    /// Runs one hash on a blocking thread with this turn's memory.
+    async fn run<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut Blocks) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let mut memory = self.memory.take().unwrap_or_else(Blocks::new);
+        let (outcome, memory, took) = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let outcome = work(&mut memory);
+            (outcome, memory, started.elapsed())
+        })
+        .await
+        .context("a password hash task failed")?;
+        self.memory = Some(memory);
+        let average = &self.pool.hash_micros;
+        let old = average.load(Ordering::Relaxed);
+        average.store(
+            old.saturating_mul(7).saturating_add(micros(took)) / 8,
+            Ordering::Relaxed,
+        );
+        outcome
+    }
+}
+
+impl Drop for HashPermit {
+    /// The memory is kept for the next turn, up to one per thread, and given back to the system
+    /// once no hash has run for `keep` (it was mapped on its own, see `argon`).
+    fn drop(&mut self) {
+        let Some(memory) = self.memory.take() else {
+            return;
+        };
+        let Ok(runtime) = Handle::try_current() else {
+            return;
+        };
+        let mut spare = lock(&self.pool.spare);
+        spare.last_used = Instant::now();
+        if spare.blocks.len() < self.pool.concurrency {
+            spare.blocks.push(memory);
+        }
+        if !spare.reaper {
+            spare.reaper = true;
+            runtime.spawn(release_when_idle(Arc::downgrade(&self.pool)));
+        }
+    }
+}
+
+/// Memory of finished turns, and whether a task is due to release it.
+struct Spare {
+    blocks: Vec<Blocks>,
+    last_used: Instant,
+    reaper: bool,
+}
+
+/// Waits until no hash has finished for `keep`, then drops the spare memory.
+async fn release_when_idle(pool: Weak<Pool>) {
+    while let Some(left) = release_if_idle(&pool) {
+        tokio::time::sleep(left).await;
+    }
+}
+
+/// Drops the spare memory if it has been idle for `keep` (or the pool is gone); otherwise how
+/// much longer to wait.
+fn release_if_idle(pool: &Weak<Pool>) -> Option<Duration> {
+    let pool = pool.upgrade()?;
+    let released = {
+        let mut spare = lock(&pool.spare);
+        let left = pool.keep.saturating_sub(spare.last_used.elapsed());
+        if !left.is_zero() {
+            return Some(left);
+        }
+        spare.reaper = false;
+        std::mem::take(&mut spare.blocks)
+    };
+    drop(released);
+    None
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A poisoned lock only means another thread panicked while moving a buffer: keep going.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_hash_verifies_its_password_and_nothing_else() {
-        let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
-        let phc = hasher
-            .hash(&NewPassword::parse("correct horse").unwrap())
-            .await
-            .unwrap();
-        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        let ok = PresentedPassword::new("correct horse");
-        let bad = PresentedPassword::new("wrong horse");
-        let turn = hasher.permit().await.unwrap();
-        assert!(hasher.verify(&turn, Some(&phc), &ok).await.unwrap());
-        assert!(!hasher.verify(&turn, Some(&phc), &bad).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn an_unknown_user_never_matches_even_the_dummy_password() {
-        let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
-        let turn = hasher.permit().await.unwrap();
-        let empty = PresentedPassword::new("");
-        assert!(!hasher.verify(&turn, None, &empty).await.unwrap());
-    }
-}
+mod tests;

@@ -15,6 +15,11 @@ pub struct UserSettings {
     pub argon2_p_cost: u32,
     /// How many password hashes may run at once, off the async workers; 0 means one per core.
     pub hash_concurrency: usize,
+    /// How many hashes may wait for a turn beyond those running; more are answered 503 at once.
+    /// 0 means 16 per hashing thread.
+    pub hash_queue: usize,
+    /// How long a hash may wait for its turn before it is answered 503, in seconds.
+    pub hash_queue_timeout_secs: u64,
     /// Failed logins for one username within the window before it is locked out.
     pub max_failures_per_user: u32,
     /// Failed logins from one source address within the window before it is locked out.
@@ -40,6 +45,8 @@ impl Default for UserSettings {
             argon2_t_cost: 2,
             argon2_p_cost: 1,
             hash_concurrency: 0,
+            hash_queue: 0,
+            hash_queue_timeout_secs: 5,
             max_failures_per_user: 10,
             max_failures_per_address: 100,
             failure_window_secs: 15 * 60,
@@ -69,12 +76,32 @@ impl UserSettings {
             self.failure_window_secs > 0,
             "failure_window_secs must be positive"
         );
+        anyhow::ensure!(
+            self.hash_queue_timeout_secs > 0,
+            "hash_queue_timeout_secs must be positive"
+        );
         anyhow::ensure!(self.max_tracked > 0, "max_tracked must be positive");
         anyhow::ensure!(
             self.legacy_token_ttl > 0,
             "legacy_token_ttl must be positive"
         );
         Ok(())
+    }
+
+    /// How many hashes run at once: `hash_concurrency`, or one per core.
+    pub fn hash_threads(&self) -> usize {
+        match self.hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
+
+    /// How many hashes may wait: `hash_queue`, or 16 per hashing thread.
+    pub fn hash_waiting(&self) -> usize {
+        match self.hash_queue {
+            0 => 16 * self.hash_threads(),
+            n => n,
+        }
     }
 
     /// Cheap argon2 parameters for tests: the same code path, a fraction of the cost.
@@ -102,6 +129,20 @@ mod tests {
         assert_eq!(s.user_list_roles, ["ops", "admin"]);
         assert_eq!(s.max_failures_per_user, 10);
         assert!(s.check().is_ok());
+    }
+
+    #[test]
+    fn the_hashing_queue_holds_sixteen_per_thread_unless_set() {
+        let s: UserSettings = toml::from_str("hash_concurrency = 3\n").unwrap();
+        assert_eq!((s.hash_threads(), s.hash_waiting()), (3, 48));
+        assert_eq!(s.hash_queue_timeout_secs, 5);
+        let s: UserSettings = toml::from_str("hash_concurrency = 3\nhash_queue = 7\n").unwrap();
+        assert_eq!(s.hash_waiting(), 7);
+        let zero_wait = UserSettings {
+            hash_queue_timeout_secs: 0,
+            ..UserSettings::default()
+        };
+        assert!(zero_wait.check().is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod catalog_keys;
 mod cli;
 mod compat;
 mod directory;
+mod limits;
 mod password_grant;
 
 use base64::Engine;

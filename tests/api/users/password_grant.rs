@@ -130,6 +130,9 @@ async fn client_credentials_tokens_are_served_while_fifty_password_logins_are_in
         s.users.argon2_t_cost = 2;
         s.users.max_failures_per_address = 1000;
         s.users.max_failures_per_user = 1000;
+        // Room and time for all fifty in the queue: this test is about the async workers.
+        s.users.hash_queue = 64;
+        s.users.hash_queue_timeout_secs = 120;
     })
     .await;
     app.seed().await;
@@ -181,6 +184,8 @@ async fn parallel_guesses_cannot_all_slip_past_the_lockout() {
     let app = spawn_with(|s| {
         s.users.max_failures_per_user = 3;
         s.users.hash_concurrency = 1;
+        s.users.hash_queue = 64;
+        s.users.hash_queue_timeout_secs = 120;
     })
     .await;
     app.seed().await;

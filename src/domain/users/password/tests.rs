@@ -1,0 +1,102 @@
+use super::*;
+
+fn cheap() -> Params {
+    Params::new(64, 1, 1, None).unwrap()
+}
+
+fn pool(concurrency: usize, queue: usize, wait: Duration) -> PasswordHasher {
+    PasswordHasher::build(cheap(), concurrency, queue, wait, KEEP_MEMORY).unwrap()
+}
+
+#[tokio::test]
+async fn a_hash_verifies_its_password_and_nothing_else() {
+    let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
+    let phc = hasher
+        .hash(&NewPassword::parse("correct horse").unwrap())
+        .await
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+    let ok = PresentedPassword::new("correct horse");
+    let bad = PresentedPassword::new("wrong horse");
+    let mut turn = hasher.permit().await.unwrap();
+    assert!(hasher.verify(&mut turn, Some(&phc), &ok).await.unwrap());
+    assert!(!hasher.verify(&mut turn, Some(&phc), &bad).await.unwrap());
+}
+
+#[tokio::test]
+async fn an_unknown_user_never_matches_even_the_dummy_password() {
+    let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
+    let mut turn = hasher.permit().await.unwrap();
+    let empty = PresentedPassword::new("");
+    assert!(!hasher.verify(&mut turn, None, &empty).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_full_queue_is_refused_at_once_and_a_freed_turn_is_taken_by_the_waiting_one() {
+    let hasher = pool(1, 1, Duration::from_secs(60));
+    let running = hasher.permit().await.unwrap();
+    let waiting = tokio::spawn({
+        let hasher = hasher.clone();
+        async move { hasher.permit().await.map(|_| ()) }
+    });
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    let refused = hasher.permit().await.err().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(refused.retry_after_secs >= 1);
+    drop(running);
+    assert_eq!(waiting.await.unwrap(), Ok(()));
+    assert!(hasher.permit().await.is_ok(), "the queue is empty again");
+}
+
+#[tokio::test]
+async fn a_turn_that_does_not_come_before_the_deadline_is_refused() {
+    let hasher = pool(1, 8, Duration::from_millis(50));
+    let _running = hasher.permit().await.unwrap();
+    let started = Instant::now();
+    assert!(hasher.permit().await.is_err());
+    assert!(started.elapsed() >= Duration::from_millis(50));
+}
+
+#[tokio::test]
+async fn a_full_queue_is_an_rfc_temporarily_unavailable_for_a_new_password() {
+    let hasher = pool(1, 0, Duration::from_secs(60));
+    let _running = hasher.permit().await.unwrap();
+    let new = NewPassword::parse("correct horse").unwrap();
+    let error = hasher.hash(&new).await.err().unwrap();
+    assert_eq!(error.code(), "temporarily_unavailable");
+}
+
+#[tokio::test]
+async fn working_memory_is_reused_by_the_next_turns_and_released_once_idle() {
+    let keep = Duration::from_millis(200);
+    let hasher = PasswordHasher::build(cheap(), 2, 4, Duration::from_secs(60), keep).unwrap();
+    let password = PresentedPassword::new("pw");
+    let spare = || lock(&hasher.pool.spare).blocks.len();
+    let (mut a, mut b) = (
+        hasher.permit().await.unwrap(),
+        hasher.permit().await.unwrap(),
+    );
+    hasher.verify(&mut a, None, &password).await.unwrap();
+    hasher.verify(&mut b, None, &password).await.unwrap();
+    drop((a, b));
+    assert_eq!(spare(), 2, "one buffer per thread is kept");
+
+    for _ in 0..3 {
+        let mut turn = hasher.permit().await.unwrap();
+        assert!(
+            turn.memory.is_some(),
+            "a later turn starts with kept memory"
+        );
+        hasher.verify(&mut turn, None, &password).await.unwrap();
+    }
+    assert_eq!(spare(), 2, "and never more than one per thread");
+
+    tokio::time::sleep(keep * 3).await;
+    assert_eq!(spare(), 0, "an idle pool gives its memory back");
+    assert!(!lock(&hasher.pool.spare).reaper);
+    let mut again = hasher.permit().await.unwrap();
+    hasher.verify(&mut again, None, &password).await.unwrap();
+    drop(again);
+    assert_eq!(spare(), 1, "and keeps memory again once busy");
+}
