@@ -14,11 +14,11 @@ use aws_lc_rs::signature::{
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header, Validation};
 use tokendealer::domain::keys::{SigningAlg, SigningKey};
-use tokendealer::domain::{AccessClaims, Audience, UnixTime};
+use tokendealer::domain::{AccessClaims, Audience, UnixTime, new_claims};
 
 fn claims() -> AccessClaims {
     let aud = Audience::parse("https://api.example").unwrap();
-    let mut c = AccessClaims::new(
+    let mut c = new_claims(
         "http://127.0.0.1:5001",
         "svc-billing",
         "svc-billing",

@@ -15,18 +15,19 @@
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled.
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.
-//! - [`client`] (cargo feature `client`, on by default): the library services use — a caching
-//!   token source with refresh-on-401, a JWKS-caching verifier, and a tower layer that enforces
-//!   scopes and role→rule access maps.
+//! - [`client`]: the crate `tokendealer-client` (`crates/tokendealer-client`), the library
+//!   services use — a caching token source with refresh-on-401, a JWKS-caching verifier, a
+//!   tower layer that enforces scopes and role→rule access maps, and the wire types the dealer
+//!   shares with it. It depends on none of the dealer's crates.
 //! - [`cli`]: the `tokendealer` command line (server and admin commands), built on `client`.
 //! - [`telemetry`]: logging setup.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-#[cfg(feature = "client")]
 pub mod cli;
-#[cfg(feature = "client")]
-pub mod client;
+/// The service library, a crate of its own: re-exported so the dealer's types and the
+/// library's read as one vocabulary.
+pub use tokendealer_client as client;
 pub mod config;
 pub mod domain;
 pub mod http;

@@ -23,7 +23,7 @@ pub use registry::{ClientRegistry, NewClient};
 pub use revocation::{Revocation, Revocations};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
-pub use token::{AccessClaims, TokenIssuer, WfcClaim};
+pub use token::{AccessClaims, TokenIssuer, WfcClaim, new_claims};
 
 /// The audience of tokens that call this dealer's own admin API.
 pub const ADMIN_AUDIENCE: &str = "urn:tokendealer:admin";

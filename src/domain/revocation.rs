@@ -104,7 +104,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::domain::keys::KeyManager;
-    use crate::domain::{Audience, ClientId, GrantType, ScopeSet, SecretDigest};
+    use crate::domain::{Audience, ClientId, GrantType, ScopeSet, SecretDigest, new_claims};
     use crate::storage::{KeyFiles, Store};
 
     /// A dealer's domain on temporary storage, with its clock at `T0`.
@@ -151,7 +151,7 @@ pub(crate) mod tests {
     /// A token for `client`, issued at `at`, living `ttl` seconds.
     pub(crate) fn token(f: &Fixture, client: &Client, at: UnixTime, ttl: u64) -> String {
         let aud = Audience::parse("https://api.test").unwrap();
-        let claims = AccessClaims::new(
+        let claims = new_claims(
             f.issuer.issuer(),
             client.id.as_str(),
             client.id.as_str(),

@@ -3,84 +3,38 @@
 use std::sync::Arc;
 
 use jsonwebtoken::Validation;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::keys::{KeyManager, SignerPool, SigningAlg};
 use super::{Audience, OAuthError, UnixTime};
 
-/// A work-function context: who a user works for, carried in password-grant tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WfcClaim {
-    pub name: String,
-    pub org: String,
-    pub orgunit: String,
-    pub department: String,
-}
+/// The claims of an RFC 9068 access token: the wire type shared with the service library.
+pub use tokendealer_client::wire::{AccessTokenClaims as AccessClaims, WfcClaim};
 
-/// The claims of an RFC 9068 access token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessClaims {
-    pub iss: String,
-    pub sub: String,
-    pub aud: String,
-    pub exp: u64,
-    pub iat: u64,
-    pub nbf: u64,
-    pub jti: String,
-    pub client_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wfc: Option<WfcClaim>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Which registration of `client_id` the token was issued under (private claim, opaque).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reg: Option<String>,
-    /// Password-grant tokens: the directory id of the user (`sub`), unique per user created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u64>,
-}
-
-impl AccessClaims {
-    /// Claims for `sub`, valid from `now` for `ttl` seconds, with a fresh 128-bit `jti`.
-    pub fn new(
-        iss: &str,
-        sub: &str,
-        client_id: &str,
-        aud: &Audience,
-        now: UnixTime,
-        ttl: u64,
-    ) -> Self {
-        Self {
-            iss: iss.to_owned(),
-            sub: sub.to_owned(),
-            aud: aud.as_str().to_owned(),
-            exp: now.plus(ttl).as_secs(),
-            iat: now.as_secs(),
-            nbf: now.as_secs(),
-            jti: hex::encode(rand::random::<[u8; 16]>()),
-            client_id: client_id.to_owned(),
-            scope: None,
-            roles: None,
-            wfc: None,
-            email: None,
-            reg: None,
-            uid: None,
-        }
-    }
-
-    /// Whether a user (password grant) stands behind the token, not only a client.
-    pub fn is_user_token(&self) -> bool {
-        self.roles.is_some() || self.uid.is_some()
-    }
-
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope
-            .as_deref()
-            .is_some_and(|s| s.split(' ').any(|x| x == scope))
+/// Claims for `sub`, valid from `now` for `ttl` seconds, with a fresh 128-bit `jti`.
+pub fn new_claims(
+    iss: &str,
+    sub: &str,
+    client_id: &str,
+    aud: &Audience,
+    now: UnixTime,
+    ttl: u64,
+) -> AccessClaims {
+    AccessClaims {
+        iss: iss.to_owned(),
+        sub: sub.to_owned(),
+        aud: aud.as_str().to_owned(),
+        exp: now.plus(ttl).as_secs(),
+        iat: now.as_secs(),
+        nbf: now.as_secs(),
+        jti: hex::encode(rand::random::<[u8; 16]>()),
+        client_id: client_id.to_owned(),
+        scope: None,
+        roles: None,
+        wfc: None,
+        email: None,
+        reg: None,
+        uid: None,
     }
 }
 

@@ -5,6 +5,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
 use crate::domain::OAuthError;
+use tokendealer_client::wire::ErrorResponse;
 
 pub type Body = Full<Bytes>;
 
@@ -120,8 +121,11 @@ const BASIC_CHALLENGE: &str = r#"Basic realm="tokendealer""#;
 pub(super) const BEARER_CHALLENGE: &str = r#"Bearer realm="tokendealer""#;
 
 /// `{"error", "error_description"}` with `no-store`.
-fn plain(status: StatusCode, code: &str, description: &str) -> Response<Body> {
-    let body = serde_json::json!({ "error": code, "error_description": description });
+fn plain(status: StatusCode, code: &'static str, description: &str) -> Response<Body> {
+    let body = ErrorResponse {
+        error: code.into(),
+        error_description: Some(description.to_owned().into()),
+    };
     super::response::json_no_store(status, &body)
 }
 

@@ -2,7 +2,7 @@
 
 use super::{IssuedToken, negotiate};
 use crate::domain::{
-    AccessClaims, Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, new_claims,
 };
 
 /// A client-credentials request after parsing: the client is already authenticated.
@@ -24,13 +24,13 @@ pub async fn issue(
     }
     let (audience, scope) = negotiate(client, request.audience.as_ref(), request.scope.as_ref())?;
     let id = client.id.as_str();
-    let mut claims = AccessClaims::new(issuer.issuer(), id, id, &audience, now, client.token_ttl);
+    let mut claims = new_claims(issuer.issuer(), id, id, &audience, now, client.token_ttl);
     let scope = (!scope.is_empty()).then(|| scope.to_string());
     claims.scope.clone_from(&scope);
     claims.reg = client.registration_tag();
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: client.token_ttl,
         scope,
     })

@@ -3,19 +3,11 @@
 pub mod client_credentials;
 pub mod password;
 
-use serde::Serialize;
-
 use super::{Audience, Client, OAuthError, ScopeSet};
 
-/// What the token endpoint answers on success (RFC 6749 §5.1).
-#[derive(Debug, Clone, Serialize)]
-pub struct IssuedToken {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_in: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-}
+/// What the token endpoint answers on success (RFC 6749 §5.1): the wire type shared with the
+/// service library.
+pub use tokendealer_client::wire::TokenResponse as IssuedToken;
 
 /// Picks the audience and scopes for a token: the requested audience must be registered for the
 /// client (absent: its first), and the requested scopes a subset of its scopes (absent: all).

@@ -6,8 +6,7 @@ use std::net::IpAddr;
 use super::{IssuedToken, negotiate};
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
-    AccessClaims, Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
-    WfcClaim,
+    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, WfcClaim, new_claims,
 };
 
 /// A password-grant request after parsing: the client is already authenticated.
@@ -52,7 +51,7 @@ pub async fn issue(
         }
         Err(LoginFailure::Internal(e)) => return Err(OAuthError::from(e)),
     };
-    let mut claims = AccessClaims::new(
+    let mut claims = new_claims(
         issuer.issuer(),
         &user.username,
         client.id.as_str(),
@@ -74,7 +73,7 @@ pub async fn issue(
     let scope = claims.scope.clone();
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: client.token_ttl,
         scope,
     })

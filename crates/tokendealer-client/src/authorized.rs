@@ -14,7 +14,7 @@ impl TokenSource {
     /// refetch.
     ///
     /// ```no_run
-    /// # async fn run(source: tokendealer::client::TokenSource) -> Result<(), tokendealer::client::ClientError> {
+    /// # async fn run(source: tokendealer_client::TokenSource) -> Result<(), tokendealer_client::ClientError> {
     /// let runs = source
     ///     .send_authorized(|http| http.get("http://runs.internal/runs"))
     ///     .await?;

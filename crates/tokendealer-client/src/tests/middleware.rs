@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tower::{Layer, ServiceExt, service_fn};
 
 use super::support::{AUDIENCE, DEALER_KEY, MockDealer};
-use crate::client::{
+use crate::{
     AccessMap, Claims, IntrospectionVerifier, RequireAccess, ServerMetadata, Verifier, VerifyToken,
     Wfc,
 };

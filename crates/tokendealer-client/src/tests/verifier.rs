@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::support::{AUDIENCE, DEALER_KEY, FOREIGN_KEY, MockDealer, NOW, TestKey};
-use crate::client::{Verifier, VerifyError};
+use crate::{Verifier, VerifyError};
 
 fn verifier(dealer: &MockDealer) -> Verifier {
     Verifier::builder(dealer.jwks_uri(), dealer.base.clone(), AUDIENCE)

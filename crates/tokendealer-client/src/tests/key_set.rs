@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::support::{AUDIENCE, DEALER_KEY, MockDealer, NOW, TestKey};
-use crate::client::{IntrospectionVerifier, ServerMetadata, Verifier, VerifyError};
+use crate::{IntrospectionVerifier, ServerMetadata, Verifier, VerifyError};
 
 fn verifier(dealer: &MockDealer) -> Verifier {
     Verifier::builder(dealer.jwks_uri(), dealer.base.clone(), AUDIENCE)

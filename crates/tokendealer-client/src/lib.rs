@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use tokendealer::client::{AccessMap, RequireAccess, ServerMetadata, Verifier};
+//! use tokendealer_client::{AccessMap, RequireAccess, ServerMetadata, Verifier};
 //!
 //! let http = reqwest::Client::new();
 //! let dealer = ServerMetadata::discover(&http, "https://dealer.internal").await?;
@@ -31,8 +31,8 @@
 //! And calling such a service:
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), tokendealer::client::ClientError> {
-//! use tokendealer::client::TokenSource;
+//! # async fn run() -> Result<(), tokendealer_client::ClientError> {
+//! use tokendealer_client::TokenSource;
 //!
 //! let source = TokenSource::builder("https://dealer.internal/oauth/token", "strava", "s3cret")
 //!     .audience("runs")
@@ -45,6 +45,9 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod access;
 mod access_token;
 mod authorized;
@@ -56,6 +59,7 @@ mod jwks;
 mod middleware;
 mod token_source;
 mod verifier;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

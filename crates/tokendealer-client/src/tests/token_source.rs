@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use super::support::{MockDealer, base64_encode, json_response, serve};
-use crate::client::{AuthMethod, ClientError, TokenSource};
+use crate::{AuthMethod, ClientError, TokenSource};
 
 fn source(dealer: &MockDealer) -> TokenSource {
     TokenSource::builder(dealer.token_endpoint(), "strava", "secret")

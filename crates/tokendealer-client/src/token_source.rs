@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 use reqwest::{IntoUrl, Url};
-use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::access_token::AccessToken;
 use super::error::ClientError;
+use super::wire::{ErrorResponse, TokenResponse};
 
 /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -156,11 +156,11 @@ impl TokenSource {
         let status = response.status();
         let body = response.bytes().await?;
         if !status.is_success() {
-            return Err(match serde_json::from_slice::<ErrorAnswer>(&body) {
+            return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
                 Ok(e) => ClientError::OAuth {
                     status,
-                    error: e.error,
-                    description: e.error_description,
+                    error: e.error.into_owned(),
+                    description: e.error_description.map(std::borrow::Cow::into_owned),
                 },
                 Err(_) => ClientError::UnexpectedResponse {
                     status,
@@ -168,7 +168,7 @@ impl TokenSource {
                 },
             });
         }
-        let answer: TokenAnswer =
+        let answer: TokenResponse =
             serde_json::from_slice(&body).map_err(|e| ClientError::UnexpectedResponse {
                 status,
                 detail: format!("not a token response: {e}"),
@@ -255,18 +255,4 @@ impl TokenSourceBuilder {
 /// RFC 6749 §2.3.1: id and secret are form-urlencoded before they go into Basic auth.
 pub(crate) fn form_encode(raw: &str) -> String {
     form_urlencoded::byte_serialize(raw.as_bytes()).collect()
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    token_type: String,
-    expires_in: u64,
-    scope: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    error: String,
-    error_description: Option<String>,
 }
