@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
@@ -116,14 +117,21 @@ impl Application {
             limits,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
-        let retire = tokio::spawn(retire_keys_periodically(state.clone()));
-        let sweep = tokio::spawn(sweep_revocations_periodically(state.clone()));
+        let stopping = CancellationToken::new();
+        let retire = tokio::spawn(retire_keys_periodically(state.clone(), stopping.clone()));
+        let sweep = tokio::spawn(sweep_revocations_periodically(
+            state.clone(),
+            stopping.clone(),
+        ));
         server::serve(listener, state, limits, stop).await;
-        // Wait for the aborted tasks to finish so their handles on the database are dropped
-        // by the time this returns: a new application can then open the same data dir.
-        retire.abort();
-        sweep.abort();
-        let _ = tokio::join!(retire, sweep);
+        // Let a sweep or retirement under way finish rather than abort it: its blocking half
+        // would run on, holding the database, after this returns. Once they are done, nothing
+        // holds it and a new application can open the same data dir.
+        stopping.cancel();
+        let chores = async { tokio::join!(retire, sweep) };
+        if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
+            tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
+        }
         Ok(())
     }
 }
@@ -138,10 +146,16 @@ fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
     SignerPool::new(settings.signer, threads)
 }
 
-async fn retire_keys_periodically(state: Arc<AppState>) {
+/// How long a stop waits for a periodic chore under way.
+const CHORES_DEADLINE: Duration = Duration::from_secs(3);
+
+async fn retire_keys_periodically(state: Arc<AppState>, stopping: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.cancelled() => return,
+        }
         if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
             tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
         }
@@ -149,10 +163,13 @@ async fn retire_keys_periodically(state: Arc<AppState>) {
 }
 
 /// Drops denylist entries of tokens that have expired anyway.
-async fn sweep_revocations_periodically(state: Arc<AppState>) {
+async fn sweep_revocations_periodically(state: Arc<AppState>, stopping: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.cancelled() => return,
+        }
         // A full scan of the tree: keep it off the async workers.
         let revocations = state.revocations.clone();
         let swept = tokio::task::spawn_blocking(move || revocations.sweep(UnixTime::now())).await;

@@ -111,7 +111,10 @@ pub(super) async fn serve(
             Activity {
                 protocol: Protocol::Sniffing,
                 ..
-            } => Some((accepted + shared.first_byte_timeout, "no request line or preface")),
+            } => Some((
+                accepted + shared.first_byte_timeout,
+                "no request line or preface",
+            )),
             _ => Some((now.idle_since + shared.idle_timeout, "idle")),
         };
         let (at, reason) = deadline.unwrap_or((accepted, ""));

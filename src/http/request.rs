@@ -19,7 +19,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Reads the whole body within `deadline` in total, however the bytes trickle in (408 past it),
 /// refusing more than [`MAX_BODY`] bytes with a 413.
 pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Rejection> {
-    let Ok(collected) = tokio::time::timeout(deadline, Limited::new(body, MAX_BODY).collect()).await
+    let Ok(collected) =
+        tokio::time::timeout(deadline, Limited::new(body, MAX_BODY).collect()).await
     else {
         return Err(Rejection::RequestTimeout(deadline));
     };

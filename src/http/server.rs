@@ -135,10 +135,7 @@ fn log_accept_failure(e: &io::Error, pause: Duration, log: &mut Throttled) {
 }
 
 async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
-    tracing::info!(
-        tasks = tracker.len(),
-        "stopping: draining open connections"
-    );
+    tracing::info!(tasks = tracker.len(), "stopping: draining open connections");
     shared.draining.cancel();
     tracker.close();
     if timeout(deadline, tracker.wait()).await.is_ok() {
@@ -167,11 +164,7 @@ fn warn_if_above_descriptor_limit(max_connections: usize) {
             "max_connections leaves too few descriptors: accepts may fail with EMFILE"
         );
     } else {
-        tracing::info!(
-            max_connections,
-            descriptor_limit = soft,
-            "connection cap"
-        );
+        tracing::info!(max_connections, descriptor_limit = soft, "connection cap");
     }
 }
 

@@ -15,7 +15,8 @@ use super::{LONG, MARGIN, SHORT, all_long, assert_still_serving, connect, read_u
 use crate::helpers::spawn_with;
 
 /// The client preface and an empty SETTINGS frame: a valid HTTP/2 connection, no stream.
-pub(super) const PREFACE_AND_SETTINGS: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+pub(super) const PREFACE_AND_SETTINGS: &[u8] =
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
 
 #[tokio::test]
 async fn http2_with_prior_knowledge_is_served_by_authority_without_a_host_header() {
@@ -48,7 +49,10 @@ async fn an_http2_connection_that_opens_no_stream_is_closed_after_the_idle_deadl
     let mut quiet = connect(&app).await;
     quiet.write_all(PREFACE_AND_SETTINGS).await.unwrap();
     let (_, received) = read_until_closed(&mut quiet, SHORT + MARGIN).await;
-    assert!(!received.is_empty(), "the server spoke HTTP/2 before closing");
+    assert!(
+        !received.is_empty(),
+        "the server spoke HTTP/2 before closing"
+    );
     assert_still_serving(&app).await;
 }
 
@@ -69,7 +73,10 @@ async fn an_http2_connection_is_closed_once_idle_after_its_requests() {
         .unwrap();
     assert_eq!(sender.send_request(req).await.unwrap().status(), 200);
     let ended = tokio::time::timeout(SHORT + MARGIN, driver).await;
-    assert!(ended.is_ok(), "the server closed the idle HTTP/2 connection");
+    assert!(
+        ended.is_ok(),
+        "the server closed the idle HTTP/2 connection"
+    );
 }
 
 /// A body that sends 10 bytes and then nothing, while announcing 100.
@@ -114,7 +121,10 @@ async fn stalled_http2_streams_are_answered_408_by_the_body_deadline() {
     // (before that, streams past the limit are refused, as they should be).
     let mut first = sender.clone();
     let healthz = http::Request::get(app.url("/healthz")).body(Stalled { sent: true });
-    assert_eq!(first.send_request(healthz.unwrap()).await.unwrap().status(), 200);
+    assert_eq!(
+        first.send_request(healthz.unwrap()).await.unwrap().status(),
+        200
+    );
     let start = Instant::now();
     let mut streams = tokio::task::JoinSet::new();
     // Twice the stream limit: the second half starts as the first is answered.

@@ -96,7 +96,10 @@ async fn sixteen_bytes_of_the_http2_preface_are_cut_after_the_first_byte_deadlin
     })
     .await;
     let mut partial = connect(&app).await;
-    partial.write_all(&b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..16]).await.unwrap();
+    partial
+        .write_all(&b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..16])
+        .await
+        .unwrap();
     read_until_closed(&mut partial, SHORT + MARGIN).await;
     assert_still_serving(&app).await;
 }
@@ -138,7 +141,10 @@ async fn a_body_shorter_than_its_content_length_gets_408_and_a_close_within_the_
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains(r#""error":"invalid_request""#), "{text}");
     assert!(text.contains("error_description"), "{text}");
-    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     assert_still_serving(&app).await;
 }
 
@@ -240,7 +246,11 @@ async fn an_http11_request_without_host_gets_400() {
 async fn two_host_headers_get_400_and_one_gets_a_token() {
     let app = spawn_with(|_| {}).await;
     let mut twice = connect(&app).await;
-    let request = token_request(&app, Some("a.example"), "Host: b.example\r\nConnection: close\r\n");
+    let request = token_request(
+        &app,
+        Some("a.example"),
+        "Host: b.example\r\nConnection: close\r\n",
+    );
     twice.write_all(&request).await.unwrap();
     let (_, received) = read_until_closed(&mut twice, MARGIN).await;
     assert!(received.starts_with(b"HTTP/1.1 400"));
@@ -258,7 +268,9 @@ async fn two_host_headers_get_400_and_one_gets_a_token() {
 async fn an_http10_request_may_omit_host() {
     let app = spawn_with(|_| {}).await;
     let mut old = connect(&app).await;
-    old.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await.unwrap();
+    old.write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+        .await
+        .unwrap();
     let (_, received) = read_until_closed(&mut old, MARGIN).await;
     assert!(received.starts_with(b"HTTP/1.0 200"), "{received:?}");
 }
@@ -279,7 +291,10 @@ async fn beyond_the_connection_cap_a_client_waits_until_a_silent_one_is_cut() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let start = Instant::now();
     let healthz = tokio::time::timeout(SHORT + MARGIN, app.get("/healthz")).await;
-    assert_eq!(healthz.expect("answered once a place is free").status(), 200);
+    assert_eq!(
+        healthz.expect("answered once a place is free").status(),
+        200
+    );
     assert!(
         start.elapsed() >= SHORT / 2,
         "served only after the silent ones were cut: {:?}",

@@ -56,7 +56,8 @@ async fn sigterm(child: &Child) {
 async fn under_a_64_descriptor_limit_idle_sockets_wait_and_healthz_answers_once_they_are_cut() {
     let dir = tempfile::tempdir().unwrap();
     let listen = free_address();
-    let config = "first_byte_timeout_secs = 1\nheader_read_timeout_secs = 1\nidle_timeout_secs = 1\n";
+    let config =
+        "first_byte_timeout_secs = 1\nheader_read_timeout_secs = 1\nidle_timeout_secs = 1\n";
     let child = serve_limited(&listen, dir.path(), 64, config).await;
     // More idle sockets than the process has descriptors: the kernel queues what is not accepted.
     let mut idle = Vec::new();
@@ -78,13 +79,19 @@ async fn under_a_64_descriptor_limit_idle_sockets_wait_and_healthz_answers_once_
     assert!(out.status.success(), "exit status {:?}", out.status);
     let log = String::from_utf8_lossy(&out.stderr);
     let failures = log.matches("accepting a connection failed").count();
-    assert!(failures <= 3, "accept failures logged {failures} times:\n{log}");
+    assert!(
+        failures <= 3,
+        "accept failures logged {failures} times:\n{log}"
+    );
     assert!(log.matches("Too many open files").count() <= 3, "{log}");
     assert!(
         log.contains("connection cap"),
         "the cap is logged at start:\n{log}"
     );
-    assert!(waited >= Duration::from_millis(500), "queued first: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(500),
+        "queued first: {waited:?}"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +106,10 @@ async fn sigterm_ends_a_server_holding_stalled_connections_within_the_drain_dead
 
     let silent = TcpStream::connect(&listen).await.unwrap();
     let mut partial_head = TcpStream::connect(&listen).await.unwrap();
-    partial_head.write_all(b"POST /oauth/token HTTP/1.1\r\nHo").await.unwrap();
+    partial_head
+        .write_all(b"POST /oauth/token HTTP/1.1\r\nHo")
+        .await
+        .unwrap();
     let mut stalled_body = TcpStream::connect(&listen).await.unwrap();
     stalled_body
         .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ngrant")
