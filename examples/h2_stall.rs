@@ -1,9 +1,10 @@
 //! Stalled HTTP/2 streams against a running dealer: N prior-knowledge connections, each opening
-//! M `POST /oauth/token` streams that announce 100 body bytes and send 10. For measuring what
-//! the server holds (`grep VmRSS /proc/PID/status`) and whether the body deadline answers them.
+//! M `POST /oauth/token` streams that send B body bytes (default 10) while announcing B + 90.
+//! For measuring what the server holds (`grep VmRSS /proc/PID/status`) and whether the body
+//! deadline answers them.
 //!
-//! `cargo run --example h2_stall -- 127.0.0.1:5001 10 200 30`
-//! (address, connections, streams per connection, seconds to hold before reporting).
+//! `cargo run --example h2_stall -- 127.0.0.1:5001 10 200 30 [B]`
+//! (address, connections, streams per connection, seconds to hold before reporting, bytes).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -17,9 +18,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-/// A body that sends its first 10 bytes and then nothing, while promising 100.
+/// A body that sends `bytes` and then nothing, while promising 90 more.
 struct Stalled {
-    sent: bool,
+    bytes: Option<Bytes>,
+    announced: u64,
 }
 
 impl Body for Stalled {
@@ -30,15 +32,14 @@ impl Body for Stalled {
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        if self.sent {
-            return Poll::Pending;
+        match self.bytes.take() {
+            Some(bytes) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
+            None => Poll::Pending,
         }
-        self.sent = true;
-        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"grant_type")))))
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(100)
+        SizeHint::with_exact(self.announced)
     }
 }
 
@@ -51,6 +52,8 @@ async fn main() -> anyhow::Result<()> {
     let connections: usize = arg(2)?.parse()?;
     let streams: usize = arg(3)?.parse()?;
     let hold = Duration::from_secs(arg(4)?.parse()?);
+    let sent: usize = args.get(5).map_or(Ok(10), |b| b.parse())?;
+    let body = Bytes::from(vec![b'a'; sent]);
 
     let mut requests = JoinSet::new();
     let mut drivers = Vec::new();
@@ -62,10 +65,14 @@ async fn main() -> anyhow::Result<()> {
         for _ in 0..streams {
             let mut sender = sender.clone();
             let uri = format!("http://{addr}/oauth/token");
+            let body = Stalled {
+                bytes: Some(body.clone()),
+                announced: sent as u64 + 90,
+            };
             requests.spawn(async move {
                 let req = Request::post(uri)
                     .header("content-type", "application/x-www-form-urlencoded")
-                    .body(Stalled { sent: false })?;
+                    .body(body)?;
                 sender.ready().await?;
                 let response = sender.send_request(req).await?;
                 let status = response.status();
