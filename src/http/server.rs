@@ -68,6 +68,7 @@ pub async fn serve(
         state,
         builder: connection::builder(&limits, tracker.clone()),
         first_byte_timeout: limits.first_byte_timeout,
+        header_read_timeout: limits.header_read_timeout,
         idle_timeout: limits.idle_timeout,
         draining: CancellationToken::new(),
         closing: CancellationToken::new(),

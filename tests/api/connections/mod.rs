@@ -121,6 +121,34 @@ async fn a_partial_request_head_is_cut_after_the_head_deadline() {
 }
 
 #[tokio::test]
+async fn a_kept_alive_connection_may_idle_past_the_head_deadline_but_a_slow_head_is_cut() {
+    let app = spawn_with(|s| {
+        all_long(s);
+        s.header_read_timeout = SHORT;
+    })
+    .await;
+    let mut conn = connect(&app).await;
+    let mut buf = [0u8; 4096];
+    for _ in 0..2 {
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "served");
+        // Idle for longer than a head may take: waiting for a request is not a slow head.
+        tokio::time::sleep(2 * SHORT + Duration::from_millis(500)).await;
+    }
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .await
+        .unwrap();
+    let (_, received) = read_until_closed(&mut conn, SHORT + MARGIN).await;
+    assert!(
+        !received.starts_with(b"HTTP/1.1 200"),
+        "the slow head is not served"
+    );
+}
+
+#[tokio::test]
 async fn a_body_shorter_than_its_content_length_gets_408_and_a_close_within_the_body_deadline() {
     let app = spawn_with(|s| {
         all_long(s);

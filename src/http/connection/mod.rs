@@ -1,30 +1,30 @@
 //! One connection's life: hyper's per-protocol limits, and a watchdog that closes the connection
-//! when protocol detection or an idle spell overruns its deadline, or when the server drains.
+//! when a phase overruns its deadline, or when the server drains.
 //!
-//! Each phase has its own bound: detection `first_byte_timeout` (here: hyper-util's sniffing has
-//! none); an HTTP/1 head `header_read_timeout` (hyper); a body `body_read_timeout` (the handler's
-//! `read_body`, which answers 408); no request in flight `idle_timeout` (here, both protocols);
-//! a silent HTTP/2 peer the keep-alive PING. A request in flight is bounded by its body deadline
-//! and the handler's own work, so the watchdog leaves it alone: no cap on a connection's age.
+//! Each phase has its own bound: protocol detection `first_byte_timeout` (hyper-util's sniffing
+//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body
+//! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
+//! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
+//! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
+//! a connection that keeps making progress may live as long as it likes.
+
+mod activity;
 
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use self::activity::{Activity, InFlight, Protocol, Watched};
 use super::AppState;
 use super::server::Limits;
 
@@ -38,13 +38,13 @@ const H2_STREAM_WINDOW: u32 = 64 * 1024;
 const H2_CONNECTION_WINDOW: u32 = 256 * 1024;
 const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
 const H2_MAX_SEND_BUF: usize = 64 * 1024;
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// What every connection task shares.
 pub(super) struct Shared {
     pub state: Arc<AppState>,
     pub builder: auto::Builder<Tracked>,
     pub first_byte_timeout: Duration,
+    pub header_read_timeout: Duration,
     pub idle_timeout: Duration,
     /// Cancelled when the server stops: finish what is in flight, start nothing new.
     pub draining: CancellationToken,
@@ -56,10 +56,13 @@ pub(super) struct Shared {
 /// so that a stop can wait for them as for the connections.
 pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tracked> {
     let mut builder = auto::Builder::new(Tracked(tracker));
+    // hyper's own head timer also runs while a kept-alive connection waits for its next
+    // request, which would make it the idle deadline as well; the watchdog times a head from its
+    // first byte instead.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+        .header_read_timeout(None)
         .max_buf_size(H1_MAX_BUF);
     builder
         .http2()
@@ -88,8 +91,9 @@ pub(super) async fn serve(
         protocol: Protocol::Sniffing,
         in_flight: 0,
         idle_since: accepted,
+        head_since: None,
     });
-    let io = TokioIo::new(Sniffer::new(stream, activity.clone()));
+    let io = TokioIo::new(Watched::new(stream, activity.clone()));
     let state = shared.state.clone();
     let service = service_fn(move |req| {
         let in_flight = InFlight::begin(&activity);
@@ -106,16 +110,16 @@ pub(super) async fn serve(
     let mut watching = true;
     let ending = loop {
         let now = *watched.borrow_and_update();
-        let deadline = match now {
-            Activity { in_flight: 1.., .. } => None,
-            Activity {
-                protocol: Protocol::Sniffing,
-                ..
-            } => Some((
+        let deadline = match (now.in_flight, now.protocol, now.head_since) {
+            (1.., _, _) => None,
+            (0, Protocol::Sniffing, _) => Some((
                 accepted + shared.first_byte_timeout,
                 "no request line or preface",
             )),
-            _ => Some((now.idle_since + shared.idle_timeout, "idle")),
+            (0, Protocol::Http1, Some(head)) => {
+                Some((head + shared.header_read_timeout, "request head too slow"))
+            }
+            (0, _, _) => Some((now.idle_since + shared.idle_timeout, "idle")),
         };
         let (at, reason) = deadline.unwrap_or((accepted, ""));
         tokio::select! {
@@ -150,132 +154,6 @@ pub(super) async fn serve(
 enum Ending {
     Cut(&'static str),
     Drain,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    /// Fewer bytes than tell HTTP/1 from the HTTP/2 preface.
-    Sniffing,
-    Http1,
-    Http2,
-}
-
-/// What the watchdog sees of a connection.
-#[derive(Debug, Clone, Copy)]
-struct Activity {
-    protocol: Protocol,
-    /// Requests whose handler has not finished.
-    in_flight: usize,
-    /// When `in_flight` last fell to 0 (or the accept). Recorded by the requests themselves:
-    /// a quick one may start and end before the watchdog looks.
-    idle_since: Instant,
-}
-
-/// Counts a request as in flight until dropped: when its handler finishes or is abandoned.
-struct InFlight(watch::Sender<Activity>);
-
-impl InFlight {
-    fn begin(activity: &watch::Sender<Activity>) -> Self {
-        activity.send_modify(|a| a.in_flight += 1);
-        Self(activity.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.send_modify(|a| {
-            a.in_flight = a.in_flight.saturating_sub(1);
-            if a.in_flight == 0 {
-                a.idle_since = Instant::now();
-            }
-        });
-    }
-}
-
-/// The socket, reporting which protocol its first bytes announce by the test hyper-util's
-/// `auto::Builder` applies (the HTTP/2 preface, or anything else for HTTP/1), so that the
-/// detection deadline ends exactly when hyper-util's sniffing does.
-struct Sniffer {
-    io: TcpStream,
-    matched: usize,
-    /// Dropped once the protocol is known.
-    report: Option<watch::Sender<Activity>>,
-}
-
-impl Sniffer {
-    fn new(io: TcpStream, report: watch::Sender<Activity>) -> Self {
-        Self {
-            io,
-            matched: 0,
-            report: Some(report),
-        }
-    }
-
-    fn observe(&mut self, read: &[u8]) {
-        // End of stream counts as HTTP/1, as in hyper-util: its HTTP/1 side then ends the connection.
-        let mut known = read.is_empty().then_some(Protocol::Http1);
-        for &byte in read {
-            if H2_PREFACE.get(self.matched) != Some(&byte) {
-                known = Some(Protocol::Http1);
-                break;
-            }
-            self.matched += 1;
-            if self.matched == H2_PREFACE.len() {
-                known = Some(Protocol::Http2);
-                break;
-            }
-        }
-        let Some(protocol) = known else { return };
-        if let Some(report) = self.report.take() {
-            report.send_modify(|a| a.protocol = protocol);
-        }
-    }
-}
-
-impl AsyncRead for Sniffer {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut this.io).poll_read(cx, buf);
-        if this.report.is_some() && matches!(polled, Poll::Ready(Ok(()))) {
-            this.observe(&buf.filled()[before..]);
-        }
-        polled
-    }
-}
-
-impl AsyncWrite for Sniffer {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-    }
 }
 
 /// hyper's executor for HTTP/2 streams: tokio tasks, tracked.
