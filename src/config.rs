@@ -42,7 +42,7 @@ pub struct Settings {
     pub max_connections: usize,
     /// From accept until the protocol (HTTP/1 or HTTP/2) is known.
     pub first_byte_timeout: Duration,
-    /// HTTP/1: for a whole request head, from the moment the connection waits for one.
+    /// HTTP/1: for a whole request head, from its first byte.
     pub header_read_timeout: Duration,
     /// For a whole request body, from the moment a handler starts reading it (answered 408).
     pub body_read_timeout: Duration,
