@@ -67,9 +67,11 @@ pub async fn serve(
     let shared = Arc::new(Shared {
         state,
         builder: connection::builder(&limits, tracker.clone()),
-        first_byte_timeout: limits.first_byte_timeout,
-        header_read_timeout: limits.header_read_timeout,
-        idle_timeout: limits.idle_timeout,
+        deadlines: connection::Deadlines {
+            first_byte: limits.first_byte_timeout,
+            header_read: limits.header_read_timeout,
+            idle: limits.idle_timeout,
+        },
         draining: CancellationToken::new(),
         closing: CancellationToken::new(),
     });

@@ -1,9 +1,14 @@
 //! What a connection's watchdog sees, reported by the socket (protocol, the start of an HTTP/1
-//! head) and by the requests (in flight, idle since).
+//! head) and by the requests (in flight, idle since), and the deadline that follows from it.
+//!
+//! Reports that only postpone the deadline (a request begins or ends) do not wake the watchdog:
+//! it finds them when it wakes at the deadline it had, and sleeps on. Those that may bring it
+//! nearer wake it: the protocol becoming known (once), the start of an HTTP/1 head.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -34,14 +39,61 @@ pub(super) struct Activity {
     pub head_since: Option<Instant>,
 }
 
+/// The deadlines the watchdog applies.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadlines {
+    pub first_byte: Duration,
+    pub header_read: Duration,
+    pub idle: Duration,
+}
+
+impl Activity {
+    /// A connection accepted at `accepted`, nothing read yet.
+    pub(super) fn new(accepted: Instant) -> Self {
+        Self {
+            protocol: Protocol::Sniffing,
+            in_flight: 0,
+            idle_since: accepted,
+            head_since: None,
+        }
+    }
+
+    /// At `now`: the instant to look again, or why the connection is to be cut.
+    pub(super) fn verdict(
+        &self,
+        deadlines: &Deadlines,
+        accepted: Instant,
+        now: Instant,
+    ) -> Result<Instant, &'static str> {
+        let (deadline, reason) = match (self.in_flight, self.protocol, self.head_since) {
+            // Busy: once it is idle again, the idle deadline is at least this far.
+            (1.., _, _) => return Ok(now + deadlines.idle),
+            (0, Protocol::Sniffing, _) => (
+                accepted + deadlines.first_byte,
+                "no request line or preface",
+            ),
+            (0, Protocol::Http1, Some(head)) => {
+                (head + deadlines.header_read, "request head too slow")
+            }
+            (0, _, _) => (self.idle_since + deadlines.idle, "idle"),
+        };
+        if deadline <= now {
+            Err(reason)
+        } else {
+            Ok(deadline)
+        }
+    }
+}
+
 /// Counts a request as in flight until dropped: when its handler finishes or is abandoned.
 pub(super) struct InFlight(watch::Sender<Activity>);
 
 impl InFlight {
     pub(super) fn begin(activity: &watch::Sender<Activity>) -> Self {
-        activity.send_modify(|a| {
+        activity.send_if_modified(|a| {
             a.in_flight += 1;
             a.head_since = None;
+            false
         });
         Self(activity.clone())
     }
@@ -49,11 +101,12 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.send_modify(|a| {
+        self.0.send_if_modified(|a| {
             a.in_flight = a.in_flight.saturating_sub(1);
             if a.in_flight == 0 {
                 a.idle_since = Instant::now();
             }
+            false
         });
     }
 }
@@ -83,15 +136,15 @@ impl Watched {
         if self.protocol == Protocol::Sniffing {
             self.protocol = self.sniff(read);
         }
-        let (protocol, now) = (self.protocol, Instant::now());
+        let protocol = self.protocol;
         self.report.send_if_modified(|a| {
-            let changed = a.protocol != protocol;
+            let detected = a.protocol != protocol;
             a.protocol = protocol;
             let head_starts = !read.is_empty() && a.in_flight == 0 && a.head_since.is_none();
             if head_starts {
-                a.head_since = Some(now);
+                a.head_since = Some(Instant::now());
             }
-            changed || head_starts
+            detected || (head_starts && protocol == Protocol::Http1)
         });
     }
 
@@ -158,5 +211,55 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEADLINES: Deadlines = Deadlines {
+        first_byte: Duration::from_secs(10),
+        header_read: Duration::from_secs(5),
+        idle: Duration::from_secs(60),
+    };
+
+    #[test]
+    fn each_phase_has_its_own_deadline() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut a = Activity::new(t0);
+        assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(1)), Ok(t0 + s(10)));
+        assert!(
+            a.verdict(&DEADLINES, t0, t0 + s(10)).is_err(),
+            "nothing within 10 s"
+        );
+        a.protocol = Protocol::Http1;
+        a.head_since = Some(t0 + s(2));
+        assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(3)), Ok(t0 + s(7)));
+        assert!(
+            a.verdict(&DEADLINES, t0, t0 + s(7)).is_err(),
+            "a head takes 5 s at most"
+        );
+        a.in_flight = 1;
+        a.head_since = None;
+        assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(100)), Ok(t0 + s(160)));
+        a.in_flight = 0;
+        a.idle_since = t0 + s(120);
+        assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(160)), Ok(t0 + s(180)));
+        assert!(
+            a.verdict(&DEADLINES, t0, t0 + s(180)).is_err(),
+            "idle for 60 s"
+        );
+    }
+
+    #[test]
+    fn an_http2_connection_has_no_head_deadline() {
+        let t0 = Instant::now();
+        let mut a = Activity::new(t0);
+        a.protocol = Protocol::Http2;
+        a.head_since = Some(t0);
+        let later = t0 + Duration::from_secs(30);
+        assert_eq!(a.verdict(&DEADLINES, t0, later), Ok(t0 + DEADLINES.idle));
     }
 }

@@ -24,7 +24,8 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use self::activity::{Activity, InFlight, Protocol, Watched};
+pub(super) use self::activity::Deadlines;
+use self::activity::{Activity, InFlight, Watched};
 use super::AppState;
 use super::server::Limits;
 
@@ -43,9 +44,7 @@ const H2_MAX_SEND_BUF: usize = 64 * 1024;
 pub(super) struct Shared {
     pub state: Arc<AppState>,
     pub builder: auto::Builder<Tracked>,
-    pub first_byte_timeout: Duration,
-    pub header_read_timeout: Duration,
-    pub idle_timeout: Duration,
+    pub deadlines: Deadlines,
     /// Cancelled when the server stops: finish what is in flight, start nothing new.
     pub draining: CancellationToken,
     /// Cancelled when the drain deadline has passed: drop the connection.
@@ -87,12 +86,7 @@ pub(super) async fn serve(
 ) {
     let _ = stream.set_nodelay(true);
     let accepted = Instant::now();
-    let (activity, mut watched) = watch::channel(Activity {
-        protocol: Protocol::Sniffing,
-        in_flight: 0,
-        idle_since: accepted,
-        head_since: None,
-    });
+    let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
     let state = shared.state.clone();
     let service = service_fn(move |req| {
@@ -108,20 +102,9 @@ pub(super) async fn serve(
     tokio::pin!(conn);
 
     let mut watching = true;
+    let check = sleep_until(accepted + shared.deadlines.first_byte);
+    tokio::pin!(check);
     let ending = loop {
-        let now = *watched.borrow_and_update();
-        let deadline = match (now.in_flight, now.protocol, now.head_since) {
-            (1.., _, _) => None,
-            (0, Protocol::Sniffing, _) => Some((
-                accepted + shared.first_byte_timeout,
-                "no request line or preface",
-            )),
-            (0, Protocol::Http1, Some(head)) => {
-                Some((head + shared.header_read_timeout, "request head too slow"))
-            }
-            (0, _, _) => Some((now.idle_since + shared.idle_timeout, "idle")),
-        };
-        let (at, reason) = deadline.unwrap_or((accepted, ""));
         tokio::select! {
             ended = conn.as_mut() => {
                 if let Err(e) = ended {
@@ -130,8 +113,13 @@ pub(super) async fn serve(
                 return;
             }
             changed = watched.changed(), if watching => watching = changed.is_ok(),
-            () = sleep_until(at), if deadline.is_some() => break Ending::Cut(reason),
+            () = &mut check => {}
             () = shared.draining.cancelled() => break Ending::Drain,
+        }
+        let activity = *watched.borrow_and_update();
+        match activity.verdict(&shared.deadlines, accepted, Instant::now()) {
+            Ok(next) => check.as_mut().reset(next),
+            Err(reason) => break Ending::Cut(reason),
         }
     };
     conn.as_mut().graceful_shutdown();
