@@ -1,9 +1,11 @@
 //! What a connection's watchdog sees, reported by the socket (protocol, the start of an HTTP/1
 //! head) and by the requests (in flight, idle since), and the deadline that follows from it.
 //!
-//! Reports that only postpone the deadline (a request begins or ends) do not wake the watchdog:
-//! it finds them when it wakes at the deadline it had, and sleeps on. Those that may bring it
-//! nearer wake it: the protocol becoming known (once), the start of an HTTP/1 head.
+//! The watchdog is woken once, when the protocol becomes known; every other report it finds when
+//! it wakes at the check it had scheduled. Requests beginning or ending only postpone the
+//! deadline. The start of an HTTP/1 head brings it nearer, so an HTTP/1 connection is looked at
+//! at least every `header_read` anyway: a head is then cut exactly `header_read` after its first
+//! byte, and a busy keep-alive connection costs no wake-up per request.
 
 use std::io;
 use std::pin::Pin;
@@ -65,9 +67,14 @@ impl Activity {
         accepted: Instant,
         now: Instant,
     ) -> Result<Instant, &'static str> {
+        // How far ahead the next look may be: HTTP/1 heads start unannounced.
+        let horizon = match self.protocol {
+            Protocol::Http1 => now + deadlines.header_read.min(deadlines.idle),
+            _ => now + deadlines.idle,
+        };
         let (deadline, reason) = match (self.in_flight, self.protocol, self.head_since) {
             // Busy: once it is idle again, the idle deadline is at least this far.
-            (1.., _, _) => return Ok(now + deadlines.idle),
+            (1.., _, _) => return Ok(horizon),
             (0, Protocol::Sniffing, _) => (
                 accepted + deadlines.first_byte,
                 "no request line or preface",
@@ -80,7 +87,7 @@ impl Activity {
         if deadline <= now {
             Err(reason)
         } else {
-            Ok(deadline)
+            Ok(deadline.min(horizon))
         }
     }
 }
@@ -140,11 +147,10 @@ impl Watched {
         self.report.send_if_modified(|a| {
             let detected = a.protocol != protocol;
             a.protocol = protocol;
-            let head_starts = !read.is_empty() && a.in_flight == 0 && a.head_since.is_none();
-            if head_starts {
+            if !read.is_empty() && a.in_flight == 0 && a.head_since.is_none() {
                 a.head_since = Some(Instant::now());
             }
-            detected || (head_starts && protocol == Protocol::Http1)
+            detected
         });
     }
 
@@ -241,14 +247,40 @@ mod tests {
             a.verdict(&DEADLINES, t0, t0 + s(7)).is_err(),
             "a head takes 5 s at most"
         );
+        a.protocol = Protocol::Http2;
         a.in_flight = 1;
-        a.head_since = None;
         assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(100)), Ok(t0 + s(160)));
         a.in_flight = 0;
         a.idle_since = t0 + s(120);
         assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(160)), Ok(t0 + s(180)));
         assert!(
             a.verdict(&DEADLINES, t0, t0 + s(180)).is_err(),
+            "idle for 60 s"
+        );
+    }
+
+    #[test]
+    fn an_http1_connection_is_looked_at_once_per_head_deadline_until_idle() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut a = Activity::new(t0);
+        a.protocol = Protocol::Http1;
+        a.in_flight = 1;
+        assert_eq!(
+            a.verdict(&DEADLINES, t0, t0 + s(20)),
+            Ok(t0 + s(25)),
+            "busy"
+        );
+        a.in_flight = 0;
+        a.idle_since = t0 + s(21);
+        assert_eq!(
+            a.verdict(&DEADLINES, t0, t0 + s(25)),
+            Ok(t0 + s(30)),
+            "idle"
+        );
+        assert_eq!(a.verdict(&DEADLINES, t0, t0 + s(79)), Ok(t0 + s(81)));
+        assert!(
+            a.verdict(&DEADLINES, t0, t0 + s(81)).is_err(),
             "idle for 60 s"
         );
     }
