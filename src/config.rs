@@ -41,6 +41,23 @@ pub struct Settings {
     pub store_write_queue: usize,
     /// How long a write may take to be applied and flushed before its caller gets a 503.
     pub store_write_timeout: Duration,
+    /// Connections served at once; beyond it new ones wait in the kernel's accept queue.
+    /// Defaults to the descriptor limit less a reserve: [`default_max_connections`].
+    pub max_connections: usize,
+    /// From accept until the protocol (HTTP/1 or HTTP/2) is known.
+    pub first_byte_timeout: Duration,
+    /// HTTP/1: for a whole request head, from its first byte.
+    pub header_read_timeout: Duration,
+    /// For a whole request body, from the moment a handler starts reading it (answered 408).
+    pub body_read_timeout: Duration,
+    /// A connection with no request in flight this long is closed (both protocols).
+    pub idle_timeout: Duration,
+    /// HTTP/2: a PING after this long without frames from the peer.
+    pub h2_keepalive_interval: Duration,
+    /// HTTP/2: the connection is closed if that PING is not acknowledged within this.
+    pub h2_keepalive_timeout: Duration,
+    /// HTTP/2: streams a peer may have open at once on one connection.
+    pub h2_max_concurrent_streams: u32,
 }
 
 impl Default for Settings {
@@ -60,6 +77,14 @@ impl Default for Settings {
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
             store_write_queue: crate::storage::DEFAULT_QUEUE,
             store_write_timeout: crate::storage::DEFAULT_WRITE_TIMEOUT,
+            max_connections: default_max_connections(),
+            first_byte_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            h2_keepalive_interval: Duration::from_secs(30),
+            h2_keepalive_timeout: Duration::from_secs(10),
+            h2_max_concurrent_streams: 100,
         }
     }
 }
@@ -73,6 +98,7 @@ pub struct Overrides {
     pub issuer: Option<String>,
     pub config: Option<PathBuf>,
     pub signer: Option<SignerMode>,
+    pub max_connections: Option<usize>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -93,6 +119,14 @@ struct FileSettings {
     db_cache_mb: Option<u64>,
     store_write_queue: Option<usize>,
     store_write_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    first_byte_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    h2_keepalive_interval_secs: Option<u64>,
+    h2_keepalive_timeout_secs: Option<u64>,
+    h2_max_concurrent_streams: Option<u32>,
 }
 
 impl Settings {
@@ -103,6 +137,7 @@ impl Settings {
             None => FileSettings::default(),
         };
         let d = Settings::default();
+        let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
         let settings = Self {
             listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
@@ -111,10 +146,7 @@ impl Settings {
             default_token_ttl: file.default_token_ttl.unwrap_or(d.default_token_ttl),
             max_token_ttl: file.max_token_ttl.unwrap_or(d.max_token_ttl),
             jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
-            shutdown_timeout: file
-                .shutdown_timeout_secs
-                .map(Duration::from_secs)
-                .unwrap_or(d.shutdown_timeout),
+            shutdown_timeout: secs(file.shutdown_timeout_secs, d.shutdown_timeout),
             users: file.users.unwrap_or(d.users),
             signer: match (overrides.signer, &file.signer) {
                 (Some(mode), _) => mode,
@@ -128,6 +160,19 @@ impl Settings {
                 .store_write_timeout_secs
                 .map(Duration::from_secs)
                 .unwrap_or(d.store_write_timeout),
+            max_connections: overrides
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
+            first_byte_timeout: secs(file.first_byte_timeout_secs, d.first_byte_timeout),
+            header_read_timeout: secs(file.header_read_timeout_secs, d.header_read_timeout),
+            body_read_timeout: secs(file.body_read_timeout_secs, d.body_read_timeout),
+            idle_timeout: secs(file.idle_timeout_secs, d.idle_timeout),
+            h2_keepalive_interval: secs(file.h2_keepalive_interval_secs, d.h2_keepalive_interval),
+            h2_keepalive_timeout: secs(file.h2_keepalive_timeout_secs, d.h2_keepalive_timeout),
+            h2_max_concurrent_streams: file
+                .h2_max_concurrent_streams
+                .unwrap_or(d.h2_max_concurrent_streams),
         };
         settings.check()?;
         Ok(settings)
@@ -144,6 +189,21 @@ impl Settings {
             self.default_token_ttl,
             self.max_token_ttl
         );
+        anyhow::ensure!(self.max_connections > 0, "max_connections must be positive");
+        anyhow::ensure!(
+            self.h2_max_concurrent_streams > 0,
+            "h2_max_concurrent_streams must be positive"
+        );
+        for (name, value) in [
+            ("first_byte_timeout_secs", self.first_byte_timeout),
+            ("header_read_timeout_secs", self.header_read_timeout),
+            ("body_read_timeout_secs", self.body_read_timeout),
+            ("idle_timeout_secs", self.idle_timeout),
+            ("h2_keepalive_interval_secs", self.h2_keepalive_interval),
+            ("h2_keepalive_timeout_secs", self.h2_keepalive_timeout),
+        ] {
+            anyhow::ensure!(!value.is_zero(), "{name} must be positive");
+        }
         self.users.check()?;
         anyhow::ensure!(
             self.store_write_queue > 0,
@@ -161,6 +221,25 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// Descriptors kept back from connections: the database's files, key files, the listener,
+/// stdio, the runtime's epoll and signal pipes — with room to spare.
+pub const RESERVED_DESCRIPTORS: u64 = 32;
+/// The default cap never goes below this, however low the descriptor limit.
+const MIN_DEFAULT_CONNECTIONS: u64 = 16;
+/// Nor above this: beyond it memory, not descriptors, is what runs out.
+const MAX_DEFAULT_CONNECTIONS: u64 = 16_384;
+
+/// The soft `RLIMIT_NOFILE` less a reserve (32, or an eighth of the limit if larger), within
+/// [16, 16384]. 1024 descriptors give 896 connections; `ulimit -n 64` gives 32.
+pub fn default_max_connections() -> usize {
+    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
+    let reserve = RESERVED_DESCRIPTORS.max(soft / 8);
+    let cap = soft
+        .saturating_sub(reserve)
+        .clamp(MIN_DEFAULT_CONNECTIONS, MAX_DEFAULT_CONNECTIONS);
+    usize::try_from(cap).unwrap_or(usize::MAX)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -192,6 +271,58 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("/flag"));
         assert_eq!(s.max_token_ttl, 7200);
         assert_eq!(s.keys_dir, PathBuf::from("./keys"));
+    }
+
+    #[test]
+    fn connection_limits_come_from_the_file_and_max_connections_from_a_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        std::fs::write(
+            &path,
+            "max_connections = 50\nidle_timeout_secs = 5\nbody_read_timeout_secs = 3\n\
+             h2_max_concurrent_streams = 20\n",
+        )
+        .unwrap();
+        let from_file = Settings::load(Overrides {
+            config: Some(path.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(from_file.max_connections, 50);
+        assert_eq!(from_file.idle_timeout, Duration::from_secs(5));
+        assert_eq!(from_file.body_read_timeout, Duration::from_secs(3));
+        assert_eq!(from_file.h2_max_concurrent_streams, 20);
+        assert_eq!(from_file.header_read_timeout, Duration::from_secs(10));
+        let flagged = Settings::load(Overrides {
+            config: Some(path),
+            max_connections: Some(7),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(flagged.max_connections, 7);
+    }
+
+    #[test]
+    fn a_zero_deadline_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        std::fs::write(&path, "idle_timeout_secs = 0\n").unwrap();
+        let err = Settings::load(Overrides {
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("idle_timeout_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_default_connection_cap_stays_below_the_descriptor_limit() {
+        let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+        let cap = default_max_connections() as u64;
+        assert!(cap >= MIN_DEFAULT_CONNECTIONS);
+        if soft > MIN_DEFAULT_CONNECTIONS + RESERVED_DESCRIPTORS {
+            assert!(cap + RESERVED_DESCRIPTORS <= soft, "{cap} of {soft}");
+        }
     }
 
     #[test]

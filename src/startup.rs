@@ -8,11 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
@@ -21,6 +18,7 @@ use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
+use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions};
 
@@ -34,7 +32,7 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     state: Arc<AppState>,
-    shutdown_timeout: Duration,
+    limits: Limits,
 }
 
 impl Application {
@@ -82,13 +80,14 @@ impl Application {
             jwks_max_age: settings.jwks_max_age,
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,
+            body_read_timeout: settings.body_read_timeout,
             users,
         };
         Ok(Self {
             listener,
             addr,
             state: Arc::new(state),
-            shutdown_timeout: settings.shutdown_timeout,
+            limits: Limits::from(&settings),
         })
     }
 
@@ -102,66 +101,43 @@ impl Application {
         self.state.issuer.issuer()
     }
 
-    /// Serves until SIGTERM or ctrl-c, then drains connections.
+    /// Serves until SIGTERM or ctrl-c, then drains connections. For the process that owns the
+    /// signals: once one arrives, the process exits within the shutdown timeout plus
+    /// [`EXIT_MARGIN`] even if something (a wedged thread, a drop waiting on one) never ends.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.run_until(shutdown_signal()).await
+        let deadline = self.limits.shutdown_timeout + EXIT_MARGIN;
+        self.run_until(async move {
+            shutdown_signal().await;
+            exit_after(deadline);
+        })
+        .await
     }
 
-    /// Serves until `stop` completes, then stops accepting and drains open connections for at
-    /// most the configured shutdown timeout.
+    /// Serves until `stop` completes, then stops accepting, drains open connections for at most
+    /// the configured shutdown timeout and drops the rest. When it returns, every connection
+    /// task has ended (or been abandoned as stuck), so the data dir can be opened again.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Self {
             listener,
             addr,
             state,
-            shutdown_timeout,
+            limits,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
-        let retire = tokio::spawn(retire_keys_periodically(state.clone()));
-        let sweep = tokio::spawn(sweep_revocations_periodically(state.clone()));
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(10));
-        let graceful = GracefulShutdown::new();
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let (stream, peer) = match accepted {
-                        Ok(pair) => pair,
-                        Err(e) => {
-                            // Out of file descriptors and the like: back off instead of spinning.
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let state = state.clone();
-                    let service = service_fn(move |req| http::handle(state.clone(), peer, req));
-                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::debug!(%peer, error = %e, "connection ended with an error");
-                        }
-                    });
-                }
-                () = &mut stop => break,
-            }
-        }
-        drop(listener);
-        // Wait for the aborted tasks to finish so their handles on the database are dropped
-        // by the time this returns: a new application can then open the same data dir.
-        retire.abort();
-        sweep.abort();
-        let _ = tokio::join!(retire, sweep);
-        tracing::info!("stopping: draining open connections");
-        tokio::select! {
-            () = graceful.shutdown() => tracing::info!("all connections closed"),
-            () = tokio::time::sleep(shutdown_timeout) => tracing::warn!("shutdown timeout: closing remaining connections"),
+        let stopping = CancellationToken::new();
+        let retire = tokio::spawn(retire_keys_periodically(state.clone(), stopping.clone()));
+        let sweep = tokio::spawn(sweep_revocations_periodically(
+            state.clone(),
+            stopping.clone(),
+        ));
+        server::serve(listener, state, limits, stop).await;
+        // Let a sweep or retirement under way finish rather than abort it: its blocking half
+        // would run on, holding the database, after this returns. Once they are done, nothing
+        // holds it and a new application can open the same data dir.
+        stopping.cancel();
+        let chores = async { tokio::join!(retire, sweep) };
+        if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
+            tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
         }
         Ok(())
     }
@@ -177,10 +153,16 @@ fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
     SignerPool::new(settings.signer, threads)
 }
 
-async fn retire_keys_periodically(state: Arc<AppState>) {
+/// How long a stop waits for a periodic chore under way.
+const CHORES_DEADLINE: Duration = Duration::from_secs(3);
+
+async fn retire_keys_periodically(state: Arc<AppState>, stopping: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.cancelled() => return,
+        }
         if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
             tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
         }
@@ -188,15 +170,36 @@ async fn retire_keys_periodically(state: Arc<AppState>) {
 }
 
 /// Drops denylist entries of tokens that have expired anyway.
-async fn sweep_revocations_periodically(state: Arc<AppState>) {
+async fn sweep_revocations_periodically(state: Arc<AppState>, stopping: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.cancelled() => return,
+        }
         match state.revocations.sweep(UnixTime::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(removed = n, "swept expired revocations"),
             Err(e) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
         }
+    }
+}
+
+/// How long past the drain deadline a stopping process may take before it is made to exit.
+pub const EXIT_MARGIN: Duration = Duration::from_secs(5);
+
+/// Ends the process with status 1 after `deadline`, from a thread of its own that owes the
+/// runtime nothing.
+fn exit_after(deadline: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("exit-deadline".into())
+        .spawn(move || {
+            std::thread::sleep(deadline);
+            tracing::error!(?deadline, "stopping took too long: exiting now");
+            std::process::exit(1);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no exit deadline: could not start its thread");
     }
 }
 

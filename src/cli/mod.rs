@@ -80,6 +80,10 @@ struct ServeArgs {
     /// Where signatures run: pool (dedicated threads), blocking (tokio) or inline [default: pool].
     #[arg(long, env = "TOKENDEALER_SIGNER")]
     signer: Option<crate::domain::keys::SignerMode>,
+    /// Connections served at once; more wait to be accepted [default: the descriptor limit
+    /// less a reserve].
+    #[arg(long, env = "TOKENDEALER_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +192,7 @@ async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()
         issuer: args.issuer.clone(),
         config: args.config.clone(),
         signer: args.signer,
+        max_connections: args.max_connections,
     })?;
     Application::build(settings)
         .await?

@@ -95,7 +95,7 @@ async fn client_action(
 ) -> Result<Response<Body>, Rejection> {
     match action {
         "rotate-secret" => {
-            let body: RotateSecret = json_body(req).await?;
+            let body: RotateSecret = json_body(state, req).await?;
             let grace = body.grace_secs.unwrap_or(0);
             // An old secret that never stops working is no rotation at all.
             if grace > state.max_token_ttl {
@@ -136,7 +136,7 @@ async fn add_client(
     req: Request<Incoming>,
     now: UnixTime,
 ) -> Result<Response<Body>, Rejection> {
-    let body: AddClient = json_body(req).await?;
+    let body: AddClient = json_body(state, req).await?;
     let ttl = body.token_ttl.unwrap_or(state.default_token_ttl);
     if ttl == 0 || ttl > state.max_token_ttl {
         let msg = format!(
@@ -192,7 +192,7 @@ async fn rotate_keys(
     req: Request<Incoming>,
     now: UnixTime,
 ) -> Result<Response<Body>, Rejection> {
-    let body: RotateKeys = json_body(req).await?;
+    let body: RotateKeys = json_body(state, req).await?;
     let algs = match &body.alg {
         None => SigningAlg::ALL.to_vec(),
         Some(raw) => vec![SigningAlg::parse(raw).ok_or_else(|| {
@@ -251,10 +251,11 @@ fn client_id(raw: &str) -> Result<ClientId, OAuthError> {
 }
 
 pub(super) async fn json_body<T: for<'de> Deserialize<'de> + Default>(
+    state: &AppState,
     req: Request<Incoming>,
 ) -> Result<T, Rejection> {
     let (parts, body) = req.into_parts();
-    let bytes = read_body(body).await?;
+    let bytes = read_body(body, state.body_read_timeout).await?;
     if bytes.is_empty() {
         return Ok(T::default());
     }

@@ -44,8 +44,11 @@ pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<
 
 async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let address = peer_ip(req.extensions());
-    let Ok(body) = read_body(req.into_body()).await else {
-        return missing_info("the body could not be read or is too large");
+    let body = match read_body(req.into_body(), state.body_read_timeout).await {
+        Ok(body) => body,
+        // Late bodies get the edge's 408 and a closed connection, as on every other route.
+        Err(late @ Rejection::RequestTimeout(_)) => return late.into_response(),
+        Err(_) => return missing_info("the body could not be read or is too large"),
     };
     let Some((username, password)) = credentials(&body) else {
         return missing_info("send a JSON object with string members username and password");

@@ -16,6 +16,8 @@ pub enum Rejection {
     NotFound,
     MethodNotAllowed(&'static str),
     PayloadTooLarge(usize),
+    /// The body did not arrive within its deadline (408); the connection is closed after it.
+    RequestTimeout(std::time::Duration),
 }
 
 impl From<OAuthError> for Rejection {
@@ -50,6 +52,21 @@ impl Rejection {
                 "invalid_request",
                 &format!("the request body exceeds {limit} bytes"),
             ),
+            Self::RequestTimeout(deadline) => {
+                let mut r = plain(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "invalid_request",
+                    &format!(
+                        "the request body did not arrive within {} s",
+                        deadline.as_secs_f32()
+                    ),
+                );
+                // HTTP/1: the rest of the body may still come; nothing on this connection can be
+                // trusted to start a request. (HTTP/2 drops the header and resets the stream.)
+                r.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                r
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ async fn authenticated_form(
     now: UnixTime,
 ) -> Result<(Client, Form), Rejection> {
     let (parts, body) = req.into_parts();
-    let body = read_body(body).await?;
+    let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let credentials = ClientCredentials::from_request(&parts.headers, &form)?;
     let client = authenticate_client(state, &credentials, now)?;

@@ -3,11 +3,13 @@
 mod admin;
 mod catalog;
 mod compat;
+mod connection;
 mod error;
 mod introspect;
 mod peer;
 mod request;
 mod response;
+pub mod server;
 mod token;
 mod users_admin;
 mod wellknown;
@@ -15,15 +17,16 @@ mod wellknown;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
 
 pub use error::{Body, Rejection};
 pub use wellknown::{endpoint_url, metadata_document};
 
-use crate::domain::{ClientRegistry, Revocations, TokenIssuer};
+use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer};
 
 /// What every handler can reach. Built once by `startup`, shared by all connections.
 pub struct AppState {
@@ -35,6 +38,8 @@ pub struct AppState {
     pub jwks_max_age: u64,
     pub default_token_ttl: u64,
     pub max_token_ttl: u64,
+    /// The total time a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
     pub users: crate::domain::users::Users,
 }
@@ -61,10 +66,12 @@ pub async fn handle(
     // Copying the method and path costs two allocations per request: only when debug is on.
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (req.method().clone(), req.uri().path().to_owned()));
-    let response = match route(&state, req).await {
-        Ok(r) => r,
-        Err(rejection) => rejection.into_response(),
+    let routed = if host_is_valid(&req) {
+        route(&state, req).await
+    } else {
+        Err(OAuthError::invalid_request("exactly one valid Host header is required").into())
     };
+    let response = routed.unwrap_or_else(Rejection::into_response);
     if let Some((method, path)) = logged {
         tracing::debug!(%peer, %method, %path, status = response.status().as_u16(), "request");
     }
@@ -98,6 +105,19 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
             }
         }
         _ => Err(Rejection::NotFound),
+    }
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without `Host`, or any request with several or a malformed
+/// one, gets a 400. HTTP/1.0 may omit it; HTTP/2 carries the authority in `:authority` instead.
+fn host_is_valid<B>(req: &Request<B>) -> bool {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => req.version() != Version::HTTP_11,
+        (Some(host), None) => {
+            host.is_empty() || http::uri::Authority::try_from(host.as_bytes()).is_ok()
+        }
+        (Some(_), Some(_)) => false,
     }
 }
 

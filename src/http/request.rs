@@ -1,6 +1,7 @@
 //! Reading requests at the edge: bounded bodies, strict forms, client credentials, bearer tokens.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,9 +16,15 @@ use crate::domain::OAuthError;
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Reads the whole body, refusing more than [`MAX_BODY`] bytes with a 413.
-pub async fn read_body(body: Incoming) -> Result<Bytes, Rejection> {
-    match Limited::new(body, MAX_BODY).collect().await {
+/// Reads the whole body within `deadline` in total, however the bytes trickle in (408 past it),
+/// refusing more than [`MAX_BODY`] bytes with a 413.
+pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Rejection> {
+    let Ok(collected) =
+        tokio::time::timeout(deadline, Limited::new(body, MAX_BODY).collect()).await
+    else {
+        return Err(Rejection::RequestTimeout(deadline));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             Err(Rejection::PayloadTooLarge(MAX_BODY))

@@ -14,7 +14,7 @@ use crate::domain::{Audience, Client, OAuthError, ScopeSet, UnixTime, authentica
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let (parts, body) = req.into_parts();
-    let body = read_body(body).await?;
+    let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let credentials = ClientCredentials::from_request(&parts.headers, &form)?;
     let grant_type = form.require("grant_type")?;

@@ -104,7 +104,7 @@ pub async fn route(
         ([_], _) => Err(Rejection::MethodNotAllowed("GET, DELETE")),
         ([name, "password"], &Method::POST) if kind == EntryKind::User => {
             let name = Name::parse(name)?;
-            let body: PasswordBody = json_body(req).await?;
+            let body: PasswordBody = json_body(state, req).await?;
             let password = NewPassword::parse(&body.password)?;
             dir.set_password(&name, &password, &state.users.hasher)
                 .await?;
@@ -139,7 +139,7 @@ async fn create(
     let dir = &state.users.directory;
     match kind {
         EntryKind::Org | EntryKind::OrgUnit | EntryKind::Department | EntryKind::Role => {
-            let body: NameBody = json_body(req).await?;
+            let body: NameBody = json_body(state, req).await?;
             let name = Name::parse(&body.name)?;
             match kind {
                 EntryKind::Org => created(&dir.add_named::<OrgRecord>(name, now).await?),
@@ -151,7 +151,7 @@ async fn create(
             }
         }
         EntryKind::Wfc => {
-            let body: WfcBody = json_body(req).await?;
+            let body: WfcBody = json_body(state, req).await?;
             let new = NewWfc {
                 name: Name::parse(&body.name)?,
                 org: Name::parse(&body.org)?,
@@ -161,7 +161,7 @@ async fn create(
             created(&dir.add_wfc(new, now).await?)
         }
         EntryKind::User => {
-            let body: UserBody = json_body(req).await?;
+            let body: UserBody = json_body(state, req).await?;
             let new = NewUser {
                 username: Name::parse(&body.username)?,
                 email: Email::parse(&body.email)?,
@@ -178,7 +178,7 @@ async fn create(
             created(&user)
         }
         EntryKind::Service => {
-            let body: ServiceBody = json_body(req).await?;
+            let body: ServiceBody = json_body(state, req).await?;
             let optional = |u: &Option<String>| u.as_deref().map(EndpointUrl::parse).transpose();
             let new = NewService {
                 name: Name::parse(&body.name)?,

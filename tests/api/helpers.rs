@@ -61,17 +61,11 @@ fn settings_for(data_dir: PathBuf, keys_dir: PathBuf) -> Settings {
 }
 
 async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> TestApp {
-    // After a restart, a connection of the stopped server may hold sled's file lock a moment
-    // longer: retry briefly.
-    let mut attempts = 0;
-    let app = loop {
-        match Application::build(settings.clone()).await {
-            Ok(app) => break app,
-            Err(_) if attempts < 50 => attempts += 1,
-            Err(e) => panic!("the application builds: {e:#}"),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    // No retry after a restart: a stopped server has awaited every connection task, so nothing
+    // of it still holds sled's file lock.
+    let app = Application::build(settings.clone())
+        .await
+        .unwrap_or_else(|e| panic!("the application builds: {e:#}"));
     let base = format!("http://{}", app.local_addr());
     let issuer = app.issuer().to_owned();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -116,8 +110,9 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
         let mut settings = self.settings.clone();
-        // Same address, so the same default issuer: tokens from before stay valid.
-        settings.listen = self.base.trim_start_matches("http://").parse().unwrap();
+        // The same issuer, so tokens from before stay valid; a fresh port, since the old one
+        // may have been taken by a parallel test the moment it was released.
+        settings.issuer = Some(self.issuer.clone());
         let mut app = start(settings, self.data_dir, self.keys_dir).await;
         // The bootstrap file is not rewritten on restart; keep the original admin secret.
         app.admin_secret = self.admin_secret;

@@ -7,6 +7,7 @@ mod algorithms;
 mod cli;
 mod client_credentials;
 mod client_library;
+mod connections;
 mod contract;
 mod helpers;
 mod introspection;

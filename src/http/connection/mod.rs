@@ -1,0 +1,159 @@
+//! One connection's life: hyper's per-protocol limits, and a watchdog that closes the connection
+//! when a phase overruns its deadline, or when the server drains.
+//!
+//! Each phase has its own bound: protocol detection `first_byte_timeout` (hyper-util's sniffing
+//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body
+//! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
+//! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
+//! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
+//! a connection that keeps making progress may live as long as it likes.
+
+mod activity;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub(super) use self::activity::Deadlines;
+use self::activity::{Activity, InFlight, Watched};
+use super::AppState;
+use super::server::Limits;
+
+/// After a deadline cut, how long a connection may take to say goodbye (an HTTP/2 GOAWAY).
+const CUT_GRACE: Duration = Duration::from_secs(1);
+/// HTTP/1 read buffer, hence the largest request head (hyper's default is 400 KiB).
+const H1_MAX_BUF: usize = 64 * 1024;
+/// HTTP/2 flow control: a peer can make the server buffer at most this per stream (one largest
+/// accepted body) and per connection. hyper's defaults are 1 MiB each.
+const H2_STREAM_WINDOW: u32 = 64 * 1024;
+const H2_CONNECTION_WINDOW: u32 = 256 * 1024;
+const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
+const H2_MAX_SEND_BUF: usize = 64 * 1024;
+
+/// What every connection task shares.
+pub(super) struct Shared {
+    pub state: Arc<AppState>,
+    pub builder: auto::Builder<Tracked>,
+    pub deadlines: Deadlines,
+    /// Cancelled when the server stops: finish what is in flight, start nothing new.
+    pub draining: CancellationToken,
+    /// Cancelled when the drain deadline has passed: drop the connection.
+    pub closing: CancellationToken,
+}
+
+/// hyper's builder with every per-protocol bound set. HTTP/2 streams run as tasks of `tracker`,
+/// so that a stop can wait for them as for the connections.
+pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tracked> {
+    let mut builder = auto::Builder::new(Tracked(tracker));
+    // hyper's own head timer also runs while a kept-alive connection waits for its next
+    // request, which would make it the idle deadline as well; the watchdog times a head from its
+    // first byte instead.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(None)
+        .max_buf_size(H1_MAX_BUF);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.h2_keepalive_interval)
+        .keep_alive_timeout(limits.h2_keepalive_timeout)
+        .max_concurrent_streams(limits.h2_max_concurrent_streams)
+        .initial_stream_window_size(H2_STREAM_WINDOW)
+        .initial_connection_window_size(H2_CONNECTION_WINDOW)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
+        .max_send_buf_size(H2_MAX_SEND_BUF);
+    builder
+}
+
+/// Serves one accepted connection until it ends, is cut, or is dropped at shutdown. The permit
+/// is its place under the connection cap, given back when this returns.
+pub(super) async fn serve(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let accepted = Instant::now();
+    let (activity, mut watched) = watch::channel(Activity::new(accepted));
+    let io = TokioIo::new(Watched::new(stream, activity.clone()));
+    let state = shared.state.clone();
+    let service = service_fn(move |req| {
+        let in_flight = InFlight::begin(&activity);
+        let answer = super::handle(state.clone(), peer, req);
+        async move {
+            let response = answer.await;
+            drop(in_flight);
+            response
+        }
+    });
+    let conn = shared.builder.serve_connection(io, service);
+    tokio::pin!(conn);
+
+    let mut watching = true;
+    let check = sleep_until(accepted + shared.deadlines.first_byte);
+    tokio::pin!(check);
+    let ending = loop {
+        tokio::select! {
+            ended = conn.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            changed = watched.changed(), if watching => watching = changed.is_ok(),
+            () = &mut check => {}
+            () = shared.draining.cancelled() => break Ending::Drain,
+        }
+        let activity = *watched.borrow_and_update();
+        match activity.verdict(&shared.deadlines, accepted, Instant::now()) {
+            Ok(next) => check.as_mut().reset(next),
+            Err(reason) => break Ending::Cut(reason),
+        }
+    };
+    conn.as_mut().graceful_shutdown();
+    match ending {
+        Ending::Cut(reason) => {
+            tracing::debug!(%peer, reason, protocol = ?watched.borrow().protocol, "closing the connection");
+            let _ = timeout(CUT_GRACE, conn.as_mut()).await;
+        }
+        Ending::Drain => {
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = shared.closing.cancelled() => {
+                    tracing::debug!(%peer, "drain deadline passed: dropping the connection");
+                }
+            }
+        }
+    }
+}
+
+enum Ending {
+    Cut(&'static str),
+    Drain,
+}
+
+/// hyper's executor for HTTP/2 streams: tokio tasks, tracked.
+#[derive(Clone)]
+pub(super) struct Tracked(TaskTracker);
+
+impl<F> hyper::rt::Executor<F> for Tracked
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        self.0.spawn(future);
+    }
+}

@@ -1,0 +1,206 @@
+//! The accept loop: at most `max_connections` at once, accept failures paced and logged sparingly,
+//! every connection tracked, and a stop that drains them and then drops what is left.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::time::{Instant, sleep, timeout};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::AppState;
+use super::connection::{self, Shared};
+use crate::config::{RESERVED_DESCRIPTORS, Settings};
+
+/// The connection limits and deadlines, from [`Settings`].
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub first_byte_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub h2_keepalive_interval: Duration,
+    pub h2_keepalive_timeout: Duration,
+    pub h2_max_concurrent_streams: u32,
+    /// How long a stop waits for connections to finish before dropping them.
+    pub shutdown_timeout: Duration,
+}
+
+impl From<&Settings> for Limits {
+    fn from(s: &Settings) -> Self {
+        Self {
+            max_connections: s.max_connections,
+            first_byte_timeout: s.first_byte_timeout,
+            header_read_timeout: s.header_read_timeout,
+            idle_timeout: s.idle_timeout,
+            h2_keepalive_interval: s.h2_keepalive_interval,
+            h2_keepalive_timeout: s.h2_keepalive_timeout,
+            h2_max_concurrent_streams: s.h2_max_concurrent_streams,
+            shutdown_timeout: s.shutdown_timeout,
+        }
+    }
+}
+
+/// After the drain deadline the remaining connections are dropped; their tasks get this long to
+/// notice before `serve` returns without them (a handler stuck in blocking work, say).
+const ABANDON_AFTER: Duration = Duration::from_secs(2);
+/// The first pause after a failed accept; it doubles up to `MAX_PAUSE` while failures go on.
+const MIN_PAUSE: Duration = Duration::from_millis(10);
+const MAX_PAUSE: Duration = Duration::from_secs(1);
+/// The same warning at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Serves `listener` until `stop` completes; then stops accepting, lets every connection finish
+/// what is in flight for at most `limits.shutdown_timeout`, and drops the rest.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    warn_if_above_descriptor_limit(limits.max_connections);
+    let tracker = TaskTracker::new();
+    let shared = Arc::new(Shared {
+        state,
+        builder: connection::builder(&limits, tracker.clone()),
+        deadlines: connection::Deadlines {
+            first_byte: limits.first_byte_timeout,
+            header_read: limits.header_read_timeout,
+            idle: limits.idle_timeout,
+        },
+        draining: CancellationToken::new(),
+        closing: CancellationToken::new(),
+    });
+    // A permit is taken before accepting: beyond the cap, connections wait in the kernel's
+    // queue instead of costing a descriptor and a task each.
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut full = Throttled::default();
+    let mut failures = Throttled::default();
+    let mut pause = MIN_PAUSE;
+    tokio::pin!(stop);
+    loop {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => break,
+            Err(TryAcquireError::NoPermits) => {
+                if let Some(unlogged) = full.due(Instant::now()) {
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        unlogged,
+                        "connection cap reached: new connections wait to be accepted"
+                    );
+                }
+                tokio::select! {
+                    biased;
+                    () = &mut stop => break,
+                    permit = permits.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                }
+            }
+        };
+        let accepted = tokio::select! {
+            biased;
+            () = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                pause = MIN_PAUSE;
+                tracker.spawn(connection::serve(shared.clone(), stream, peer, permit));
+            }
+            Err(e) => {
+                drop(permit);
+                log_accept_failure(&e, pause, &mut failures);
+                tokio::select! {
+                    biased;
+                    () = &mut stop => break,
+                    () = sleep(pause) => pause = (pause * 2).min(MAX_PAUSE),
+                }
+            }
+        }
+    }
+    drop(listener);
+    drain(&tracker, &shared, limits.shutdown_timeout).await;
+}
+
+/// Out of descriptors (EMFILE) and the like: the connection stays in the kernel's queue, so the
+/// loop pauses rather than spinning on it.
+fn log_accept_failure(e: &io::Error, pause: Duration, log: &mut Throttled) {
+    if let Some(unlogged) = log.due(Instant::now()) {
+        tracing::warn!(error = %e, ?pause, unlogged, "accepting a connection failed; pausing");
+    }
+}
+
+async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
+    tracing::info!(tasks = tracker.len(), "stopping: draining open connections");
+    shared.draining.cancel();
+    tracker.close();
+    if timeout(deadline, tracker.wait()).await.is_ok() {
+        tracing::info!("all connections closed");
+        return;
+    }
+    tracing::warn!(
+        tasks = tracker.len(),
+        "shutdown timeout: dropping the remaining connections"
+    );
+    shared.closing.cancel();
+    if timeout(ABANDON_AFTER, tracker.wait()).await.is_err() {
+        tracing::warn!(tasks = tracker.len(), "abandoning tasks that did not end");
+    }
+}
+
+fn warn_if_above_descriptor_limit(max_connections: usize) {
+    let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+        return;
+    };
+    let wanted = (max_connections as u64).saturating_add(RESERVED_DESCRIPTORS);
+    if wanted > soft {
+        tracing::warn!(
+            max_connections,
+            descriptor_limit = soft,
+            "max_connections leaves too few descriptors: accepts may fail with EMFILE"
+        );
+    } else {
+        tracing::info!(max_connections, descriptor_limit = soft, "connection cap");
+    }
+}
+
+/// Says when a repeated event is worth a log line again, and how many went unlogged meanwhile.
+#[derive(Default)]
+struct Throttled {
+    last: Option<Instant>,
+    unlogged: u64,
+}
+
+impl Throttled {
+    fn due(&mut self, now: Instant) -> Option<u64> {
+        if self.last.is_some_and(|t| now - t < LOG_EVERY) {
+            self.unlogged += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.unlogged))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_warning_is_logged_once_per_interval_with_the_count_it_skipped() {
+        let mut log = Throttled::default();
+        let start = Instant::now();
+        assert_eq!(log.due(start), Some(0));
+        assert_eq!(log.due(start + Duration::from_secs(1)), None);
+        assert_eq!(log.due(start + LOG_EVERY / 2), None);
+        assert_eq!(log.due(start + LOG_EVERY), Some(2));
+        assert_eq!(log.due(start + LOG_EVERY), None);
+    }
+}
