@@ -60,15 +60,15 @@ impl Application {
         )?;
         let now = UnixTime::now();
         let keys = KeyManager::load(
-            store.clone(),
-            KeyFiles::open(&settings.keys_dir)?,
+            Arc::new(store.clone()),
+            Arc::new(KeyFiles::open(&settings.keys_dir)?),
             settings.max_token_ttl,
             now,
         )
         .await?;
-        let revocations = Revocations::new(store.denylist()?);
+        let revocations = Revocations::new(Arc::new(store.denylist()?));
         let users = Users::new(&store, settings.users.clone())?;
-        let registry = ClientRegistry::new(store);
+        let registry = ClientRegistry::new(Arc::new(store));
         if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
         }

@@ -90,7 +90,7 @@ mod tests {
     impl World {
         async fn with(ids: &[&str]) -> Self {
             let f = fixture().await;
-            let registry = ClientRegistry::new(f.store.clone());
+            let registry = ClientRegistry::new(std::sync::Arc::new(f.store.clone()));
             for id in ids {
                 let new = NewClient {
                     id: ClientId::parse(id).unwrap(),

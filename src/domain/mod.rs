@@ -7,6 +7,7 @@ pub mod error;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
+pub mod ports;
 pub mod pubkey;
 pub mod registry;
 pub mod revocation;
@@ -20,7 +21,7 @@ pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authen
 pub use error::{OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientRegistry, NewClient};
-pub use revocation::{Revocation, Revocations};
+pub use revocation::{Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
 pub use token::{AccessClaims, TokenIssuer, WfcClaim, new_claims};

@@ -1,13 +1,10 @@
 //! The client registry: registering, finding, rotating secrets, disabling and removing clients.
 
-use anyhow::Context;
+use std::sync::Arc;
 
 use super::keys::SigningAlg;
-use super::{
-    Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, SecretDigest,
-    UnixTime,
-};
-use crate::storage::{ClientRecord, PreviousSecret, Store};
+use super::ports::ClientStore;
+use super::{Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime};
 
 /// A client to register, already validated.
 #[derive(Debug, Clone)]
@@ -23,42 +20,30 @@ pub struct NewClient {
 /// Clients as stored, seen through domain types.
 #[derive(Clone)]
 pub struct ClientRegistry {
-    store: Store,
+    store: Arc<dyn ClientStore>,
 }
 
 impl ClientRegistry {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Arc<dyn ClientStore>) -> Self {
         Self { store }
     }
 
     /// Looks a client up by the raw id a caller presented, for authentication. A malformed id is
     /// simply unknown. An unknown client costs what a known one does (see
-    /// [`Store::lookup_client`]): a decoy record is read, decoded and converted in its place, so
-    /// the lookup leaks no timing about which ids exist.
+    /// [`ClientStore::lookup`]): a stand-in record is read and converted in its place, so the
+    /// lookup leaks no timing about which ids exist.
     pub fn find(&self, raw_id: &str) -> Result<Option<Client>, OAuthError> {
         let id = ClientId::parse(raw_id).ok();
-        let (known, record) = self
-            .store
-            .lookup_client(id.as_ref().map(ClientId::as_str))?;
-        let client = from_record(record)?;
+        let (known, client) = self.store.lookup(id.as_ref())?;
         Ok(known.then_some(client))
     }
 
     pub fn get(&self, id: &ClientId) -> Result<Option<Client>, OAuthError> {
-        Ok(self
-            .store
-            .get_client(id.as_str())?
-            .map(from_record)
-            .transpose()?)
+        Ok(self.store.get(id)?)
     }
 
     pub fn list(&self) -> Result<Vec<Client>, OAuthError> {
-        Ok(self
-            .store
-            .list_clients()?
-            .into_iter()
-            .map(from_record)
-            .collect::<anyhow::Result<_>>()?)
+        Ok(self.store.list()?)
     }
 
     /// Registers a client with a generated secret, returned here and never again.
@@ -91,7 +76,7 @@ impl ClientRegistry {
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
         };
-        if !self.store.insert_client(&to_record(&client)).await? {
+        if !self.store.insert(&client).await? {
             return Err(OAuthError::Conflict(format!(
                 "client {} already exists",
                 client.id
@@ -130,22 +115,14 @@ impl ClientRegistry {
         id: &ClientId,
         change: impl FnOnce(&mut Client) + Send + 'static,
     ) -> Result<Client, OAuthError> {
-        let updated = self
-            .store
-            .update_client(id.as_str(), move |record| {
-                let mut client = from_record(record)?;
-                change(&mut client);
-                Ok(to_record(&client))
-            })
-            .await?;
-        match updated {
-            Some(record) => Ok(from_record(record)?),
+        match self.store.update(id, Box::new(change)).await? {
+            Some(client) => Ok(client),
             None => Err(not_found(id)),
         }
     }
 
     pub async fn remove(&self, id: &ClientId) -> Result<(), OAuthError> {
-        if self.store.remove_client(id.as_str()).await? {
+        if self.store.remove(id).await? {
             Ok(())
         } else {
             Err(not_found(id))
@@ -153,76 +130,17 @@ impl ClientRegistry {
     }
 
     pub fn count(&self) -> usize {
-        self.store.client_count()
+        self.store.count()
     }
 
     /// Whether no client is registered; cheap at any size, unlike [`ClientRegistry::count`].
     pub fn is_empty(&self) -> Result<bool, OAuthError> {
-        Ok(!self.store.has_clients()?)
+        Ok(self.store.is_empty()?)
     }
 }
 
 fn not_found(id: &ClientId) -> OAuthError {
     OAuthError::NotFound(format!("no client {id}"))
-}
-
-fn to_record(c: &Client) -> ClientRecord {
-    ClientRecord {
-        client_id: c.id.as_str().to_owned(),
-        secret_sha256: c.secret.to_hex(),
-        previous_secret: c.previous_secret.map(|(d, until)| PreviousSecret {
-            secret_sha256: d.to_hex(),
-            valid_until: until.as_secs(),
-        }),
-        audiences: c.audiences.iter().map(|a| a.as_str().to_owned()).collect(),
-        scopes: c.scopes.to_vec(),
-        grants: c.grants.iter().map(|g| g.as_str().to_owned()).collect(),
-        token_ttl: c.token_ttl,
-        disabled: c.disabled,
-        created_at: c.created_at.as_secs(),
-        alg: c.alg.as_str().to_owned(),
-        registration: c.registration,
-    }
-}
-
-fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
-    let ctx = || format!("stored client {:?} is corrupt", r.client_id);
-    let digest = |hex: &str| SecretDigest::from_hex(hex).with_context(ctx);
-    Ok(Client {
-        id: ClientId::parse(&r.client_id)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(ctx)?,
-        secret: digest(&r.secret_sha256)?,
-        previous_secret: match &r.previous_secret {
-            Some(p) => Some((
-                digest(&p.secret_sha256)?,
-                UnixTime::from_secs(p.valid_until),
-            )),
-            None => None,
-        },
-        audiences: r
-            .audiences
-            .iter()
-            .map(|a| Audience::parse(a))
-            .collect::<Result<_, _>>()
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(ctx)?,
-        scopes: ScopeSet::from_list(&r.scopes)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(ctx)?,
-        grants: r
-            .grants
-            .iter()
-            .filter_map(|g| GrantType::parse(g))
-            .collect(),
-        token_ttl: r.token_ttl,
-        registration: r.registration,
-        disabled: r.disabled,
-        created_at: UnixTime::from_secs(r.created_at),
-        alg: SigningAlg::parse(&r.alg)
-            .ok_or_else(|| anyhow::anyhow!("unknown alg {:?}", r.alg))
-            .with_context(ctx)?,
-    })
 }
 
 #[cfg(test)]
@@ -231,6 +149,11 @@ mod tests {
 
     use super::*;
     use crate::domain::authenticate;
+    use crate::storage::Store;
+
+    fn registry(dir: &std::path::Path) -> ClientRegistry {
+        ClientRegistry::new(Arc::new(Store::open(dir).unwrap()))
+    }
 
     fn new_client(i: usize) -> NewClient {
         NewClient {
@@ -246,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_client_a_wrong_secret_and_a_disabled_client_fail_alike() {
         let dir = tempfile::tempdir().unwrap();
-        let registry = ClientRegistry::new(Store::open(dir.path()).unwrap());
+        let registry = registry(dir.path());
         let now = UnixTime::from_secs(1);
         let (_, secret) = registry.register(new_client(1), now).await.unwrap();
         let wrong = authenticate(registry.find("client-1").unwrap(), "wrong", now).unwrap_err();
@@ -274,7 +197,7 @@ mod tests {
     #[ignore = "a measurement, not a check"]
     async fn what_authentication_failures_cost() {
         let dir = tempfile::tempdir().unwrap();
-        let registry = ClientRegistry::new(Store::open(dir.path()).unwrap());
+        let registry = registry(dir.path());
         let now = UnixTime::from_secs(1);
         for i in 0..10_000 {
             registry.register(new_client(i), now).await.unwrap();
@@ -298,36 +221,11 @@ mod tests {
             let _ = authenticate(registry.find(&absent).unwrap(), presented.expose(), now);
             unknown.push(t.elapsed().as_nanos());
         }
-        let store = &registry.store;
         let median = |v: &mut Vec<u128>| {
             v.sort_unstable();
             v[v.len() / 2]
         };
         let (w, u) = (median(&mut wrong), median(&mut unknown));
-        let (mut lk, mut lu, mut fk, mut fu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for round in 0..200_000 {
-            let id = format!("client-{}", round % 10_000);
-            let absent = format!("absent-{}", round % 10_000);
-            let t = Instant::now();
-            let (_, rk) = store.lookup_client(Some(&id)).unwrap();
-            lk.push(t.elapsed().as_nanos());
-            let t = Instant::now();
-            let (_, ru) = store.lookup_client(Some(&absent)).unwrap();
-            lu.push(t.elapsed().as_nanos());
-            let t = Instant::now();
-            let _ = from_record(rk);
-            fk.push(t.elapsed().as_nanos());
-            let t = Instant::now();
-            let _ = from_record(ru);
-            fu.push(t.elapsed().as_nanos());
-        }
-        println!(
-            "lookup known {} unknown {}; convert known {} unknown {}",
-            median(&mut lk),
-            median(&mut lu),
-            median(&mut fk),
-            median(&mut fu)
-        );
         println!(
             "wrong secret: median {w} ns; unknown client: median {u} ns; ratio {:.3}",
             u as f64 / w as f64

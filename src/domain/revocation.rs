@@ -5,7 +5,21 @@
 //! the signature check refuses the token anyway.
 
 use super::{AccessClaims, Client, OAuthError, TokenIssuer, UnixTime};
-use crate::storage::{Denylist, RevokedRecord};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::ports::DenylistStore;
+
+/// A revoked access token: listed by `jti` until its own `exp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedToken {
+    pub jti: String,
+    pub client_id: String,
+    /// The token's own `exp`: past it the token is dead without our help and the entry can go.
+    pub exp: u64,
+    pub revoked_at: u64,
+}
 
 /// What a revocation request came to. The endpoint answers 200 in every case (RFC 7009 §2.2), so
 /// the caller cannot probe for other clients' tokens; the distinction is for logs and tests.
@@ -22,11 +36,11 @@ pub enum Revocation {
 /// The revocation list, consulted whenever a token presented to the dealer is verified.
 #[derive(Clone)]
 pub struct Revocations {
-    denylist: Denylist,
+    denylist: Arc<dyn DenylistStore>,
 }
 
 impl Revocations {
-    pub fn new(denylist: Denylist) -> Self {
+    pub fn new(denylist: Arc<dyn DenylistStore>) -> Self {
         Self { denylist }
     }
 
@@ -71,7 +85,7 @@ impl Revocations {
             return Ok(Revocation::NotTheCallers);
         }
         if !self.denylist.contains(&claims.jti)? {
-            let record = RevokedRecord {
+            let record = RevokedToken {
                 jti: claims.jti.clone(),
                 client_id: claims.client_id.clone(),
                 exp: claims.exp,
@@ -94,7 +108,7 @@ impl Revocations {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.denylist.is_empty()
+        self.len() == 0
     }
 }
 
@@ -121,12 +135,12 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let files = KeyFiles::open(&dir.path().join("keys")).unwrap();
-        let keys = KeyManager::load(store.clone(), files, 86_400, T0)
+        let keys = KeyManager::load(Arc::new(store.clone()), Arc::new(files), 86_400, T0)
             .await
             .unwrap();
         Fixture {
             issuer: TokenIssuer::new("https://dealer.test", Arc::new(keys)),
-            revocations: Revocations::new(store.denylist().unwrap()),
+            revocations: Revocations::new(Arc::new(store.denylist().unwrap())),
             store,
             _dir: dir,
         }
@@ -239,7 +253,7 @@ pub(crate) mod tests {
         let denylist = f.store.denylist().unwrap();
         let entries = 100_000u64;
         for i in 0..entries {
-            let record = RevokedRecord {
+            let record = RevokedToken {
                 jti: format!("{i:032x}"),
                 client_id: "svc".into(),
                 exp: T0.plus(3600).as_secs(),

@@ -1,19 +1,11 @@
 //! The `revoked` tree: ids of revoked tokens, kept until the token would have expired anyway.
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use async_trait::async_trait;
 
 use super::{Store, records};
-
-/// A revoked access token, stored under its `jti`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevokedRecord {
-    pub jti: String,
-    pub client_id: String,
-    /// The token's own `exp`: past it the token is dead without our help and the entry can go.
-    pub exp: u64,
-    pub revoked_at: u64,
-}
+use crate::domain::RevokedToken;
+use crate::domain::ports::DenylistStore;
 
 /// Handle to the denylist tree. Cheap to clone.
 #[derive(Clone)]
@@ -39,16 +31,17 @@ impl Store {
     }
 }
 
-impl Denylist {
-    /// Whether `jti` is on the list. One B-tree lookup; nothing is decoded.
-    pub fn contains(&self, jti: &str) -> anyhow::Result<bool> {
+#[async_trait]
+impl DenylistStore for Denylist {
+    /// One B-tree lookup; nothing is decoded.
+    fn contains(&self, jti: &str) -> anyhow::Result<bool> {
         self.tree
             .contains_key(jti)
             .with_context(|| format!("looking up revoked token {jti:?}"))
     }
 
-    /// Adds a record; returns once it is on disk: an acknowledged revocation survives a crash.
-    pub async fn insert(&self, record: &RevokedRecord) -> anyhow::Result<()> {
+    /// Returns once the entry is on disk: an acknowledged revocation survives a crash.
+    async fn insert(&self, record: &RevokedToken) -> anyhow::Result<()> {
         let (tree, jti, bytes) = (
             self.tree.clone(),
             record.jti.clone(),
@@ -65,7 +58,7 @@ impl Denylist {
     ///
     /// Scans on a blocking thread, then removes on the writer in chunks, each entry only if it
     /// is still the value scanned (it may have been re-revoked meanwhile).
-    pub async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
+    async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
         let tree = self.tree.clone();
         let mut expired = tokio::task::spawn_blocking(move || expired_entries(&tree, now))
             .await
@@ -91,12 +84,8 @@ impl Denylist {
         Ok(removed)
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.tree.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tree.is_empty()
     }
 }
 
@@ -105,7 +94,7 @@ fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<(sled::IVe
     let mut expired = Vec::new();
     for entry in tree.iter() {
         let (key, value) = entry.context("scanning the revoked tree")?;
-        match records::decode::<RevokedRecord>(&value) {
+        match records::decode::<RevokedToken>(&value) {
             Ok(record) if record.exp <= now => expired.push((key, value)),
             Ok(_) => {}
             // A record we cannot read cannot be checked either; keep it rather than silently
@@ -119,7 +108,7 @@ fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<(sled::IVe
 #[cfg(test)]
 impl Denylist {
     /// Bulk loading for measurements: no flush per record.
-    pub(crate) fn insert_unflushed(&self, record: &RevokedRecord) -> anyhow::Result<()> {
+    pub(crate) fn insert_unflushed(&self, record: &RevokedToken) -> anyhow::Result<()> {
         self.tree
             .insert(record.jti.as_str(), records::encode(record)?)?;
         Ok(())

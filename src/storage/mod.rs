@@ -5,8 +5,10 @@
 //! when they do), and no sled write runs on an async worker. sled's own periodic flusher is off
 //! for the same reason. Reads run where they are asked for: lock-free lookups in the page cache.
 
+mod clients;
 mod denylist;
 mod keyfiles;
+mod keys;
 mod records;
 mod user_records;
 mod users;
@@ -18,9 +20,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use anyhow::Context;
-pub use denylist::{Denylist, RevokedRecord};
+pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
-pub use records::{ClientRecord, KeyRecord, KeyState, PreviousSecret};
+pub use records::{ClientRecord, PreviousSecret};
 pub use user_records::{
     DepartmentRecord, DirectoryRecord, EntryKind, NamedRecord, OrgRecord, OrgUnitRecord,
     RoleRecord, ServiceRecord, UserRecord, WfcRecord,
@@ -109,151 +111,5 @@ impl Store {
     /// The writer every change goes through.
     pub(crate) fn writer(&self) -> &Writer {
         &self.writer
-    }
-
-    pub fn get_client(&self, client_id: &str) -> anyhow::Result<Option<ClientRecord>> {
-        self.clients
-            .get(client_id)?
-            .map(|bytes| records::decode(&bytes))
-            .transpose()
-            .with_context(|| format!("reading client {client_id:?}"))
-    }
-
-    /// Looks a client up for authentication, doing the same work whatever the outcome: one tree
-    /// hit, one tree miss, one real-sized record decoded. A known id is paired with a key that
-    /// is never stored; an unknown (or malformed: `None`) id with the stored decoy, and decodes
-    /// the last record a lookup found in its place. Returns whether the id was known, and the
-    /// record decoded. (`what_authentication_failures_cost` measures what remains.)
-    pub fn lookup_client(&self, client_id: Option<&str>) -> anyhow::Result<(bool, ClientRecord)> {
-        let found = self
-            .clients
-            .get(client_id.map_or(ABSENT_KEY, str::as_bytes))?;
-        let known = found.is_some();
-        let paired = self
-            .clients
-            .get(if known { ABSENT_KEY } else { DECOY_KEY })?;
-        let bytes = match found {
-            Some(bytes) => {
-                self.recent.store(Arc::new(bytes.clone()));
-                bytes
-            }
-            None => {
-                paired.context("the decoy client record is missing")?;
-                sled::IVec::clone(&self.recent.load())
-            }
-        };
-        Ok((known, records::decode(&bytes)?))
-    }
-
-    /// Stores a new client; `false` if one with that id exists already.
-    pub async fn insert_client(&self, record: &ClientRecord) -> anyhow::Result<bool> {
-        let bytes = records::encode(record)?;
-        let (clients, id) = (self.clients.clone(), record.client_id.clone());
-        self.writer
-            .write(move || {
-                let swapped =
-                    clients.compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(bytes))?;
-                Ok(swapped.is_ok())
-            })
-            .await
-            .with_context(|| format!("registering client {:?}", record.client_id))
-    }
-
-    /// Changes a stored client: `change` gets the record as it is when the writer applies it and
-    /// returns the new one, so concurrent updates and removals serialize and none is lost or
-    /// undone. `None` if there is no such client (then nothing is written). `change` runs on the
-    /// writer thread: it must be quick and must not block.
-    pub async fn update_client<F>(
-        &self,
-        client_id: &str,
-        change: F,
-    ) -> anyhow::Result<Option<ClientRecord>>
-    where
-        F: FnOnce(ClientRecord) -> anyhow::Result<ClientRecord> + Send + 'static,
-    {
-        let (clients, id) = (self.clients.clone(), client_id.to_owned());
-        self.writer
-            .write(move || {
-                let Some(bytes) = clients.get(id.as_bytes())? else {
-                    return Ok(None);
-                };
-                let new = change(records::decode(&bytes)?)?;
-                anyhow::ensure!(
-                    new.client_id == id,
-                    "an update may not change the client id"
-                );
-                clients.insert(id.as_bytes(), records::encode(&new)?)?;
-                Ok(Some(new))
-            })
-            .await
-            .with_context(|| format!("updating client {client_id:?}"))
-    }
-
-    /// Removes a client; `false` if there was none.
-    pub async fn remove_client(&self, client_id: &str) -> anyhow::Result<bool> {
-        let (clients, id) = (self.clients.clone(), client_id.to_owned());
-        self.writer
-            .write(move || Ok(clients.remove(id.as_bytes())?.is_some()))
-            .await
-            .with_context(|| format!("removing client {client_id:?}"))
-    }
-
-    pub fn list_clients(&self) -> anyhow::Result<Vec<ClientRecord>> {
-        // Client ids are printable ASCII, so every real key sorts before the reserved ones.
-        self.clients
-            .range(..RESERVED_PREFIX)
-            .values()
-            .map(|v| records::decode(&v?))
-            .collect()
-    }
-
-    /// Counts by walking the whole tree: O(clients). Prefer [`Store::has_clients`].
-    pub fn client_count(&self) -> usize {
-        self.clients.range(..RESERVED_PREFIX).count()
-    }
-
-    /// Whether any client is registered, without walking the tree (start-up with 1M clients).
-    pub fn has_clients(&self) -> anyhow::Result<bool> {
-        Ok(self
-            .clients
-            .range(..RESERVED_PREFIX)
-            .next()
-            .transpose()?
-            .is_some())
-    }
-
-    /// Stores many client records in one batch and one flush, overwriting same ids: bulk imports
-    /// and benchmark seeding.
-    pub async fn import_clients(&self, records: &[ClientRecord]) -> anyhow::Result<()> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.insert(r.client_id.as_str(), records::encode(r)?);
-        }
-        let clients = self.clients.clone();
-        self.writer
-            .write(move || Ok(clients.apply_batch(batch)?))
-            .await
-            .context("importing clients")
-    }
-
-    pub fn list_keys(&self) -> anyhow::Result<Vec<KeyRecord>> {
-        self.keys
-            .iter()
-            .values()
-            .map(|v| records::decode(&v?))
-            .collect()
-    }
-
-    /// Writes several key records at once (a rotation changes two), then flushes.
-    pub async fn put_keys(&self, records: &[KeyRecord]) -> anyhow::Result<()> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.insert(r.kid.as_str(), records::encode(r)?);
-        }
-        let keys = self.keys.clone();
-        self.writer
-            .write(move || Ok(keys.apply_batch(batch)?))
-            .await
-            .context("storing key records")
     }
 }

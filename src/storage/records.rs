@@ -54,27 +54,10 @@ pub struct PreviousSecret {
     pub valid_until: u64,
 }
 
-/// Metadata of a signing key; the private key itself is a PEM file named `<kid>.pem`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyRecord {
-    pub kid: String,
-    pub alg: String,
-    pub created_at: u64,
-    pub state: KeyState,
-}
-
-/// Where a key is in its life: signing, still verifying until `until`, or gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum KeyState {
-    Active,
-    Retiring { since: u64, until: u64 },
-    Retired { at: u64 },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::keys::{KeyRecord, KeyState};
 
     #[test]
     fn a_record_round_trips_through_its_version_tag() {

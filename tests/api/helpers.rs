@@ -132,7 +132,8 @@ impl TestApp {
         };
         self.stop().await;
         let secret = {
-            let registry = ClientRegistry::new(open_store(self.data_dir.path()).await);
+            let registry =
+                ClientRegistry::new(std::sync::Arc::new(open_store(self.data_dir.path()).await));
             let new = NewClient {
                 id: ClientId::parse(id).unwrap(),
                 audiences: vec![Audience::parse(audience).unwrap()],

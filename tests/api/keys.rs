@@ -1,6 +1,7 @@
 //! Signing keys: one is generated on first start, 0600; rotation keeps old keys verifying.
 
 use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -98,8 +99,8 @@ async fn a_replaced_key_is_retired_once_its_tokens_have_expired() {
     let window = 3600;
     let t0 = UnixTime::from_secs(1_000_000);
     let keys = KeyManager::load(
-        store.clone(),
-        KeyFiles::open(keys_dir.path()).unwrap(),
+        Arc::new(store.clone()),
+        Arc::new(KeyFiles::open(keys_dir.path()).unwrap()),
         window,
         t0,
     )
@@ -129,8 +130,8 @@ async fn a_replaced_key_is_retired_once_its_tokens_have_expired() {
 
     drop(keys);
     let reloaded = KeyManager::load(
-        store,
-        KeyFiles::open(keys_dir.path()).unwrap(),
+        Arc::new(store),
+        Arc::new(KeyFiles::open(keys_dir.path()).unwrap()),
         window,
         t0.plus(window * 2),
     )
@@ -153,8 +154,8 @@ async fn a_key_file_brought_by_the_operator_becomes_the_signer_on_first_start() 
         .unwrap();
     let data = tempfile::tempdir().unwrap();
     let manager = KeyManager::load(
-        Store::open(data.path()).unwrap(),
-        KeyFiles::open(keys_dir.path()).unwrap(),
+        Arc::new(Store::open(data.path()).unwrap()),
+        Arc::new(KeyFiles::open(keys_dir.path()).unwrap()),
         3600,
         UnixTime::from_secs(1),
     )
@@ -171,8 +172,8 @@ async fn a_missing_active_key_file_stops_the_start_with_a_clear_error() {
     let now = UnixTime::from_secs(1);
     drop(
         KeyManager::load(
-            store.clone(),
-            KeyFiles::open(keys_dir.path()).unwrap(),
+            Arc::new(store.clone()),
+            Arc::new(KeyFiles::open(keys_dir.path()).unwrap()),
             60,
             now,
         )
@@ -182,9 +183,14 @@ async fn a_missing_active_key_file_stops_the_start_with_a_clear_error() {
     for f in pem_files(keys_dir.path()) {
         std::fs::remove_file(f).unwrap();
     }
-    let err = KeyManager::load(store, KeyFiles::open(keys_dir.path()).unwrap(), 60, now)
-        .await
-        .err()
-        .unwrap();
+    let err = KeyManager::load(
+        Arc::new(store),
+        Arc::new(KeyFiles::open(keys_dir.path()).unwrap()),
+        60,
+        now,
+    )
+    .await
+    .err()
+    .unwrap();
     assert!(format!("{err:#}").contains("missing"), "{err:#}");
 }

@@ -2,6 +2,7 @@
 
 mod alg;
 mod pool;
+mod record;
 mod signing;
 
 use std::collections::HashMap;
@@ -12,10 +13,11 @@ use anyhow::{Context, anyhow};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 pub use pool::{SignerMode, SignerPool};
+pub use record::{KeyRecord, KeyState};
 pub use signing::SigningKey;
 
 use super::UnixTime;
-use crate::storage::{KeyFiles, KeyRecord, KeyState, Store};
+use super::ports::{KeyMaterial, KeyRecordStore};
 
 /// The keys in use at one moment: one signer per algorithm, plus older keys whose tokens may
 /// still be alive. Immutable; a rotation builds a new ring and swaps it in.
@@ -96,8 +98,8 @@ impl From<&KeyRecord> for KeyInfo {
 
 /// Owns the key ring and its persistence: PEM files plus metadata records.
 pub struct KeyManager {
-    store: Store,
-    files: KeyFiles,
+    store: Arc<dyn KeyRecordStore>,
+    files: Arc<dyn KeyMaterial>,
     ring: ArcSwap<KeyRing>,
     /// How long a replaced key stays in the JWKS: the longest token lifetime the dealer issues.
     verify_window: u64,
@@ -109,19 +111,19 @@ impl KeyManager {
     /// Loads every key in `files`, reconciles with the stored records, creates a key for each
     /// algorithm that has none, and retires keys whose window has passed.
     pub async fn load(
-        store: Store,
-        files: KeyFiles,
+        store: Arc<dyn KeyRecordStore>,
+        files: Arc<dyn KeyMaterial>,
         verify_window: u64,
         now: UnixTime,
     ) -> anyhow::Result<Self> {
         let mut loaded = HashMap::new();
-        for (path, tag, der) in files.load_all()? {
-            let key = SigningKey::from_der(&tag, &der)
-                .with_context(|| format!("loading {}", path.display()))?;
-            loaded.insert(key.kid().to_owned(), (Arc::new(key), path));
+        for stored in files.load_all()? {
+            let key = SigningKey::from_der(&stored.tag, &stored.der)
+                .with_context(|| format!("loading {}", stored.source.display()))?;
+            loaded.insert(key.kid().to_owned(), (Arc::new(key), stored.modified));
         }
         let mut records: HashMap<String, KeyRecord> = store
-            .list_keys()?
+            .list()?
             .into_iter()
             .map(|r| (r.kid.clone(), r))
             .collect();
@@ -138,7 +140,7 @@ impl KeyManager {
                 Some(kid) => {
                     return Err(anyhow!(
                         "key {kid} is the active {alg} signing key but {kid}.pem is missing from {}",
-                        files.dir().display()
+                        files.location()
                     ));
                 }
                 None => {
@@ -148,9 +150,7 @@ impl KeyManager {
                         .filter(|(kid, (key, _))| {
                             !records.contains_key(*kid) && key.signing_alg() == alg
                         })
-                        .max_by_key(|(_, (_, path))| {
-                            std::fs::metadata(path).and_then(|m| m.modified()).ok()
-                        })
+                        .max_by_key(|(_, (_, modified))| *modified)
                         .map(|(kid, _)| kid.clone());
                     let kid = match newest {
                         Some(kid) => kid,
@@ -159,7 +159,7 @@ impl KeyManager {
                             let path = files.write(key.kid(), &der)?;
                             tracing::info!(kid = key.kid(), %alg, path = %path.display(), "generated a new signing key");
                             let kid = key.kid().to_owned();
-                            loaded.insert(kid.clone(), (Arc::new(key), path));
+                            loaded.insert(kid.clone(), (Arc::new(key), None));
                             kid
                         }
                     };
@@ -201,7 +201,7 @@ impl KeyManager {
             }
         }
         if !changed.is_empty() {
-            store.put_keys(&changed).await?;
+            store.put(&changed).await?;
         }
         let active = [0, 1, 2].map(|i| loaded[&active_kids[i]].0.clone());
         let retiring = records
@@ -256,7 +256,7 @@ impl KeyManager {
         let _guard = self.write.lock().await;
         let old = self.ring.load_full();
         let mut active = old.active.clone();
-        let mut records = self.store.list_keys()?;
+        let mut records = self.store.list()?;
         let state = KeyState::Retiring {
             since: now.as_secs(),
             until: now
@@ -289,7 +289,7 @@ impl KeyManager {
             tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key");
             active[alg.index()] = Arc::new(key);
         }
-        self.store.put_keys(&records).await?;
+        self.store.put(&records).await?;
         // Every key of the old ring keeps verifying: the replaced signers now retire.
         let retiring = old.verifying().to_vec();
         self.ring.store(Arc::new(KeyRing::new(active, retiring)?));
@@ -307,7 +307,7 @@ impl KeyManager {
             let _guard = self.write.lock().await;
             let Some(mut record) = self
                 .store
-                .list_keys()?
+                .list()?
                 .into_iter()
                 .find(|r| r.kid == kid && matches!(r.state, KeyState::Retiring { .. }))
             else {
@@ -324,7 +324,7 @@ impl KeyManager {
                 .store(Arc::new(KeyRing::new(ring.active.clone(), keep)?));
             self.files.remove(kid)?;
             record.state = KeyState::Retired { at: now.as_secs() };
-            self.store.put_keys(std::slice::from_ref(&record)).await?;
+            self.store.put(std::slice::from_ref(&record)).await?;
             tracing::warn!(kid, "retired a signing key on request");
         }
         Ok(self.list()?.into_iter().find(|k| k.kid == kid))
@@ -335,7 +335,7 @@ impl KeyManager {
         let _guard = self.write.lock().await;
         let mut expired: Vec<KeyRecord> = self
             .store
-            .list_keys()?
+            .list()?
             .into_iter()
             .filter(
                 |r| matches!(r.state, KeyState::Retiring { until, .. } if until <= now.as_secs()),
@@ -349,7 +349,7 @@ impl KeyManager {
             r.state = KeyState::Retired { at: now.as_secs() };
             tracing::info!(kid = %r.kid, "retired a signing key");
         }
-        self.store.put_keys(&expired).await?;
+        self.store.put(&expired).await?;
         let ring = self.ring.load_full();
         let keep = ring
             .retiring()
@@ -363,7 +363,7 @@ impl KeyManager {
 
     /// Every key the dealer knows: the signer first, then retiring keys, then retired ones.
     pub fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
-        let mut keys: Vec<KeyInfo> = self.store.list_keys()?.iter().map(KeyInfo::from).collect();
+        let mut keys: Vec<KeyInfo> = self.store.list()?.iter().map(KeyInfo::from).collect();
         let rank = |s: &KeyState| match s {
             KeyState::Active => 0,
             KeyState::Retiring { .. } => 1,

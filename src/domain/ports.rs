@@ -1,0 +1,83 @@
+//! What the domain needs from storage, as traits the domain owns and in the domain's own types.
+//!
+//! `storage` implements them (sled today; a second engine is a second implementation). Every
+//! write is durable when its future resolves; a store that cannot take a write fails it with
+//! [`super::StoreUnavailable`] somewhere in the error's chain, which callers answer with 503.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+
+use super::keys::KeyRecord;
+use super::revocation::RevokedToken;
+use super::{Client, ClientId};
+
+/// A change to a stored client, applied to the client as stored when the write happens.
+pub type ClientChange = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// Registered clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Looks a client up for authentication with the same work whether it exists or not: an
+    /// unknown (or `None`, malformed) id yields `false` and a stand-in client of typical size.
+    fn lookup(&self, id: Option<&ClientId>) -> anyhow::Result<(bool, Client)>;
+    fn get(&self, id: &ClientId) -> anyhow::Result<Option<Client>>;
+    fn list(&self) -> anyhow::Result<Vec<Client>>;
+    /// Counts every client: O(clients).
+    fn count(&self) -> usize;
+    /// Whether no client is registered: O(1).
+    fn is_empty(&self) -> anyhow::Result<bool>;
+    /// Stores a new client; `false` if its id is taken.
+    async fn insert(&self, client: &Client) -> anyhow::Result<bool>;
+    /// Applies `change` atomically against every other write; `None` if there is no such client
+    /// (so a removal is never undone by an update racing it).
+    async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>>;
+    /// Removes a client; `false` if there was none.
+    async fn remove(&self, id: &ClientId) -> anyhow::Result<bool>;
+}
+
+/// The revocation denylist: ids of revoked tokens until those tokens expire.
+#[async_trait]
+pub trait DenylistStore: Send + Sync {
+    fn contains(&self, jti: &str) -> anyhow::Result<bool>;
+    async fn insert(&self, entry: &RevokedToken) -> anyhow::Result<()>;
+    /// Drops entries whose token expired at or before `now` (Unix seconds); returns how many.
+    async fn remove_expired(&self, now: u64) -> anyhow::Result<usize>;
+    /// Entries listed, expired ones not yet swept included.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Signing-key metadata (state and times), by `kid`.
+#[async_trait]
+pub trait KeyRecordStore: Send + Sync {
+    fn list(&self) -> anyhow::Result<Vec<KeyRecord>>;
+    /// Writes several records at once (a rotation changes two).
+    async fn put(&self, records: &[KeyRecord]) -> anyhow::Result<()>;
+}
+
+/// A private key as the key material store holds it.
+pub struct StoredKey {
+    /// Where it came from, for messages (a file path).
+    pub source: PathBuf,
+    /// The PEM tag (`PRIVATE KEY`).
+    pub tag: String,
+    /// PKCS#8 DER.
+    pub der: Vec<u8>,
+    /// When it was written, if known: the newest unrecorded key of an algorithm signs.
+    pub modified: Option<SystemTime>,
+}
+
+/// Private key material (PEM files today), never logged.
+pub trait KeyMaterial: Send + Sync {
+    fn load_all(&self) -> anyhow::Result<Vec<StoredKey>>;
+    /// Stores a PKCS#8 key under its `kid`, durably, readable by the owner only.
+    fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<PathBuf>;
+    /// Deletes a key; one already gone is fine.
+    fn remove(&self, kid: &str) -> anyhow::Result<()>;
+    /// Where keys live, for messages.
+    fn location(&self) -> String;
+}
