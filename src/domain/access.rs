@@ -11,8 +11,8 @@ use super::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, AccessClaims, ClientId, ClientRegistry, OAuthError, Revocations,
     TokenIssuer, UnixTime,
 };
+use crate::domain::users::entries::UserRecord;
 use crate::domain::users::legacy::LegacyClaims;
-use crate::storage::UserRecord;
 
 /// What a route asks of the token presented to it.
 #[derive(Debug, Clone, Copy)]

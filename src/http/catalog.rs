@@ -14,9 +14,9 @@ use super::error::{Body, Rejection};
 use super::request::bearer_token;
 use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
+use crate::domain::users::entries::ServiceRecord;
 use crate::domain::users::legacy;
 use crate::domain::{OAuthError, Requirement, UnixTime};
-use crate::storage::ServiceRecord;
 
 /// The comment on the `ssh-rsa` line.
 const SSH_COMMENT: &str = "tokendealer";

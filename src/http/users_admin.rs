@@ -14,14 +14,14 @@ use super::AppState;
 use super::admin::{authorize, json_body};
 use super::error::{Body, Rejection};
 use super::response::json_no_store;
+use crate::domain::users::entries::{
+    DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
+    ServiceRecord, UserRecord, WfcRecord,
+};
 use crate::domain::users::{
     Email, EndpointUrl, Name, NewPassword, NewService, NewUser, NewWfc, UserView,
 };
 use crate::domain::{Requirement, UnixTime};
-use crate::storage::{
-    DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
-    ServiceRecord, UserRecord, WfcRecord,
-};
 
 const RESOURCES: [(&str, EntryKind); 7] = [
     ("orgs", EntryKind::Org),

@@ -10,7 +10,6 @@ mod denylist;
 mod keyfiles;
 mod keys;
 mod records;
-mod user_records;
 mod users;
 mod writer;
 
@@ -23,11 +22,7 @@ use anyhow::Context;
 pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
 pub use records::{ClientRecord, PreviousSecret};
-pub use user_records::{
-    DepartmentRecord, DirectoryRecord, EntryKind, NamedRecord, OrgRecord, OrgUnitRecord,
-    RoleRecord, ServiceRecord, UserRecord, WfcRecord,
-};
-pub use users::{Inserted, Removed, UserStore};
+pub use users::UserStore;
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 
 /// sled's page cache unless configured: enough for the hot records of a large registry.

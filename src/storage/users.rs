@@ -12,26 +12,9 @@ use anyhow::Context;
 
 use super::Store;
 use super::records;
-use super::user_records::{DirectoryRecord, EntryKind, UserRecord, WfcRecord};
-
-/// What an insert did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Inserted {
-    Created,
-    /// An entry of this kind already has the name.
-    Exists,
-    /// A referenced entry does not exist.
-    Missing(EntryKind, String),
-}
-
-/// What a removal did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Removed {
-    Removed,
-    NotFound,
-    /// Another entry (kind, name) still refers to it.
-    InUse(EntryKind, String),
-}
+use crate::domain::users::entries::{
+    DirectoryRecord, EntryKind, Inserted, Removed, UserRecord, WfcRecord,
+};
 
 /// Handle to the directory trees. Cheap to clone.
 #[derive(Clone)]
@@ -101,7 +84,7 @@ impl UserStore {
     pub fn open(store: &Store) -> anyhow::Result<Self> {
         let mut trees = HashMap::new();
         for kind in EntryKind::ALL {
-            trees.insert(kind, store.db.open_tree(kind.tree_name())?);
+            trees.insert(kind, store.db.open_tree(tree_name(kind))?);
         }
         Ok(Self {
             store: store.clone(),
@@ -222,10 +205,23 @@ impl UserStore {
     }
 }
 
+/// The sled tree holding entries of `kind`.
+fn tree_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Org => "orgs",
+        EntryKind::OrgUnit => "orgunits",
+        EntryKind::Department => "departments",
+        EntryKind::Wfc => "wfcs",
+        EntryKind::Role => "roles",
+        EntryKind::User => "users",
+        EntryKind::Service => "services",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{NamedRecord, OrgRecord, RoleRecord};
+    use crate::domain::users::entries::{NamedRecord, OrgRecord, RoleRecord};
 
     fn named(name: &str) -> NamedRecord {
         NamedRecord {

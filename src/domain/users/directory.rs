@@ -2,13 +2,14 @@
 
 use serde::Serialize;
 
+use super::entries::{
+    DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
+    WfcRecord,
+};
 use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use crate::domain::{OAuthError, UnixTime};
-use crate::storage::{
-    DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
-    UserStore, WfcRecord,
-};
+use crate::storage::UserStore;
 
 /// A work-function context to create: all three parts must exist.
 #[derive(Debug)]

@@ -4,6 +4,7 @@
 
 mod argon;
 pub mod directory;
+pub mod entries;
 pub mod legacy;
 pub mod lockout;
 pub mod names;

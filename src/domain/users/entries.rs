@@ -1,9 +1,29 @@
-//! Records of the user directory as stored in sled: organizations, work-function contexts, roles,
-//! users and catalog services. Names are the keys; `id` is a number for tokenleader's claims.
+//! The user directory's entries: organizations, org units, departments, work-function contexts,
+//! roles, users and catalog services. Names identify them; `id` is a number for tokenleader's
+//! claims. Storage keeps them as they are (behind a version tag).
 
 use serde::{Deserialize, Serialize};
 
-/// The kinds of directory entries, one sled tree each.
+/// What an insert did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    Created,
+    /// An entry of this kind already has the name.
+    Exists,
+    /// A referenced entry does not exist.
+    Missing(EntryKind, String),
+}
+
+/// What a removal did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Removed {
+    Removed,
+    NotFound,
+    /// Another entry (kind, name) still refers to it.
+    InUse(EntryKind, String),
+}
+
+/// The kinds of directory entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
     Org,
@@ -16,19 +36,6 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    /// The sled tree holding this kind.
-    pub(crate) fn tree_name(self) -> &'static str {
-        match self {
-            Self::Org => "orgs",
-            Self::OrgUnit => "orgunits",
-            Self::Department => "departments",
-            Self::Wfc => "wfcs",
-            Self::Role => "roles",
-            Self::User => "users",
-            Self::Service => "services",
-        }
-    }
-
     /// How an error message names this kind.
     pub fn label(self) -> &'static str {
         match self {
@@ -42,7 +49,7 @@ impl EntryKind {
         }
     }
 
-    pub(crate) const ALL: [EntryKind; 7] = [
+    pub const ALL: [EntryKind; 7] = [
         Self::Org,
         Self::OrgUnit,
         Self::Department,
