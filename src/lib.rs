@@ -18,7 +18,8 @@
 //! - [`client`] (cargo feature `client`, on by default): the library services use — a caching
 //!   token source with refresh-on-401, a JWKS-caching verifier, and a tower layer that enforces
 //!   scopes and role→rule access maps.
-//! - [`cli`]: the `tokendealer` command line (server and admin commands), built on `client`.
+//! - [`cli`]: the `tokendealer` command line (server and admin commands, and with the `import`
+//!   feature, on by default, `import tokenleader`), built on `client`.
 //! - [`telemetry`]: logging setup.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
