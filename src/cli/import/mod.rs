@@ -3,6 +3,7 @@
 //! users with their Werkzeug password hashes, and the service catalog — and prints one JSON
 //! summary. It never changes an entry tokendealer already has, so a second run changes nothing.
 
+mod kind;
 mod plan;
 mod source;
 
