@@ -20,7 +20,8 @@
 //!   services use — a caching token source with refresh-on-401, a JWKS-caching verifier, a
 //!   tower layer that enforces scopes and role→rule access maps, and the wire types the dealer
 //!   shares with it. It depends on none of the dealer's crates.
-//! - [`cli`]: the `tokendealer` command line (server and admin commands), built on `client`.
+//! - [`cli`]: the `tokendealer` command line (server and admin commands, and with the `import`
+//!   feature, on by default, `import tokenleader`), built on `client`.
 //! - [`telemetry`]: logging setup.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]

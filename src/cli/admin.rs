@@ -155,6 +155,20 @@ impl AdminClient {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
+        let (status, body) = self.call_status(method, path, body).await?;
+        if !status.is_success() {
+            bail!("{}", describe(status, &body));
+        }
+        Ok(body)
+    }
+
+    /// Like [`Self::call`], but an answer with an error status is returned, not failed.
+    pub(super) async fn call_status(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
         let url = format!("{}{path}", self.base);
         let response = self
             .tokens
@@ -169,10 +183,7 @@ impl AdminClient {
             .map_err(|e| self.explain(e))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{}", describe(status, &body));
-        }
-        Ok(body)
+        Ok((status, body))
     }
 
     fn explain(&self, e: ClientError) -> anyhow::Error {

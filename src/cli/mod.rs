@@ -1,6 +1,8 @@
 //! The `tokendealer` command line: `serve`, and admin commands that call a running server.
 
 mod admin;
+#[cfg(feature = "import")]
+mod import;
 mod users;
 
 use std::path::PathBuf;
@@ -61,6 +63,10 @@ enum Command {
     /// Manage the service catalog.
     #[command(subcommand)]
     Service(users::ServiceCommand),
+    /// Import another system's directory (tokenleader 1.8).
+    #[cfg(feature = "import")]
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +185,8 @@ impl Cli {
             Command::Wfc(cmd) => admin()?.wfc(cmd).await,
             Command::User(cmd) => admin()?.user(cmd).await,
             Command::Service(cmd) => admin()?.service(cmd).await,
+            #[cfg(feature = "import")]
+            Command::Import(cmd) => admin()?.import(cmd).await,
         }
     }
 }

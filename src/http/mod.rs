@@ -5,6 +5,7 @@ mod catalog;
 mod compat;
 mod connection;
 mod error;
+mod import_admin;
 mod introspect;
 mod peer;
 mod request;
@@ -100,6 +101,8 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
             let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
             if users_admin::serves(&segments) {
                 users_admin::route(state, req, &segments).await
+            } else if import_admin::serves(&segments) {
+                import_admin::route(state, req, &segments).await
             } else {
                 admin::route(state, req, &segments).await
             }

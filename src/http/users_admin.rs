@@ -105,7 +105,7 @@ pub async fn route(
         ([name, "password"], &Method::POST) if kind == EntryKind::User => {
             let name = Name::parse(name)?;
             let body: PasswordBody = json_body(state, req).await?;
-            let password = NewPassword::parse(&body.password)?;
+            let password = NewPassword::parse(&body.password, min_password(state))?;
             dir.set_password(&name, &password, &state.users.hasher)
                 .await?;
             tracing::info!(username = %name, "changed a user's password");
@@ -165,7 +165,7 @@ async fn create(
             let new = NewUser {
                 username: Name::parse(&body.username)?,
                 email: Email::parse(&body.email)?,
-                password: NewPassword::parse(&body.password)?,
+                password: NewPassword::parse(&body.password, min_password(state))?,
                 roles: body
                     .roles
                     .iter()
@@ -189,6 +189,10 @@ async fn create(
             created(&dir.add_service(new, now).await?)
         }
     }
+}
+
+fn min_password(state: &AppState) -> usize {
+    state.users.settings.min_password_length
 }
 
 fn created<T: Serialize>(entry: &T) -> Result<Response<Body>, Rejection> {

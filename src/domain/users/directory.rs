@@ -8,6 +8,7 @@ use super::entries::{
 };
 use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
+use super::stored::Scheme;
 use crate::domain::{OAuthError, UnixTime};
 use crate::storage::UserStore;
 
@@ -48,6 +49,9 @@ pub struct UserView {
     pub roles: Vec<String>,
     pub wfc: String,
     pub created_at: u64,
+    /// `argon2id`, or `werkzeug` for a user imported from tokenleader who has not logged in
+    /// since (the hash itself is never shown).
+    pub password_scheme: &'static str,
 }
 
 impl From<&UserRecord> for UserView {
@@ -59,6 +63,7 @@ impl From<&UserRecord> for UserView {
             roles: r.roles.clone(),
             wfc: r.wfc.clone(),
             created_at: r.created_at,
+            password_scheme: Scheme::of(&r.password_phc).label(),
         }
     }
 }
@@ -91,7 +96,7 @@ pub enum LoginFailure {
 /// The directory over its storage.
 #[derive(Clone)]
 pub struct Directory {
-    store: UserStore,
+    pub(super) store: UserStore,
 }
 
 impl Directory {
@@ -136,20 +141,32 @@ impl Directory {
                 "a user needs at least one role",
             ));
         }
-        let mut roles: Vec<String> = new.roles.iter().map(|r| r.as_str().to_owned()).collect();
-        roles.sort();
-        roles.dedup();
         let record = UserRecord {
             id: self.store.next_id().await?,
             username: new.username.as_str().to_owned(),
             email: new.email.as_str().to_owned(),
             password_phc: hasher.hash(&new.password).await?,
-            roles,
+            roles: new.roles.iter().map(|r| r.as_str().to_owned()).collect(),
             wfc: new.wfc.as_str().to_owned(),
             created_at: now.as_secs(),
         };
-        let record = self.insert(record).await?;
+        let record = self.insert_user(record).await?;
         Ok(UserView::from(&record))
+    }
+
+    /// Stores a new user, roles sorted and deduplicated; at least one role.
+    pub(super) async fn insert_user(
+        &self,
+        mut record: UserRecord,
+    ) -> Result<UserRecord, OAuthError> {
+        if record.roles.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "a user needs at least one role",
+            ));
+        }
+        record.roles.sort();
+        record.roles.dedup();
+        self.insert(record).await
     }
 
     pub async fn set_password(
@@ -244,6 +261,8 @@ impl Directory {
         if !matched {
             return Err(LoginFailure::WrongPassword);
         }
+        self.upgrade_imported_hash(&record, password, hasher, turn)
+            .await;
         let wfc = self
             .store
             .get::<WfcRecord>(&record.wfc)

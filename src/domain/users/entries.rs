@@ -89,7 +89,8 @@ pub struct WfcRecord {
     pub created_at: u64,
 }
 
-/// A user. The password is kept only as an argon2id PHC string.
+/// A user. The password is kept only as an argon2id PHC string, or, for a user imported from
+/// tokenleader who has not logged in since, as tokenleader's Werkzeug hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRecord {
     pub id: u64,

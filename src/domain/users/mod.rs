@@ -1,19 +1,23 @@
 //! Users and their directory: organizations, org units, departments, work-function contexts
-//! (wfc), roles, users with argon2id passwords, catalog services, login lockout, and
-//! tokenleader-layout tokens.
+//! (wfc), roles, users with argon2id passwords (or Werkzeug hashes imported from tokenleader,
+//! until the first login), catalog services, login lockout, and tokenleader-layout tokens.
 
 mod argon;
 pub mod directory;
 pub mod entries;
+mod imported;
 pub mod legacy;
 pub mod lockout;
 pub mod names;
 pub mod password;
 pub mod policy;
+pub mod stored;
+pub mod werkzeug;
 
 use std::net::IpAddr;
 
 pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
+pub use imported::ImportedUser;
 pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, PasswordHasher};

@@ -34,7 +34,10 @@ impl fmt::Display for Name {
     }
 }
 
-/// An email address: `local@domain`, 3–254 printable ASCII characters, one `@`.
+/// An email address. A new user needs `local@domain` (3–254 printable ASCII characters, one
+/// `@`): it becomes the `email` claim services read as an address. A user imported from
+/// tokenleader keeps what tokenleader held, which its own docs filled with a username
+/// (`adminops adduser ... --emailid user1`): see [`Email::imported`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -44,7 +47,19 @@ impl Email {
             && raw.bytes().all(|b| b.is_ascii_graphic())
             && matches!(raw.split_once('@'), Some((l, d)) if !l.is_empty() && !d.is_empty() && !d.contains('@'));
         ok.then(|| Self(raw.to_owned()))
-            .ok_or(OAuthError::invalid_request("email is malformed"))
+            .ok_or(OAuthError::invalid_request(
+                "email is malformed: an address local@domain is needed",
+            ))
+    }
+
+    /// An email field as tokenleader held it: any text up to 254 bytes without control
+    /// characters, empty for tokenleader's `NULL`.
+    pub fn imported(raw: &str) -> Result<Self, OAuthError> {
+        let ok = raw.len() <= 254 && !raw.chars().any(char::is_control);
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or(OAuthError::invalid_request(
+                "an imported email must be at most 254 bytes without control characters",
+            ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -52,21 +67,20 @@ impl Email {
     }
 }
 
-/// A service endpoint: an absolute `http://` or `https://` URL without spaces, up to 2048 bytes.
+/// A service endpoint as tokenleader's catalog held them: an absolute URL
+/// (`https://svc.internal:8443/api`) or a relative one (`localhost:5001`, `host:port/path`), as
+/// tokenleader's docs register them. Services read it, not the dealer, so only what cannot be a
+/// URL is refused: empty, over 2048 bytes, whitespace or control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointUrl(String);
 
 impl EndpointUrl {
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        let rest = raw
-            .strip_prefix("https://")
-            .or_else(|| raw.strip_prefix("http://"));
-        let ok = raw.len() <= 2048
-            && rest.is_some_and(|r| !r.is_empty())
-            && raw.bytes().all(|b| b.is_ascii_graphic());
+        let ok = (1..=2048).contains(&raw.len())
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
         ok.then(|| Self(raw.to_owned()))
             .ok_or(OAuthError::invalid_request(
-                "an endpoint URL must be an absolute http(s) URL",
+                "an endpoint URL must be 1-2048 bytes without spaces or control characters",
             ))
     }
 
@@ -93,15 +107,19 @@ fn is_non_ascii_space(c: char) -> bool {
     )
 }
 
-/// A password being set: 8–1024 bytes once normalized. Never printed, never logged.
+/// The most bytes a password may have once normalized.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A password being set: `min_len` (the `min_password_length` setting, 8 by default) to 1024
+/// bytes once normalized. Never printed, never logged.
 pub struct NewPassword(String);
 
 impl NewPassword {
-    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
+    pub fn parse(raw: &str, min_len: usize) -> Result<Self, OAuthError> {
         let normalized = normalize_password(raw);
-        if !(8..=1024).contains(&normalized.len()) {
-            return Err(OAuthError::invalid_request(
-                "a password must be 8-1024 bytes long",
+        if !(min_len.max(1)..=MAX_PASSWORD_BYTES).contains(&normalized.len()) {
+            return Err(OAuthError::InvalidRequest(
+                format!("a password must be {min_len}-{MAX_PASSWORD_BYTES} bytes long").into(),
             ));
         }
         Ok(Self(normalized))
@@ -119,16 +137,29 @@ impl fmt::Debug for NewPassword {
 }
 
 /// A password presented at login, whatever it is: checking it is the only thing done with it.
-/// Normalized as a [`NewPassword`] is, so the two compare in the same form.
-pub struct PresentedPassword(String);
+/// Normalized as a [`NewPassword`] is, so the two compare in the same form; the raw form is kept
+/// for Werkzeug hashes imported from tokenleader, which hashed the raw UTF-8.
+pub struct PresentedPassword {
+    normalized: String,
+    raw: String,
+}
 
 impl PresentedPassword {
     pub fn new(raw: &str) -> Self {
-        Self(normalize_password(raw))
+        Self {
+            normalized: normalize_password(raw),
+            raw: raw.to_owned(),
+        }
     }
 
+    /// The normalized form: what argon2id hashes are made from and checked against.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.normalized
+    }
+
+    /// The password exactly as presented.
+    pub fn raw(&self) -> &str {
+        &self.raw
     }
 }
 
@@ -161,18 +192,49 @@ mod tests {
     fn a_password_is_the_same_in_nfc_and_nfd_and_with_any_space() {
         let nfc = "P\u{e4}ssw\u{f6}rd";
         let nfd = "Pa\u{308}sswo\u{308}rd";
-        let set = NewPassword::parse(nfc).unwrap();
+        let set = NewPassword::parse(nfc, 8).unwrap();
         assert_eq!(set.expose(), PresentedPassword::new(nfd).expose());
-        assert_eq!(NewPassword::parse(nfd).unwrap().expose(), nfc);
-        let spaced = NewPassword::parse("correct\u{a0}horse\u{3000}x").unwrap();
+        assert_eq!(PresentedPassword::new(nfd).raw(), nfd);
+        assert_eq!(NewPassword::parse(nfd, 8).unwrap().expose(), nfc);
+        let spaced = NewPassword::parse("correct\u{a0}horse\u{3000}x", 8).unwrap();
         assert_eq!(spaced.expose(), "correct horse x");
         assert_eq!(PresentedPassword::new("a\u{2009}b").expose(), "a b");
     }
 
     #[test]
-    fn an_endpoint_must_be_http_or_https() {
-        assert!(EndpointUrl::parse("https://svc.internal:8443/api").is_ok());
-        assert!(EndpointUrl::parse("ftp://x").is_err());
-        assert!(EndpointUrl::parse("http://").is_err());
+    fn the_minimum_password_length_is_a_setting() {
+        assert!(NewPassword::parse("user1", 8).is_err());
+        assert!(NewPassword::parse("user1", 5).is_ok());
+        assert!(NewPassword::parse("", 0).is_err());
+        let long = "x".repeat(MAX_PASSWORD_BYTES + 1);
+        assert!(NewPassword::parse(&long, 1).is_err());
+        let refused = NewPassword::parse("short", 8).err().unwrap();
+        assert_eq!(
+            refused.description(),
+            "a password must be 8-1024 bytes long"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_may_be_any_url_tokenleader_took_but_not_text_with_spaces() {
+        for url in [
+            "https://svc.internal:8443/api",
+            "localhost:5001",
+            "10.0.0.1:5002/v1",
+            "ftp://x",
+        ] {
+            assert!(EndpointUrl::parse(url).is_ok(), "{url}");
+        }
+        for bad in ["", "local host:5001", "x\ty", "x\u{7f}", "a\u{a0}b"] {
+            assert!(EndpointUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_imported_email_keeps_what_tokenleader_held() {
+        assert!(Email::parse("user1").is_err());
+        assert_eq!(Email::imported("user1").unwrap().as_str(), "user1");
+        assert_eq!(Email::imported("").unwrap().as_str(), "");
+        assert!(Email::imported("a\nb").is_err());
     }
 }

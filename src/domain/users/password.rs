@@ -13,6 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::UserSettings;
 use super::argon::{self, Blocks};
 use super::names::{NewPassword, PresentedPassword};
+use super::stored;
 use crate::domain::OAuthError;
 
 /// How long argon2's memory is kept after the last hash: a burst of logins reuses it (a fresh
@@ -146,8 +147,9 @@ impl PasswordHasher {
         })
     }
 
-    /// Whether `password` matches `phc`; with `phc` absent (unknown user) the dummy hash is
-    /// checked instead and the answer is `false`, after the same work.
+    /// Whether `password` matches `phc` (argon2id, or a Werkzeug hash imported from
+    /// tokenleader, see [`stored`]); with `phc` absent (unknown user) the dummy hash is checked
+    /// instead and the answer is `false`, after the same work.
     pub async fn verify(
         &self,
         turn: &mut HashPermit,
@@ -156,11 +158,25 @@ impl PasswordHasher {
     ) -> anyhow::Result<bool> {
         let known = phc.is_some();
         let phc = phc.unwrap_or(&self.pool.dummy).to_owned();
-        let password = password.expose().to_owned();
+        let (raw, normalized) = (password.raw().to_owned(), password.expose().to_owned());
         let matched = turn
-            .run(move |memory| argon::verify(&phc, password.as_bytes(), memory))
+            .run(move |memory| stored::matches(&phc, &raw, &normalized, memory))
             .await?;
         Ok(known && matched)
+    }
+
+    /// The argon2id PHC string of a password that has just been checked, on the same turn: what
+    /// replaces an imported Werkzeug hash. No length policy: the user chose it under
+    /// tokenleader's rules, and the next change of password applies today's.
+    pub async fn rehash(
+        &self,
+        turn: &mut HashPermit,
+        password: &PresentedPassword,
+    ) -> anyhow::Result<String> {
+        let params = self.pool.params.clone();
+        let password = password.expose().to_owned();
+        turn.run(move |memory| argon::hash(&params, password.as_bytes(), memory))
+            .await
     }
 }
 

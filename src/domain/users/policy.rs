@@ -13,6 +13,9 @@ pub struct UserSettings {
     pub argon2_t_cost: u32,
     /// argon2id lanes (OWASP: 1).
     pub argon2_p_cost: u32,
+    /// The fewest bytes a password set from now on may have (once normalized); 1–1024.
+    /// Imported tokenleader hashes keep working whatever their password's length.
+    pub min_password_length: usize,
     /// How many password hashes may run at once, off the async workers; 0 means one per core.
     pub hash_concurrency: usize,
     /// How many hashes may wait for a turn beyond those running; more are answered 503 at once.
@@ -44,6 +47,7 @@ impl Default for UserSettings {
             argon2_m_cost: 19_456,
             argon2_t_cost: 2,
             argon2_p_cost: 1,
+            min_password_length: 8,
             hash_concurrency: 0,
             hash_queue: 0,
             hash_queue_timeout_secs: 5,
@@ -68,6 +72,11 @@ impl UserSettings {
             None,
         )
         .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        anyhow::ensure!(
+            (1..=super::names::MAX_PASSWORD_BYTES).contains(&self.min_password_length),
+            "min_password_length must be 1-{}",
+            super::names::MAX_PASSWORD_BYTES
+        );
         anyhow::ensure!(
             self.max_failures_per_user > 0 && self.max_failures_per_address > 0,
             "lockout thresholds must be positive"

@@ -68,12 +68,16 @@ async fn the_catalog_needs_a_valid_token_of_either_kind() {
 }
 
 #[tokio::test]
-async fn a_service_needs_an_internal_endpoint_and_http_urls() {
+async fn a_service_needs_an_internal_endpoint_and_urls_without_spaces() {
     let app = spawn_app().await;
     let no_internal = json!({"name": "s1", "endpoint_url_external": "https://x.example"});
     assert_eq!(app.create("services", no_internal).await.status(), 400);
-    let bad = json!({"name": "s1", "endpoint_url_internal": "ftp://x"});
+    let bad = json!({"name": "s1", "endpoint_url_internal": "local host:5001"});
     assert_eq!(app.create("services", bad).await.status(), 400);
+    // As tokenleader's docs register them: `adminops addservice ... --urlint localhost:5001`.
+    let relative = json!({"name": "tokenleader", "endpoint_url_internal": "localhost:5001",
+        "endpoint_url_external": "10.0.0.1:5001/tl"});
+    assert_eq!(app.create("services", relative).await.status(), 201);
 }
 
 /// Reads an `ssh-rsa` line into (n, e), stripping the mpints' sign bytes.

@@ -5,6 +5,7 @@ mod catalog_keys;
 mod cli;
 mod compat;
 mod directory;
+mod import;
 mod limits;
 mod password_grant;
 

@@ -12,7 +12,7 @@ fn pool(concurrency: usize, queue: usize, wait: Duration) -> PasswordHasher {
 async fn a_hash_verifies_its_password_and_nothing_else() {
     let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
     let phc = hasher
-        .hash(&NewPassword::parse("correct horse").unwrap())
+        .hash(&NewPassword::parse("correct horse", 8).unwrap())
         .await
         .unwrap();
     assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
@@ -62,7 +62,7 @@ async fn a_turn_that_does_not_come_before_the_deadline_is_refused() {
 async fn a_full_queue_is_an_rfc_temporarily_unavailable_for_a_new_password() {
     let hasher = pool(1, 0, Duration::from_secs(60));
     let _running = hasher.permit().await.unwrap();
-    let new = NewPassword::parse("correct horse").unwrap();
+    let new = NewPassword::parse("correct horse", 8).unwrap();
     let error = hasher.hash(&new).await.err().unwrap();
     assert_eq!(error.code(), "temporarily_unavailable");
 }
@@ -99,4 +99,34 @@ async fn working_memory_is_reused_by_the_next_turns_and_released_once_idle() {
     hasher.verify(&mut again, None, &password).await.unwrap();
     drop(again);
     assert_eq!(spare(), 1, "and keeps memory again once busy");
+}
+
+#[tokio::test]
+async fn an_imported_werkzeug_hash_is_checked_raw_then_normalized_and_rehashed_as_argon2id() {
+    // Werkzeug 0.16.1, "Pässwörd" hashed precomposed (NFC) and decomposed (NFD).
+    let nfc_hash = "pbkdf2:sha256:1000$LVINoooh$bcf7c30927f32ab79923b5c95e610416d87b0bbda11f777b11bcfbcf3971f907";
+    let nfd_hash = "pbkdf2:sha256:1000$HyurYpGv$0f46576029e8dee1ef8ff72ea4689d6d688f8a4ffdd289707068e8674b830a62";
+    let nfc = PresentedPassword::new("P\u{e4}ssw\u{f6}rd");
+    let nfd = PresentedPassword::new("Pa\u{308}sswo\u{308}rd");
+    let hasher = PasswordHasher::new(&UserSettings::for_tests()).unwrap();
+    let mut turn = hasher.permit().await.unwrap();
+    let mut check = async |stored: &str, password: &PresentedPassword| {
+        hasher
+            .verify(&mut turn, Some(stored), password)
+            .await
+            .unwrap()
+    };
+    // Stored in NFC: typed in NFD, it matches once normalized.
+    assert!(check(nfc_hash, &nfc).await);
+    assert!(check(nfc_hash, &nfd).await);
+    // Stored in NFD: the raw NFD matches; NFC did not match in tokenleader either.
+    assert!(check(nfd_hash, &nfd).await);
+    assert!(!check(nfd_hash, &nfc).await);
+    assert!(!check(nfc_hash, &PresentedPassword::new("Passwort")).await);
+
+    // The replacement is argon2id of the normalized form: both spellings match from then on.
+    let phc = hasher.rehash(&mut turn, &nfd).await.unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+    assert!(hasher.verify(&mut turn, Some(&phc), &nfc).await.unwrap());
+    assert!(hasher.verify(&mut turn, Some(&phc), &nfd).await.unwrap());
 }
