@@ -2,7 +2,12 @@
 //! `SigningKey` (header + claims + signature, one allocation), and `jsonwebtoken::encode` (which
 //! re-parses the private key on every call). `cargo bench --bench sign`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // a benchmark fails by panicking
 
 use std::hint::black_box;
 

@@ -7,7 +7,12 @@
 //! `Verifier::verify_at` (header, algorithm allow-list, key lookup by kid, signature, claims).
 //! It prints both rates per round and the median ratio (goal ≥ 0.9).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // a benchmark fails by panicking
 
 use std::time::{Duration, Instant};
 

@@ -70,7 +70,13 @@ fn cpu_seconds() -> anyhow::Result<f64> {
         .1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of stat(5): 12 and 13 after the name.
-    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    let field = |i: usize| -> anyhow::Result<f64> {
+        let raw = fields
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("short /proc/self/stat"))?;
+        Ok(raw.parse::<f64>()?)
+    };
+    let ticks = field(11)? + field(12)?;
     Ok(ticks / 100.0) // USER_HZ is 100 on Linux
 }
 

@@ -24,7 +24,15 @@
 //!   feature, on by default, `import tokenleader`), built on `client`.
 //! - [`telemetry`]: logging setup.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod cli;
 /// The service library, a crate of its own: re-exported so the dealer's types and the

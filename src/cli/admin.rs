@@ -71,17 +71,20 @@ impl AdminClient {
                 token_ttl,
                 alg,
             } => {
-                let mut body =
-                    json!({ "client_id": client_id, "audiences": audiences, "scopes": scopes });
+                let mut body = serde_json::Map::new();
+                body.insert("client_id".into(), json!(client_id));
+                body.insert("audiences".into(), json!(audiences));
+                body.insert("scopes".into(), json!(scopes));
                 if !grants.is_empty() {
-                    body["grants"] = json!(grants);
+                    body.insert("grants".into(), json!(grants));
                 }
                 if let Some(ttl) = token_ttl {
-                    body["token_ttl"] = json!(ttl);
+                    body.insert("token_ttl".into(), json!(ttl));
                 }
                 if let Some(alg) = alg {
-                    body["alg"] = json!(alg);
+                    body.insert("alg".into(), json!(alg));
                 }
+                let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?
             }

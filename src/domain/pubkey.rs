@@ -79,7 +79,7 @@ fn positive(bytes: &[u8]) -> Vec<u8> {
 
 fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    bytes[start..].to_vec()
+    bytes.get(start..).unwrap_or_default().to_vec()
 }
 
 fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -91,7 +91,7 @@ fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
 fn take_string<'a>(rest: &mut &'a [u8]) -> anyhow::Result<&'a [u8]> {
     anyhow::ensure!(rest.len() >= 4, "truncated key data");
     let (len, tail) = rest.split_at(4);
-    let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let len = u32::from_be_bytes(len.try_into()?) as usize;
     anyhow::ensure!(tail.len() >= len, "truncated key data");
     let (value, tail) = tail.split_at(len);
     *rest = tail;

@@ -44,8 +44,16 @@ pub fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
 
 /// A form-encoded body in which every parameter appears at most once (RFC 6749 §3.2).
 /// Parameters sent without a value count as omitted (RFC 6749 §3.1).
-#[derive(Debug)]
 pub struct Form(HashMap<String, String>);
+
+/// Names the parameters, never their values: a form may hold a secret or a password.
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("Form").field(&names).finish()
+    }
+}
 
 impl Form {
     /// Parses a form body. Requires `application/x-www-form-urlencoded`.
@@ -85,10 +93,19 @@ impl Form {
 }
 
 /// The credentials a client presented.
-#[derive(Debug)]
 pub struct ClientCredentials {
     pub client_id: String,
     pub client_secret: String,
+}
+
+/// The id only: the secret never reaches a log.
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"..")
+            .finish()
+    }
 }
 
 impl ClientCredentials {
@@ -200,6 +217,29 @@ mod tests {
             let err = ClientCredentials::from_request(&h, &form).unwrap_err();
             assert_eq!(err.code(), "invalid_client", "{value}");
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret_or_a_password() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        let form = Form::parse(&h, b"client_secret=s3cr3t&password=hunter22&client_id=a").unwrap();
+        let creds = ClientCredentials {
+            client_id: "a".into(),
+            client_secret: "s3cr3t".into(),
+        };
+        let printed = format!("{form:?} {creds:?}");
+        assert!(
+            !printed.contains("s3cr3t") && !printed.contains("hunter22"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("client_secret") && printed.contains("\"a\""),
+            "{printed}"
+        );
     }
 
     #[test]

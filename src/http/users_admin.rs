@@ -60,7 +60,7 @@ pub async fn route(
     };
     authorize(state, &req, requirement, now)?;
     let dir = &state.users.directory;
-    match (&seg[1..], &method) {
+    match (seg.get(1..).unwrap_or_default(), &method) {
         ([], &Method::GET) => match kind {
             EntryKind::Org => list::<OrgRecord>(state),
             EntryKind::OrgUnit => list::<OrgUnitRecord>(state),

@@ -1,6 +1,11 @@
 //! Integration tests: each starts the real server on port 0 with temporary dirs and talks HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod admin;
 mod algorithms;

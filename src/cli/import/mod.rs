@@ -133,7 +133,7 @@ impl AdminClient {
             };
             let by_name = entries
                 .into_iter()
-                .filter_map(|e| Some((e[kind.name_key()].as_str()?.to_owned(), e)))
+                .filter_map(|e| Some((e.get(kind.name_key())?.as_str()?.to_owned(), e)))
                 .collect();
             existing.insert(kind, by_name);
         }
@@ -168,7 +168,10 @@ impl AdminClient {
                     let (status, answer) = self
                         .call_status(Method::POST, &kind.create_path(), Some(body))
                         .await?;
-                    let description = answer["error_description"].as_str().unwrap_or_default();
+                    let description = answer
+                        .get("error_description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     if status.is_success() {
                         created.push(name);
                     } else if status == 409 && description.ends_with("already exists") {

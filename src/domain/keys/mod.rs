@@ -52,6 +52,10 @@ impl KeyRing {
     }
 
     /// The signer for `alg`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "SigningAlg::index is below 3 for every variant"
+    )]
     pub fn active_for(&self, alg: SigningAlg) -> &Arc<SigningKey> {
         &self.active[alg.index()]
     }
@@ -203,7 +207,16 @@ impl KeyManager {
         if !changed.is_empty() {
             store.put(&changed).await?;
         }
-        let active = [0, 1, 2].map(|i| loaded[&active_kids[i]].0.clone());
+        let mut active = Vec::with_capacity(active_kids.len());
+        for kid in &active_kids {
+            let (key, _) = loaded
+                .get(kid)
+                .ok_or_else(|| anyhow!("key {kid} was chosen to sign but is not loaded"))?;
+            active.push(key.clone());
+        }
+        let active: [Arc<SigningKey>; 3] = active
+            .try_into()
+            .map_err(|_| anyhow!("expected one active key per algorithm"))?;
         let retiring = records
             .values()
             .filter(|r| matches!(r.state, KeyState::Retiring { .. }))
@@ -287,7 +300,9 @@ impl KeyManager {
             records.push(rec.clone());
             new_records.push(rec);
             tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key");
-            active[alg.index()] = Arc::new(key);
+            if let Some(slot) = active.get_mut(alg.index()) {
+                *slot = Arc::new(key);
+            }
         }
         self.store.put(&records).await?;
         // Every key of the old ring keeps verifying: the replaced signers now retire.

@@ -116,17 +116,17 @@ impl SigningKey {
             ),
             Pair::Ec(ec) => {
                 // Uncompressed SEC1 point: 0x04 || x || y.
-                let point = ec.public_key().as_ref();
-                if point.len() != 65 || point[0] != 4 {
-                    return Err(anyhow!("unexpected P-256 public key encoding"));
-                }
+                let (x, y) = match ec.public_key().as_ref() {
+                    [4, xy @ ..] if xy.len() == 64 => xy.split_at(32),
+                    _ => return Err(anyhow!("unexpected P-256 public key encoding")),
+                };
                 (
                     SigningAlg::Es256,
                     AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
                         key_type: EllipticCurveKeyType::EC,
                         curve: EllipticCurve::P256,
-                        x: B64.encode(&point[1..33]),
-                        y: B64.encode(&point[33..]),
+                        x: B64.encode(x),
+                        y: B64.encode(y),
                     }),
                 )
             }

@@ -28,7 +28,7 @@ impl Blocks {
         if self.0.len() < count {
             self.0.resize(count, Block::new());
         }
-        &mut self.0[..count]
+        self.0.get_mut(..count).unwrap_or_default()
     }
 
     /// The blocks' resident size in bytes.

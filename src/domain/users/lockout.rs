@@ -63,7 +63,7 @@ impl<K: Hash + Eq + Clone> Counters<K> {
             .map(|(k, w)| (w.failures >= self.limit, w.since, k.clone()))
             .collect();
         order.select_nth_unstable_by_key(count - 1, |(locked, since, _)| (*locked, *since));
-        for (_, _, key) in &order[..count] {
+        for (_, _, key) in order.iter().take(count) {
             self.map.remove(key);
         }
     }

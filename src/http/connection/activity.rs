@@ -184,7 +184,7 @@ impl AsyncRead for Watched {
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
         // HTTP/2 frames have no heads to time: once it is known, reads are not reported.
         if this.protocol != Protocol::Http2 && matches!(polled, Poll::Ready(Ok(()))) {
-            this.observe(&buf.filled()[before..]);
+            this.observe(buf.filled().get(before..).unwrap_or_default());
         }
         polled
     }
