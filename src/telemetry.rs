@@ -22,6 +22,8 @@ pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_filter(filter)
         .with_filter(filter_fn(|meta| allowed(meta.target(), *meta.level())));
     let _ = tracing_subscriber::registry().with(layer).try_init();

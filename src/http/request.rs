@@ -118,6 +118,7 @@ impl ClientCredentials {
     /// credentials are (two methods at once, a `client_id` contradicting the header) is
     /// `invalid_request`.
     pub fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, OAuthError> {
+        single_authorization(headers)?;
         let in_form = form.get("client_secret");
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return match in_form {
@@ -170,8 +171,25 @@ fn decode_basic(encoded: &str) -> Option<(String, String)> {
     (!id.is_empty()).then_some((id, secret))
 }
 
+/// Two `Authorization` headers are one credential too many, as a repeated parameter is (RFC 6749
+/// §3.2): which one counts would be a guess.
+fn single_authorization(headers: &HeaderMap) -> Result<(), OAuthError> {
+    if headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(OAuthError::invalid_request(
+            "the Authorization header is repeated",
+        ));
+    }
+    Ok(())
+}
+
 /// The token of an `Authorization: Bearer` header, if there is one (RFC 6750 §2.1).
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
+    single_authorization(headers)?;
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(OAuthError::InvalidToken("a bearer token is required"))?

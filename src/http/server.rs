@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -54,6 +54,28 @@ const MAX_PAUSE: Duration = Duration::from_secs(1);
 /// The same warning at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
+/// How often idle connections are asked to close while the connection cap is reached.
+const PRESSURE_EVERY: Duration = Duration::from_secs(1);
+
+/// Waits for a place under the connection cap, meanwhile asking idle connections to close each
+/// [`PRESSURE_EVERY`] (one idle now may have been busy at the last ask); `None` once `stop` is
+/// done.
+async fn wait_for_place<F: Future<Output = ()>>(
+    permits: &Arc<Semaphore>,
+    shared: &Shared,
+    stop: &mut std::pin::Pin<&mut F>,
+) -> Option<OwnedSemaphorePermit> {
+    let mut ask = tokio::time::interval(PRESSURE_EVERY);
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.as_mut() => return None,
+            permit = permits.clone().acquire_owned() => return permit.ok(),
+            _ = ask.tick() => shared.pressure.send_modify(|n| *n = n.wrapping_add(1)),
+        }
+    }
+}
+
 /// Serves `listener` until `stop` completes; then stops accepting, lets every connection finish
 /// what is in flight for at most `limits.shutdown_timeout`, and drops the rest.
 pub async fn serve(
@@ -74,6 +96,7 @@ pub async fn serve(
         },
         draining: CancellationToken::new(),
         closing: CancellationToken::new(),
+        pressure: tokio::sync::watch::Sender::new(0),
     });
     // A permit is taken before accepting: beyond the cap, connections wait in the kernel's
     // queue instead of costing a descriptor and a task each.
@@ -94,13 +117,9 @@ pub async fn serve(
                         "connection cap reached: new connections wait to be accepted"
                     );
                 }
-                tokio::select! {
-                    biased;
-                    () = &mut stop => break,
-                    permit = permits.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
+                match wait_for_place(&permits, &shared, &mut stop).await {
+                    Some(permit) => permit,
+                    None => break,
                 }
             }
         };

@@ -60,6 +60,11 @@ impl Activity {
         }
     }
 
+    /// No request in flight and none arriving: closing it now loses nothing.
+    pub(super) fn is_idle(&self) -> bool {
+        self.in_flight == 0 && self.head_since.is_none()
+    }
+
     /// At `now`: the instant to look again, or why the connection is to be cut.
     pub(super) fn verdict(
         &self,

@@ -49,6 +49,9 @@ pub(super) struct Shared {
     pub draining: CancellationToken,
     /// Cancelled when the drain deadline has passed: drop the connection.
     pub closing: CancellationToken,
+    /// Bumped while the connection cap is reached: idle connections close to make room, so
+    /// keep-alive connections that only trickle requests cannot hold every place.
+    pub pressure: watch::Sender<u64>,
 }
 
 /// hyper's builder with every per-protocol bound set. HTTP/2 streams run as tasks of `tracker`,
@@ -102,6 +105,7 @@ pub(super) async fn serve(
     tokio::pin!(conn);
 
     let mut watching = true;
+    let mut pressure = shared.pressure.subscribe();
     let check = sleep_until(accepted + shared.deadlines.first_byte);
     tokio::pin!(check);
     let ending = loop {
@@ -115,6 +119,11 @@ pub(super) async fn serve(
             changed = watched.changed(), if watching => watching = changed.is_ok(),
             () = &mut check => {}
             () = shared.draining.cancelled() => break Ending::Drain,
+            Ok(()) = pressure.changed() => {
+                if watched.borrow().is_idle() {
+                    break Ending::Cut("idle while the connection cap is reached");
+                }
+            }
         }
         let activity = *watched.borrow_and_update();
         match activity.verdict(&shared.deadlines, accepted, Instant::now()) {

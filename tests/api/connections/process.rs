@@ -104,9 +104,10 @@ async fn flood_with_idle_sockets(config: &str) -> String {
         "accept failures logged {failures} times:\n{log}"
     );
     assert!(log.matches("Too many open files").count() <= 3, "{log}");
+    // Idle sockets make room as soon as the cap is reached: it is answered well before 40 s.
     assert!(
-        waited >= Duration::from_millis(500),
-        "queued first: {waited:?}"
+        waited < Duration::from_secs(30),
+        "answered after {waited:?}"
     );
     log
 }

@@ -166,3 +166,39 @@ async fn the_tokenleader_compatible_refusals_carry_a_challenge_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_authorization_headers_are_a_malformed_request_everywhere() {
+    let app = spawn_app().await;
+    let svc = app.register("svc", &[API], &[]).await;
+    let token = app.access_token(&svc, &[]).await;
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", svc.id, svc.secret))
+    );
+    let bearer = format!("Bearer {token}");
+    for path in CLIENT_AUTHENTICATED {
+        let r = app
+            .http
+            .post(app.url(path))
+            .header("authorization", &basic)
+            .header("authorization", &bearer)
+            .form(&form(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{path}");
+    }
+    let admin = app.admin_token().await;
+    let r = app
+        .http
+        .get(app.url("/admin/clients"))
+        .header("authorization", format!("Bearer {admin}"))
+        .header("authorization", format!("Bearer {admin}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
