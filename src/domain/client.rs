@@ -116,6 +116,9 @@ pub enum GrantType {
 }
 
 impl GrantType {
+    /// Every grant this dealer serves.
+    pub const ALL: [GrantType; 2] = [Self::ClientCredentials, Self::Password];
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "client_credentials" => Some(Self::ClientCredentials),

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod client;
+pub mod dealer;
 pub mod error;
 pub mod grant;
 pub mod introspection;
@@ -18,6 +19,7 @@ pub mod users;
 
 pub use access::{Access, Requirement};
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
+pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientRegistry, NewClient};

@@ -12,9 +12,8 @@ use hyper::body::Incoming;
 
 use super::AppState;
 use super::error::{Body, Rejection};
-use super::request::{ClientCredentials, Form, read_body};
+use super::request::{Form, client_auth, read_body};
 use super::response::json_no_store;
-use super::token::authenticate_client;
 use crate::domain::{Client, UnixTime, introspection};
 
 pub async fn introspect(
@@ -56,7 +55,7 @@ async fn authenticated_form(
     let (parts, body) = req.into_parts();
     let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let credentials = ClientCredentials::from_request(&parts.headers, &form)?;
-    let client = authenticate_client(state, &credentials, now)?;
+    let auth = client_auth(&parts.headers, &form)?;
+    let client = state.dealer().authenticate(&auth, now)?;
     Ok((client, form))
 }

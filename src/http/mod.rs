@@ -46,6 +46,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The token endpoint's entry point, over this dealer's parts.
+    pub fn dealer(&self) -> crate::domain::Dealer<'_> {
+        crate::domain::Dealer {
+            issuer: &self.issuer,
+            registry: &self.registry,
+            users: &self.users,
+        }
+    }
+
     /// The authorization step, over this dealer's parts.
     pub fn access(&self) -> crate::domain::Access<'_> {
         crate::domain::Access {

@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use super::error::Rejection;
-use crate::domain::OAuthError;
+use crate::domain::{ClientAuth, OAuthError};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -92,61 +92,43 @@ impl Form {
     }
 }
 
-/// The credentials a client presented.
-pub struct ClientCredentials {
-    pub client_id: String,
-    pub client_secret: String,
-}
-
-/// The id only: the secret never reaches a log.
-impl std::fmt::Debug for ClientCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientCredentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"..")
-            .finish()
-    }
-}
-
-impl ClientCredentials {
-    /// Takes the credentials from the `Authorization: Basic` header or from the form, never both
-    /// (RFC 6749 §2.3: one method per request).
-    ///
-    /// An `Authorization` header is a client authentication attempt: one that is not Basic, or
-    /// not decodable, fails as `invalid_client` (401, Basic challenge; RFC 6749 §5.2
-    /// "unsupported authentication method"). Only a request that is wrong whatever the
-    /// credentials are (two methods at once, a `client_id` contradicting the header) is
-    /// `invalid_request`.
-    pub fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, OAuthError> {
-        single_authorization(headers)?;
-        let in_form = form.get("client_secret");
-        let Some(value) = headers.get(header::AUTHORIZATION) else {
-            return match in_form {
-                Some(secret) => Ok(Self {
-                    client_id: form.require("client_id")?.to_owned(),
-                    client_secret: secret.to_owned(),
-                }),
-                // No credentials at all: the Basic challenge tells the client how to authenticate.
-                None => Err(OAuthError::InvalidClient),
-            };
+/// The client's credentials: taken from the `Authorization: Basic` header or from the form, never both
+/// (RFC 6749 §2.3: one method per request).
+///
+/// An `Authorization` header is a client authentication attempt: one that is not Basic, or
+/// not decodable, fails as `invalid_client` (401, Basic challenge; RFC 6749 §5.2
+/// "unsupported authentication method"). Only a request that is wrong whatever the
+/// credentials are (two methods at once, a `client_id` contradicting the header) is
+/// `invalid_request`.
+pub fn client_auth(headers: &HeaderMap, form: &Form) -> Result<ClientAuth, OAuthError> {
+    single_authorization(headers)?;
+    let in_form = form.get("client_secret");
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return match in_form {
+            Some(secret) => Ok(ClientAuth {
+                client_id: form.require("client_id")?.to_owned(),
+                client_secret: secret.to_owned(),
+            }),
+            // No credentials at all: the Basic challenge tells the client how to authenticate.
+            None => Err(OAuthError::InvalidClient),
         };
-        let encoded = basic_payload(value.as_bytes()).ok_or(OAuthError::InvalidClient)?;
-        if in_form.is_some() {
-            return Err(OAuthError::invalid_request(
-                "use either HTTP Basic or client_secret, not both",
-            ));
-        }
-        let (id, secret) = decode_basic(encoded).ok_or(OAuthError::InvalidClient)?;
-        if form.get("client_id").is_some_and(|f| f != id) {
-            return Err(OAuthError::invalid_request(
-                "client_id differs from the Basic credentials",
-            ));
-        }
-        Ok(Self {
-            client_id: id,
-            client_secret: secret,
-        })
+    };
+    let encoded = basic_payload(value.as_bytes()).ok_or(OAuthError::InvalidClient)?;
+    if in_form.is_some() {
+        return Err(OAuthError::invalid_request(
+            "use either HTTP Basic or client_secret, not both",
+        ));
     }
+    let (id, secret) = decode_basic(encoded).ok_or(OAuthError::InvalidClient)?;
+    if form.get("client_id").is_some_and(|f| f != id) {
+        return Err(OAuthError::invalid_request(
+            "client_id differs from the Basic credentials",
+        ));
+    }
+    Ok(ClientAuth {
+        client_id: id,
+        client_secret: secret,
+    })
 }
 
 /// The credentials part of `Basic <credentials>`; `None` for any other scheme.
@@ -232,7 +214,7 @@ mod tests {
         ] {
             let mut h = HeaderMap::new();
             h.insert(header::AUTHORIZATION, value.parse().unwrap());
-            let err = ClientCredentials::from_request(&h, &form).unwrap_err();
+            let err = client_auth(&h, &form).unwrap_err();
             assert_eq!(err.code(), "invalid_client", "{value}");
         }
     }
@@ -245,7 +227,7 @@ mod tests {
             "application/x-www-form-urlencoded".parse().unwrap(),
         );
         let form = Form::parse(&h, b"client_secret=s3cr3t&password=hunter22&client_id=a").unwrap();
-        let creds = ClientCredentials {
+        let creds = ClientAuth {
             client_id: "a".into(),
             client_secret: "s3cr3t".into(),
         };

@@ -1,60 +1,53 @@
-//! `POST /oauth/token`: parse the form, authenticate the client, dispatch on the grant type.
+//! `POST /oauth/token`: the form becomes a [`ClientAuth`] and a [`TokenRequest`] here, once; the
+//! domain's [`crate::domain::Dealer`] authenticates and issues.
 
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use super::AppState;
 use super::error::{Body, Rejection};
-use super::request::{ClientCredentials, Form, read_body};
+use super::request::{Form, client_auth, read_body};
 use super::response::json_no_store;
-use crate::domain::grant::client_credentials::{self, ClientCredentialsRequest};
-use crate::domain::grant::password;
+use crate::domain::grant::client_credentials::ClientCredentialsRequest;
+use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
-use crate::domain::{Audience, Client, OAuthError, ScopeSet, UnixTime, authenticate};
+use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let (parts, body) = req.into_parts();
     let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let credentials = ClientCredentials::from_request(&parts.headers, &form)?;
-    let grant_type = form.require("grant_type")?;
-    let now = UnixTime::now();
-    let client = authenticate_client(state, &credentials, now)?;
-    let issued = match grant_type {
-        "client_credentials" => {
-            let request = ClientCredentialsRequest {
-                audience: audience(&form)?,
-                scope: scope(&form)?,
-            };
-            client_credentials::issue(&state.issuer, &client, &request, now).await?
-        }
-        "password" => {
-            let request = password::PasswordRequest {
-                username: form.require("username")?.to_owned(),
-                password: PresentedPassword::new(form.require("password")?),
-                audience: audience(&form)?,
-                scope: scope(&form)?,
-            };
-            let address = super::peer::peer_ip(&parts.extensions);
-            password::issue(&state.issuer, &state.users, &client, &request, address, now).await?
-        }
-        _ => return Err(OAuthError::UnsupportedGrantType.into()),
-    };
+    let auth = client_auth(&parts.headers, &form)?;
+    let request = token_request(&form)?;
+    let peer = super::peer::peer_ip(&parts.extensions);
+    let issued = state
+        .dealer()
+        .issue(&auth, &request, peer, UnixTime::now())
+        .await?;
     Ok(json_no_store(StatusCode::OK, &issued))
 }
 
-/// Authenticates the client behind `credentials`.
-pub fn authenticate_client(
-    state: &AppState,
-    credentials: &ClientCredentials,
-    now: UnixTime,
-) -> Result<Client, OAuthError> {
-    let found = state.registry.find(&credentials.client_id)?;
-    authenticate(found, &credentials.client_secret, now)
+/// The grant-specific part of the form (RFC 6749 §4.3.2, §4.4.2, RFC 8707).
+fn token_request(form: &Form) -> Result<TokenRequest, OAuthError> {
+    Ok(match GrantType::parse(form.require("grant_type")?) {
+        Some(GrantType::ClientCredentials) => {
+            TokenRequest::ClientCredentials(ClientCredentialsRequest {
+                audience: audience(form)?,
+                scope: scope(form)?,
+            })
+        }
+        Some(GrantType::Password) => TokenRequest::Password(PasswordRequest {
+            username: form.require("username")?.to_owned(),
+            password: PresentedPassword::new(form.require("password")?),
+            audience: audience(form)?,
+            scope: scope(form)?,
+        }),
+        None => TokenRequest::Unsupported,
+    })
 }
 
 /// The audience requested as `audience` or as RFC 8707 `resource`: one value, not both.
-pub fn audience(form: &Form) -> Result<Option<Audience>, OAuthError> {
+fn audience(form: &Form) -> Result<Option<Audience>, OAuthError> {
     match (form.get("audience"), form.get("resource")) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "send audience or resource, not both",
@@ -66,6 +59,6 @@ pub fn audience(form: &Form) -> Result<Option<Audience>, OAuthError> {
     }
 }
 
-pub fn scope(form: &Form) -> Result<Option<ScopeSet>, OAuthError> {
+fn scope(form: &Form) -> Result<Option<ScopeSet>, OAuthError> {
     form.get("scope").map(ScopeSet::parse).transpose()
 }

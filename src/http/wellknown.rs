@@ -13,6 +13,7 @@ use http_body_util::Full;
 use super::AppState;
 use super::error::{Body, Rejection};
 use super::response::cacheable;
+use crate::domain::GrantType;
 use crate::domain::keys::SigningAlg;
 
 const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
@@ -102,11 +103,12 @@ pub fn endpoint_url(issuer: &str, path: &str) -> String {
 pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let url = |path| endpoint_url(issuer, path);
+    let grants: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
     let doc = serde_json::json!({
         "issuer": issuer,
         "token_endpoint": url("/oauth/token"),
         "jwks_uri": url("/.well-known/jwks.json"),
-        "grant_types_supported": ["client_credentials", "password"],
+        "grant_types_supported": grants,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint": url("/oauth/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

@@ -1,0 +1,76 @@
+//! The token endpoint's one entry point: authenticate the client (constant time, one answer for
+//! every failure), then issue for the grant the request names.
+
+use std::net::IpAddr;
+
+use super::grant::IssuedToken;
+use super::grant::client_credentials::{self, ClientCredentialsRequest};
+use super::grant::password::{self, PasswordRequest};
+use super::users::Users;
+use super::{Client, ClientRegistry, OAuthError, TokenIssuer, UnixTime, authenticate};
+
+/// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
+/// has decoded them and checked that only one method was used.
+pub struct ClientAuth {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The id only: the secret never reaches a log.
+impl std::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuth")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"..")
+            .finish()
+    }
+}
+
+/// A token request as parsed at the edge: one variant per grant this dealer serves.
+#[derive(Debug)]
+pub enum TokenRequest {
+    /// RFC 6749 §4.4.
+    ClientCredentials(ClientCredentialsRequest),
+    /// RFC 6749 §4.3, for clients registered with the `password` grant.
+    Password(PasswordRequest),
+    /// A `grant_type` this dealer does not serve: refused, but only after the client has
+    /// authenticated, so an unauthenticated caller learns nothing about grants.
+    Unsupported,
+}
+
+/// The parts of the dealer that issue tokens, borrowed for one request.
+pub struct Dealer<'a> {
+    pub issuer: &'a TokenIssuer,
+    pub registry: &'a ClientRegistry,
+    pub users: &'a Users,
+}
+
+impl Dealer<'_> {
+    /// The client behind `auth`: unknown, wrong secret and disabled all fail as `invalid_client`
+    /// after the same work.
+    pub fn authenticate(&self, auth: &ClientAuth, now: UnixTime) -> Result<Client, OAuthError> {
+        let found = self.registry.find(&auth.client_id)?;
+        authenticate(found, &auth.client_secret, now)
+    }
+
+    /// Authenticates the client, then issues a token for `request` at `now`; `peer` is where the
+    /// request came from (login lockout counts by address).
+    pub async fn issue(
+        &self,
+        auth: &ClientAuth,
+        request: &TokenRequest,
+        peer: IpAddr,
+        now: UnixTime,
+    ) -> Result<IssuedToken, OAuthError> {
+        let client = self.authenticate(auth, now)?;
+        match request {
+            TokenRequest::ClientCredentials(r) => {
+                client_credentials::issue(self.issuer, &client, r, now).await
+            }
+            TokenRequest::Password(r) => {
+                password::issue(self.issuer, self.users, &client, r, peer, now).await
+            }
+            TokenRequest::Unsupported => Err(OAuthError::UnsupportedGrantType),
+        }
+    }
+}
