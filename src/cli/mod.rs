@@ -36,6 +36,9 @@ pub struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Print the settings `serve` would run with (defaults < file < environment < flags), as
+    /// TOML.
+    Config(ServeArgs),
     /// Manage registered clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -90,6 +93,20 @@ struct ServeArgs {
     /// less a reserve].
     #[arg(long, env = "TOKENDEALER_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+}
+
+impl ServeArgs {
+    fn overrides(&self, data_dir: Option<PathBuf>) -> Overrides {
+        Overrides {
+            listen: self.listen,
+            data_dir,
+            keys_dir: self.keys_dir.clone(),
+            issuer: self.issuer.clone(),
+            config: self.config.clone(),
+            signer: self.signer,
+            max_connections: self.max_connections,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +190,11 @@ impl Cli {
         let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref());
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
+            Command::Config(args) => {
+                let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
+                print!("{}", settings.to_toml()?);
+                Ok(())
+            }
             Command::Client(cmd) => admin()?.client(cmd).await,
             Command::Keys(KeysCommand::Show { format }) => {
                 users::show_key(&self.url, *format).await
@@ -193,15 +215,7 @@ impl Cli {
 
 async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     crate::telemetry::init();
-    let settings = Settings::load(Overrides {
-        listen: args.listen,
-        data_dir,
-        keys_dir: args.keys_dir.clone(),
-        issuer: args.issuer.clone(),
-        config: args.config.clone(),
-        signer: args.signer,
-        max_connections: args.max_connections,
-    })?;
+    let settings = Settings::load(args.overrides(data_dir))?;
     Application::build(settings)
         .await?
         .run_until_stopped()

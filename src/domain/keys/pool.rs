@@ -20,6 +20,17 @@ pub enum SignerMode {
     Inline,
 }
 
+impl SignerMode {
+    /// The name the settings use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pool => "pool",
+            Self::Blocking => "blocking",
+            Self::Inline => "inline",
+        }
+    }
+}
+
 impl FromStr for SignerMode {
     type Err = anyhow::Error;
 

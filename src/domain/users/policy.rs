@@ -1,10 +1,10 @@
 //! The user directory's tunables: argon2id cost, login lockout, who may list users, and the
 //! tokenleader-compatible answers. Read from the `[users]` table of the TOML file.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Settings for users, passwords and the tokenleader-compatible API.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UserSettings {
     /// argon2id memory cost in KiB (OWASP: 19456).

@@ -1,5 +1,7 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
+mod layers;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -130,12 +132,24 @@ struct FileSettings {
 }
 
 impl Settings {
-    /// Resolves the settings: an override beats the file, the file beats the default.
+    /// Resolves the settings: a flag beats the environment (`TOKENDEALER_<KEY>`), which beats
+    /// the file, which beats the default.
     pub fn load(overrides: Overrides) -> anyhow::Result<Self> {
-        let file = match &overrides.config {
+        Self::load_with_env(overrides, std::env::vars())
+    }
+
+    /// [`Settings::load`] with the environment given, for tests.
+    pub fn load_with_env(
+        overrides: Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table = match &overrides.config {
             Some(path) => read_file(path)?,
-            None => FileSettings::default(),
+            None => toml::Table::new(),
         };
+        layers::overlay_env(&mut table, env)?;
+        let file: FileSettings = FileSettings::deserialize(toml::Value::Table(table))
+            .context("reading the settings (file and TOKENDEALER_* environment)")?;
         let d = Settings::default();
         let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
         let settings = Self {
@@ -242,7 +256,7 @@ pub fn default_max_connections() -> usize {
     usize::try_from(cap).unwrap_or(usize::MAX)
 }
 
-fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+fn read_file(path: &Path) -> anyhow::Result<toml::Table> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
@@ -337,5 +351,86 @@ mod tests {
             })
             .is_err()
         );
+    }
+}
+
+#[cfg(test)]
+mod layer_tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_setting_can_come_from_the_environment_over_the_file_and_a_flag_beats_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        std::fs::write(
+            &path,
+            "idle_timeout_secs = 5\nlisten = \"127.0.0.1:7000\"\n",
+        )
+        .unwrap();
+        let vars = env(&[
+            ("TOKENDEALER_IDLE_TIMEOUT_SECS", "9"),
+            ("TOKENDEALER_LISTEN", "127.0.0.1:7001"),
+            ("TOKENDEALER_SIGNER", "inline"),
+            ("TOKENDEALER_USERS_MIN_PASSWORD_LENGTH", "4"),
+            ("TOKENDEALER_USERS_USER_LIST_ROLES", "[\"ops\"]"),
+            ("TOKENDEALER_NOT_A_SETTING", "ignored"),
+            ("HOME", "/root"),
+        ]);
+        let s = Settings::load_with_env(
+            Overrides {
+                config: Some(path.clone()),
+                listen: Some("127.0.0.1:7002".parse().unwrap()),
+                ..Default::default()
+            },
+            vars,
+        )
+        .unwrap();
+        assert_eq!(s.idle_timeout, Duration::from_secs(9));
+        assert_eq!(s.listen.port(), 7002);
+        assert_eq!(s.signer, SignerMode::Inline);
+        assert_eq!(s.users.min_password_length, 4);
+        assert_eq!(s.users.user_list_roles, vec!["ops".to_owned()]);
+    }
+
+    #[test]
+    fn a_malformed_environment_value_is_an_error_that_names_it() {
+        let err = Settings::load_with_env(
+            Overrides::default(),
+            env(&[("TOKENDEALER_IDLE_TIMEOUT_SECS", "soon")]),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("idle_timeout_secs"), "{err:#}");
+    }
+
+    #[test]
+    fn the_printed_settings_read_back_as_the_same_settings() {
+        let s = Settings::load_with_env(
+            Overrides::default(),
+            env(&[("TOKENDEALER_ISSUER", "https://auth.example.com/")]),
+        )
+        .unwrap();
+        let printed = s.to_toml().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("printed.toml");
+        std::fs::write(&path, &printed).unwrap();
+        let again = Settings::load_with_env(
+            Overrides {
+                config: Some(path),
+                ..Default::default()
+            },
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(format!("{again:?}"), format!("{s:?}"));
+        for key in layers::KEYS {
+            assert!(printed.contains(key), "{key} is printed");
+        }
     }
 }

@@ -1,0 +1,146 @@
+//! The environment layer between the file and the flags, and the effective settings as TOML.
+//!
+//! Every key of the TOML file has an environment variable: `TOKENDEALER_<KEY>` for a top-level
+//! key, `TOKENDEALER_USERS_<KEY>` for one of the `[users]` table (upper case). A value is read as
+//! TOML when it parses as one (`8`, `true`, `["admin","ops"]`) and as a string otherwise
+//! (`127.0.0.1:5001`, `./data`).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use toml::{Table, Value};
+
+use super::Settings;
+use crate::domain::users::UserSettings;
+
+/// The top-level keys of the file, in the order `tokendealer config` prints them.
+pub(super) const KEYS: [&str; 22] = [
+    "listen",
+    "data_dir",
+    "keys_dir",
+    "issuer",
+    "default_token_ttl",
+    "max_token_ttl",
+    "jwks_max_age",
+    "shutdown_timeout_secs",
+    "signer",
+    "signer_threads",
+    "db_cache_mb",
+    "store_write_queue",
+    "store_write_timeout_secs",
+    "max_connections",
+    "first_byte_timeout_secs",
+    "header_read_timeout_secs",
+    "body_read_timeout_secs",
+    "idle_timeout_secs",
+    "h2_keepalive_interval_secs",
+    "h2_keepalive_timeout_secs",
+    "h2_max_concurrent_streams",
+    "users",
+];
+
+const PREFIX: &str = "TOKENDEALER_";
+
+/// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
+/// over what the file said.
+pub(super) fn overlay_env(
+    file: &mut Table,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> anyhow::Result<()> {
+    let user_keys: Vec<String> = Table::try_from(UserSettings::default())
+        .context("listing the [users] settings")?
+        .keys()
+        .cloned()
+        .collect();
+    for (name, raw) in vars {
+        let Some(key) = name.strip_prefix(PREFIX).map(str::to_ascii_lowercase) else {
+            continue;
+        };
+        if let Some(user_key) = key
+            .strip_prefix("users_")
+            .filter(|k| user_keys.iter().any(|u| u == k))
+        {
+            let users = file
+                .entry("users")
+                .or_insert_with(|| Value::Table(Table::new()));
+            if let Value::Table(users) = users {
+                users.insert(user_key.to_owned(), value_of(&raw));
+            }
+        } else if KEYS.contains(&key.as_str()) && key != "users" {
+            file.insert(key, value_of(&raw));
+        }
+    }
+    Ok(())
+}
+
+/// `raw` as a TOML value if it is one, else as a string.
+fn value_of(raw: &str) -> Value {
+    toml::from_str::<Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(raw.to_owned()))
+}
+
+impl Settings {
+    /// The settings as a TOML document with the file's keys: what `tokendealer config` prints.
+    /// No setting is a secret (credentials live in files, named by path), so nothing is hidden.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        let secs = |d: Duration| Value::Integer(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        let size = |n: usize| int(u64::try_from(n).unwrap_or(u64::MAX));
+        let path = |p: &std::path::Path| Value::String(p.display().to_string());
+        let mut t = Table::new();
+        t.insert("listen".into(), Value::String(self.listen.to_string()));
+        t.insert("data_dir".into(), path(&self.data_dir));
+        t.insert("keys_dir".into(), path(&self.keys_dir));
+        if let Some(issuer) = &self.issuer {
+            t.insert("issuer".into(), Value::String(issuer.clone()));
+        }
+        t.insert("default_token_ttl".into(), int(self.default_token_ttl));
+        t.insert("max_token_ttl".into(), int(self.max_token_ttl));
+        t.insert("jwks_max_age".into(), int(self.jwks_max_age));
+        t.insert("shutdown_timeout_secs".into(), secs(self.shutdown_timeout));
+        t.insert(
+            "signer".into(),
+            Value::String(self.signer.as_str().to_owned()),
+        );
+        t.insert("signer_threads".into(), size(self.signer_threads));
+        t.insert("db_cache_mb".into(), int(self.db_cache_mb));
+        t.insert("store_write_queue".into(), size(self.store_write_queue));
+        t.insert(
+            "store_write_timeout_secs".into(),
+            secs(self.store_write_timeout),
+        );
+        t.insert("max_connections".into(), size(self.max_connections));
+        t.insert(
+            "first_byte_timeout_secs".into(),
+            secs(self.first_byte_timeout),
+        );
+        t.insert(
+            "header_read_timeout_secs".into(),
+            secs(self.header_read_timeout),
+        );
+        t.insert(
+            "body_read_timeout_secs".into(),
+            secs(self.body_read_timeout),
+        );
+        t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
+        t.insert(
+            "h2_keepalive_interval_secs".into(),
+            secs(self.h2_keepalive_interval),
+        );
+        t.insert(
+            "h2_keepalive_timeout_secs".into(),
+            secs(self.h2_keepalive_timeout),
+        );
+        t.insert(
+            "h2_max_concurrent_streams".into(),
+            int(u64::from(self.h2_max_concurrent_streams)),
+        );
+        t.insert(
+            "users".into(),
+            Value::Table(Table::try_from(&self.users).context("printing [users]")?),
+        );
+        Ok(toml::to_string(&t)?)
+    }
+}
