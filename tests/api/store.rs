@@ -18,6 +18,19 @@ fn fresh_http() -> reqwest::Client {
     reqwest::Client::builder().build().unwrap()
 }
 
+/// Registers client `id` for `https://api.test` through `url` (`/admin/clients`), on a
+/// connection of its own.
+async fn register_on_own_connection(url: String, token: String, id: String) -> reqwest::Response {
+    let body = json!({ "client_id": id, "audiences": ["https://api.test"] });
+    fresh_http()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_revokers_admin_writers_and_a_key_rotation_are_all_answered_and_writes_go_on() {
     let app = spawn_app().await;
@@ -56,17 +69,9 @@ async fn sixty_four_revokers_admin_writers_and_a_key_rotation_are_all_answered_a
         });
     }
     for i in 0..16 {
-        let (http, url, token) = (fresh_http(), app.url("/admin/clients"), admin_token.clone());
+        let (url, token) = (app.url("/admin/clients"), admin_token.clone());
         tasks.spawn(async move {
-            let body =
-                json!({ "client_id": format!("writer-{i}"), "audiences": ["https://api.test"] });
-            let r = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = register_on_own_connection(url, token, format!("writer-{i}")).await;
             ("register", r.status())
         });
     }
@@ -173,17 +178,9 @@ async fn a_write_the_store_cannot_take_is_refused_with_503_while_tokens_are_stil
     let token = app.admin_token().await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..48 {
-        let (http, url, token) = (fresh_http(), app.url("/admin/clients"), token.clone());
+        let (url, token) = (app.url("/admin/clients"), token.clone());
         tasks.spawn(async move {
-            let body =
-                json!({ "client_id": format!("burst-{i}"), "audiences": ["https://api.test"] });
-            let r = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = register_on_own_connection(url, token, format!("burst-{i}")).await;
             let retry_after = r.headers().get("retry-after").cloned();
             let status = r.status();
             (i, status, retry_after, r.json::<Value>().await.unwrap())
