@@ -434,3 +434,23 @@ mod layer_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod renamed_keys {
+    use super::*;
+
+    #[test]
+    fn the_tokenleader_settings_earlier_names_are_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        let old = "[users]\nlegacy_token_ttl = 60\ncompat_distinct_login_failures = true\n";
+        std::fs::write(&path, old).unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let s = Settings::load_with_env(overrides, Vec::new()).unwrap();
+        assert_eq!(s.users.tokenleader_token_ttl, 60);
+        assert!(s.users.tokenleader_distinct_login_failures);
+    }
+}

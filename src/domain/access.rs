@@ -12,7 +12,7 @@ use super::{
     TokenIssuer, UnixTime,
 };
 use crate::domain::users::entries::UserRecord;
-use crate::domain::users::legacy::LegacyClaims;
+use crate::domain::users::tokenleader::TokenleaderClaims;
 
 /// What a route asks of the token presented to it.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +88,7 @@ impl Access<'_> {
     }
 
     /// A tokenleader-layout token is live while its user is the same user it was issued to.
-    pub fn ensure_legacy_live(&self, claims: &LegacyClaims) -> Result<(), OAuthError> {
+    pub fn ensure_tokenleader_live(&self, claims: &TokenleaderClaims) -> Result<(), OAuthError> {
         self.ensure_user_live(&claims.sub.username, Some(claims.sub.id), claims.iat)
     }
 

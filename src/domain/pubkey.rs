@@ -141,7 +141,7 @@ mod tests {
         let pem = public.to_pem();
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
         let token = key
-            .sign_legacy_token(&serde_json::json!({"exp": 4_000_000_000u64}))
+            .sign_tokenleader_token(&serde_json::json!({"exp": 4_000_000_000u64}))
             .unwrap();
         let decoding = jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
         let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS512);

@@ -89,14 +89,14 @@ impl TokenIssuer {
 
     /// Signs a token in tokenleader's layout with the active RS512 key, on the signing pool like
     /// every other RSA signature.
-    pub async fn sign_legacy<C: Serialize + Send + 'static>(
+    pub async fn sign_tokenleader<C: Serialize + Send + 'static>(
         &self,
         claims: C,
     ) -> Result<String, OAuthError> {
         let key = self.keys.ring().active().clone();
         Ok(self
             .signer
-            .run(move || key.sign_legacy_token(&claims))
+            .run(move || key.sign_tokenleader_token(&claims))
             .await??)
     }
 

@@ -15,7 +15,7 @@ use super::request::bearer_token;
 use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
-use crate::domain::users::legacy;
+use crate::domain::users::tokenleader;
 use crate::domain::{OAuthError, Requirement, UnixTime};
 
 /// The comment on the `ssh-rsa` line.
@@ -66,19 +66,19 @@ pub fn service_catalog(state: &AppState) -> Result<Map<String, Value>, OAuthErro
         .collect())
 }
 
-/// Accepts an unrevoked access token of this dealer (any audience) or a legacy token.
+/// Accepts an unrevoked access token of this dealer (any audience) or a tokenleader-layout one.
 fn authorize_any_token(
     state: &AppState,
     req: &Request<Incoming>,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
-    let legacy_header = req
+    let tokenleader_header = req
         .headers()
         .get("x-auth-token")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let token = match legacy_header {
+    let token = match tokenleader_header {
         Some(t) => t,
         None => bearer_token(req.headers())?,
     };
@@ -89,9 +89,9 @@ fn authorize_any_token(
         Err(other) => return Err(other),
     }
     // Not one of our access tokens: perhaps a tokenleader-layout one.
-    let claims = legacy::verify(state.issuer.keys().ring().verifying(), token, now)
+    let claims = tokenleader::verify(state.issuer.keys().ring().verifying(), token, now)
         .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))?;
-    access.ensure_legacy_live(&claims)
+    access.ensure_tokenleader_live(&claims)
 }
 
 fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {

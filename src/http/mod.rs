@@ -2,7 +2,6 @@
 
 mod admin;
 mod catalog;
-mod compat;
 mod connection;
 mod error;
 mod import_admin;
@@ -12,6 +11,7 @@ mod request;
 mod response;
 pub mod server;
 mod token;
+mod tokenleader;
 mod users_admin;
 mod wellknown;
 
@@ -104,7 +104,7 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
         }
         "/healthz" if get => Ok(wellknown::healthz()),
         "/healthz" => Err(Rejection::MethodNotAllowed("GET, HEAD")),
-        path if compat::handles(path) => compat::route(state, req).await,
+        path if tokenleader::handles(path) => tokenleader::route(state, req).await,
         path if catalog::handles(path) => catalog::route(state, req).await,
         path if path.starts_with("/admin/") => {
             let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;

@@ -37,7 +37,7 @@ pub struct SigningKey {
     /// `{"alg":...,"typ":"at+jwt","kid":...}`, base64url, with the trailing dot.
     access_header: String,
     /// `{"typ":"JWT","alg":"RS512"}`, base64url, with the trailing dot: tokenleader's header.
-    legacy_header: String,
+    tokenleader_header: String,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -145,7 +145,7 @@ impl SigningKey {
         let access_header =
             encode_header(&serde_json::json!({"alg": alg.as_str(), "typ": "at+jwt", "kid": kid}))?;
         // Field order as tokenleader (PyJWT 1.7) wrote it.
-        let legacy_header =
+        let tokenleader_header =
             encode_header_text(&format!(r#"{{"typ":"JWT","alg":"{}"}}"#, alg.as_str()));
         Ok(Self {
             kid,
@@ -154,7 +154,7 @@ impl SigningKey {
             jwk,
             decoding,
             access_header,
-            legacy_header,
+            tokenleader_header,
         })
     }
 
@@ -194,8 +194,8 @@ impl SigningKey {
     }
 
     /// A token in tokenleader's layout (`typ: JWT`, no `kid`), for its existing clients.
-    pub fn sign_legacy_token<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
-        self.sign(&self.legacy_header, claims)
+    pub fn sign_tokenleader_token<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
+        self.sign(&self.tokenleader_header, claims)
     }
 
     /// `header.base64url(claims).base64url(signature)` in one allocation: the claims are

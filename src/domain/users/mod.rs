@@ -6,12 +6,12 @@ mod argon;
 pub mod directory;
 pub mod entries;
 mod imported;
-pub mod legacy;
 pub mod lockout;
 pub mod names;
 pub mod password;
 pub mod policy;
 pub mod stored;
+pub mod tokenleader;
 pub mod werkzeug;
 
 use std::net::IpAddr;

@@ -34,11 +34,13 @@ pub struct UserSettings {
     /// Roles whose access tokens may list users (`GET /admin/users`) besides the admin scope.
     pub user_list_roles: Vec<String>,
     /// Lifetime of tokens from `POST /token/gettoken`.
-    pub legacy_token_ttl: u64,
+    #[serde(alias = "legacy_token_ttl")]
+    pub tokenleader_token_ttl: u64,
     /// Answer a wrong password and an unknown user at `/token/gettoken` with tokenleader's two
     /// different `status` strings. Off by default: the answers then tell a caller nothing about
     /// which usernames exist (tokenleaderclient only checks `status != "success"`).
-    pub compat_distinct_login_failures: bool,
+    #[serde(alias = "compat_distinct_login_failures")]
+    pub tokenleader_distinct_login_failures: bool,
 }
 
 impl Default for UserSettings {
@@ -56,8 +58,8 @@ impl Default for UserSettings {
             failure_window_secs: 15 * 60,
             max_tracked: 100_000,
             user_list_roles: vec!["admin".to_owned()],
-            legacy_token_ttl: 3600,
-            compat_distinct_login_failures: false,
+            tokenleader_token_ttl: 3600,
+            tokenleader_distinct_login_failures: false,
         }
     }
 }
@@ -91,8 +93,8 @@ impl UserSettings {
         );
         anyhow::ensure!(self.max_tracked > 0, "max_tracked must be positive");
         anyhow::ensure!(
-            self.legacy_token_ttl > 0,
-            "legacy_token_ttl must be positive"
+            self.tokenleader_token_ttl > 0,
+            "tokenleader_token_ttl must be positive"
         );
         Ok(())
     }

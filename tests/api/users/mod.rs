@@ -3,11 +3,11 @@
 mod authorization;
 mod catalog_keys;
 mod cli;
-mod compat;
 mod directory;
 mod import;
 mod limits;
 mod password_grant;
+mod tokenleader;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

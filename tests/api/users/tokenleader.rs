@@ -69,7 +69,7 @@ async fn gettoken_answers_a_wrong_password_and_an_unknown_user_alike_by_default(
 
 #[tokio::test]
 async fn gettoken_can_tell_unknown_users_apart_when_configured_to() {
-    let app = spawn_with(|s| s.users.compat_distinct_login_failures = true).await;
+    let app = spawn_with(|s| s.users.tokenleader_distinct_login_failures = true).await;
     app.seed().await;
     let wrong: Value = app.gettoken("alice", "not it").await.json().await.unwrap();
     let unknown: Value = app.gettoken("nobody", PASSWORD).await.json().await.unwrap();
@@ -172,14 +172,14 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     )
     .unwrap();
     let (foreign_key, _) = SigningKey::generate().unwrap();
-    let foreign = foreign_key.sign_legacy_token(&claims).unwrap();
+    let foreign = foreign_key.sign_tokenleader_token(&claims).unwrap();
     let mut tampered_claims = claims.clone();
     tampered_claims["sub"]["roles"] = json!(["admin"]);
     let parts: Vec<&str> = good.split('.').collect();
     let tampered = format!("{}.{}.{}", parts[0], b64(&tampered_claims), parts[2]);
     let mut with_aud = claims.clone();
     with_aud["aud"] = json!("https://api.example");
-    let with_aud = app.server_key().sign_legacy_token(&with_aud).unwrap();
+    let with_aud = app.server_key().sign_tokenleader_token(&with_aud).unwrap();
 
     for (what, token) in [
         ("alg none", none.as_str()),
@@ -197,12 +197,12 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     let mut old = claims.clone();
     old["iat"] = json!(1_000_000);
     old["exp"] = json!(1_003_600);
-    let expired = app.server_key().sign_legacy_token(&old).unwrap();
+    let expired = app.server_key().sign_tokenleader_token(&old).unwrap();
     let (status, body) = app.verify_token(&expired).await;
     assert_eq!(status, 401);
     assert_eq!(body["status"], "Signature expired");
     // An expired forgery is invalid, not expired.
-    let expired_foreign = foreign_key.sign_legacy_token(&old).unwrap();
+    let expired_foreign = foreign_key.sign_tokenleader_token(&old).unwrap();
     assert_eq!(
         app.verify_token(&expired_foreign).await.1["status"],
         "Invalid token"

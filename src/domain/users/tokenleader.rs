@@ -15,7 +15,7 @@ use crate::domain::keys::SigningKey;
 /// The `sub.wfc` object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LegacyWfc {
+pub struct TokenleaderWfc {
     pub id: u64,
     pub name: String,
     pub org: String,
@@ -26,34 +26,34 @@ pub struct LegacyWfc {
 /// The `sub` object: who the token is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LegacySubject {
+pub struct TokenleaderSubject {
     pub id: u64,
     pub username: String,
     pub email: String,
     pub roles: Vec<String>,
-    pub wfc: LegacyWfc,
+    pub wfc: TokenleaderWfc,
 }
 
 /// A tokenleader token's claims, in tokenleader's order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LegacyClaims {
+pub struct TokenleaderClaims {
     pub exp: u64,
     pub iat: u64,
-    pub sub: LegacySubject,
+    pub sub: TokenleaderSubject,
 }
 
-impl LegacyClaims {
+impl TokenleaderClaims {
     pub fn new(user: &User, now: UnixTime, ttl: u64) -> Self {
         Self {
             exp: now.plus(ttl).as_secs(),
             iat: now.as_secs(),
-            sub: LegacySubject {
+            sub: TokenleaderSubject {
                 id: user.id,
                 username: user.username.clone(),
                 email: user.email.clone(),
                 roles: user.roles.clone(),
-                wfc: LegacyWfc {
+                wfc: TokenleaderWfc {
                     id: user.wfc.id,
                     name: user.wfc.name.clone(),
                     org: user.wfc.org.clone(),
@@ -67,7 +67,7 @@ impl LegacyClaims {
 
 /// Why a legacy token was refused: tokenleader told these two apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegacyRejection {
+pub enum TokenleaderRejection {
     Expired,
     Invalid,
 }
@@ -82,13 +82,17 @@ pub fn verify(
     keys: &[Arc<SigningKey>],
     token: &str,
     now: UnixTime,
-) -> Result<LegacyClaims, LegacyRejection> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| LegacyRejection::Invalid)?;
+) -> Result<TokenleaderClaims, TokenleaderRejection> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenleaderRejection::Invalid)?;
     if header.alg != Algorithm::RS512 || header.kid.is_some() || header.crit.is_some() {
-        return Err(LegacyRejection::Invalid);
+        return Err(TokenleaderRejection::Invalid);
     }
-    let (message, signature) = token.rsplit_once('.').ok_or(LegacyRejection::Invalid)?;
-    let (_, payload) = message.split_once('.').ok_or(LegacyRejection::Invalid)?;
+    let (message, signature) = token
+        .rsplit_once('.')
+        .ok_or(TokenleaderRejection::Invalid)?;
+    let (_, payload) = message
+        .split_once('.')
+        .ok_or(TokenleaderRejection::Invalid)?;
     let signed = keys.iter().any(|key| {
         jsonwebtoken::crypto::verify(
             signature,
@@ -99,15 +103,15 @@ pub fn verify(
         .unwrap_or(false)
     });
     if !signed {
-        return Err(LegacyRejection::Invalid);
+        return Err(TokenleaderRejection::Invalid);
     }
     let json = URL_SAFE_NO_PAD
         .decode(payload)
-        .map_err(|_| LegacyRejection::Invalid)?;
-    let claims: LegacyClaims =
-        serde_json::from_slice(&json).map_err(|_| LegacyRejection::Invalid)?;
+        .map_err(|_| TokenleaderRejection::Invalid)?;
+    let claims: TokenleaderClaims =
+        serde_json::from_slice(&json).map_err(|_| TokenleaderRejection::Invalid)?;
     if now.as_secs() >= claims.exp {
-        return Err(LegacyRejection::Expired);
+        return Err(TokenleaderRejection::Expired);
     }
     Ok(claims)
 }
@@ -116,16 +120,16 @@ pub fn verify(
 mod tests {
     use super::*;
 
-    fn claims(exp: u64) -> LegacyClaims {
-        LegacyClaims {
+    fn claims(exp: u64) -> TokenleaderClaims {
+        TokenleaderClaims {
             exp,
             iat: exp - 3600,
-            sub: LegacySubject {
+            sub: TokenleaderSubject {
                 id: 1,
                 username: "alice".into(),
                 email: "alice@acme.example".into(),
                 roles: vec!["ops".into()],
-                wfc: LegacyWfc {
+                wfc: TokenleaderWfc {
                     id: 2,
                     name: "w".into(),
                     org: "o".into(),
@@ -139,11 +143,11 @@ mod tests {
     #[test]
     fn a_token_is_good_until_its_exp_and_expired_from_then_on() {
         let (key, _) = SigningKey::generate().unwrap();
-        let token = key.sign_legacy_token(&claims(5000)).unwrap();
+        let token = key.sign_tokenleader_token(&claims(5000)).unwrap();
         let keys = [Arc::new(key)];
         let at = |t| verify(&keys, &token, UnixTime::from_secs(t));
         assert_eq!(at(4999).unwrap(), claims(5000));
-        assert_eq!(at(5000).unwrap_err(), LegacyRejection::Expired);
+        assert_eq!(at(5000).unwrap_err(), TokenleaderRejection::Expired);
     }
 
     #[test]
@@ -151,14 +155,20 @@ mod tests {
         let (old, _) = SigningKey::generate().unwrap();
         let (new, _) = SigningKey::generate().unwrap();
         let (foreign, _) = SigningKey::generate().unwrap();
-        let token = old.sign_legacy_token(&claims(5000)).unwrap();
-        let forged = foreign.sign_legacy_token(&claims(5000)).unwrap();
+        let token = old.sign_tokenleader_token(&claims(5000)).unwrap();
+        let forged = foreign.sign_tokenleader_token(&claims(5000)).unwrap();
         let keys = [Arc::new(new), Arc::new(old)];
         let now = UnixTime::from_secs(10);
         assert!(verify(&keys, &token, now).is_ok());
-        assert_eq!(verify(&keys, &forged, now), Err(LegacyRejection::Invalid));
+        assert_eq!(
+            verify(&keys, &forged, now),
+            Err(TokenleaderRejection::Invalid)
+        );
         // A forgery is invalid even once past its exp: expiry is only told for good signatures.
         let later = UnixTime::from_secs(9999);
-        assert_eq!(verify(&keys, &forged, later), Err(LegacyRejection::Invalid));
+        assert_eq!(
+            verify(&keys, &forged, later),
+            Err(TokenleaderRejection::Invalid)
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! answered 200 or 500).
 //!
 //! A wrong password and an unknown user cost the same argon2 work. By default they also get the
-//! same answer (`Wrong Password`, 401); the setting `users.compat_distinct_login_failures`
+//! same answer (`Wrong Password`, 401); the setting `users.tokenleader_distinct_login_failures`
 //! restores tokenleader's `User not registered` for unknown users, at the price of telling any
 //! caller which usernames exist.
 
@@ -22,7 +22,7 @@ use super::error::{Body, Rejection};
 use super::peer::peer_ip;
 use super::request::read_body;
 use super::response::json_no_store;
-use crate::domain::users::legacy::{self, LegacyClaims, LegacyRejection};
+use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
 use crate::domain::{OAuthError, UnixTime};
 
@@ -57,14 +57,14 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let users = &state.users;
     let user = match users.login(&username, &password, address, now).await {
         Ok(user) => user,
-        Err(LoginFailure::UnknownUser) if users.settings.compat_distinct_login_failures => {
+        Err(LoginFailure::UnknownUser) if users.settings.tokenleader_distinct_login_failures => {
             return answer(
                 StatusCode::UNAUTHORIZED,
                 json!({"status": "User not registered", "message": "user not found, not registered yet"}),
             );
         }
         Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
-            let message = if users.settings.compat_distinct_login_failures {
+            let message = if users.settings.tokenleader_distinct_login_failures {
                 "Password did not match"
             } else {
                 "the username or password did not match"
@@ -86,8 +86,8 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
         Err(LoginFailure::Busy { retry_after_secs }) => return busy(retry_after_secs),
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
-    let claims = LegacyClaims::new(&user, now, users.settings.legacy_token_ttl);
-    let signed = state.issuer.sign_legacy(claims).await;
+    let claims = TokenleaderClaims::new(&user, now, users.settings.tokenleader_token_ttl);
+    let signed = state.issuer.sign_tokenleader(claims).await;
     let (token, catalog) = match (signed, service_catalog(state)) {
         (Ok(token), Ok(catalog)) => (token, catalog),
         (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {
@@ -127,22 +127,24 @@ fn verify_token(state: &AppState, req: &Request<Incoming>) -> Response<Body> {
             }),
         );
     };
-    let verified = legacy::verify(
+    let verified = tokenleader::verify(
         state.issuer.keys().ring().verifying(),
         token,
         UnixTime::now(),
     )
-    .and_then(|claims| match state.access().ensure_legacy_live(&claims) {
-        Ok(()) => Ok(claims),
-        // A removed (or removed and re-created) user's token is no longer valid.
-        Err(_) => Err(LegacyRejection::Invalid),
-    });
+    .and_then(
+        |claims| match state.access().ensure_tokenleader_live(&claims) {
+            Ok(()) => Ok(claims),
+            // A removed (or removed and re-created) user's token is no longer valid.
+            Err(_) => Err(TokenleaderRejection::Invalid),
+        },
+    );
     match verified {
         Ok(claims) => answer(
             StatusCode::CREATED,
             json!({"status": "Verification Successful", "message": "Token has been successfully decrypted", "payload": claims}),
         ),
-        Err(LegacyRejection::Expired) => answer(
+        Err(TokenleaderRejection::Expired) => answer(
             StatusCode::UNAUTHORIZED,
             json!({
                 "status": "Signature expired",
@@ -150,7 +152,7 @@ fn verify_token(state: &AppState, req: &Request<Incoming>) -> Response<Body> {
                 "payload": "Signature expired. Please log in again.",
             }),
         ),
-        Err(LegacyRejection::Invalid) => answer(
+        Err(TokenleaderRejection::Invalid) => answer(
             StatusCode::UNAUTHORIZED,
             json!({
                 "status": "Invalid token",
