@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
-use crate::storage::{KeyFiles, Store, StoreOptions};
+use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -67,7 +67,7 @@ impl Application {
         )
         .await?;
         let revocations = Revocations::new(Arc::new(store.denylist()?));
-        let users = Users::new(&store, settings.users.clone())?;
+        let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?;
         let registry = ClientRegistry::new(Arc::new(store));
         if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;

@@ -102,7 +102,7 @@ mod tests {
                 };
                 registry.register(new, T0).await.unwrap();
             }
-            let directory = Directory::new(UserStore::open(&f.store).unwrap());
+            let directory = Directory::new(std::sync::Arc::new(UserStore::open(&f.store).unwrap()));
             Self {
                 f,
                 registry,

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use super::keys::KeyRecord;
 use super::revocation::RevokedToken;
+use super::users::entries::{Entry, EntryKind, Inserted, Removed, UserRecord};
 use super::{Client, ClientId};
 
 /// A change to a stored client, applied to the client as stored when the write happens.
@@ -35,6 +36,26 @@ pub trait ClientStore: Send + Sync {
     async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>>;
     /// Removes a client; `false` if there was none.
     async fn remove(&self, id: &ClientId) -> anyhow::Result<bool>;
+}
+
+/// A change to a stored user, applied to the user as stored when the write happens.
+pub type UserChange = Box<dyn FnOnce(UserRecord) -> UserRecord + Send>;
+
+/// The user directory: organizations, org units, departments, wfcs, roles, users, services.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// A fresh number, unique in this directory, for an entry's `id`.
+    async fn next_id(&self) -> anyhow::Result<u64>;
+    fn get(&self, kind: EntryKind, name: &str) -> anyhow::Result<Option<Entry>>;
+    /// Every entry of one kind, ordered by name.
+    fn list(&self, kind: EntryKind) -> anyhow::Result<Vec<Entry>>;
+    /// Stores a new entry if its name is free and everything it refers to exists, atomically
+    /// against every other write.
+    async fn insert(&self, entry: Entry) -> anyhow::Result<Inserted>;
+    /// Applies `change` to a stored user atomically; `false` if the user is gone.
+    async fn update_user(&self, username: &str, change: UserChange) -> anyhow::Result<bool>;
+    /// Removes an entry unless another still refers to it, atomically against every write.
+    async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed>;
 }
 
 /// The revocation denylist: ids of revoked tokens until those tokens expire.

@@ -12,8 +12,11 @@ use anyhow::Context;
 
 use super::Store;
 use super::records;
+use async_trait::async_trait;
+
+use crate::domain::ports::{DirectoryStore, UserChange};
 use crate::domain::users::entries::{
-    DirectoryRecord, EntryKind, Inserted, Removed, UserRecord, WfcRecord,
+    DirectoryRecord, Entry, EntryKind, Inserted, Removed, UserRecord, WfcRecord,
 };
 
 /// Handle to the directory trees. Cheap to clone.
@@ -95,10 +98,12 @@ impl UserStore {
     fn tree(&self, kind: EntryKind) -> anyhow::Result<&sled::Tree> {
         self.trees.get(kind)
     }
+}
 
-    /// A fresh number, unique in this database, for an entry's `id`. On the writer: sled may
-    /// persist its id counter (a flush of its own) when handing one out.
-    pub async fn next_id(&self) -> anyhow::Result<u64> {
+#[async_trait]
+impl DirectoryStore for UserStore {
+    /// On the writer: sled may persist its id counter (a flush of its own) when handing one out.
+    async fn next_id(&self) -> anyhow::Result<u64> {
         let db = self.store.db.clone();
         // sled's ids start at 0; tokenleader's started at 1.
         self.store
@@ -107,27 +112,27 @@ impl UserStore {
             .await
     }
 
-    pub fn get<R: DirectoryRecord>(&self, name: &str) -> anyhow::Result<Option<R>> {
-        self.tree(R::KIND)?
+    fn get(&self, kind: EntryKind, name: &str) -> anyhow::Result<Option<Entry>> {
+        self.tree(kind)?
             .get(name)?
-            .map(|bytes| records::decode(&bytes))
+            .map(|bytes| decode_entry(kind, &bytes))
             .transpose()
-            .with_context(|| format!("reading {} {name:?}", R::KIND.label()))
+            .with_context(|| format!("reading {} {name:?}", kind.label()))
     }
 
-    /// Every entry of one kind, ordered by name.
-    pub fn list<R: DirectoryRecord>(&self) -> anyhow::Result<Vec<R>> {
-        self.trees.list()
+    fn list(&self, kind: EntryKind) -> anyhow::Result<Vec<Entry>> {
+        self.tree(kind)?
+            .iter()
+            .values()
+            .map(|v| decode_entry(kind, &v?))
+            .collect::<anyhow::Result<_>>()
+            .with_context(|| format!("listing {}s", kind.label()))
     }
 
-    /// Stores a new entry if its name is free and everything it refers to exists.
-    pub async fn insert<R>(&self, record: &R) -> anyhow::Result<Inserted>
-    where
-        R: DirectoryRecord + Send + 'static,
-    {
-        let bytes = records::encode(record)?;
-        let (trees, name) = (self.trees.clone(), record.name().to_owned());
-        let references: Vec<(EntryKind, String)> = record
+    async fn insert(&self, entry: Entry) -> anyhow::Result<Inserted> {
+        let bytes = encode_entry(&entry)?;
+        let (trees, kind, name) = (self.trees.clone(), entry.kind(), entry.name().to_owned());
+        let references: Vec<(EntryKind, String)> = entry
             .references()
             .into_iter()
             .map(|(k, n)| (k, n.to_owned()))
@@ -141,7 +146,7 @@ impl UserStore {
                         return Ok(Inserted::Missing(kind, name));
                     }
                 }
-                let swapped = trees.get(R::KIND)?.compare_and_swap(
+                let swapped = trees.get(kind)?.compare_and_swap(
                     name.as_bytes(),
                     None as Option<&[u8]>,
                     Some(bytes),
@@ -155,12 +160,8 @@ impl UserStore {
             .await
     }
 
-    /// Changes a stored user: `change` gets the record as the writer sees it and returns the new
-    /// one, so a concurrent removal is never undone. `false` if the user is gone.
-    pub async fn update_user<F>(&self, username: &str, change: F) -> anyhow::Result<bool>
-    where
-        F: FnOnce(UserRecord) -> UserRecord + Send + 'static,
-    {
+    /// `change` gets the record as the writer sees it, so a concurrent removal is never undone.
+    async fn update_user(&self, username: &str, change: UserChange) -> anyhow::Result<bool> {
         let (trees, username) = (self.trees.clone(), username.to_owned());
         self.store
             .writer()
@@ -186,8 +187,7 @@ impl UserStore {
             .await
     }
 
-    /// Removes an entry unless another still refers to it.
-    pub async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
+    async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
         let (trees, name) = (self.trees.clone(), name.to_owned());
         self.store
             .writer()
@@ -202,6 +202,27 @@ impl UserStore {
                 })
             })
             .await
+    }
+}
+
+/// A stored record of `kind` as an [`Entry`]. The four named kinds share one record shape.
+fn decode_entry(kind: EntryKind, bytes: &[u8]) -> anyhow::Result<Entry> {
+    Ok(match kind {
+        EntryKind::Org | EntryKind::OrgUnit | EntryKind::Department | EntryKind::Role => {
+            Entry::Named(kind, records::decode(bytes)?)
+        }
+        EntryKind::Wfc => Entry::Wfc(records::decode(bytes)?),
+        EntryKind::User => Entry::User(records::decode(bytes)?),
+        EntryKind::Service => Entry::Service(records::decode(bytes)?),
+    })
+}
+
+fn encode_entry(entry: &Entry) -> anyhow::Result<Vec<u8>> {
+    match entry {
+        Entry::Named(_, r) => records::encode(r),
+        Entry::Wfc(r) => records::encode(r),
+        Entry::User(r) => records::encode(r),
+        Entry::Service(r) => records::encode(r),
     }
 }
 
@@ -247,12 +268,15 @@ mod tests {
     async fn a_record_that_refers_to_a_missing_entry_is_not_stored() {
         let dir = tempfile::tempdir().unwrap();
         let users = UserStore::open(&Store::open(dir.path()).unwrap()).unwrap();
-        users.insert(&RoleRecord::from(named("ops"))).await.unwrap();
+        users
+            .insert(RoleRecord::from(named("ops")).into_entry())
+            .await
+            .unwrap();
         assert_eq!(
-            users.insert(&user("ops")).await.unwrap(),
+            users.insert(user("ops").into_entry()).await.unwrap(),
             Inserted::Missing(EntryKind::Wfc, "w".into())
         );
-        assert!(users.get::<UserRecord>("alice").unwrap().is_none());
+        assert!(users.get(EntryKind::User, "alice").unwrap().is_none());
     }
 
     #[tokio::test]
@@ -260,7 +284,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let users = UserStore::open(&Store::open(dir.path()).unwrap()).unwrap();
         for org in ["acme", "other"] {
-            users.insert(&OrgRecord::from(named(org))).await.unwrap();
+            users
+                .insert(OrgRecord::from(named(org)).into_entry())
+                .await
+                .unwrap();
         }
         for (kind, name) in [(EntryKind::OrgUnit, "u"), (EntryKind::Department, "d")] {
             let tree = users.tree(kind).unwrap();
@@ -275,8 +302,14 @@ mod tests {
             department: "d".into(),
             created_at: 0,
         };
-        assert_eq!(users.insert(&wfc).await.unwrap(), Inserted::Created);
-        assert_eq!(users.insert(&wfc).await.unwrap(), Inserted::Exists);
+        assert_eq!(
+            users.insert(wfc.clone().into_entry()).await.unwrap(),
+            Inserted::Created
+        );
+        assert_eq!(
+            users.insert(wfc.into_entry()).await.unwrap(),
+            Inserted::Exists
+        );
         assert_eq!(
             users.remove(EntryKind::Org, "acme").await.unwrap(),
             Removed::InUse(EntryKind::Wfc, "w".into())
@@ -289,6 +322,6 @@ mod tests {
             users.remove(EntryKind::Org, "other").await.unwrap(),
             Removed::NotFound
         );
-        assert!(users.get::<OrgRecord>("acme").unwrap().is_some());
+        assert!(users.get(EntryKind::Org, "acme").unwrap().is_some());
     }
 }

@@ -10,7 +10,9 @@ use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use super::stored::Scheme;
 use crate::domain::{OAuthError, UnixTime};
-use crate::storage::UserStore;
+use std::sync::Arc;
+
+use crate::domain::ports::DirectoryStore;
 
 /// A work-function context to create: all three parts must exist.
 #[derive(Debug)]
@@ -96,11 +98,11 @@ pub enum LoginFailure {
 /// The directory over its storage.
 #[derive(Clone)]
 pub struct Directory {
-    pub(super) store: UserStore,
+    pub(super) store: Arc<dyn DirectoryStore>,
 }
 
 impl Directory {
-    pub fn new(store: UserStore) -> Self {
+    pub fn new(store: Arc<dyn DirectoryStore>) -> Self {
         Self { store }
     }
 
@@ -179,10 +181,13 @@ impl Directory {
         let phc = hasher.hash(password).await?;
         let changed = self
             .store
-            .update_user(username.as_str(), move |mut record| {
-                record.password_phc = phc;
-                record
-            })
+            .update_user(
+                username.as_str(),
+                Box::new(move |mut record| {
+                    record.password_phc = phc;
+                    record
+                }),
+            )
             .await?;
         if changed {
             Ok(())
@@ -208,11 +213,12 @@ impl Directory {
     }
 
     pub fn list<R: DirectoryRecord>(&self) -> Result<Vec<R>, OAuthError> {
-        Ok(self.store.list()?)
+        let entries = self.store.list(R::KIND)?;
+        Ok(entries.into_iter().filter_map(R::from_entry).collect())
     }
 
     pub fn get<R: DirectoryRecord>(&self, name: &str) -> Result<Option<R>, OAuthError> {
-        Ok(self.store.get(name)?)
+        Ok(self.store.get(R::KIND, name)?.and_then(R::from_entry))
     }
 
     /// The entry, or `not_found`.
@@ -245,9 +251,8 @@ impl Directory {
         // A malformed username is simply unknown: same answer, same work.
         let record = match Name::parse(username) {
             Ok(name) => self
-                .store
                 .get::<UserRecord>(name.as_str())
-                .map_err(LoginFailure::Internal)?,
+                .map_err(|e| LoginFailure::Internal(e.into()))?,
             Err(_) => None,
         };
         let phc = record.as_ref().map(|r| r.password_phc.as_str());
@@ -264,9 +269,8 @@ impl Directory {
         self.upgrade_imported_hash(&record, password, hasher, turn)
             .await;
         let wfc = self
-            .store
             .get::<WfcRecord>(&record.wfc)
-            .map_err(LoginFailure::Internal)?
+            .map_err(|e| LoginFailure::Internal(e.into()))?
             .ok_or_else(|| {
                 LoginFailure::Internal(anyhow::anyhow!(
                     "user {} refers to a missing wfc {}",
@@ -287,7 +291,7 @@ impl Directory {
         &self,
         record: R,
     ) -> Result<R, OAuthError> {
-        match self.store.insert(&record).await? {
+        match self.store.insert(record.clone().into_entry()).await? {
             Inserted::Created => Ok(record),
             Inserted::Exists => Err(OAuthError::Conflict(format!(
                 "{} {} already exists",

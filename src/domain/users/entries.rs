@@ -61,12 +61,54 @@ impl EntryKind {
 }
 
 /// Something stored under a name that may point at other entries by name.
-pub trait DirectoryRecord: Serialize + for<'de> Deserialize<'de> {
+pub trait DirectoryRecord: Serialize + for<'de> Deserialize<'de> + Clone + Send + 'static {
     const KIND: EntryKind;
     fn name(&self) -> &str;
     /// The entries this one refers to; they must exist while it does.
     fn references(&self) -> Vec<(EntryKind, &str)> {
         Vec::new()
+    }
+    /// As the one type the directory store takes.
+    fn into_entry(self) -> Entry;
+    /// Back from it: `None` for an entry of another kind.
+    fn from_entry(entry: Entry) -> Option<Self>;
+}
+
+/// Any directory entry: what [`crate::domain::ports::DirectoryStore`] stores and returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// An organization, org unit, department or role.
+    Named(EntryKind, NamedRecord),
+    Wfc(WfcRecord),
+    User(UserRecord),
+    Service(ServiceRecord),
+}
+
+impl Entry {
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Self::Named(kind, _) => *kind,
+            Self::Wfc(_) => EntryKind::Wfc,
+            Self::User(_) => EntryKind::User,
+            Self::Service(_) => EntryKind::Service,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Named(_, r) => &r.name,
+            Self::Wfc(r) => r.name(),
+            Self::User(r) => r.name(),
+            Self::Service(r) => r.name(),
+        }
+    }
+
+    pub fn references(&self) -> Vec<(EntryKind, &str)> {
+        match self {
+            Self::Named(..) | Self::Service(_) => Vec::new(),
+            Self::Wfc(r) => r.references(),
+            Self::User(r) => r.references(),
+        }
     }
 }
 
@@ -141,10 +183,28 @@ impl<const K: u8> DirectoryRecord for Named<K> {
     fn name(&self) -> &str {
         &self.0.name
     }
+    fn into_entry(self) -> Entry {
+        Entry::Named(Self::KIND, self.0)
+    }
+    fn from_entry(entry: Entry) -> Option<Self> {
+        match entry {
+            Entry::Named(kind, r) if kind == Self::KIND => Some(Self(r)),
+            _ => None,
+        }
+    }
 }
 
 impl DirectoryRecord for WfcRecord {
     const KIND: EntryKind = EntryKind::Wfc;
+    fn into_entry(self) -> Entry {
+        Entry::Wfc(self)
+    }
+    fn from_entry(entry: Entry) -> Option<Self> {
+        match entry {
+            Entry::Wfc(r) => Some(r),
+            _ => None,
+        }
+    }
     fn name(&self) -> &str {
         &self.name
     }
@@ -159,6 +219,15 @@ impl DirectoryRecord for WfcRecord {
 
 impl DirectoryRecord for UserRecord {
     const KIND: EntryKind = EntryKind::User;
+    fn into_entry(self) -> Entry {
+        Entry::User(self)
+    }
+    fn from_entry(entry: Entry) -> Option<Self> {
+        match entry {
+            Entry::User(r) => Some(r),
+            _ => None,
+        }
+    }
     fn name(&self) -> &str {
         &self.username
     }
@@ -175,6 +244,15 @@ impl DirectoryRecord for UserRecord {
 
 impl DirectoryRecord for ServiceRecord {
     const KIND: EntryKind = EntryKind::Service;
+    fn into_entry(self) -> Entry {
+        Entry::Service(self)
+    }
+    fn from_entry(entry: Entry) -> Option<Self> {
+        match entry {
+            Entry::Service(r) => Some(r),
+            _ => None,
+        }
+    }
     fn name(&self) -> &str {
         &self.name
     }

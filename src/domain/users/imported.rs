@@ -58,12 +58,15 @@ impl Directory {
         let upgraded = async {
             let phc = hasher.rehash(turn, password).await?;
             self.store
-                .update_user(&record.username, move |mut current| {
-                    if current.password_phc == old {
-                        current.password_phc = phc;
-                    }
-                    current
-                })
+                .update_user(
+                    &record.username,
+                    Box::new(move |mut current| {
+                        if current.password_phc == old {
+                            current.password_phc = phc;
+                        }
+                        current
+                    }),
+                )
                 .await
         };
         match upgraded.await {

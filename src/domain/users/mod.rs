@@ -24,7 +24,9 @@ pub use password::{Busy, PasswordHasher};
 pub use policy::UserSettings;
 
 use super::UnixTime;
-use crate::storage::{Store, UserStore};
+use std::sync::Arc;
+
+use super::ports::DirectoryStore;
 
 /// Everything the user-facing endpoints need, built once at start.
 pub struct Users {
@@ -36,10 +38,10 @@ pub struct Users {
 
 impl Users {
     /// Opens the directory's trees and prepares the password pool (one hash, for the dummy).
-    pub fn new(store: &Store, settings: UserSettings) -> anyhow::Result<Self> {
+    pub fn new(store: Arc<dyn DirectoryStore>, settings: UserSettings) -> anyhow::Result<Self> {
         settings.check()?;
         Ok(Self {
-            directory: Directory::new(UserStore::open(store)?),
+            directory: Directory::new(store),
             hasher: PasswordHasher::new(&settings)?,
             lockout: Lockout::new(&settings),
             settings,
