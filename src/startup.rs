@@ -232,19 +232,14 @@ async fn bootstrap_admin(
     now: UnixTime,
 ) -> anyhow::Result<()> {
     let new = NewClient {
-        id: ClientId::parse(BOOTSTRAP_ADMIN_ID).map_err(|e| anyhow::anyhow!("{e}"))?,
-        audiences: vec![
-            crate::domain::Audience::parse(ADMIN_AUDIENCE).map_err(|e| anyhow::anyhow!("{e}"))?,
-        ],
-        scopes: ScopeSet::parse(ADMIN_SCOPE).map_err(|e| anyhow::anyhow!("{e}"))?,
+        id: ClientId::parse(BOOTSTRAP_ADMIN_ID)?,
+        audiences: vec![crate::domain::Audience::parse(ADMIN_AUDIENCE)?],
+        scopes: ScopeSet::parse(ADMIN_SCOPE)?,
         grants: vec![GrantType::ClientCredentials],
         token_ttl: 3600,
         alg: SigningAlg::default(),
     };
-    let (client, secret) = registry
-        .register(new, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (client, secret) = registry.register(new, now).await?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
     let doc = serde_json::json!({
         "client_id": client.id.as_str(),

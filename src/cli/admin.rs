@@ -56,7 +56,7 @@ impl AdminClient {
         .audience(ADMIN_AUDIENCE)
         .scope(&[ADMIN_SCOPE])
         .build()
-        .map_err(|e| anyhow!("{e}"))?;
+        .context("configuring the admin token source")?;
         Ok(Self { base, tokens })
     }
 

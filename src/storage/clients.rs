@@ -151,9 +151,7 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
     let ctx = || format!("stored client {:?} is corrupt", r.client_id);
     let digest = |hex: &str| SecretDigest::from_hex(hex).with_context(ctx);
     Ok(Client {
-        id: ClientId::parse(&r.client_id)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(ctx)?,
+        id: ClientId::parse(&r.client_id).with_context(ctx)?,
         secret: digest(&r.secret_sha256)?,
         previous_secret: match &r.previous_secret {
             Some(p) => Some((
@@ -167,11 +165,8 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
             .iter()
             .map(|a| Audience::parse(a))
             .collect::<Result<_, _>>()
-            .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(ctx)?,
-        scopes: ScopeSet::from_list(&r.scopes)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(ctx)?,
+        scopes: ScopeSet::from_list(&r.scopes).with_context(ctx)?,
         grants: r
             .grants
             .iter()
