@@ -35,12 +35,6 @@ pub enum OAuthError {
     /// A valid bearer token without the scope the resource requires.
     #[error("insufficient_scope")]
     InsufficientScope(&'static str),
-    /// An admin resource that does not exist.
-    #[error("not_found: {0}")]
-    NotFound(String),
-    /// An admin write that contradicts the current state (duplicate id, still referenced, ...).
-    #[error("conflict: {0}")]
-    Conflict(String),
     /// Too many failed attempts; the caller may retry after this many seconds.
     #[error("too many failed attempts")]
     TooManyRequests { retry_after_secs: u64 },
@@ -66,6 +60,36 @@ impl From<anyhow::Error> for OAuthError {
         } else {
             Self::Internal(e)
         }
+    }
+}
+
+/// What an admin operation (the registry, the directory, the key set) can come to besides
+/// success: its own vocabulary, apart from RFC 6749's. Failures that are not the operation's
+/// (a busy store or hashing pool, an internal error) keep their [`OAuthError`].
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The request cannot be carried out as given (answered 400 `invalid_request`).
+    #[error("invalid: {0}")]
+    Invalid(Cow<'static, str>),
+    /// No such client, key or directory entry (404).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// It contradicts what is stored: a duplicate id, an entry still referred to (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Failed(#[from] OAuthError),
+}
+
+impl AdminError {
+    pub fn invalid(description: &'static str) -> Self {
+        Self::Invalid(Cow::Borrowed(description))
+    }
+}
+
+impl From<anyhow::Error> for AdminError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Failed(OAuthError::from(e))
     }
 }
 
@@ -99,8 +123,6 @@ impl OAuthError {
             Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
-            Self::NotFound(_) => "not_found",
-            Self::Conflict(_) => "conflict",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::TemporarilyUnavailable { .. } => "temporarily_unavailable",
             Self::StoreBusy(_) => "temporarily_unavailable",
@@ -119,7 +141,6 @@ impl OAuthError {
             Self::UnauthorizedClient => "the client is not allowed to use this grant type".into(),
             Self::UnsupportedGrantType => "grant_type is not supported".into(),
             Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
-            Self::NotFound(d) | Self::Conflict(d) => Cow::Owned(d.clone()),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
             Self::TemporarilyUnavailable { .. } => {
                 "too many password checks are waiting; retry later".into()

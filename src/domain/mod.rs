@@ -20,7 +20,7 @@ pub mod users;
 pub use access::{Access, Requirement};
 pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
-pub use error::{OAuthError, StoreUnavailable};
+pub use error::{AdminError, OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientRegistry, NewClient};
 pub use revocation::{Revocation, Revocations, RevokedToken};

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use super::keys::SigningAlg;
 use super::ports::ClientStore;
-use super::{Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime};
+use super::{
+    AdminError, Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime,
+};
 
 /// A client to register, already validated.
 #[derive(Debug, Clone)]
@@ -51,16 +53,12 @@ impl ClientRegistry {
         &self,
         new: NewClient,
         now: UnixTime,
-    ) -> Result<(Client, ClientSecret), OAuthError> {
+    ) -> Result<(Client, ClientSecret), AdminError> {
         if new.audiences.is_empty() {
-            return Err(OAuthError::invalid_request(
-                "a client needs at least one audience",
-            ));
+            return Err(AdminError::invalid("a client needs at least one audience"));
         }
         if new.grants.is_empty() {
-            return Err(OAuthError::invalid_request(
-                "a client needs at least one grant",
-            ));
+            return Err(AdminError::invalid("a client needs at least one grant"));
         }
         let secret = ClientSecret::generate();
         let client = Client {
@@ -77,7 +75,7 @@ impl ClientRegistry {
             registration: rand::random::<u64>().max(1),
         };
         if !self.store.insert(&client).await? {
-            return Err(OAuthError::Conflict(format!(
+            return Err(AdminError::Conflict(format!(
                 "client {} already exists",
                 client.id
             )));
@@ -91,7 +89,7 @@ impl ClientRegistry {
         id: &ClientId,
         grace: u64,
         now: UnixTime,
-    ) -> Result<(Client, ClientSecret), OAuthError> {
+    ) -> Result<(Client, ClientSecret), AdminError> {
         let secret = ClientSecret::generate();
         let digest = secret.digest();
         let client = self
@@ -103,7 +101,7 @@ impl ClientRegistry {
         Ok((client, secret))
     }
 
-    pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, OAuthError> {
+    pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, AdminError> {
         self.update(id, move |client| client.disabled = disabled)
             .await
     }
@@ -114,14 +112,14 @@ impl ClientRegistry {
         &self,
         id: &ClientId,
         change: impl FnOnce(&mut Client) + Send + 'static,
-    ) -> Result<Client, OAuthError> {
+    ) -> Result<Client, AdminError> {
         match self.store.update(id, Box::new(change)).await? {
             Some(client) => Ok(client),
             None => Err(not_found(id)),
         }
     }
 
-    pub async fn remove(&self, id: &ClientId) -> Result<(), OAuthError> {
+    pub async fn remove(&self, id: &ClientId) -> Result<(), AdminError> {
         if self.store.remove(id).await? {
             Ok(())
         } else {
@@ -139,8 +137,8 @@ impl ClientRegistry {
     }
 }
 
-fn not_found(id: &ClientId) -> OAuthError {
-    OAuthError::NotFound(format!("no client {id}"))
+fn not_found(id: &ClientId) -> AdminError {
+    AdminError::NotFound(format!("no client {id}"))
 }
 
 #[cfg(test)]

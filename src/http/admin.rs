@@ -10,8 +10,8 @@ use super::request::{bearer_token, has_content_type, read_body};
 use super::response::json_no_store;
 use crate::domain::keys::SigningAlg;
 use crate::domain::{
-    AccessClaims, Audience, Client, ClientId, GrantType, NewClient, OAuthError, Requirement,
-    ScopeSet, UnixTime,
+    AccessClaims, AdminError, Audience, Client, ClientId, GrantType, NewClient, OAuthError,
+    Requirement, ScopeSet, UnixTime,
 };
 
 /// The bearer token of `req`, authorized for `requirement` (see [`crate::domain::access`]).
@@ -51,7 +51,7 @@ pub async fn route(
             let client = state
                 .registry
                 .get(&client_id(id)?)?
-                .ok_or_else(|| OAuthError::NotFound(format!("no client {id}")))?;
+                .ok_or_else(|| AdminError::NotFound(format!("no client {id}")))?;
             Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
         }
         (["clients", id], &Method::DELETE) => {
@@ -77,7 +77,7 @@ pub async fn route(
                 .keys()
                 .retire(kid, now)
                 .await?
-                .ok_or_else(|| OAuthError::NotFound(format!("no key {kid} in the key set")))?;
+                .ok_or_else(|| AdminError::NotFound(format!("no key {kid} in the key set")))?;
             Ok(json_no_store(StatusCode::OK, &key))
         }
         (["keys", _, "retire"], _) => Err(Rejection::MethodNotAllowed("POST")),
@@ -237,13 +237,13 @@ struct Rotated {
 }
 
 /// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
-fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, OAuthError> {
+fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, AdminError> {
     if caller.client_id == id {
-        return Err(OAuthError::Conflict(
+        return Err(AdminError::Conflict(
             "an admin client cannot disable or remove itself".into(),
         ));
     }
-    client_id(id)
+    Ok(client_id(id)?)
 }
 
 fn client_id(raw: &str) -> Result<ClientId, OAuthError> {

@@ -16,7 +16,7 @@ use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
 use crate::domain::users::tokenleader;
-use crate::domain::{OAuthError, Requirement, UnixTime};
+use crate::domain::{AdminError, OAuthError, Requirement, UnixTime};
 
 /// The comment on the `ssh-rsa` line.
 const SSH_COMMENT: &str = "tokendealer";
@@ -41,7 +41,7 @@ pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<
             let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
             let entry = catalog
                 .get(name.as_ref())
-                .ok_or_else(|| OAuthError::NotFound(format!("no service {name}")))?;
+                .ok_or_else(|| AdminError::NotFound(format!("no service {name}")))?;
             Ok(json_no_store(StatusCode::OK, entry))
         }
     }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
-use crate::domain::OAuthError;
+use crate::domain::{AdminError, OAuthError};
 use tokendealer_client::wire::ErrorResponse;
 
 pub type Body = Full<Bytes>;
@@ -13,6 +13,7 @@ pub type Body = Full<Bytes>;
 #[derive(Debug)]
 pub enum Rejection {
     OAuth(OAuthError),
+    Admin(AdminError),
     NotFound,
     MethodNotAllowed(&'static str),
     PayloadTooLarge(usize),
@@ -26,6 +27,15 @@ impl From<OAuthError> for Rejection {
     }
 }
 
+impl From<AdminError> for Rejection {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Failed(e) => Self::OAuth(e),
+            other => Self::Admin(other),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Rejection {
     fn from(e: anyhow::Error) -> Self {
         Self::OAuth(OAuthError::from(e))
@@ -36,6 +46,7 @@ impl Rejection {
     pub fn into_response(self) -> Response<Body> {
         match self {
             Self::OAuth(e) => oauth(e),
+            Self::Admin(e) => admin(&e),
             Self::NotFound => plain(StatusCode::NOT_FOUND, "not_found", "no such resource"),
             Self::MethodNotAllowed(allow) => {
                 let mut r = plain(
@@ -98,12 +109,25 @@ fn oauth(error: OAuthError) -> Response<Body> {
     response
 }
 
+/// An admin operation's own outcomes; the JSON has the same `{"error","error_description"}` shape.
+fn admin(error: &AdminError) -> Response<Body> {
+    match error {
+        AdminError::Invalid(d) => plain(StatusCode::BAD_REQUEST, "invalid_request", d),
+        AdminError::NotFound(d) => plain(StatusCode::NOT_FOUND, "not_found", d),
+        AdminError::Conflict(d) => plain(StatusCode::CONFLICT, "conflict", d),
+        // Taken apart in `From<AdminError>`; never built.
+        AdminError::Failed(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the server could not complete the request",
+        ),
+    }
+}
+
 fn status_of(error: &OAuthError) -> StatusCode {
     match error {
         OAuthError::InvalidClient | OAuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
         OAuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-        OAuthError::NotFound(_) => StatusCode::NOT_FOUND,
-        OAuthError::Conflict(_) => StatusCode::CONFLICT,
         OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         OAuthError::TemporarilyUnavailable { .. } | OAuthError::StoreBusy(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -161,8 +185,6 @@ mod tests {
             OAuthError::InvalidTarget("x".into()),
             OAuthError::InvalidToken("x"),
             OAuthError::InsufficientScope("x"),
-            OAuthError::NotFound("x".into()),
-            OAuthError::Conflict("x".into()),
             OAuthError::TooManyRequests {
                 retry_after_secs: 1,
             },

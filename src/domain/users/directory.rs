@@ -9,7 +9,7 @@ use super::entries::{
 use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use super::stored::Scheme;
-use crate::domain::{OAuthError, UnixTime};
+use crate::domain::{AdminError, OAuthError, UnixTime};
 use std::sync::Arc;
 
 use crate::domain::ports::DirectoryStore;
@@ -111,7 +111,7 @@ impl Directory {
         &self,
         name: Name,
         now: UnixTime,
-    ) -> Result<R, OAuthError> {
+    ) -> Result<R, AdminError> {
         let record = NamedRecord {
             id: self.store.next_id().await?,
             name: name.as_str().to_owned(),
@@ -120,7 +120,7 @@ impl Directory {
         self.insert(R::from(record)).await
     }
 
-    pub async fn add_wfc(&self, new: NewWfc, now: UnixTime) -> Result<WfcRecord, OAuthError> {
+    pub async fn add_wfc(&self, new: NewWfc, now: UnixTime) -> Result<WfcRecord, AdminError> {
         let record = WfcRecord {
             id: self.store.next_id().await?,
             name: new.name.as_str().to_owned(),
@@ -137,11 +137,9 @@ impl Directory {
         new: NewUser,
         hasher: &PasswordHasher,
         now: UnixTime,
-    ) -> Result<UserView, OAuthError> {
+    ) -> Result<UserView, AdminError> {
         if new.roles.is_empty() {
-            return Err(OAuthError::invalid_request(
-                "a user needs at least one role",
-            ));
+            return Err(AdminError::invalid("a user needs at least one role"));
         }
         let record = UserRecord {
             id: self.store.next_id().await?,
@@ -160,11 +158,9 @@ impl Directory {
     pub(super) async fn insert_user(
         &self,
         mut record: UserRecord,
-    ) -> Result<UserRecord, OAuthError> {
+    ) -> Result<UserRecord, AdminError> {
         if record.roles.is_empty() {
-            return Err(OAuthError::invalid_request(
-                "a user needs at least one role",
-            ));
+            return Err(AdminError::invalid("a user needs at least one role"));
         }
         record.roles.sort();
         record.roles.dedup();
@@ -176,7 +172,7 @@ impl Directory {
         username: &Name,
         password: &NewPassword,
         hasher: &PasswordHasher,
-    ) -> Result<(), OAuthError> {
+    ) -> Result<(), AdminError> {
         self.require::<UserRecord>(username)?;
         let phc = hasher.hash(password).await?;
         let changed = self
@@ -200,7 +196,7 @@ impl Directory {
         &self,
         new: NewService,
         now: UnixTime,
-    ) -> Result<ServiceRecord, OAuthError> {
+    ) -> Result<ServiceRecord, AdminError> {
         let record = ServiceRecord {
             id: self.store.next_id().await?,
             name: new.name.as_str().to_owned(),
@@ -222,17 +218,17 @@ impl Directory {
     }
 
     /// The entry, or `not_found`.
-    pub fn require<R: DirectoryRecord>(&self, name: &Name) -> Result<R, OAuthError> {
+    pub fn require<R: DirectoryRecord>(&self, name: &Name) -> Result<R, AdminError> {
         self.get(name.as_str())?
             .ok_or_else(|| not_found(R::KIND, name.as_str()))
     }
 
     /// Removes an entry; refused with `conflict` while another entry refers to it.
-    pub async fn remove(&self, kind: EntryKind, name: &Name) -> Result<(), OAuthError> {
+    pub async fn remove(&self, kind: EntryKind, name: &Name) -> Result<(), AdminError> {
         match self.store.remove(kind, name.as_str()).await? {
             Removed::Removed => Ok(()),
             Removed::NotFound => Err(not_found(kind, name.as_str())),
-            Removed::InUse(by_kind, by_name) => Err(OAuthError::Conflict(format!(
+            Removed::InUse(by_kind, by_name) => Err(AdminError::Conflict(format!(
                 "{} {name} is still used by {} {by_name}; remove or change that first",
                 kind.label(),
                 by_kind.label()
@@ -290,15 +286,15 @@ impl Directory {
     async fn insert<R: DirectoryRecord + Send + 'static>(
         &self,
         record: R,
-    ) -> Result<R, OAuthError> {
+    ) -> Result<R, AdminError> {
         match self.store.insert(record.clone().into_entry()).await? {
             Inserted::Created => Ok(record),
-            Inserted::Exists => Err(OAuthError::Conflict(format!(
+            Inserted::Exists => Err(AdminError::Conflict(format!(
                 "{} {} already exists",
                 R::KIND.label(),
                 record.name()
             ))),
-            Inserted::Missing(kind, name) => Err(OAuthError::Conflict(format!(
+            Inserted::Missing(kind, name) => Err(AdminError::Conflict(format!(
                 "there is no {} {name}: create it first",
                 kind.label()
             ))),
@@ -306,6 +302,6 @@ impl Directory {
     }
 }
 
-fn not_found(kind: EntryKind, name: &str) -> OAuthError {
-    OAuthError::NotFound(format!("no {} {name}", kind.label()))
+fn not_found(kind: EntryKind, name: &str) -> AdminError {
+    AdminError::NotFound(format!("no {} {name}", kind.label()))
 }

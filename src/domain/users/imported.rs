@@ -7,7 +7,7 @@ use super::names::{Email, Name, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use super::stored::Scheme;
 use super::werkzeug::WerkzeugHash;
-use crate::domain::{OAuthError, UnixTime};
+use crate::domain::{AdminError, UnixTime};
 
 /// A user as tokenleader held them: the email as it was, the password as its Werkzeug hash.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ impl Directory {
         &self,
         new: ImportedUser,
         now: UnixTime,
-    ) -> Result<UserView, OAuthError> {
+    ) -> Result<UserView, AdminError> {
         let record = UserRecord {
             id: self.store.next_id().await?,
             username: new.username.as_str().to_owned(),
