@@ -6,33 +6,22 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{Body, Rejection};
-use super::request::{bearer_token, has_content_type, read_body};
+use super::request::{has_content_type, read_body};
 use super::response::json_no_store;
 use crate::domain::keys::SigningAlg;
 use crate::domain::{
     AccessClaims, AdminError, Audience, Client, ClientId, GrantType, NewClient, OAuthError,
-    Requirement, ScopeSet, UnixTime,
+    ScopeSet, UnixTime,
 };
-
-/// The bearer token of `req`, authorized for `requirement` (see [`crate::domain::access`]).
-pub fn authorize(
-    state: &AppState,
-    req: &Request<Incoming>,
-    requirement: Requirement<'_>,
-    now: UnixTime,
-) -> Result<AccessClaims, OAuthError> {
-    let token = bearer_token(req.headers())?;
-    state.access().authorize(token, requirement, now)
-}
 
 /// Routes `/admin/...`; `segments` are the percent-decoded path segments after `admin`.
 pub async fn route(
     state: &AppState,
     req: Request<Incoming>,
     segments: &[String],
+    caller: &AccessClaims,
+    now: UnixTime,
 ) -> Result<Response<Body>, Rejection> {
-    let now = UnixTime::now();
-    let caller = authorize(state, &req, Requirement::Admin, now)?;
     let method = req.method().clone();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (seg.as_slice(), &method) {
@@ -55,7 +44,7 @@ pub async fn route(
             Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
         }
         (["clients", id], &Method::DELETE) => {
-            let id = not_self(&caller, id)?;
+            let id = not_self(caller, id)?;
             state.registry.remove(&id).await?;
             Ok(json_no_store(
                 StatusCode::OK,
@@ -64,7 +53,7 @@ pub async fn route(
         }
         (["clients", _], _) => Err(Rejection::MethodNotAllowed("GET, DELETE")),
         (["clients", id, action], &Method::POST) => {
-            client_action(state, req, &caller, id, action, now).await
+            client_action(state, req, caller, id, action, now).await
         }
         (["clients", _, _], _) => Err(Rejection::MethodNotAllowed("POST")),
         (["keys"], &Method::GET) => Ok(json_no_store(StatusCode::OK, &state.issuer.keys().list()?)),

@@ -4,38 +4,25 @@
 //! those forms (public: it is the key of the JWKS).
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
 use super::error::{Body, Rejection};
-use super::request::bearer_token;
 use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
-use crate::domain::users::tokenleader;
-use crate::domain::{AdminError, OAuthError, Requirement, UnixTime};
+use crate::domain::{AdminError, OAuthError};
 
 /// The comment on the `ssh-rsa` line.
 const SSH_COMMENT: &str = "tokendealer";
 
-pub fn handles(path: &str) -> bool {
-    path == "/catalog" || path.starts_with("/catalog/") || path == "/keys/active"
-}
-
-pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(Rejection::MethodNotAllowed("GET, HEAD"));
-    }
-    let path = req.uri().path();
-    if path == "/keys/active" {
-        return active_key(state, req.uri().query());
-    }
-    authorize_any_token(state, &req, UnixTime::now())?;
+/// `GET /catalog[/{name}]`; the route table has already authorized the caller.
+pub fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let catalog = service_catalog(state)?;
-    match path.strip_prefix("/catalog/") {
+    match req.uri().path().strip_prefix("/catalog/") {
         None | Some("") => Ok(json_no_store(StatusCode::OK, &catalog)),
         Some(raw) => {
             let name = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
@@ -66,35 +53,7 @@ pub fn service_catalog(state: &AppState) -> Result<Map<String, Value>, OAuthErro
         .collect())
 }
 
-/// Accepts an unrevoked access token of this dealer (any audience) or a tokenleader-layout one.
-fn authorize_any_token(
-    state: &AppState,
-    req: &Request<Incoming>,
-    now: UnixTime,
-) -> Result<(), OAuthError> {
-    let tokenleader_header = req
-        .headers()
-        .get("x-auth-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let token = match tokenleader_header {
-        Some(t) => t,
-        None => bearer_token(req.headers())?,
-    };
-    let access = state.access();
-    match access.authorize(token, Requirement::AnyToken, now) {
-        Ok(_) => return Ok(()),
-        Err(OAuthError::InvalidToken(_)) => {}
-        Err(other) => return Err(other),
-    }
-    // Not one of our access tokens: perhaps a tokenleader-layout one.
-    let claims = tokenleader::verify(state.issuer.keys().ring().verifying(), token, now)
-        .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))?;
-    access.ensure_tokenleader_live(&claims)
-}
-
-fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {
+pub fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {
     let format = query
         .unwrap_or_default()
         .split('&')

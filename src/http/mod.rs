@@ -9,6 +9,7 @@ mod introspect;
 mod peer;
 mod request;
 mod response;
+mod routes;
 pub mod server;
 mod token;
 mod tokenleader;
@@ -21,13 +22,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response, Version, header};
+use http::{Request, Response, Version, header};
 use hyper::body::Incoming;
+use routes::Handler;
 
 pub use error::{Body, Rejection};
 pub use wellknown::{endpoint_url, metadata_document};
 
-use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer};
+use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
 
 /// What every handler can reach. Built once by `startup`, shared by all connections.
 pub struct AppState {
@@ -88,35 +90,36 @@ pub async fn handle(
     Ok(response)
 }
 
+/// Finds the request's row in [`routes`], applies the authorization it declares, then runs its
+/// handler.
 async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
-    let get = req.method() == Method::GET || req.method() == Method::HEAD;
-    let post = req.method() == Method::POST;
-    match req.uri().path() {
-        "/oauth/token" if post => token::token(state, req).await,
-        "/oauth/introspect" if post => introspect::introspect(state, req).await,
-        "/oauth/revoke" if post => introspect::revoke(state, req).await,
-        "/oauth/token" | "/oauth/introspect" | "/oauth/revoke" => {
-            Err(Rejection::MethodNotAllowed("POST"))
-        }
-        "/.well-known/jwks.json" => wellknown::public(&req, || wellknown::jwks(state)),
-        "/.well-known/oauth-authorization-server" => {
-            wellknown::public(&req, || wellknown::metadata(state))
-        }
-        "/healthz" if get => Ok(wellknown::healthz()),
-        "/healthz" => Err(Rejection::MethodNotAllowed("GET, HEAD")),
-        path if tokenleader::handles(path) => tokenleader::route(state, req).await,
-        path if catalog::handles(path) => catalog::route(state, req).await,
-        path if path.starts_with("/admin/") => {
-            let segments = decode_segments(&path["/admin/".len()..]).ok_or(Rejection::NotFound)?;
+    let route = routes::find(req.uri().path(), req.method())?;
+    let now = UnixTime::now();
+    let caller = routes::authorize(route.access, state, req.headers(), now)?;
+    match route.handler {
+        Handler::Token => token::token(state, req).await,
+        Handler::Introspect => introspect::introspect(state, req).await,
+        Handler::Revoke => introspect::revoke(state, req).await,
+        Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
+        Handler::Metadata => wellknown::public(&req, || wellknown::metadata(state)),
+        Handler::Healthz => Ok(wellknown::healthz()),
+        Handler::Tokenleader => tokenleader::route(state, req).await,
+        Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
+        Handler::Catalog => catalog::route(state, req),
+        Handler::Admin => {
+            // The table's Admin and UserListing rows always yield the caller's claims.
+            let caller = caller.ok_or(Rejection::NotFound)?;
+            let path = req.uri().path();
+            let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
+                .ok_or(Rejection::NotFound)?;
             if users_admin::serves(&segments) {
-                users_admin::route(state, req, &segments).await
+                users_admin::route(state, req, &segments, now).await
             } else if import_admin::serves(&segments) {
-                import_admin::route(state, req, &segments).await
+                import_admin::route(state, req, &segments, now).await
             } else {
-                admin::route(state, req, &segments).await
+                admin::route(state, req, &segments, &caller, now).await
             }
         }
-        _ => Err(Rejection::NotFound),
     }
 }
 

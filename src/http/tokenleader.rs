@@ -27,11 +27,6 @@ use crate::domain::users::{LoginFailure, PresentedPassword};
 use crate::domain::{OAuthError, UnixTime};
 
 const GETTOKEN: &str = "/token/gettoken";
-const VERIFY: &str = "/token/verify_token";
-
-pub fn handles(path: &str) -> bool {
-    path == GETTOKEN || path == VERIFY
-}
 
 pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     match (req.uri().path(), req.method()) {

@@ -11,9 +11,10 @@ use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::admin::{authorize, json_body};
+use super::admin::json_body;
 use super::error::{Body, Rejection};
 use super::response::json_no_store;
+use crate::domain::UnixTime;
 use crate::domain::users::entries::{
     DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
     ServiceRecord, UserRecord, WfcRecord,
@@ -21,7 +22,6 @@ use crate::domain::users::entries::{
 use crate::domain::users::{
     Email, EndpointUrl, Name, NewPassword, NewService, NewUser, NewWfc, UserView,
 };
-use crate::domain::{Requirement, UnixTime};
 
 const RESOURCES: [(&str, EntryKind); 7] = [
     ("orgs", EntryKind::Org),
@@ -44,8 +44,8 @@ pub async fn route(
     state: &AppState,
     req: Request<Incoming>,
     segments: &[String],
+    now: UnixTime,
 ) -> Result<Response<Body>, Rejection> {
-    let now = UnixTime::now();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let kind = RESOURCES
         .iter()
@@ -53,12 +53,6 @@ pub async fn route(
         .map(|(_, k)| *k)
         .ok_or(Rejection::NotFound)?;
     let method = req.method().clone();
-    let requirement = if kind == EntryKind::User && seg.len() == 1 && method == Method::GET {
-        Requirement::AdminOrRole(&state.users.settings.user_list_roles)
-    } else {
-        Requirement::Admin
-    };
-    authorize(state, &req, requirement, now)?;
     let dir = &state.users.directory;
     match (seg.get(1..).unwrap_or_default(), &method) {
         ([], &Method::GET) => match kind {
