@@ -307,6 +307,15 @@ impl TestApp {
         assert_eq!(r.text().await.unwrap(), "");
     }
 
+    /// The registered clients, as `GET /admin/clients` lists them.
+    pub async fn clients(&self) -> Vec<Value> {
+        let r = self
+            .admin(reqwest::Method::GET, "/admin/clients", None)
+            .await;
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap().as_array().unwrap().clone()
+    }
+
     pub async fn jwks(&self) -> JwkSet {
         self.get("/.well-known/jwks.json")
             .await

@@ -27,13 +27,8 @@ async fn client_ids_outside_the_unreserved_characters_are_refused_at_registratio
         let description = body["error_description"].as_str().unwrap();
         assert!(description.contains("A-Z a-z 0-9 - . _ ~"), "{description}");
     }
-    let list: Value = app
-        .admin(Method::GET, "/admin/clients", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "only the admin client");
+    let list = app.clients().await;
+    assert_eq!(list.len(), 1, "only the admin client");
 }
 
 #[tokio::test]
@@ -77,17 +72,6 @@ async fn a_stored_client_whose_id_is_no_longer_registrable_still_authenticates()
     assert_eq!(post.status(), 200);
     let basic = app.token_basic("a%2Bb%3Ac%25d", &old.secret, &[]).await;
     assert_eq!(basic.status(), 200);
-    let listed: Value = app
-        .admin(Method::GET, "/admin/clients", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["client_id"] == old.id)
-    );
+    let listed = app.clients().await;
+    assert!(listed.iter().any(|c| c["client_id"] == old.id));
 }

@@ -22,17 +22,18 @@ async fn assert_temporarily_unavailable(r: Response) {
     assert_eq!(body["error"], "temporarily_unavailable", "{body}");
 }
 
+/// Slow-ish hashes, one at a time, one waiting: a burst of logins overflows at once.
+fn one_hash_one_waiting(s: &mut tokendealer::Settings) {
+    s.users.argon2_m_cost = 4096;
+    s.users.argon2_t_cost = 3;
+    s.users.hash_concurrency = 1;
+    s.users.hash_queue = 1;
+    s.users.max_failures_per_user = 1000;
+}
+
 #[tokio::test]
 async fn a_full_hashing_queue_answers_503_at_once_while_client_credentials_keep_working() {
-    let app = spawn_with(|s| {
-        // Slow-ish hashes, one at a time, one waiting: a burst of logins overflows at once.
-        s.users.argon2_m_cost = 4096;
-        s.users.argon2_t_cost = 3;
-        s.users.hash_concurrency = 1;
-        s.users.hash_queue = 1;
-        s.users.max_failures_per_user = 1000;
-    })
-    .await;
+    let app = spawn_with(one_hash_one_waiting).await;
     app.seed().await;
     let portal = app.register_client("portal", &["password"]).await;
     let svc = app.register_client("svc", &["client_credentials"]).await;
@@ -95,14 +96,7 @@ async fn a_full_hashing_queue_answers_503_at_once_while_client_credentials_keep_
 
 #[tokio::test]
 async fn the_tokenleader_endpoint_answers_a_full_queue_in_both_dialects() {
-    let app = spawn_with(|s| {
-        s.users.argon2_m_cost = 4096;
-        s.users.argon2_t_cost = 3;
-        s.users.hash_concurrency = 1;
-        s.users.hash_queue = 1;
-        s.users.max_failures_per_user = 1000;
-    })
-    .await;
+    let app = spawn_with(one_hash_one_waiting).await;
     app.seed().await;
     let logins: Vec<_> = (0..12)
         .map(|i| {
