@@ -13,7 +13,7 @@ use toml::{Table, Value};
 use super::Settings;
 use crate::domain::users::UserSettings;
 
-/// The top-level keys of the file, in the order `tokendealer config` prints them.
+/// The top-level keys of the file.
 pub(super) const KEYS: [&str; 22] = [
     "listen",
     "data_dir",
@@ -41,31 +41,38 @@ pub(super) const KEYS: [&str; 22] = [
 
 const PREFIX: &str = "TOKENDEALER_";
 
+/// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
+/// directory named `2024` or `true` stays a string.
+const STRING_KEYS: [&str; 5] = ["listen", "data_dir", "keys_dir", "issuer", "signer"];
+
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
 /// over what the file said.
 pub(super) fn overlay_env(
     file: &mut Table,
     vars: impl IntoIterator<Item = (String, String)>,
 ) -> anyhow::Result<()> {
-    let user_keys: Vec<String> = Table::try_from(UserSettings::default())
-        .context("listing the [users] settings")?
-        .keys()
-        .cloned()
-        .collect();
+    let user_defaults =
+        Table::try_from(UserSettings::default()).context("listing the [users] settings")?;
     for (name, raw) in vars {
         let Some(key) = name.strip_prefix(PREFIX).map(str::to_ascii_lowercase) else {
             continue;
         };
-        if let Some(user_key) = key
+        if let Some((user_key, default)) = key
             .strip_prefix("users_")
-            .filter(|k| user_keys.iter().any(|u| u == k))
+            .and_then(|k| user_defaults.get_key_value(k))
         {
+            let value = match default {
+                Value::String(_) => Value::String(raw),
+                _ => value_of(&raw),
+            };
             let users = file
                 .entry("users")
                 .or_insert_with(|| Value::Table(Table::new()));
             if let Value::Table(users) = users {
-                users.insert(user_key.to_owned(), value_of(&raw));
+                users.insert(user_key.clone(), value);
             }
+        } else if STRING_KEYS.contains(&key.as_str()) {
+            file.insert(key, Value::String(raw));
         } else if KEYS.contains(&key.as_str()) && key != "users" {
             file.insert(key, value_of(&raw));
         }

@@ -189,3 +189,19 @@ mod renamed_keys {
         assert!(s.users.tokenleader_distinct_login_failures);
     }
 }
+
+mod string_values {
+    use crate::config::*;
+
+    #[test]
+    fn a_path_or_address_from_the_environment_is_taken_as_written() {
+        let vars = [
+            ("TOKENDEALER_DATA_DIR", "2024"),
+            ("TOKENDEALER_KEYS_DIR", "true"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let s = Settings::load_with_env(Overrides::default(), vars).unwrap();
+        assert_eq!(s.data_dir, std::path::PathBuf::from("2024"));
+        assert_eq!(s.keys_dir, std::path::PathBuf::from("true"));
+    }
+}

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, Version, header};
+use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
 use routes::Handler;
 
@@ -78,12 +78,16 @@ pub async fn handle(
     // Copying the method and path costs two allocations per request: only when debug is on.
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (req.method().clone(), req.uri().path().to_owned()));
+    let head = req.method() == Method::HEAD;
     let routed = if host_is_valid(&req) {
         route(&state, req).await
     } else {
         Err(OAuthError::invalid_request("exactly one valid Host header is required").into())
     };
-    let response = routed.unwrap_or_else(Rejection::into_response);
+    let mut response = routed.unwrap_or_else(Rejection::into_response);
+    if head {
+        without_body(&mut response);
+    }
     if let Some((method, path)) = logged {
         tracing::debug!(%peer, %method, %path, status = response.status().as_u16(), "request");
     }
@@ -92,7 +96,12 @@ pub async fn handle(
 
 /// Finds the request's row in [`routes`], applies the authorization it declares, then runs its
 /// handler.
-async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+async fn route(state: &AppState, mut req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+    // HEAD is GET without the body (RFC 9110 §9.3.2): every handler serves both by serving GET,
+    // and `handle` takes the body off.
+    if req.method() == Method::HEAD {
+        *req.method_mut() = Method::GET;
+    }
     let route = routes::find(req.uri().path(), req.method())?;
     let now = UnixTime::now();
     let caller = routes::authorize(route.access, state, req.headers(), now)?;
@@ -121,6 +130,19 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
             }
         }
     }
+}
+
+/// A HEAD answer: the GET answer's headers, its length, no body. hyper drops the body itself on
+/// HTTP/1 but would send it on HTTP/2, where a HEAD stream must end with the headers.
+fn without_body(response: &mut Response<Body>) {
+    use hyper::body::Body as _;
+    if let Some(len) = response.body().size_hint().exact() {
+        response
+            .headers_mut()
+            .entry(header::CONTENT_LENGTH)
+            .or_insert_with(|| len.into());
+    }
+    *response.body_mut() = Body::default();
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without `Host`, or any request with several or a malformed

@@ -168,6 +168,14 @@ const ROUTES: &[Route] = &[
         Access::UserListing,
         Handler::Admin,
     ),
+    // The admin handlers read `/admin/users/` as `/admin/users`: so does its authorization.
+    row(
+        Path::Exact("/admin/users/"),
+        GET,
+        "",
+        Access::UserListing,
+        Handler::Admin,
+    ),
     row(
         Path::Prefix("/admin/"),
         ANY,
@@ -260,6 +268,10 @@ mod tests {
             Some(Access::UserListing)
         );
         assert_eq!(access("/admin/users", Method::POST), Some(Access::Admin));
+        assert_eq!(
+            access("/admin/users/", Method::GET),
+            Some(Access::UserListing)
+        );
         assert_eq!(access("/catalog/x", Method::GET), Some(Access::AnyToken));
         assert_eq!(access("/oauth/token", Method::POST), Some(Access::Client));
         assert_eq!(access("/healthz", Method::GET), Some(Access::Public));

@@ -252,3 +252,34 @@ async fn unknown_admin_routes_are_404_and_wrong_methods_405() {
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "GET, POST");
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body_on_every_get_route() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    for path in [
+        "/admin/clients",
+        "/admin/keys",
+        "/admin/orgs",
+        "/healthz",
+        "/.well-known/jwks.json",
+    ] {
+        let get = app.admin_as(&token, Method::GET, path, None).await.status();
+        let head = app.admin_as(&token, Method::HEAD, path, None).await;
+        assert_eq!((path, head.status()), (path, get), "HEAD {path}");
+        assert_eq!(head.text().await.unwrap(), "", "HEAD {path} has no body");
+    }
+    // HTTP/2 too, where the body must be left out by the server itself.
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let head = h2
+        .head(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.headers().contains_key("content-length"));
+    assert_eq!(head.text().await.unwrap(), "");
+}

@@ -55,6 +55,14 @@ async fn a_disabled_or_removed_clients_tokens_reach_nothing_anywhere() {
     let (app, secret, rs) = seeded_with_lister().await;
     let token = user_token(&app, ("portal", &secret), "lister").await;
     assert_eq!(reach(&app, &rs, &token).await, (200, 200, true));
+    let slash = app
+        .admin_as(&token, Method::GET, "/admin/users/", None)
+        .await;
+    assert_eq!(
+        slash.status(),
+        200,
+        "the listing with a trailing slash is the listing"
+    );
 
     let r = app
         .admin(
