@@ -4,7 +4,6 @@
 //! write is durable when its future resolves; a store that cannot take a write fails it with
 //! [`super::StoreUnavailable`] somewhere in the error's chain, which callers answer with 503.
 
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
@@ -82,8 +81,8 @@ pub trait KeyRecordStore: Send + Sync {
 
 /// A private key as the key material store holds it.
 pub struct StoredKey {
-    /// Where it came from, for messages (a file path).
-    pub source: PathBuf,
+    /// Where it came from, for messages (a file path, a database row).
+    pub source: String,
     /// The PEM tag (`PRIVATE KEY`).
     pub tag: String,
     /// PKCS#8 DER.
@@ -92,13 +91,30 @@ pub struct StoredKey {
     pub modified: Option<SystemTime>,
 }
 
-/// Private key material (PEM files today), never logged.
+/// Private key material (PEM files, or encrypted rows in a shared database), never logged.
+#[async_trait]
 pub trait KeyMaterial: Send + Sync {
-    fn load_all(&self) -> anyhow::Result<Vec<StoredKey>>;
-    /// Stores a PKCS#8 key under its `kid`, durably, readable by the owner only.
-    fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<PathBuf>;
+    async fn load_all(&self) -> anyhow::Result<Vec<StoredKey>>;
+    /// Stores a PKCS#8 key under its `kid`, durably, readable by the owner only; returns where
+    /// it went, for messages.
+    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<String>;
     /// Deletes a key; one already gone is fine.
-    fn remove(&self, kid: &str) -> anyhow::Result<()>;
+    async fn remove(&self, kid: &str) -> anyhow::Result<()>;
     /// Where keys live, for messages.
     fn location(&self) -> String;
+}
+
+/// Leadership among instances sharing one store, for chores exactly one instance may run at a
+/// time (scheduled key rotation). A lease lapses unless its holder renews it.
+#[async_trait]
+pub trait Leases: Send + Sync {
+    /// Takes or renews the lease `name` for `holder` until `until` (Unix seconds); `false` if
+    /// another holder has it and it has not lapsed at `now`.
+    async fn try_hold(
+        &self,
+        name: &str,
+        holder: &str,
+        now: u64,
+        until: u64,
+    ) -> anyhow::Result<bool>;
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::records;
 use super::{KeyFiles, Store};
 use crate::domain::keys::KeyRecord;
-use crate::domain::ports::{KeyMaterial, KeyRecordStore, StoredKey};
+use crate::domain::ports::{KeyMaterial, KeyRecordStore, Leases, StoredKey};
 
 #[async_trait]
 impl KeyRecordStore for Store {
@@ -31,28 +31,44 @@ impl KeyRecordStore for Store {
     }
 }
 
+/// Small, rare file operations (start, rotation, retirement): done in place.
+#[async_trait]
 impl KeyMaterial for KeyFiles {
-    fn load_all(&self) -> anyhow::Result<Vec<StoredKey>> {
+    async fn load_all(&self) -> anyhow::Result<Vec<StoredKey>> {
         Ok(KeyFiles::load_all(self)?
             .into_iter()
             .map(|(path, tag, der)| StoredKey {
                 modified: std::fs::metadata(&path).and_then(|m| m.modified()).ok(),
-                source: path,
+                source: path.display().to_string(),
                 tag,
                 der,
             })
             .collect())
     }
 
-    fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<std::path::PathBuf> {
-        KeyFiles::write(self, kid, pkcs8_der)
+    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<String> {
+        Ok(KeyFiles::write(self, kid, pkcs8_der)?.display().to_string())
     }
 
-    fn remove(&self, kid: &str) -> anyhow::Result<()> {
+    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
         KeyFiles::remove(self, kid)
     }
 
     fn location(&self) -> String {
         self.dir().display().to_string()
+    }
+}
+
+/// One process owns a sled database (sled locks its directory): it always holds every lease.
+#[async_trait]
+impl Leases for Store {
+    async fn try_hold(
+        &self,
+        _name: &str,
+        _holder: &str,
+        _now: u64,
+        _until: u64,
+    ) -> anyhow::Result<bool> {
+        Ok(true)
     }
 }

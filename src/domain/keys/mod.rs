@@ -121,9 +121,9 @@ impl KeyManager {
         now: UnixTime,
     ) -> anyhow::Result<Self> {
         let mut loaded = HashMap::new();
-        for stored in files.load_all()? {
+        for stored in files.load_all().await? {
             let key = SigningKey::from_der(&stored.tag, &stored.der)
-                .with_context(|| format!("loading {}", stored.source.display()))?;
+                .with_context(|| format!("loading {}", stored.source))?;
             loaded.insert(key.kid().to_owned(), (Arc::new(key), stored.modified));
         }
         let mut records: HashMap<String, KeyRecord> = store
@@ -160,8 +160,8 @@ impl KeyManager {
                         Some(kid) => kid,
                         None => {
                             let (key, der) = SigningKey::generate_for(alg)?;
-                            let path = files.write(key.kid(), &der)?;
-                            tracing::info!(kid = key.kid(), %alg, path = %path.display(), "generated a new signing key");
+                            let path = files.write(key.kid(), &der).await?;
+                            tracing::info!(kid = key.kid(), %alg, path = %path, "generated a new signing key");
                             let kid = key.kid().to_owned();
                             loaded.insert(kid.clone(), (Arc::new(key), None));
                             kid
@@ -284,7 +284,7 @@ impl KeyManager {
         for &alg in algs {
             let (key, der) =
                 tokio::task::spawn_blocking(move || SigningKey::generate_for(alg)).await??;
-            self.files.write(key.kid(), &der)?;
+            self.files.write(key.kid(), &der).await?;
             for r in records
                 .iter_mut()
                 .filter(|r| r.state == KeyState::Active && r.alg == alg.as_str())
@@ -337,7 +337,7 @@ impl KeyManager {
                 .collect();
             self.ring
                 .store(Arc::new(KeyRing::new(ring.active.clone(), keep)?));
-            self.files.remove(kid)?;
+            self.files.remove(kid).await?;
             record.state = KeyState::Retired { at: now.as_secs() };
             self.store.put(std::slice::from_ref(&record)).await?;
             tracing::warn!(kid, "retired a signing key on request");
@@ -360,7 +360,7 @@ impl KeyManager {
             return Ok(());
         }
         for r in &mut expired {
-            self.files.remove(&r.kid)?;
+            self.files.remove(&r.kid).await?;
             r.state = KeyState::Retired { at: now.as_secs() };
             tracing::info!(kid = %r.kid, "retired a signing key");
         }
