@@ -150,7 +150,7 @@ fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
         n => n,
     };
     tracing::debug!(mode = ?settings.signer, threads, "signing pool");
-    SignerPool::new(settings.signer, threads)
+    Ok(SignerPool::new(settings.signer, threads)?.with_bound(settings.signing_queue))
 }
 
 /// How long a stop waits for a periodic chore under way.

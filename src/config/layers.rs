@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 22] = [
+pub(super) const KEYS: [&str; 23] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -25,6 +25,7 @@ pub(super) const KEYS: [&str; 22] = [
     "shutdown_timeout_secs",
     "signer",
     "signer_threads",
+    "signing_queue",
     "db_cache_mb",
     "store_write_queue",
     "store_write_timeout_secs",
@@ -112,6 +113,7 @@ impl Settings {
             Value::String(self.signer.as_str().to_owned()),
         );
         t.insert("signer_threads".into(), size(self.signer_threads));
+        t.insert("signing_queue".into(), size(self.signing_queue));
         t.insert("db_cache_mb".into(), int(self.db_cache_mb));
         t.insert("store_write_queue".into(), size(self.store_write_queue));
         t.insert(

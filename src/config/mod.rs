@@ -37,6 +37,8 @@ pub struct Settings {
     pub signer: SignerMode,
     /// Threads of the `pool` signer; 0 means one per core.
     pub signer_threads: usize,
+    /// RSA signatures waiting or running at once; beyond it a token request answers 503.
+    pub signing_queue: usize,
     /// Bound of the database's page cache, in MiB.
     pub db_cache_mb: u64,
     /// Writes that may wait for the store's writer thread; beyond it a write answers 503.
@@ -76,6 +78,7 @@ impl Default for Settings {
             users: UserSettings::default(),
             signer: SignerMode::Pool,
             signer_threads: 0,
+            signing_queue: crate::domain::keys::DEFAULT_SIGNING_QUEUE,
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
             store_write_queue: crate::storage::DEFAULT_QUEUE,
             store_write_timeout: crate::storage::DEFAULT_WRITE_TIMEOUT,
@@ -118,6 +121,7 @@ struct FileSettings {
     users: Option<UserSettings>,
     signer: Option<String>,
     signer_threads: Option<usize>,
+    signing_queue: Option<usize>,
     db_cache_mb: Option<u64>,
     store_write_queue: Option<usize>,
     store_write_timeout_secs: Option<u64>,
@@ -168,6 +172,7 @@ impl Settings {
                 (None, None) => d.signer,
             },
             signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
+            signing_queue: file.signing_queue.unwrap_or(d.signing_queue),
             db_cache_mb: file.db_cache_mb.unwrap_or(d.db_cache_mb),
             store_write_queue: file.store_write_queue.unwrap_or(d.store_write_queue),
             store_write_timeout: file
@@ -219,6 +224,7 @@ impl Settings {
             anyhow::ensure!(!value.is_zero(), "{name} must be positive");
         }
         self.users.check()?;
+        anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

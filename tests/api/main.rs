@@ -17,6 +17,7 @@ mod contract;
 mod helpers;
 mod introspection;
 mod keys;
+mod overload;
 mod persistence;
 mod revocation;
 mod runnerly;

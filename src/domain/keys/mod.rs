@@ -12,7 +12,7 @@ pub use alg::SigningAlg;
 use anyhow::{Context, anyhow};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-pub use pool::{SignerMode, SignerPool};
+pub use pool::{DEFAULT_SIGNING_QUEUE, SignerMode, SignerPool};
 pub use record::{KeyRecord, KeyState};
 pub use signing::SigningKey;
 
