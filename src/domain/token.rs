@@ -70,6 +70,11 @@ impl TokenIssuer {
         &self.keys
     }
 
+    /// Signatures waiting for a signing thread.
+    pub fn signing_queue_depth(&self) -> usize {
+        self.signer.queue_len()
+    }
+
     /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
     /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(

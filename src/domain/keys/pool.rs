@@ -107,6 +107,11 @@ impl SignerPool {
         self.mode
     }
 
+    /// Signatures waiting for a thread of the `pool` mode (0 in the other modes).
+    pub fn queue_len(&self) -> usize {
+        self.queue.as_ref().map_or(0, crossbeam_channel::Sender::len)
+    }
+
     /// Runs `work` where this pool runs signatures and returns its result.
     pub async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
     where
