@@ -19,9 +19,9 @@ use crate::domain::{
     ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::server::{self, Limits, Service};
-use crate::telemetry::{AuditSink, AuditTrail, Metrics, Telemetry};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
+use crate::telemetry::{AuditSink, AuditTrail, Metrics, Telemetry};
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";

@@ -5,7 +5,9 @@ use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
 use super::users::Users;
-use super::{Client, GrantType, ClientRegistry, OAuthError, TokenIssuer, UnixTime, authenticate_why};
+use super::{
+    Client, ClientRegistry, GrantType, OAuthError, TokenIssuer, UnixTime, authenticate_why,
+};
 use crate::telemetry::{Issued, Origin, Telemetry};
 
 /// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge

@@ -10,9 +10,7 @@ use crate::domain::{AccessClaims, OAuthError, UnixTime};
 use crate::telemetry::{Actor, AuditEvent, AuditRecord, Origin, Outcome, audit::RECENT_CAPACITY};
 
 /// The directory's resources under `/admin/`; an action's name is the singular (`user.add`).
-const DIRECTORY: [&str; 7] = [
-    "orgs", "ous", "depts", "wfcs", "roles", "users", "services",
-];
+const DIRECTORY: [&str; 7] = ["orgs", "ous", "depts", "wfcs", "roles", "users", "services"];
 
 /// How many events `GET /admin/audit` answers with unless `limit` says.
 const DEFAULT_LIMIT: usize = 100;
@@ -39,7 +37,9 @@ pub fn action(method: &Method, segments: &[String]) -> Option<Audited> {
     match (seg.as_slice(), method) {
         (["clients"], &Method::POST) => fixed("client.add", None),
         (["clients", id], &Method::DELETE) => fixed("client.remove", Some(id)),
-        (["clients", id, "rotate-secret"], &Method::POST) => fixed("client.rotate_secret", Some(id)),
+        (["clients", id, "rotate-secret"], &Method::POST) => {
+            fixed("client.rotate_secret", Some(id))
+        }
         (["clients", id, "disable"], &Method::POST) => fixed("client.disable", Some(id)),
         (["clients", id, "enable"], &Method::POST) => fixed("client.enable", Some(id)),
         (["keys", "rotate"], &Method::POST) => fixed("key.rotate", None),

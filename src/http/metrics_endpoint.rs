@@ -15,7 +15,10 @@ use crate::domain::keys::{KeyState, SigningAlg};
 use crate::telemetry::metrics::CONTENT_TYPE;
 
 /// Answers one request on the metrics listener.
-pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Result<Response<Body>, Infallible> {
+pub async fn handle<B>(
+    state: Arc<AppState>,
+    req: Request<B>,
+) -> Result<Response<Body>, Infallible> {
     let response = match (req.uri().path(), req.method()) {
         ("/metrics", &Method::GET | &Method::HEAD) => scrape(&state),
         ("/metrics", _) => Rejection::MethodNotAllowed("GET, HEAD").into_response(),

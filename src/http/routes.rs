@@ -196,10 +196,7 @@ const ROUTES: &[Route] = &[
 
 /// The route for `path` and `method`; `Err` is a 404, or a 405 naming the allowed methods.
 /// With the row's index in the table (the request metrics' label).
-pub(super) fn find(
-    path: &str,
-    method: &Method,
-) -> Result<(usize, &'static Route), Rejection> {
+pub(super) fn find(path: &str, method: &Method) -> Result<(usize, &'static Route), Rejection> {
     let matches = |(_, r): &(usize, &Route)| match r.path {
         Path::Exact(p) => path == p,
         Path::Prefix(p) => path.starts_with(p),

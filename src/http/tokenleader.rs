@@ -19,13 +19,13 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::catalog::service_catalog;
 use super::error::{Body, Rejection};
-use crate::domain::keys::SigningAlg;
-use crate::telemetry::Issued;
 use super::request::read_body;
 use super::response::json_no_store;
+use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
 use crate::domain::{OAuthError, UnixTime};
+use crate::telemetry::Issued;
 
 const GETTOKEN: &str = "/token/gettoken";
 

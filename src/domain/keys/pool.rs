@@ -109,7 +109,9 @@ impl SignerPool {
 
     /// Signatures waiting for a thread of the `pool` mode (0 in the other modes).
     pub fn queue_len(&self) -> usize {
-        self.queue.as_ref().map_or(0, crossbeam_channel::Sender::len)
+        self.queue
+            .as_ref()
+            .map_or(0, crossbeam_channel::Sender::len)
     }
 
     /// Runs `work` where this pool runs signatures and returns its result.
