@@ -18,10 +18,10 @@ use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
-use crate::http::server::{self, Limits, Service};
+use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
-use crate::telemetry::{AuditSink, AuditTrail, Metrics, Telemetry};
+use crate::telemetry::Telemetry;
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -54,7 +54,7 @@ impl Application {
             ),
             None => None,
         };
-        let telemetry = telemetry_for(&settings)?;
+        let telemetry = Telemetry::for_settings(&settings, &http::route_patterns())?;
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
         let issuer = settings
@@ -154,17 +154,11 @@ impl Application {
         ));
         let metrics_stop = CancellationToken::new();
         let metrics = metrics.map(|listener| {
-            let limits = Limits {
-                max_connections: server::METRICS_MAX_CONNECTIONS,
-                ..limits.clone()
-            };
-            tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
             let stop = metrics_stop.clone().cancelled_owned();
-            tokio::spawn(server::serve_as(
-                Service::Metrics,
+            tokio::spawn(server::serve_metrics(
                 listener,
                 state.clone(),
-                limits,
+                limits.clone(),
                 stop,
             ))
         });
@@ -187,17 +181,6 @@ impl Application {
         }
         Ok(())
     }
-}
-
-/// One registry per application (tests run many in one process, each counting its own), over
-/// the route table's patterns; the audit trail written to `audit_log` if set.
-fn telemetry_for(settings: &Settings) -> anyhow::Result<Telemetry> {
-    let metrics = Arc::new(Metrics::new(&http::route_patterns()));
-    let audit = match &settings.audit_log {
-        Some(path) => AuditTrail::writing_to(AuditSink::parse(path), metrics.clone())?,
-        None => AuditTrail::in_memory(metrics.clone()),
-    };
-    Ok(Telemetry { metrics, audit })
 }
 
 /// The signing pool: one thread per core unless configured.

@@ -2,6 +2,7 @@
 //! metrics and the audit trail that the domain, the storage and the edge share.
 
 pub mod audit;
+mod labels;
 pub mod metrics;
 pub mod request_id;
 
@@ -31,6 +32,17 @@ impl Default for Telemetry {
 }
 
 impl Telemetry {
+    /// One registry per application (tests run many in one process, each counting only its
+    /// own), over the route table's `routes`; the audit trail also written to `audit_log` if set.
+    pub fn for_settings(settings: &crate::Settings, routes: &[String]) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new(routes));
+        let audit = match &settings.audit_log {
+            Some(path) => AuditTrail::writing_to(AuditSink::parse(path), metrics.clone())?,
+            None => AuditTrail::in_memory(metrics.clone()),
+        };
+        Ok(Self { metrics, audit })
+    }
+
     /// Records a failed client authentication or login in the metrics and the audit trail.
     pub fn auth_failed(
         &self,

@@ -229,6 +229,24 @@ mod tests {
     }
 
     #[test]
+    fn the_status_said_in_advance_is_the_status_answered() {
+        let mut all: Vec<Rejection> = every_error().into_iter().map(Rejection::from).collect();
+        all.extend([
+            Rejection::NotFound,
+            Rejection::MethodNotAllowed("GET"),
+            Rejection::PayloadTooLarge(1),
+            Rejection::RequestTimeout(std::time::Duration::from_secs(1)),
+            Rejection::Admin(AdminError::Invalid("x".into())),
+            Rejection::Admin(AdminError::NotFound("x".into())),
+            Rejection::Admin(AdminError::Conflict("x".into())),
+        ]);
+        for rejection in all {
+            let said = rejection.status();
+            assert_eq!(said, rejection.into_response().status());
+        }
+    }
+
+    #[test]
     fn a_failed_client_authentication_is_challenged_with_basic() {
         let r = Rejection::from(OAuthError::InvalidClient).into_response();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -99,6 +99,22 @@ pub async fn serve(
     serve_as(Service::Main, listener, state, limits, stop).await;
 }
 
+/// Serves `/metrics` on `listener` until `stop` completes: the main listener's deadlines, but
+/// at most [`METRICS_MAX_CONNECTIONS`] connections.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    let limits = Limits {
+        max_connections: METRICS_MAX_CONNECTIONS,
+        ..limits
+    };
+    tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
+    serve_as(Service::Metrics, listener, state, limits, stop).await;
+}
+
 /// [`serve`] for `service`, with the same connection machinery: cap, deadlines, drain.
 pub async fn serve_as(
     service: Service,

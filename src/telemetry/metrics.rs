@@ -10,97 +10,14 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::domain::GrantType;
 use crate::domain::keys::SigningAlg;
+
+pub use super::labels::{FailureReason, Issued, LockedBy, Refusal};
 
 /// The `Content-Type` of what [`Metrics::encode`] writes (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
 type Labels = Vec<(&'static str, String)>;
-
-/// Why a client authentication or a login failed, as the metrics and the audit log name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureReason {
-    UnknownClient,
-    WrongSecret,
-    DisabledClient,
-    UnknownUser,
-    WrongPassword,
-    /// Refused without a check: the username or the address is locked out.
-    LockedOut,
-}
-
-impl FailureReason {
-    const CLIENT: [Self; 3] = [Self::UnknownClient, Self::WrongSecret, Self::DisabledClient];
-    const LOGIN: [Self; 3] = [Self::UnknownUser, Self::WrongPassword, Self::LockedOut];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::UnknownClient => "unknown_client",
-            Self::WrongSecret => "wrong_secret",
-            Self::DisabledClient => "disabled_client",
-            Self::UnknownUser => "unknown_user",
-            Self::WrongPassword => "wrong_password",
-            Self::LockedOut => "locked_out",
-        }
-    }
-
-    const fn index(self) -> usize {
-        match self {
-            Self::UnknownClient | Self::UnknownUser => 0,
-            Self::WrongSecret | Self::WrongPassword => 1,
-            Self::DisabledClient | Self::LockedOut => 2,
-        }
-    }
-}
-
-/// What kind of token was issued: a grant of the token endpoint, or a tokenleader-layout one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Issued {
-    Grant(GrantType),
-    Tokenleader,
-}
-
-impl Issued {
-    const ALL: [Self; 3] = [
-        Self::Grant(GrantType::ClientCredentials),
-        Self::Grant(GrantType::Password),
-        Self::Tokenleader,
-    ];
-
-    const fn as_str(self) -> &'static str {
-        match self {
-            Self::Grant(GrantType::ClientCredentials) => "client_credentials",
-            Self::Grant(GrantType::Password) => "password",
-            Self::Tokenleader => "tokenleader",
-        }
-    }
-
-    const fn index(self) -> usize {
-        match self {
-            Self::Grant(GrantType::ClientCredentials) => 0,
-            Self::Grant(GrantType::Password) => 1,
-            Self::Tokenleader => 2,
-        }
-    }
-}
-
-/// Why a request was answered 503.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The store's write queue was full, or a write missed its deadline.
-    StoreBusy,
-    /// A bounded pool (password hashing) had no room.
-    Overloaded,
-}
-
-/// Which counter a new lockout was: a username's or an address's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockedBy {
-    User,
-    Address,
-}
 
 fn alg_index(alg: SigningAlg) -> usize {
     SigningAlg::ALL.iter().position(|a| *a == alg).unwrap_or(0)
