@@ -1,6 +1,8 @@
 //! The metrics listener: Prometheus text at `/metrics` on its own address only, counters that
 //! move by exactly what was done, labels that stay bounded.
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::json;
 
@@ -161,5 +163,36 @@ async fn request_durations_are_labelled_by_route_pattern_never_by_raw_path() {
             &text,
             r#"tokendealer_request_duration_seconds_count{route="unmatched"}"#
         ) >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn silent_connections_to_the_metrics_listener_are_cut_and_never_block_the_dealer() {
+    use tokio::io::AsyncReadExt;
+    let app = spawn_with(|s| {
+        s.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+        s.first_byte_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let addr = app.metrics_base.clone().unwrap().replace("http://", "");
+    // More than the metrics listener's cap of 8.
+    let mut silent = Vec::new();
+    for _ in 0..12 {
+        silent.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let admin = app.admin_client();
+    assert_eq!(
+        app.token_post(&admin.id, &admin.secret, &[]).await.status(),
+        200
+    );
+    for mut s in silent {
+        let mut buf = [0u8; 64];
+        let closed = tokio::time::timeout(Duration::from_secs(8), s.read(&mut buf)).await;
+        assert!(matches!(closed, Ok(Ok(0) | Err(_))), "cut: {closed:?}");
+    }
+    assert!(
+        scrape(&app)
+            .await
+            .contains("tokendealer_tokens_issued_total")
     );
 }
