@@ -135,6 +135,17 @@ struct Inner {
     queue: Option<Sender<Arc<AuditRecord>>>,
     metrics: Arc<Metrics>,
     last_warning: AtomicU64,
+    /// Closed by the writer thread as it ends, so a drop can wait (bounded) for the last lines.
+    done: Option<Receiver<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(done) = &self.done {
+            let _ = done.recv_timeout(Duration::from_secs(2));
+        }
+    }
 }
 
 impl std::fmt::Debug for AuditTrail {
@@ -148,27 +159,36 @@ impl std::fmt::Debug for AuditTrail {
 impl AuditTrail {
     /// A trail kept in memory only (no audit log configured).
     pub fn in_memory(metrics: Arc<Metrics>) -> Self {
-        Self::with_queue(None, metrics)
+        Self::with_queue(None, None, metrics)
     }
 
     /// A trail also appended to `sink` by a writer thread. The file is opened (created 0600) by
     /// that thread; if it cannot be, that is logged and retried, and the dealer serves on.
     pub fn writing_to(sink: AuditSink, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+        let (finished, done) = crossbeam_channel::bounded::<()>(0);
         let writer_metrics = metrics.clone();
         std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || write_lines(&sink, &rx, &writer_metrics))?;
-        Ok(Self::with_queue(Some(tx), metrics))
+            .spawn(move || {
+                write_lines(&sink, &rx, &writer_metrics);
+                drop(finished);
+            })?;
+        Ok(Self::with_queue(Some(tx), Some(done), metrics))
     }
 
-    fn with_queue(queue: Option<Sender<Arc<AuditRecord>>>, metrics: Arc<Metrics>) -> Self {
+    fn with_queue(
+        queue: Option<Sender<Arc<AuditRecord>>>,
+        done: Option<Receiver<()>>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 recent: Mutex::new(VecDeque::with_capacity(RECENT_CAPACITY)),
                 queue,
                 metrics,
                 last_warning: AtomicU64::new(0),
+                done,
             }),
         }
     }
@@ -272,3 +292,6 @@ fn open(sink: &AuditSink) -> std::io::Result<Box<dyn Write>> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

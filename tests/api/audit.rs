@@ -305,3 +305,64 @@ async fn an_invalid_request_id_is_replaced_and_every_answer_has_one() {
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("x-request-id"));
 }
+
+#[tokio::test]
+async fn the_serve_flags_turn_on_metrics_and_an_audit_log_on_stdout_and_log_lines_carry_the_request_id()
+ {
+    use crate::cli::free_address;
+    let dir = tempfile::tempdir().unwrap();
+    let (listen, metrics) = (free_address(), free_address());
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(["serve", "--listen", &listen, "--metrics-listen", &metrics])
+        .args(["--audit-log", "-", "--keys-dir"])
+        .arg(dir.path().join("keys"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut scraped = None;
+    for _ in 0..200 {
+        if let Ok(r) = http.get(format!("http://{metrics}/metrics")).send().await {
+            scraped = Some(r.status());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(scraped, Some(reqwest::StatusCode::OK));
+    let r = http
+        .post(format!("http://{listen}/oauth/token"))
+        .header("x-request-id", "trace-me-4711")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "ghost"),
+            ("client_secret", "s3cr3t-value"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let pid = child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let audit: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(audit["event"], "client_auth_failed");
+    assert_eq!(audit["request_id"], "trace-me-4711");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("request_id=trace-me-4711") && l.contains("request")),
+        "{log}"
+    );
+    assert!(!log.contains("s3cr3t-value") && !stdout.contains("s3cr3t-value"));
+}
