@@ -22,7 +22,9 @@
 //!   shares with it. It depends on none of the dealer's crates.
 //! - [`cli`]: the `tokendealer` command line (server and admin commands, and with the `import`
 //!   feature, on by default, `import tokenleader`), built on `client`.
-//! - [`telemetry`]: logging setup.
+//! - [`telemetry`]: logging setup, Prometheus metrics (one registry per application), the audit
+//!   trail (JSON lines and recent events in memory) and `X-Request-Id`; plain types that `domain`,
+//!   `storage` and `http` all take.
 
 #![cfg_attr(
     test,

@@ -21,6 +21,7 @@ use crate::domain::{
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
+use crate::telemetry::Telemetry;
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -31,6 +32,8 @@ pub const ADMIN_CREDENTIALS_FILE: &str = "admin-credentials.json";
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
+    /// The Prometheus listener, when `metrics_listen` is set.
+    metrics: Option<TcpListener>,
     state: Arc<AppState>,
     limits: Limits,
 }
@@ -43,6 +46,15 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
+        let metrics = match settings.metrics_listen {
+            Some(at) => Some(
+                TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("binding the metrics listener {at}"))?,
+            ),
+            None => None,
+        };
+        let telemetry = Telemetry::for_settings(&settings, &http::route_patterns())?;
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
         let issuer = settings
@@ -56,6 +68,7 @@ impl Application {
                 cache_bytes: settings.db_cache_mb * 1024 * 1024,
                 write_queue: settings.store_write_queue,
                 write_timeout: settings.store_write_timeout,
+                observer: Some(telemetry.metrics.clone()),
             },
         )?;
         let now = UnixTime::now();
@@ -67,7 +80,8 @@ impl Application {
         )
         .await?;
         let revocations = Revocations::new(Arc::new(store.denylist()?));
-        let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?;
+        let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?
+            .with_telemetry(telemetry.clone());
         let registry = ClientRegistry::new(Arc::new(store));
         if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
@@ -82,10 +96,12 @@ impl Application {
             max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
             users,
+            telemetry,
         };
         Ok(Self {
             listener,
             addr,
+            metrics,
             state: Arc::new(state),
             limits: Limits::from(&settings),
         })
@@ -94,6 +110,11 @@ impl Application {
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The metrics listener's bound address, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The `iss` of the tokens this application issues.
@@ -120,6 +141,7 @@ impl Application {
         let Self {
             listener,
             addr,
+            metrics,
             state,
             limits,
         } = self;
@@ -130,7 +152,25 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
-        server::serve(listener, state, limits, stop).await;
+        let metrics_stop = CancellationToken::new();
+        let metrics = metrics.map(|listener| {
+            let stop = metrics_stop.clone().cancelled_owned();
+            tokio::spawn(server::serve_metrics(
+                listener,
+                state.clone(),
+                limits.clone(),
+                stop,
+            ))
+        });
+        server::serve(listener, state, limits, async {
+            stop.await;
+            metrics_stop.cancel();
+        })
+        .await;
+        metrics_stop.cancel();
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         // Let a sweep or retirement under way finish rather than abort it: its blocking half
         // would run on, holding the database, after this returns. Once they are done, nothing
         // holds it and a new application can open the same data dir.

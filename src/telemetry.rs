@@ -1,4 +1,61 @@
-//! Logging: `tracing` to stderr, filtered by `RUST_LOG` (default `info`).
+//! Logging (`tracing` to stderr, filtered by `RUST_LOG`, default `info`), and the handles of the
+//! metrics and the audit trail that the domain, the storage and the edge share.
+
+pub mod audit;
+mod labels;
+pub mod metrics;
+pub mod request_id;
+
+use std::sync::Arc;
+
+pub use audit::{Actor, AuditEvent, AuditRecord, AuditSink, AuditTrail, Outcome};
+pub use metrics::{FailureReason, Issued, Metrics, StoreObserver};
+pub use request_id::{Origin, RequestId};
+
+/// What the dealer reports about itself: its metrics and its audit trail, one of each per
+/// application. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    pub metrics: Arc<Metrics>,
+    pub audit: AuditTrail,
+}
+
+impl Default for Telemetry {
+    /// Metrics no listener serves and an audit trail kept in memory only.
+    fn default() -> Self {
+        let metrics = Arc::new(Metrics::default());
+        Self {
+            audit: AuditTrail::in_memory(metrics.clone()),
+            metrics,
+        }
+    }
+}
+
+impl Telemetry {
+    /// One registry per application (tests run many in one process, each counting only its
+    /// own), over the route table's `routes`; the audit trail also written to `audit_log` if set.
+    pub fn for_settings(settings: &crate::Settings, routes: &[String]) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new(routes));
+        let audit = match &settings.audit_log {
+            Some(path) => AuditTrail::writing_to(AuditSink::parse(path), metrics.clone())?,
+            None => AuditTrail::in_memory(metrics.clone()),
+        };
+        Ok(Self { metrics, audit })
+    }
+
+    /// Records a failed client authentication or login in the metrics and the audit trail.
+    pub fn auth_failed(
+        &self,
+        presented: &str,
+        reason: FailureReason,
+        origin: &Origin,
+        now: crate::domain::UnixTime,
+    ) {
+        self.metrics.auth_failed(reason);
+        self.audit
+            .record(AuditEvent::failure(presented, reason), origin, now);
+    }
+}
 
 use tracing::Level;
 use tracing_subscriber::filter::{EnvFilter, filter_fn};

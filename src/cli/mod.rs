@@ -93,6 +93,12 @@ struct ServeArgs {
     /// less a reserve].
     #[arg(long, env = "TOKENDEALER_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Serve Prometheus metrics at /metrics on this address (a second listener) [default: off].
+    #[arg(long, env = "TOKENDEALER_METRICS_LISTEN")]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// Append the audit log (JSON lines) to this file, `-` for stdout [default: off].
+    #[arg(long, env = "TOKENDEALER_AUDIT_LOG")]
+    audit_log: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -105,6 +111,8 @@ impl ServeArgs {
             config: self.config.clone(),
             signer: self.signer,
             max_connections: self.max_connections,
+            metrics_listen: self.metrics_listen,
+            audit_log: self.audit_log.clone(),
         }
     }
 }

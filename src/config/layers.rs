@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 23] = [
+pub(super) const KEYS: [&str; 25] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -37,6 +37,8 @@ pub(super) const KEYS: [&str; 23] = [
     "h2_keepalive_interval_secs",
     "h2_keepalive_timeout_secs",
     "h2_max_concurrent_streams",
+    "metrics_listen",
+    "audit_log",
     "users",
 ];
 
@@ -44,7 +46,15 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 5] = ["listen", "data_dir", "keys_dir", "issuer", "signer"];
+const STRING_KEYS: [&str; 7] = [
+    "listen",
+    "data_dir",
+    "keys_dir",
+    "issuer",
+    "signer",
+    "metrics_listen",
+    "audit_log",
+];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
 /// over what the file said.
@@ -146,6 +156,12 @@ impl Settings {
             "h2_max_concurrent_streams".into(),
             int(u64::from(self.h2_max_concurrent_streams)),
         );
+        if let Some(addr) = self.metrics_listen {
+            t.insert("metrics_listen".into(), Value::String(addr.to_string()));
+        }
+        if let Some(p) = &self.audit_log {
+            t.insert("audit_log".into(), path(p));
+        }
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

@@ -62,6 +62,10 @@ pub struct Settings {
     pub h2_keepalive_timeout: Duration,
     /// HTTP/2: streams a peer may have open at once on one connection.
     pub h2_max_concurrent_streams: u32,
+    /// Where a second listener serves Prometheus metrics at `/metrics`; `None`: no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The audit log: a file appended to, or `-` for stdout; `None`: in memory only.
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -90,6 +94,8 @@ impl Default for Settings {
             h2_keepalive_interval: Duration::from_secs(30),
             h2_keepalive_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 100,
+            metrics_listen: None,
+            audit_log: None,
         }
     }
 }
@@ -104,6 +110,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub signer: Option<SignerMode>,
     pub max_connections: Option<usize>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub audit_log: Option<PathBuf>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -133,6 +141,8 @@ struct FileSettings {
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
     h2_max_concurrent_streams: Option<u32>,
+    metrics_listen: Option<SocketAddr>,
+    audit_log: Option<PathBuf>,
 }
 
 impl Settings {
@@ -192,6 +202,8 @@ impl Settings {
             h2_max_concurrent_streams: file
                 .h2_max_concurrent_streams
                 .unwrap_or(d.h2_max_concurrent_streams),
+            metrics_listen: overrides.metrics_listen.or(file.metrics_listen),
+            audit_log: overrides.audit_log.or(file.audit_log),
         };
         settings.check()?;
         Ok(settings)

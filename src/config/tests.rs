@@ -149,9 +149,15 @@ mod environment {
     fn the_printed_settings_read_back_as_the_same_settings() {
         let s = Settings::load_with_env(
             Overrides::default(),
-            env(&[("TOKENDEALER_ISSUER", "https://auth.example.com/")]),
+            env(&[
+                ("TOKENDEALER_ISSUER", "https://auth.example.com/"),
+                ("TOKENDEALER_METRICS_LISTEN", "127.0.0.1:9464"),
+                ("TOKENDEALER_AUDIT_LOG", "-"),
+            ]),
         )
         .unwrap();
+        assert_eq!(s.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert_eq!(s.audit_log, Some(std::path::PathBuf::from("-")));
         let printed = s.to_toml().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("printed.toml");

@@ -175,6 +175,17 @@ pub fn authenticate(
     presented: &str,
     now: UnixTime,
 ) -> Result<Client, OAuthError> {
+    authenticate_why(found, presented, now).map_err(|_| OAuthError::InvalidClient)
+}
+
+/// [`authenticate`], saying why it failed, for the metrics and the audit log only: the answer
+/// to the client stays the same for every reason. The reason is read after the same work.
+pub fn authenticate_why(
+    found: Option<Client>,
+    presented: &str,
+    now: UnixTime,
+) -> Result<Client, crate::telemetry::FailureReason> {
+    use crate::telemetry::FailureReason;
     let presented = SecretDigest::of(presented);
     let (current, previous, live) = match &found {
         Some(c) => {
@@ -190,7 +201,9 @@ pub fn authenticate(
     let ok = presented.matches(&current) | presented.matches(&previous);
     match found {
         Some(client) if bool::from(ok) && live => Ok(client),
-        _ => Err(OAuthError::InvalidClient),
+        None => Err(FailureReason::UnknownClient),
+        Some(_) if bool::from(ok) => Err(FailureReason::DisabledClient),
+        Some(_) => Err(FailureReason::WrongSecret),
     }
 }
 

@@ -1,13 +1,14 @@
 //! The token endpoint's one entry point: authenticate the client (constant time, one answer for
 //! every failure), then issue for the grant the request names.
 
-use std::net::IpAddr;
-
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
 use super::users::Users;
-use super::{Client, ClientRegistry, OAuthError, TokenIssuer, UnixTime, authenticate};
+use super::{
+    Client, ClientRegistry, GrantType, OAuthError, TokenIssuer, UnixTime, authenticate_why,
+};
+use crate::telemetry::{Issued, Origin, Telemetry};
 
 /// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
 /// has decoded them and checked that only one method was used.
@@ -43,34 +44,50 @@ pub struct Dealer<'a> {
     pub issuer: &'a TokenIssuer,
     pub registry: &'a ClientRegistry,
     pub users: &'a Users,
+    pub telemetry: &'a Telemetry,
 }
 
 impl Dealer<'_> {
     /// The client behind `auth`: unknown, wrong secret and disabled all fail as `invalid_client`
-    /// after the same work.
-    pub fn authenticate(&self, auth: &ClientAuth, now: UnixTime) -> Result<Client, OAuthError> {
+    /// after the same work; the reason goes to the metrics and the audit log only.
+    pub fn authenticate(
+        &self,
+        auth: &ClientAuth,
+        origin: &Origin,
+        now: UnixTime,
+    ) -> Result<Client, OAuthError> {
         let found = self.registry.find(&auth.client_id)?;
-        authenticate(found, &auth.client_secret, now)
+        authenticate_why(found, &auth.client_secret, now).map_err(|reason| {
+            self.telemetry
+                .auth_failed(&auth.client_id, reason, origin, now);
+            OAuthError::InvalidClient
+        })
     }
 
-    /// Authenticates the client, then issues a token for `request` at `now`; `peer` is where the
-    /// request came from (login lockout counts by address).
+    /// Authenticates the client, then issues a token for `request` at `now`; `origin` is where
+    /// the request came from (login lockout counts by address).
     pub async fn issue(
         &self,
         auth: &ClientAuth,
         request: &TokenRequest,
-        peer: IpAddr,
+        origin: &Origin,
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
-        let client = self.authenticate(auth, now)?;
-        match request {
-            TokenRequest::ClientCredentials(r) => {
-                client_credentials::issue(self.issuer, &client, r, now).await
-            }
-            TokenRequest::Password(r) => {
-                password::issue(self.issuer, self.users, &client, r, peer, now).await
-            }
-            TokenRequest::Unsupported => Err(OAuthError::UnsupportedGrantType),
-        }
+        let client = self.authenticate(auth, origin, now)?;
+        let (grant, issued) = match request {
+            TokenRequest::ClientCredentials(r) => (
+                GrantType::ClientCredentials,
+                client_credentials::issue(self.issuer, &client, r, now).await?,
+            ),
+            TokenRequest::Password(r) => (
+                GrantType::Password,
+                password::issue(self.issuer, self.users, &client, r, origin, now).await?,
+            ),
+            TokenRequest::Unsupported => return Err(OAuthError::UnsupportedGrantType),
+        };
+        self.telemetry
+            .metrics
+            .token_issued(Issued::Grant(grant), client.alg);
+        Ok(issued)
     }
 }

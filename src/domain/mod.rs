@@ -18,7 +18,9 @@ pub mod token;
 pub mod users;
 
 pub use access::{Access, Requirement};
-pub use client::{Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate};
+pub use client::{
+    Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
+};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};

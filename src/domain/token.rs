@@ -70,6 +70,12 @@ impl TokenIssuer {
         &self.keys
     }
 
+    /// RSA signatures admitted and not yet done (waiting or running), and the most admitted at
+    /// once before a token request is refused with 503.
+    pub fn signing_queue(&self) -> (usize, usize) {
+        (self.signer.depth(), self.signer.bound())
+    }
+
     /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
     /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(

@@ -21,6 +21,7 @@ pub async fn route(
     segments: &[String],
     caller: &AccessClaims,
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let method = req.method().clone();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -34,7 +35,7 @@ pub async fn route(
                 .collect();
             Ok(json_no_store(StatusCode::OK, &list))
         }
-        (["clients"], &Method::POST) => add_client(state, req, now).await,
+        (["clients"], &Method::POST) => add_client(state, req, now, target).await,
         (["clients"], _) => Err(Rejection::MethodNotAllowed("GET, POST")),
         (["clients", id], &Method::GET) => {
             let client = state
@@ -58,7 +59,7 @@ pub async fn route(
         (["clients", _, _], _) => Err(Rejection::MethodNotAllowed("POST")),
         (["keys"], &Method::GET) => Ok(json_no_store(StatusCode::OK, &state.issuer.keys().list()?)),
         (["keys"], _) => Err(Rejection::MethodNotAllowed("GET")),
-        (["keys", "rotate"], &Method::POST) => rotate_keys(state, req, now).await,
+        (["keys", "rotate"], &Method::POST) => rotate_keys(state, req, now, target).await,
         (["keys", "rotate"], _) => Err(Rejection::MethodNotAllowed("POST")),
         (["keys", kid, "retire"], &Method::POST) => {
             let key = state
@@ -124,8 +125,10 @@ async fn add_client(
     state: &AppState,
     req: Request<Incoming>,
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let body: AddClient = json_body(state, req).await?;
+    *target = Some(body.client_id.clone());
     let ttl = body.token_ttl.unwrap_or(state.default_token_ttl);
     if ttl == 0 || ttl > state.max_token_ttl {
         let msg = format!(
@@ -180,8 +183,10 @@ async fn rotate_keys(
     state: &AppState,
     req: Request<Incoming>,
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let body: RotateKeys = json_body(state, req).await?;
+    *target = Some(body.alg.clone().unwrap_or_else(|| "all".to_owned()));
     let algs = match &body.alg {
         None => SigningAlg::ALL.to_vec(),
         Some(raw) => vec![SigningAlg::parse(raw).ok_or_else(|| {

@@ -5,6 +5,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
 use crate::domain::{AdminError, OAuthError};
+use crate::telemetry::metrics::Refusal;
 use tokendealer_client::wire::ErrorResponse;
 
 pub type Body = Full<Bytes>;
@@ -43,6 +44,29 @@ impl From<anyhow::Error> for Rejection {
 }
 
 impl Rejection {
+    /// The status [`Rejection::into_response`] answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::OAuth(e) => status_of(e),
+            Self::Admin(AdminError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Admin(AdminError::NotFound(_)) | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Admin(AdminError::Conflict(_)) => StatusCode::CONFLICT,
+            Self::Admin(AdminError::Failed(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// Why this is a 503, if it is one.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::OAuth(OAuthError::StoreBusy(_)) => Some(Refusal::StoreBusy),
+            Self::OAuth(OAuthError::TemporarilyUnavailable { .. }) => Some(Refusal::Overloaded),
+            _ => None,
+        }
+    }
+
     pub fn into_response(self) -> Response<Body> {
         match self {
             Self::OAuth(e) => oauth(e),
@@ -201,6 +225,24 @@ mod tests {
             if r.status() == StatusCode::UNAUTHORIZED {
                 assert!(r.headers().contains_key(header::WWW_AUTHENTICATE), "{what}");
             }
+        }
+    }
+
+    #[test]
+    fn the_status_said_in_advance_is_the_status_answered() {
+        let mut all: Vec<Rejection> = every_error().into_iter().map(Rejection::from).collect();
+        all.extend([
+            Rejection::NotFound,
+            Rejection::MethodNotAllowed("GET"),
+            Rejection::PayloadTooLarge(1),
+            Rejection::RequestTimeout(std::time::Duration::from_secs(1)),
+            Rejection::Admin(AdminError::Invalid("x".into())),
+            Rejection::Admin(AdminError::NotFound("x".into())),
+            Rejection::Admin(AdminError::Conflict("x".into())),
+        ]);
+        for rejection in all {
+            let said = rejection.status();
+            assert_eq!(said, rejection.into_response().status());
         }
     }
 

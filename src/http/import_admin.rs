@@ -25,6 +25,7 @@ pub async fn route(
     req: Request<Incoming>,
     segments: &[String],
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     if seg != ["import", "tokenleader", "users"] {
@@ -34,6 +35,7 @@ pub async fn route(
         return Err(Rejection::MethodNotAllowed("POST"));
     }
     let body: ImportedUserBody = json_body(state, req).await?;
+    *target = Some(body.username.clone());
     let new = ImportedUser {
         username: Name::parse(&body.username)?,
         email: Email::imported(&body.email)?,

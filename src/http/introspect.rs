@@ -56,6 +56,7 @@ async fn authenticated_form(
     let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let auth = client_auth(&parts.headers, &form)?;
-    let client = state.dealer().authenticate(&auth, now)?;
+    let origin = super::peer::origin(&parts.extensions);
+    let client = state.dealer().authenticate(&auth, &origin, now)?;
     Ok((client, form))
 }

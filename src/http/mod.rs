@@ -1,11 +1,13 @@
 //! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
 
 mod admin;
+mod audit_admin;
 mod catalog;
 mod connection;
 mod error;
 mod import_admin;
 mod introspect;
+pub mod metrics_endpoint;
 mod peer;
 mod request;
 mod response;
@@ -19,17 +21,24 @@ mod wellknown;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
 use routes::Handler;
+use tracing::Instrument;
 
 pub use error::{Body, Rejection};
+pub use routes::patterns as route_patterns;
 pub use wellknown::{endpoint_url, metadata_document};
 
 use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
+use crate::telemetry::metrics::Refusal;
+use crate::telemetry::{RequestId, Telemetry};
+
+/// The request id header: kept when valid, made otherwise, on every response.
+pub const X_REQUEST_ID: &str = "x-request-id";
 
 /// What every handler can reach. Built once by `startup`, shared by all connections.
 pub struct AppState {
@@ -45,6 +54,8 @@ pub struct AppState {
     pub body_read_timeout: Duration,
     /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
     pub users: crate::domain::users::Users,
+    /// Metrics and the audit trail.
+    pub telemetry: Telemetry,
 }
 
 impl AppState {
@@ -54,6 +65,7 @@ impl AppState {
             issuer: &self.issuer,
             registry: &self.registry,
             users: &self.users,
+            telemetry: &self.telemetry,
         }
     }
 
@@ -68,41 +80,75 @@ impl AppState {
     }
 }
 
-/// Answers one request. Never fails: every error becomes a response.
+/// Answers one request. Never fails: every error becomes a response, and every response carries
+/// the request's `X-Request-Id`, as does every log line written while it is handled.
 pub async fn handle(
     state: Arc<AppState>,
     peer: SocketAddr,
     mut req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| RequestId::parse(v.as_bytes()))
+        .unwrap_or_else(RequestId::random);
     req.extensions_mut().insert(peer::Peer(peer));
+    req.extensions_mut().insert(request_id.clone());
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let mut response = answer(&state, peer, req, started).instrument(span).await;
+    if let Ok(value) = http::HeaderValue::from_str(request_id.as_str()) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+async fn answer(
+    state: &AppState,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+    started: Instant,
+) -> Response<Body> {
     // Copying the method and path costs two allocations per request: only when debug is on.
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (req.method().clone(), req.uri().path().to_owned()));
     let head = req.method() == Method::HEAD;
+    let mut matched = None;
     let routed = if host_is_valid(&req) {
-        route(&state, req).await
+        route(state, req, &mut matched).await
     } else {
         Err(OAuthError::invalid_request("exactly one valid Host header is required").into())
     };
+    let refusal = routed.as_ref().err().and_then(Rejection::refusal);
     let mut response = routed.unwrap_or_else(Rejection::into_response);
+    let metrics = &state.telemetry.metrics;
+    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+        metrics.refused(refusal.unwrap_or(Refusal::Overloaded));
+    }
     if head {
         without_body(&mut response);
     }
     if let Some((method, path)) = logged {
         tracing::debug!(%peer, %method, %path, status = response.status().as_u16(), "request");
     }
-    Ok(response)
+    metrics.request_done(matched, started.elapsed());
+    response
 }
 
-/// Finds the request's row in [`routes`], applies the authorization it declares, then runs its
-/// handler.
-async fn route(state: &AppState, mut req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
+/// Finds the request's row in [`routes`] (its index goes to `matched`), applies the
+/// authorization it declares, then runs its handler.
+async fn route(
+    state: &AppState,
+    mut req: Request<Incoming>,
+    matched: &mut Option<usize>,
+) -> Result<Response<Body>, Rejection> {
     // HEAD is GET without the body (RFC 9110 §9.3.2): every handler serves both by serving GET,
     // and `handle` takes the body off.
     if req.method() == Method::HEAD {
         *req.method_mut() = Method::GET;
     }
-    let route = routes::find(req.uri().path(), req.method())?;
+    let (index, route) = routes::find(req.uri().path(), req.method())?;
+    *matched = Some(index);
     let now = UnixTime::now();
     let caller = routes::authorize(route.access, state, req.headers(), now)?;
     match route.handler {
@@ -115,21 +161,38 @@ async fn route(state: &AppState, mut req: Request<Incoming>) -> Result<Response<
         Handler::Tokenleader => tokenleader::route(state, req).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),
-        Handler::Admin => {
-            // The table's Admin and UserListing rows always yield the caller's claims.
-            let caller = caller.ok_or(Rejection::NotFound)?;
-            let path = req.uri().path();
-            let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
-                .ok_or(Rejection::NotFound)?;
-            if users_admin::serves(&segments) {
-                users_admin::route(state, req, &segments, now).await
-            } else if import_admin::serves(&segments) {
-                import_admin::route(state, req, &segments, now).await
-            } else {
-                admin::route(state, req, &segments, &caller, now).await
-            }
-        }
+        Handler::Audit => audit_admin::recent(state, &req),
+        Handler::Admin => admin_action(state, req, caller, now).await,
     }
+}
+
+/// Everything else under `/admin/`; the writes among it are recorded in the audit trail.
+async fn admin_action(
+    state: &AppState,
+    req: Request<Incoming>,
+    caller: Option<crate::domain::AccessClaims>,
+    now: UnixTime,
+) -> Result<Response<Body>, Rejection> {
+    // The table's Admin and UserListing rows always yield the caller's claims.
+    let caller = caller.ok_or(Rejection::NotFound)?;
+    let path = req.uri().path();
+    let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
+        .ok_or(Rejection::NotFound)?;
+    let origin = peer::origin(req.extensions());
+    let mut audited = audit_admin::action(req.method(), &segments);
+    let mut target = audited.as_mut().and_then(|a| a.target.take());
+    let result = if users_admin::serves(&segments) {
+        users_admin::route(state, req, &segments, now, &mut target).await
+    } else if import_admin::serves(&segments) {
+        import_admin::route(state, req, &segments, now, &mut target).await
+    } else {
+        admin::route(state, req, &segments, &caller, now, &mut target).await
+    };
+    if let Some(mut audited) = audited {
+        audited.target = target;
+        audit_admin::record(state, audited, &caller, &origin, &result, now);
+    }
+    result
 }
 
 /// A HEAD answer: the GET answer's headers, its length, no body. hyper drops the body itself on

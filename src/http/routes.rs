@@ -43,6 +43,8 @@ pub(super) enum Handler {
     ActiveKey,
     Catalog,
     Admin,
+    /// `GET /admin/audit`: the recent audit events.
+    Audit,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -177,6 +179,13 @@ const ROUTES: &[Route] = &[
         Handler::Admin,
     ),
     row(
+        Path::Exact("/admin/audit"),
+        GET,
+        "GET, HEAD",
+        Access::Admin,
+        Handler::Audit,
+    ),
+    row(
         Path::Prefix("/admin/"),
         ANY,
         "",
@@ -186,15 +195,16 @@ const ROUTES: &[Route] = &[
 ];
 
 /// The route for `path` and `method`; `Err` is a 404, or a 405 naming the allowed methods.
-pub(super) fn find(path: &str, method: &Method) -> Result<&'static Route, Rejection> {
-    let matches = |r: &&Route| match r.path {
+/// With the row's index in the table (the request metrics' label).
+pub(super) fn find(path: &str, method: &Method) -> Result<(usize, &'static Route), Rejection> {
+    let matches = |(_, r): &(usize, &Route)| match r.path {
         Path::Exact(p) => path == p,
         Path::Prefix(p) => path.starts_with(p),
     };
     let mut seen = None;
-    for route in ROUTES.iter().filter(matches) {
+    for (index, route) in ROUTES.iter().enumerate().filter(matches) {
         if route.methods.is_empty() || route.methods.contains(method) {
-            return Ok(route);
+            return Ok((index, route));
         }
         seen.get_or_insert(route.allow);
     }
@@ -203,6 +213,17 @@ pub(super) fn find(path: &str, method: &Method) -> Result<&'static Route, Reject
         Some(allow) if !allow.is_empty() => Err(Rejection::MethodNotAllowed(allow)),
         _ => Err(Rejection::NotFound),
     }
+}
+
+/// Each row's path pattern, in table order: `/oauth/token`, `/admin/*`, … A bounded label set.
+pub fn patterns() -> Vec<String> {
+    ROUTES
+        .iter()
+        .map(|r| match r.path {
+            Path::Exact(p) => p.to_owned(),
+            Path::Prefix(p) => format!("{p}*"),
+        })
+        .collect()
 }
 
 /// Applies `access` to the request's headers: the caller's claims for a bearer route (`None`
@@ -261,7 +282,7 @@ mod tests {
 
     #[test]
     fn every_bearer_route_declares_its_authorization_and_the_rest_are_named() {
-        let access = |path: &str, method: Method| find(path, &method).map(|r| r.access).ok();
+        let access = |path: &str, method: Method| find(path, &method).map(|(_, r)| r.access).ok();
         assert_eq!(access("/admin/clients", Method::GET), Some(Access::Admin));
         assert_eq!(
             access("/admin/users", Method::GET),

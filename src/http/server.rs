@@ -76,9 +76,48 @@ async fn wait_for_place<F: Future<Output = ()>>(
     }
 }
 
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// The dealer: every route of the table.
+    Main,
+    /// `/metrics` only.
+    Metrics,
+}
+
+/// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
+pub const METRICS_MAX_CONNECTIONS: usize = 8;
+
 /// Serves `listener` until `stop` completes; then stops accepting, lets every connection finish
 /// what is in flight for at most `limits.shutdown_timeout`, and drops the rest.
 pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    serve_as(Service::Main, listener, state, limits, stop).await;
+}
+
+/// Serves `/metrics` on `listener` until `stop` completes: the main listener's deadlines, but
+/// at most [`METRICS_MAX_CONNECTIONS`] connections.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    let limits = Limits {
+        max_connections: METRICS_MAX_CONNECTIONS,
+        ..limits
+    };
+    tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
+    serve_as(Service::Metrics, listener, state, limits, stop).await;
+}
+
+/// [`serve`] for `service`, with the same connection machinery: cap, deadlines, drain.
+pub async fn serve_as(
+    service: Service,
     listener: TcpListener,
     state: Arc<AppState>,
     limits: Limits,
@@ -88,6 +127,7 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let shared = Arc::new(Shared {
         state,
+        service,
         builder: connection::builder(&limits, tracker.clone()),
         deadlines: connection::Deadlines {
             first_byte: limits.first_byte_timeout,

@@ -19,10 +19,10 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let form = Form::parse(&parts.headers, &body)?;
     let auth = client_auth(&parts.headers, &form)?;
     let request = token_request(&form)?;
-    let peer = super::peer::peer_ip(&parts.extensions);
+    let origin = super::peer::origin(&parts.extensions);
     let issued = state
         .dealer()
-        .issue(&auth, &request, peer, UnixTime::now())
+        .issue(&auth, &request, &origin, UnixTime::now())
         .await?;
     Ok(json_no_store(StatusCode::OK, &issued))
 }

@@ -19,12 +19,13 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::catalog::service_catalog;
 use super::error::{Body, Rejection};
-use super::peer::peer_ip;
 use super::request::read_body;
 use super::response::json_no_store;
+use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
 use crate::domain::{OAuthError, UnixTime};
+use crate::telemetry::Issued;
 
 const GETTOKEN: &str = "/token/gettoken";
 
@@ -38,7 +39,7 @@ pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<
 }
 
 async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
-    let address = peer_ip(req.extensions());
+    let origin = super::peer::origin(req.extensions());
     let body = match read_body(req.into_body(), state.body_read_timeout).await {
         Ok(body) => body,
         // Late bodies get the edge's 408 and a closed connection, as on every other route.
@@ -50,7 +51,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     };
     let now = UnixTime::now();
     let users = &state.users;
-    let user = match users.login(&username, &password, address, now).await {
+    let user = match users.login(&username, &password, &origin, now).await {
         Ok(user) => user,
         Err(LoginFailure::UnknownUser) if users.settings.tokenleader_distinct_login_failures => {
             return answer(
@@ -84,7 +85,13 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let claims = TokenleaderClaims::new(&user, now, users.settings.tokenleader_token_ttl);
     let signed = state.issuer.sign_tokenleader(claims).await;
     let (token, catalog) = match (signed, service_catalog(state)) {
-        (Ok(token), Ok(catalog)) => (token, catalog),
+        (Ok(token), Ok(catalog)) => {
+            state
+                .telemetry
+                .metrics
+                .token_issued(Issued::Tokenleader, SigningAlg::Rs512);
+            (token, catalog)
+        }
         (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {
             return server_error(&e);
         }

@@ -45,6 +45,7 @@ pub async fn route(
     req: Request<Incoming>,
     segments: &[String],
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let kind = RESOURCES
@@ -71,7 +72,7 @@ pub async fn route(
                 Ok(json_no_store(StatusCode::OK, &users))
             }
         },
-        ([], &Method::POST) => create(state, kind, req, now).await,
+        ([], &Method::POST) => create(state, kind, req, now, target).await,
         ([], _) => Err(Rejection::MethodNotAllowed("GET, POST")),
         ([name], &Method::GET) => {
             let name = Name::parse(name)?;
@@ -129,11 +130,13 @@ async fn create(
     kind: EntryKind,
     req: Request<Incoming>,
     now: UnixTime,
+    target: &mut Option<String>,
 ) -> Result<Response<Body>, Rejection> {
     let dir = &state.users.directory;
     match kind {
         EntryKind::Org | EntryKind::OrgUnit | EntryKind::Department | EntryKind::Role => {
             let body: NameBody = json_body(state, req).await?;
+            *target = Some(body.name.clone());
             let name = Name::parse(&body.name)?;
             match kind {
                 EntryKind::Org => created(&dir.add_named::<OrgRecord>(name, now).await?),
@@ -146,6 +149,7 @@ async fn create(
         }
         EntryKind::Wfc => {
             let body: WfcBody = json_body(state, req).await?;
+            *target = Some(body.name.clone());
             let new = NewWfc {
                 name: Name::parse(&body.name)?,
                 org: Name::parse(&body.org)?,
@@ -156,6 +160,7 @@ async fn create(
         }
         EntryKind::User => {
             let body: UserBody = json_body(state, req).await?;
+            *target = Some(body.username.clone());
             let new = NewUser {
                 username: Name::parse(&body.username)?,
                 email: Email::parse(&body.email)?,
@@ -173,6 +178,7 @@ async fn create(
         }
         EntryKind::Service => {
             let body: ServiceBody = json_body(state, req).await?;
+            *target = Some(body.name.clone());
             let optional = |u: &Option<String>| u.as_deref().map(EndpointUrl::parse).transpose();
             let new = NewService {
                 name: Name::parse(&body.name)?,

@@ -49,7 +49,7 @@ pub struct Store {
 }
 
 /// How the database is opened: its cache and its writer's bounds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// sled's page cache, in bytes.
     pub cache_bytes: u64,
@@ -57,6 +57,8 @@ pub struct StoreOptions {
     pub write_queue: usize,
     /// How long a write may take to be applied and flushed before the caller gets a 503.
     pub write_timeout: std::time::Duration,
+    /// Told the duration and outcome of every write (the metrics).
+    pub observer: Option<Arc<dyn crate::telemetry::StoreObserver>>,
 }
 
 impl Default for StoreOptions {
@@ -65,6 +67,7 @@ impl Default for StoreOptions {
             cache_bytes: DEFAULT_CACHE_BYTES,
             write_queue: DEFAULT_QUEUE,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
+            observer: None,
         }
     }
 }
@@ -93,7 +96,12 @@ impl Store {
             db.flush()?;
         }
         let recent = Arc::new(ArcSwap::from_pointee(sled::IVec::from(DECOY_RECORD)));
-        let writer = Writer::start(db.clone(), options.write_queue, options.write_timeout)?;
+        let writer = Writer::start_observed(
+            db.clone(),
+            options.write_queue,
+            options.write_timeout,
+            options.observer,
+        )?;
         Ok(Self {
             clients,
             keys: db.open_tree("keys")?,

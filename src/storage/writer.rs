@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use tokio::sync::oneshot;
 
 use crate::domain::StoreUnavailable;
+use crate::telemetry::StoreObserver;
 
 /// Writes waiting for the writer thread, at most: beyond it a write fails at once.
 pub const DEFAULT_QUEUE: usize = 1024;
@@ -39,6 +40,7 @@ pub struct Writer {
 struct Inner {
     jobs: Option<Sender<Job>>,
     timeout: Duration,
+    observer: Option<Arc<dyn StoreObserver>>,
     /// Closed by the thread as it ends, so a drop can wait (bounded) for sled to be released.
     done: Receiver<()>,
 }
@@ -46,6 +48,16 @@ struct Inner {
 impl Writer {
     /// Starts the writer thread for `db`.
     pub fn start(db: sled::Db, queue: usize, timeout: Duration) -> anyhow::Result<Self> {
+        Self::start_observed(db, queue, timeout, None)
+    }
+
+    /// [`Writer::start`], telling `observer` how long each write took and whether it failed.
+    pub fn start_observed(
+        db: sled::Db,
+        queue: usize,
+        timeout: Duration,
+        observer: Option<Arc<dyn StoreObserver>>,
+    ) -> anyhow::Result<Self> {
         let (jobs, inbox) = crossbeam_channel::bounded::<Job>(queue.max(1));
         let (finished, done) = crossbeam_channel::bounded::<()>(0);
         std::thread::Builder::new()
@@ -60,6 +72,7 @@ impl Writer {
             inner: Arc::new(Inner {
                 jobs: Some(jobs),
                 timeout,
+                observer,
                 done,
             }),
         })
@@ -71,6 +84,23 @@ impl Writer {
     /// it may read, decide and write without a race. If the flush fails the result is an error
     /// even when `op` succeeded: an acknowledged write is a durable one.
     pub async fn write<T, F>(&self, op: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    {
+        let Some(observer) = &self.inner.observer else {
+            return self.write_unobserved(op).await;
+        };
+        let started = std::time::Instant::now();
+        let result = self.write_unobserved(op).await;
+        let failed = result
+            .as_ref()
+            .is_err_and(|e| e.downcast_ref::<StoreUnavailable>().is_some());
+        observer.write_done(started.elapsed(), failed);
+        result
+    }
+
+    async fn write_unobserved<T, F>(&self, op: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: FnOnce() -> anyhow::Result<T> + Send + 'static,

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub admin_id: String,
     pub admin_secret: String,
     pub http: reqwest::Client,
+    /// `http://ADDR` of the metrics listener, when the settings ask for one.
+    pub metrics_base: Option<String>,
     /// What the app was built with, so that a restart keeps a test's tweaks.
     settings: Settings,
     stop: Option<oneshot::Sender<()>>,
@@ -68,12 +70,14 @@ async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> Test
         .unwrap_or_else(|e| panic!("the application builds: {e:#}"));
     let base = format!("http://{}", app.local_addr());
     let issuer = app.issuer().to_owned();
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
     let mut app = TestApp::attach(base, data_dir, keys_dir);
     app.issuer = issuer;
+    app.metrics_base = metrics_base;
     app.settings = settings;
     app.stop = Some(stop);
     app.server = Some(server);
@@ -97,6 +101,7 @@ impl TestApp {
             data_dir,
             keys_dir,
             http: reqwest::Client::new(),
+            metrics_base: None,
             stop: None,
             server: None,
         }

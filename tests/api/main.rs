@@ -9,6 +9,7 @@
 
 mod admin;
 mod algorithms;
+mod audit;
 mod cli;
 mod client_credentials;
 mod client_library;
@@ -17,6 +18,7 @@ mod contract;
 mod helpers;
 mod introspection;
 mod keys;
+mod metrics;
 mod overload;
 mod persistence;
 mod revocation;

@@ -1,8 +1,6 @@
 //! The resource-owner password grant (RFC 6749 §4.3): a client that may use it trades a user's
 //! username and password for an access token about that user.
 
-use std::net::IpAddr;
-
 use super::{IssuedToken, negotiate};
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
@@ -25,7 +23,7 @@ pub async fn issue(
     users: &Users,
     client: &Client,
     request: &PasswordRequest,
-    address: IpAddr,
+    origin: &crate::telemetry::Origin,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::Password) {
@@ -33,7 +31,7 @@ pub async fn issue(
     }
     let (audience, scope) = negotiate(client, request.audience.as_ref(), request.scope.as_ref())?;
     let user = match users
-        .login(&request.username, &request.password, address, now)
+        .login(&request.username, &request.password, origin, now)
         .await
     {
         Ok(user) => user,

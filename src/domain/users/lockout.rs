@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use super::UserSettings;
 use crate::domain::UnixTime;
+use crate::telemetry::metrics::LockedBy;
 
 /// Failures counted since `since`; the count lapses when the window has passed.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +31,8 @@ impl<K: Hash + Eq + Clone> Counters<K> {
         (w.failures >= self.limit && now < ends).then(|| ends.as_secs() - now.as_secs())
     }
 
-    fn fail(&mut self, key: &K, window: u64, capacity: usize, now: UnixTime) {
+    /// Counts a failure; `true` when it is the one that reaches the limit (a new lockout).
+    fn fail(&mut self, key: &K, window: u64, capacity: usize, now: UnixTime) -> bool {
         if !self.map.contains_key(key) && self.map.len() >= capacity {
             self.evict(window, capacity, now);
         }
@@ -45,6 +47,7 @@ impl<K: Hash + Eq + Clone> Counters<K> {
             };
         }
         w.failures = w.failures.saturating_add(1);
+        w.failures == self.limit
     }
 
     /// Drops lapsed windows; if that is not enough, a tenth of the table: counters still under
@@ -105,9 +108,15 @@ impl Lockout {
         }
     }
 
-    pub fn record_failure(&self, username: &str, address: IpAddr, now: UnixTime) {
-        lock(&self.users).fail(&user_key(username), self.window, self.capacity, now);
-        lock(&self.addresses).fail(&address_key(address), self.window, self.capacity, now);
+    /// Counts a failure for the username and the address; names those it has just locked out.
+    pub fn record_failure(&self, username: &str, address: IpAddr, now: UnixTime) -> Vec<LockedBy> {
+        let by_user = lock(&self.users).fail(&user_key(username), self.window, self.capacity, now);
+        let by_addr =
+            lock(&self.addresses).fail(&address_key(address), self.window, self.capacity, now);
+        [(by_user, LockedBy::User), (by_addr, LockedBy::Address)]
+            .into_iter()
+            .filter_map(|(locked, by)| locked.then_some(by))
+            .collect()
     }
 
     /// A successful login clears the username's failures (not the address's: one good password

@@ -14,8 +14,6 @@ pub mod stored;
 pub mod tokenleader;
 pub mod werkzeug;
 
-use std::net::IpAddr;
-
 pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
 pub use imported::ImportedUser;
 pub use lockout::Lockout;
@@ -24,6 +22,7 @@ pub use password::{Busy, PasswordHasher};
 pub use policy::UserSettings;
 
 use super::UnixTime;
+use crate::telemetry::{FailureReason, Origin};
 use std::sync::Arc;
 
 use super::ports::DirectoryStore;
@@ -34,6 +33,8 @@ pub struct Users {
     pub hasher: PasswordHasher,
     pub lockout: Lockout,
     pub settings: UserSettings,
+    /// Failed logins and lockouts are counted and audited here.
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 impl Users {
@@ -45,7 +46,14 @@ impl Users {
             hasher: PasswordHasher::new(&settings)?,
             lockout: Lockout::new(&settings),
             settings,
+            telemetry: crate::telemetry::Telemetry::default(),
         })
+    }
+
+    /// Counts and audits into `telemetry` (the application's) instead of a detached one.
+    pub fn with_telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
+        self.telemetry = telemetry;
+        self
     }
 
     /// A login with lockout: refused at once while the username or address is locked out;
@@ -58,10 +66,15 @@ impl Users {
         &self,
         username: &str,
         password: &PresentedPassword,
-        address: IpAddr,
+        origin: &Origin,
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
-        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
+        let address = origin.address;
+        let locked = |retry_after_secs| {
+            self.telemetry
+                .auth_failed(username, FailureReason::LockedOut, origin, now);
+            LoginFailure::Locked { retry_after_secs }
+        };
         self.lockout.check(username, address, now).map_err(locked)?;
         let mut turn = self
             .hasher
@@ -77,8 +90,16 @@ impl Users {
             .await;
         match &outcome {
             Ok(user) => self.lockout.record_success(&user.username),
-            Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
-                self.lockout.record_failure(username, address, now);
+            Err(failure @ (LoginFailure::UnknownUser | LoginFailure::WrongPassword)) => {
+                let reason = match failure {
+                    LoginFailure::UnknownUser => FailureReason::UnknownUser,
+                    _ => FailureReason::WrongPassword,
+                };
+                self.telemetry.auth_failed(username, reason, origin, now);
+                let newly = self.lockout.record_failure(username, address, now);
+                for by in newly {
+                    self.telemetry.metrics.locked_out(by);
+                }
             }
             Err(_) => {}
         }

@@ -27,7 +27,7 @@ use tokio_util::task::TaskTracker;
 pub(super) use self::activity::Deadlines;
 use self::activity::{Activity, InFlight, Watched};
 use super::AppState;
-use super::server::Limits;
+use super::server::{Limits, Service};
 
 /// After a deadline cut, how long a connection may take to say goodbye (an HTTP/2 GOAWAY).
 const CUT_GRACE: Duration = Duration::from_secs(1);
@@ -43,6 +43,7 @@ const H2_MAX_SEND_BUF: usize = 64 * 1024;
 /// What every connection task shares.
 pub(super) struct Shared {
     pub state: Arc<AppState>,
+    pub service: Service,
     pub builder: auto::Builder<Tracked>,
     pub deadlines: Deadlines,
     /// Cancelled when the server stops: finish what is in flight, start nothing new.
@@ -92,11 +93,15 @@ pub(super) async fn serve(
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
     let state = shared.state.clone();
+    let kind = shared.service;
     let service = service_fn(move |req| {
         let in_flight = InFlight::begin(&activity);
-        let answer = super::handle(state.clone(), peer, req);
+        let state = state.clone();
         async move {
-            let response = answer.await;
+            let response = match kind {
+                Service::Main => super::handle(state, peer, req).await,
+                Service::Metrics => super::metrics_endpoint::handle(state, req).await,
+            };
             drop(in_flight);
             response
         }
