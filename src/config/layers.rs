@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 22] = [
+pub(super) const KEYS: [&str; 27] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -37,6 +37,11 @@ pub(super) const KEYS: [&str; 22] = [
     "h2_keepalive_timeout_secs",
     "h2_max_concurrent_streams",
     "users",
+    "console",
+    "console_session_idle_secs",
+    "console_session_max_secs",
+    "console_max_sessions",
+    "console_secure_cookies",
 ];
 
 const PREFIX: &str = "TOKENDEALER_";
@@ -132,6 +137,23 @@ impl Settings {
             secs(self.body_read_timeout),
         );
         t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
+        t.insert("console".into(), Value::Boolean(self.console.enabled));
+        t.insert(
+            "console_session_idle_secs".into(),
+            secs(self.console.session_idle),
+        );
+        t.insert(
+            "console_session_max_secs".into(),
+            secs(self.console.session_max),
+        );
+        t.insert(
+            "console_max_sessions".into(),
+            size(self.console.max_sessions),
+        );
+        t.insert(
+            "console_secure_cookies".into(),
+            Value::Boolean(self.console.secure_cookies),
+        );
         t.insert(
             "h2_keepalive_interval_secs".into(),
             secs(self.h2_keepalive_interval),

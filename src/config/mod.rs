@@ -1,6 +1,9 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
+mod console;
 mod layers;
+
+pub use console::ConsoleSettings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +63,8 @@ pub struct Settings {
     pub h2_keepalive_timeout: Duration,
     /// HTTP/2: streams a peer may have open at once on one connection.
     pub h2_max_concurrent_streams: u32,
+    /// The web console at `/console` and its sessions.
+    pub console: ConsoleSettings,
 }
 
 impl Default for Settings {
@@ -87,6 +92,7 @@ impl Default for Settings {
             h2_keepalive_interval: Duration::from_secs(30),
             h2_keepalive_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 100,
+            console: ConsoleSettings::default(),
         }
     }
 }
@@ -129,6 +135,11 @@ struct FileSettings {
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
     h2_max_concurrent_streams: Option<u32>,
+    console: Option<bool>,
+    console_session_idle_secs: Option<u64>,
+    console_session_max_secs: Option<u64>,
+    console_max_sessions: Option<usize>,
+    console_secure_cookies: Option<bool>,
 }
 
 impl Settings {
@@ -187,6 +198,15 @@ impl Settings {
             h2_max_concurrent_streams: file
                 .h2_max_concurrent_streams
                 .unwrap_or(d.h2_max_concurrent_streams),
+            console: ConsoleSettings {
+                enabled: file.console.unwrap_or(d.console.enabled),
+                session_idle: secs(file.console_session_idle_secs, d.console.session_idle),
+                session_max: secs(file.console_session_max_secs, d.console.session_max),
+                max_sessions: file.console_max_sessions.unwrap_or(d.console.max_sessions),
+                secure_cookies: file
+                    .console_secure_cookies
+                    .unwrap_or(d.console.secure_cookies),
+            },
         };
         settings.check()?;
         Ok(settings)
@@ -219,6 +239,7 @@ impl Settings {
             anyhow::ensure!(!value.is_zero(), "{name} must be positive");
         }
         self.users.check()?;
+        self.console.check()?;
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

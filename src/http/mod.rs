@@ -3,9 +3,11 @@
 mod admin;
 mod catalog;
 mod connection;
+pub mod console;
 mod error;
 mod import_admin;
 mod introspect;
+mod operators_admin;
 mod peer;
 mod request;
 mod response;
@@ -45,6 +47,10 @@ pub struct AppState {
     pub body_read_timeout: Duration,
     /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
     pub users: crate::domain::users::Users,
+    /// The console's operators (their own accounts).
+    pub operators: crate::domain::operators::Operators,
+    /// The web console: its settings and sessions.
+    pub console: console::Console,
 }
 
 impl AppState {
@@ -115,13 +121,18 @@ async fn route(state: &AppState, mut req: Request<Incoming>) -> Result<Response<
         Handler::Tokenleader => tokenleader::route(state, req).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),
+        // Off, the console's routes do not exist.
+        Handler::Console if !state.console.settings.enabled => Err(Rejection::NotFound),
+        Handler::Console => Ok(console::route(state, req, now).await),
         Handler::Admin => {
             // The table's Admin and UserListing rows always yield the caller's claims.
             let caller = caller.ok_or(Rejection::NotFound)?;
             let path = req.uri().path();
             let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
                 .ok_or(Rejection::NotFound)?;
-            if users_admin::serves(&segments) {
+            if operators_admin::serves(&segments) {
+                operators_admin::route(state, req, &segments, now).await
+            } else if users_admin::serves(&segments) {
                 users_admin::route(state, req, &segments, now).await
             } else if import_admin::serves(&segments) {
                 import_admin::route(state, req, &segments, now).await

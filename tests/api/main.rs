@@ -12,6 +12,7 @@ mod algorithms;
 mod cli;
 mod client_credentials;
 mod client_library;
+mod console;
 mod connections;
 mod contract;
 mod helpers;
