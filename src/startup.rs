@@ -13,15 +13,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
+use crate::domain::operators::{BOOTSTRAP_OPERATOR, Operators, random_password};
 use crate::domain::users::Users;
+use crate::domain::users::{Name, NewPassword};
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
-use crate::domain::operators::{BOOTSTRAP_OPERATOR, Operators, random_password};
-use crate::domain::users::{Name, NewPassword};
 use crate::storage::{KeyFiles, OperatorTree, Store, StoreOptions, UserStore};
 
 /// The id of the admin client created on first start.
@@ -278,8 +278,9 @@ async fn bootstrap_operator(
         .map_err(|e| anyhow::anyhow!("creating the bootstrap console operator: {e}"))?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
     let mut doc = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("reading {}", path.display()))?,
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };

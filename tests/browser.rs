@@ -49,7 +49,10 @@ async fn start_driver() -> (Driver, String) {
         .expect("chromedriver is installed (apt-get install chromium chromium-driver)");
     let driver = Driver(child);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -65,7 +68,9 @@ async fn browser(webdriver: &str) -> Client {
                      "--disable-gpu", "--window-size=1280,900"],
         }
     });
-    let Value::Object(caps) = caps else { unreachable!() };
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(caps)
@@ -75,8 +80,10 @@ async fn browser(webdriver: &str) -> Client {
 }
 
 fn screenshots() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     let dir = target.join("console-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -109,11 +116,24 @@ async fn fill(client: &Client, id: &str, text: &str) {
 }
 
 async fn click(client: &Client, css: &str) {
-    client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn heading(client: &Client) -> String {
-    client.wait().for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap()
+    client
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -150,7 +170,12 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     assert_eq!(heading(&c).await, "Clients");
     snap(&c, "02-clients").await;
 
-    c.find(Locator::LinkText("Register a client")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("Register a client"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(heading(&c).await, "Register a client");
     fill(&c, "client_id", "web-shop").await;
     fill(&c, "audiences", "https://shop.example").await;
@@ -158,9 +183,19 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     snap(&c, "03-register").await;
     click(&c, "main form button[type=submit]").await;
     assert_eq!(heading(&c).await, "Client registered");
-    let secret = c.find(Locator::Id("secret")).await.unwrap().prop("value").await.unwrap().unwrap();
+    let secret = c
+        .find(Locator::Id("secret"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     let copy = c.find(Locator::Css("button[data-copy]")).await.unwrap();
-    assert!(copy.is_displayed().await.unwrap(), "the script shows the copy button");
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "the script shows the copy button"
+    );
     snap(&c, "04-secret-once").await;
     assert!(!c.current_url().await.unwrap().as_str().contains(&secret));
     assert_eq!(token(&base, "web-shop", &secret).await, 200);
@@ -171,10 +206,21 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     snap(&c, "05-client").await;
     click(&c, "form[action$='/rotate'] button").await;
     assert_eq!(heading(&c).await, "Secret rotated");
-    let rotated = c.find(Locator::Id("secret")).await.unwrap().prop("value").await.unwrap().unwrap();
+    let rotated = c
+        .find(Locator::Id("secret"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     snap(&c, "06-rotated").await;
     assert_ne!(rotated, secret);
-    assert_eq!(token(&base, "web-shop", &secret).await, 401, "no grace period");
+    assert_eq!(
+        token(&base, "web-shop", &secret).await,
+        401,
+        "no grace period"
+    );
     assert_eq!(token(&base, "web-shop", &rotated).await, 200);
 
     click(&c, "a.done").await;
@@ -183,11 +229,32 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     snap(&c, "07-disabled").await;
     assert_eq!(token(&base, "web-shop", &rotated).await, 401);
 
-    c.find(Locator::LinkText("Keys")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("Keys"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(heading(&c).await, "Keys");
     snap(&c, "08-keys").await;
-    c.find(Locator::LinkText("Users")).await.unwrap().click().await.unwrap();
-    snap(&c, "09-users").await;
+    c.find(Locator::LinkText("Orgs"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "name", "acme").await;
+    click(&c, "main form.stack button[type=submit]").await;
+    assert_eq!(heading(&c).await, "Organizations");
+    let table = c
+        .find(Locator::Css("main table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(table.contains("acme"), "{table}");
+    snap(&c, "09-orgs").await;
 
     click(&c, "form.logout button").await;
     assert_eq!(heading(&c).await, "Log in");

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::ports::OperatorStore;
-use super::users::{LoginFailure, NewPassword, PresentedPassword, Users};
 use super::users::names::Name;
+use super::users::{LoginFailure, NewPassword, PresentedPassword, Users};
 use super::{AdminError, OAuthError, UnixTime};
 
 /// The operator created on a first start, with a random password.
@@ -72,7 +72,9 @@ impl Operators {
             created_at: now.as_secs(),
         };
         if !self.store.insert(&operator).await? {
-            return Err(AdminError::Conflict(format!("operator {name} already exists")));
+            return Err(AdminError::Conflict(format!(
+                "operator {name} already exists"
+            )));
         }
         Ok(OperatorView::from(&operator))
     }

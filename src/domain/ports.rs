@@ -141,8 +141,7 @@ pub trait OperatorStore: Send + Sync {
     async fn insert(&self, operator: &Operator) -> anyhow::Result<bool>;
     /// Applies `change` atomically against every other write; `None` if there is no such
     /// operator.
-    async fn update(&self, name: &str, change: OperatorChange)
-    -> anyhow::Result<Option<Operator>>;
+    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>>;
     /// Removes an operator; `false` if there was none.
     async fn remove(&self, name: &str) -> anyhow::Result<bool>;
 }

@@ -294,7 +294,10 @@ mod tests {
         assert_eq!(access("/catalog/x", Method::GET), Some(Access::AnyToken));
         assert_eq!(access("/oauth/token", Method::POST), Some(Access::Client));
         assert_eq!(access("/healthz", Method::GET), Some(Access::Public));
-        assert_eq!(access("/console/clients", Method::POST), Some(Access::Console));
+        assert_eq!(
+            access("/console/clients", Method::POST),
+            Some(Access::Console)
+        );
         assert!(matches!(
             find("/oauth/token", &Method::GET),
             Err(Rejection::MethodNotAllowed("POST"))

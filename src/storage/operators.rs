@@ -58,11 +58,7 @@ impl OperatorStore for OperatorTree {
     }
 
     /// Runs on the writer: the record as stored when the write happens is the one changed.
-    async fn update(
-        &self,
-        name: &str,
-        change: OperatorChange,
-    ) -> anyhow::Result<Option<Operator>> {
+    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>> {
         let (tree, name) = (self.tree.clone(), name.to_owned());
         self.store
             .writer()
@@ -72,7 +68,10 @@ impl OperatorStore for OperatorTree {
                 };
                 let mut operator: Operator = records::decode(&bytes)?;
                 change(&mut operator);
-                anyhow::ensure!(operator.name == name, "an update may not rename an operator");
+                anyhow::ensure!(
+                    operator.name == name,
+                    "an update may not rename an operator"
+                );
                 tree.insert(name.as_bytes(), records::encode(&operator)?)?;
                 Ok(Some(operator))
             })
@@ -111,7 +110,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(changed.unwrap().password_phc, "new");
-        assert!(tree.update("bob", Box::new(|_| {})).await.unwrap().is_none());
+        assert!(
+            tree.update("bob", Box::new(|_| {}))
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(tree.list().unwrap().len(), 1);
         assert!(tree.remove("ann").await.unwrap());
         assert!(tree.get("ann").unwrap().is_none());

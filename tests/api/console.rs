@@ -15,14 +15,14 @@ use tokendealer::storage::{ClientRecord, Store};
 use crate::helpers::{TestApp, spawn_app, spawn_with};
 
 /// A browser without JavaScript: a cookie jar, no redirects followed.
-struct Browser {
+pub struct Browser {
     base: String,
     http: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         Self {
             base: app.base.clone(),
             http: reqwest::Client::builder()
@@ -85,7 +85,7 @@ impl Browser {
         field(&html, r#"name="csrf""#)
     }
 
-    async fn login(&mut self, name: &str, password: &str) -> Response {
+    pub async fn login(&mut self, name: &str, password: &str) -> Response {
         let token = self.csrf("/console/login").await;
         self.post(
             "/console/login",
@@ -97,7 +97,9 @@ impl Browser {
 
 /// The `value` of the first element that has `marker`.
 fn field(html: &str, marker: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}"));
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
     let rest = &html[at..];
     let start = rest.find(r#"value=""#).unwrap() + 7;
     let end = rest[start..].find('"').unwrap();
@@ -147,14 +149,21 @@ async fn a_login_without_the_form_token_or_its_cookie_is_refused() {
     let mut browser = Browser::new(&app);
     let token = browser.csrf("/console/login").await;
     let no_token = browser
-        .post("/console/login", &[("username", &user), ("password", &password)])
+        .post(
+            "/console/login",
+            &[("username", &user), ("password", &password)],
+        )
         .await;
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
     let mut stranger = Browser::new(&app);
     let no_cookie = stranger
         .post(
             "/console/login",
-            &[("csrf", &token), ("username", &user), ("password", &password)],
+            &[
+                ("csrf", &token),
+                ("username", &user),
+                ("password", &password),
+            ],
         )
         .await;
     assert_eq!(no_cookie.status(), StatusCode::FORBIDDEN);
@@ -224,7 +233,11 @@ async fn every_console_page_carries_the_security_headers() {
         );
         assert_eq!(h("x-frame-options").as_deref(), Some("DENY"), "{path}");
         assert_eq!(h("cache-control").as_deref(), Some("no-store"), "{path}");
-        assert_eq!(h("referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+        assert_eq!(
+            h("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{path}"
+        );
     };
     for path in [
         "/console",
@@ -269,14 +282,18 @@ async fn a_post_without_the_session_token_changes_nothing() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = browser.post("/console/clients/victim/disable", &[]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let client = app.admin(reqwest::Method::GET, "/admin/clients/victim", None).await;
+    let client = app
+        .admin(reqwest::Method::GET, "/admin/clients/victim", None)
+        .await;
     assert_eq!(client.json::<Value>().await.unwrap()["disabled"], false);
     let token = browser.csrf("/console/clients/victim").await;
     let r = browser
         .post("/console/clients/victim/disable", &[("csrf", &token)])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let client = app.admin(reqwest::Method::GET, "/admin/clients/victim", None).await;
+    let client = app
+        .admin(reqwest::Method::GET, "/admin/clients/victim", None)
+        .await;
     assert_eq!(client.json::<Value>().await.unwrap()["disabled"], true);
 }
 
@@ -299,7 +316,10 @@ async fn logging_out_ends_the_session_on_the_server() {
     let token = browser.csrf("/console/clients").await;
     let r = browser.post("/console/logout", &[("csrf", &token)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(!browser.cookies.contains_key("td_session"), "cookie cleared");
+    assert!(
+        !browser.cookies.contains_key("td_session"),
+        "cookie cleared"
+    );
     browser.cookies.insert("td_session".into(), stolen);
     let r = browser.get("/console/clients").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -317,7 +337,10 @@ async fn a_new_clients_secret_is_shown_once_in_the_post_answer_and_gets_tokens()
             &[
                 ("csrf", &token),
                 ("client_id", "billing"),
-                ("audiences", "https://billing.example\nhttps://ledger.example"),
+                (
+                    "audiences",
+                    "https://billing.example\nhttps://ledger.example",
+                ),
                 ("scopes", "read write"),
                 ("grants", "client_credentials"),
                 ("token_ttl", "600"),
@@ -329,10 +352,19 @@ async fn a_new_clients_secret_is_shown_once_in_the_post_answer_and_gets_tokens()
     let html = r.text().await.unwrap();
     let secret = field(&html, r#"id="secret""#);
     let got = app
-        .token_post("billing", &secret, &[("audience", "https://ledger.example")])
+        .token_post(
+            "billing",
+            &secret,
+            &[("audience", "https://ledger.example")],
+        )
         .await;
     assert_eq!(got.status(), StatusCode::OK);
-    let detail = browser.get("/console/clients/billing").await.text().await.unwrap();
+    let detail = browser
+        .get("/console/clients/billing")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!detail.contains(&secret));
     assert!(detail.contains("ES256"));
 }
@@ -431,7 +463,12 @@ async fn the_client_list_searches_by_prefix_and_links_the_next_page() {
             .await;
     }
     let mut browser = logged_in(&app).await;
-    let first = browser.get("/console/clients?prefix=svc-").await.text().await.unwrap();
+    let first = browser
+        .get("/console/clients?prefix=svc-")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(first.contains("svc-000") && first.contains("svc-049"));
     assert!(!first.contains("svc-050") && !first.contains("/console/clients/admin\""));
     let next = first.split("href=\"/console/clients?").nth(1).unwrap();

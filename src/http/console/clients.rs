@@ -29,16 +29,28 @@ pub async fn route(
         ([id, "rotate"], Some(form)) => rotate(ctx, &ClientId::parse(id)?, &form).await,
         ([id, action @ ("disable" | "enable")], Some(_)) => {
             let id = ClientId::parse(id)?;
-            let outcome = ctx.state.registry.set_disabled(&id, *action == "disable").await;
+            let outcome = ctx
+                .state
+                .registry
+                .set_disabled(&id, *action == "disable")
+                .await;
             audit(&ctx.session.operator, action, id.as_str(), result(&outcome));
             outcome?;
-            Ok(views::redirect_to(format!("/console/clients/{}", views::escape(id.as_str()))))
+            Ok(views::redirect_to(format!(
+                "/console/clients/{}",
+                views::escape(id.as_str())
+            )))
         }
         ([id, "remove"], None) => confirm_removal(ctx, &ClientId::parse(id)?),
         ([id, "remove"], Some(_)) => {
             let id = ClientId::parse(id)?;
             let outcome = ctx.state.registry.remove(&id).await;
-            audit(&ctx.session.operator, "remove client", id.as_str(), result(&outcome));
+            audit(
+                &ctx.session.operator,
+                "remove client",
+                id.as_str(),
+                result(&outcome),
+            );
             outcome?;
             Ok(views::redirect("/console/clients"))
         }
@@ -51,7 +63,10 @@ fn result<T, E>(outcome: &Result<T, E>) -> &'static str {
 }
 
 fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Response<Body> {
-    views::html_response(StatusCode::OK, views::layout(title, Some(&ctx.session), body))
+    views::html_response(
+        StatusCode::OK,
+        views::layout(title, Some(&ctx.session), body),
+    )
 }
 
 /// `?prefix=` (ids starting with it) and `?after=` (the last id of the previous page).
@@ -67,12 +82,9 @@ fn list(ctx: &Ctx<'_>, query: &Form) -> Result<Response<Body>, Rejection> {
     let mut clients = ctx.state.registry.page(prefix, after.as_ref(), PAGE + 1)?;
     let more = clients.len() > PAGE;
     clients.truncate(PAGE);
-    let next = clients
-        .last()
-        .filter(|_| more)
-        .and_then(|last| {
-            serde_urlencoded::to_string([("prefix", prefix), ("after", last.id.as_str())]).ok()
-        });
+    let next = clients.last().filter(|_| more).and_then(|last| {
+        serde_urlencoded::to_string([("prefix", prefix), ("after", last.id.as_str())]).ok()
+    });
     let body = html! {
         p { a href="/console/clients/new" { "Register a client" } }
         form method="get" action="/console/clients" role="search" {
@@ -104,7 +116,11 @@ fn list(ctx: &Ctx<'_>, query: &Form) -> Result<Response<Body>, Rejection> {
 }
 
 fn audiences(c: &Client) -> String {
-    c.audiences.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" ")
+    c.audiences
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn new_form(ctx: &Ctx<'_>) -> Markup {
@@ -142,7 +158,9 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
 async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection> {
     let ttl = match form.get("token_ttl") {
         "" => None,
-        raw => Some(raw.parse().map_err(|_| OAuthError::invalid_request("the token lifetime must be a number of seconds"))?),
+        raw => Some(raw.parse().map_err(|_| {
+            OAuthError::invalid_request("the token lifetime must be a number of seconds")
+        })?),
     };
     let body = AddClient {
         client_id: form.get("client_id").to_owned(),
@@ -150,17 +168,29 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         scopes: form.words("scopes"),
         grants: Some(form.words("grants")),
         token_ttl: ttl,
-        alg: Some(form.get("alg")).filter(|a| !a.is_empty()).map(str::to_owned),
+        alg: Some(form.get("alg"))
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned),
     };
     let new = new_client(ctx.state, &body)?;
     let outcome = ctx.state.registry.register(new, ctx.now).await;
-    audit(&ctx.session.operator, "register client", &body.client_id, result(&outcome));
+    audit(
+        &ctx.session.operator,
+        "register client",
+        &body.client_id,
+        result(&outcome),
+    );
     let (client, secret) = outcome?;
     Ok(secret_page(ctx, "Client registered", &client, &secret))
 }
 
 /// The secret, once: in this answer to the POST, never in a URL or a later page.
-fn secret_page(ctx: &Ctx<'_>, title: &str, client: &Client, secret: &ClientSecret) -> Response<Body> {
+fn secret_page(
+    ctx: &Ctx<'_>,
+    title: &str,
+    client: &Client,
+    secret: &ClientSecret,
+) -> Response<Body> {
     let body = html! {
         p.notice role="status" {
             "This is the only time the secret of " strong { (client.id.as_str()) } " is shown: copy it now."
@@ -175,11 +205,7 @@ fn secret_page(ctx: &Ctx<'_>, title: &str, client: &Client, secret: &ClientSecre
 }
 
 fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
-    let client = ctx
-        .state
-        .registry
-        .get(id)?
-        .ok_or(Rejection::NotFound)?;
+    let client = ctx.state.registry.get(id)?.ok_or(Rejection::NotFound)?;
     let base = format!("/console/clients/{}", views::escape(id.as_str()));
     let body = html! {
         dl {
@@ -216,11 +242,18 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
 async fn rotate(ctx: &Ctx<'_>, id: &ClientId, form: &Form) -> Result<Response<Body>, Rejection> {
     let grace = match form.get("grace_secs") {
         "" => 0,
-        raw => raw.parse().map_err(|_| OAuthError::invalid_request("the grace period must be a number of seconds"))?,
+        raw => raw.parse().map_err(|_| {
+            OAuthError::invalid_request("the grace period must be a number of seconds")
+        })?,
     };
     let grace = check_grace(ctx.state, grace)?;
     let outcome = ctx.state.registry.rotate_secret(id, grace, ctx.now).await;
-    audit(&ctx.session.operator, "rotate secret", id.as_str(), result(&outcome));
+    audit(
+        &ctx.session.operator,
+        "rotate secret",
+        id.as_str(),
+        result(&outcome),
+    );
     let (client, secret) = outcome?;
     Ok(secret_page(ctx, "Secret rotated", &client, &secret))
 }

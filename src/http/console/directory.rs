@@ -76,7 +76,11 @@ pub async fn route(
         ([], None) => list(ctx, path, kind, title, fields),
         ([], Some(form)) => {
             let outcome = create(ctx, kind, &form).await;
-            let target = format!("{} {}", kind.label(), form.get(fields.first().map_or("name", |f| f.0)));
+            let target = format!(
+                "{} {}",
+                kind.label(),
+                form.get(fields.first().map_or("name", |f| f.0))
+            );
             audit(&ctx.session.operator, "create", &target, ok(&outcome));
             outcome?;
             Ok(views::redirect_to(format!("/console/directory/{path}")))
@@ -84,7 +88,12 @@ pub async fn route(
         ([name, "remove"], Some(_)) => {
             let name = Name::parse(name)?;
             let outcome = ctx.state.users.directory.remove(kind, &name).await;
-            audit(&ctx.session.operator, "remove", &format!("{} {name}", kind.label()), ok(&outcome));
+            audit(
+                &ctx.session.operator,
+                "remove",
+                &format!("{} {name}", kind.label()),
+                ok(&outcome),
+            );
             outcome?;
             Ok(views::redirect_to(format!("/console/directory/{path}")))
         }
@@ -98,9 +107,14 @@ fn ok<T, E>(outcome: &Result<T, E>) -> &'static str {
 
 /// Every entry of `kind` as JSON objects (never a password hash: users as `UserView`).
 fn rows(ctx: &Ctx<'_>, kind: EntryKind) -> Result<Vec<serde_json::Value>, Rejection> {
-    fn all<R: DirectoryRecord + Serialize>(ctx: &Ctx<'_>) -> Result<Vec<serde_json::Value>, Rejection> {
+    fn all<R: DirectoryRecord + Serialize>(
+        ctx: &Ctx<'_>,
+    ) -> Result<Vec<serde_json::Value>, Rejection> {
         let list = ctx.state.users.directory.list::<R>()?;
-        Ok(list.iter().filter_map(|r| serde_json::to_value(r).ok()).collect())
+        Ok(list
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect())
     }
     match kind {
         EntryKind::Org => all::<OrgRecord>(ctx),
@@ -128,13 +142,29 @@ fn list(
     fields: Fields,
 ) -> Result<Response<Body>, Rejection> {
     let rows = rows(ctx, kind)?;
-    let columns: Vec<String> = rows
+    let key = if kind == EntryKind::User {
+        "username"
+    } else {
+        "name"
+    };
+    // The name first, the creation time last, the rest as the record has them.
+    let fields_of_first: Vec<String> = rows
         .first()
         .and_then(|r| r.as_object())
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default();
-    let key = if kind == EntryKind::User { "username" } else { "name" };
+    let columns: Vec<String> = std::iter::once(key.to_owned())
+        .chain(
+            fields_of_first
+                .into_iter()
+                .filter(|c| ![key, "id", "created_at"].contains(&c.as_str())),
+        )
+        .chain(["id".to_owned(), "created_at".to_owned()])
+        .collect();
     let body = html! {
+        @if rows.is_empty() {
+            p { "None yet." }
+        } @else {
         table {
             caption { (rows.len()) " " (title.to_lowercase()) }
             thead { tr {
@@ -144,7 +174,7 @@ fn list(
             tbody {
                 @for row in &rows {
                     tr {
-                        @for c in &columns { td { (cell(row.get(c))) } }
+                        @for c in &columns { td { (cell(c, row.get(c))) } }
                         td {
                             @if let Some(name) = row.get(key).and_then(|n| n.as_str()) {
                                 (views::post_button(&ctx.session, &format!("/console/directory/{path}/{}/remove", views::escape(name)), &format!("Remove {name}")))
@@ -153,6 +183,7 @@ fn list(
                     }
                 }
             }
+        }
         }
         h2 { "Add" }
         form.stack method="post" action={ "/console/directory/" (path) } {
@@ -170,8 +201,12 @@ fn list(
     ))
 }
 
-fn cell(value: Option<&serde_json::Value>) -> String {
+/// A value as text: times (`created_at`) as dates, lists separated by spaces.
+fn cell(column: &str, value: Option<&serde_json::Value>) -> String {
     match value {
+        Some(serde_json::Value::Number(n)) if column.ends_with("_at") => {
+            n.as_u64().map_or_else(|| n.to_string(), views::when)
+        }
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Array(items)) => items
@@ -195,7 +230,8 @@ async fn create(ctx: &Ctx<'_>, kind: EntryKind, form: &Form) -> Result<(), Rejec
             dir.add_named::<OrgUnitRecord>(name("name")?, now).await?;
         }
         EntryKind::Department => {
-            dir.add_named::<DepartmentRecord>(name("name")?, now).await?;
+            dir.add_named::<DepartmentRecord>(name("name")?, now)
+                .await?;
         }
         EntryKind::Role => {
             dir.add_named::<RoleRecord>(name("name")?, now).await?;

@@ -22,8 +22,10 @@ pub async fn route(
         (["rotate"], Some(form)) => {
             let algs = match form.get("alg") {
                 "" | "all" => SigningAlg::ALL.to_vec(),
-                raw => vec![SigningAlg::parse(raw)
-                    .ok_or_else(|| OAuthError::invalid_request("unknown algorithm"))?],
+                raw => vec![
+                    SigningAlg::parse(raw)
+                        .ok_or_else(|| OAuthError::invalid_request("unknown algorithm"))?,
+                ],
             };
             let outcome = keys
                 .rotate_algs(&algs, ctx.now, form.has("retire_previous"))
@@ -49,7 +51,12 @@ fn ok<T, E>(outcome: &Result<T, E>) -> &'static str {
 fn list(ctx: &Ctx<'_>) -> Result<Response<Body>, Rejection> {
     let keys = ctx.state.issuer.keys().list()?;
     // The state's fields as the admin API shows them (`state`, and its times).
-    let rows: Vec<(String, String, u64, serde_json::Map<String, serde_json::Value>)> = keys
+    let rows: Vec<(
+        String,
+        String,
+        u64,
+        serde_json::Map<String, serde_json::Value>,
+    )> = keys
         .iter()
         .map(|k| {
             let mut state = match serde_json::to_value(k) {
@@ -73,13 +80,17 @@ fn list(ctx: &Ctx<'_>) -> Result<Response<Body>, Rejection> {
                         td { (alg) }
                         td { (views::when(*created)) }
                         td {
-                            @for (name, value) in state {
-                                (name) ": " (describe(name, value)) br;
+                            strong { (state.get("state").and_then(|s| s.as_str()).unwrap_or("")) }
+                            @for (name, value) in state.iter().filter(|(name, _)| *name != "state") {
+                                br; (name) ": " (describe(name, value))
                             }
                         }
                         td {
                             @if state.get("state").and_then(|s| s.as_str()) != Some("retired") {
-                                (views::post_button(&ctx.session, &format!("/console/keys/{}/retire", views::escape(kid)), "Retire"))
+                                form.inline method="post" action={ "/console/keys/" (views::escape(kid)) "/retire" } {
+                                    (views::csrf(&ctx.session))
+                                    button type="submit" aria-label={ "Retire key " (kid) } { "Retire" }
+                                }
                             }
                         }
                     }
@@ -110,7 +121,9 @@ fn list(ctx: &Ctx<'_>) -> Result<Response<Body>, Rejection> {
 /// A state field: times (`..._at`, `until`) as dates, the rest as given.
 fn describe(name: &str, value: &serde_json::Value) -> String {
     match value {
-        serde_json::Value::Number(n) if name.ends_with("_at") || matches!(name, "at" | "since" | "until") => {
+        serde_json::Value::Number(n)
+            if name.ends_with("_at") || matches!(name, "at" | "since" | "until") =>
+        {
             n.as_u64().map_or_else(|| n.to_string(), views::when)
         }
         serde_json::Value::String(s) => s.clone(),

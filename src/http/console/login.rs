@@ -29,7 +29,10 @@ fn render(
     problem: Option<&str>,
     status: StatusCode,
 ) -> Response<Body> {
-    let token = hex::encode(hmac::sign(&state.console.login_key, login_cookie.as_bytes()));
+    let token = hex::encode(hmac::sign(
+        &state.console.login_key,
+        login_cookie.as_bytes(),
+    ));
     let body = html! {
         @if let Some(problem) = problem {
             p.error role="alert" { (problem) }
@@ -79,7 +82,8 @@ pub async fn submit(
         .operators
         .login(name, &password, &state.users, address, now)
         .await;
-    let retry = |problem: &str, status| Ok(render(state, &login_cookie, false, Some(problem), status));
+    let retry =
+        |problem: &str, status| Ok(render(state, &login_cookie, false, Some(problem), status));
     match outcome {
         Ok(operator) => {
             let id = state.console.sessions.start(&operator.name, now);

@@ -59,7 +59,11 @@ pub(super) struct Ctx<'a> {
 }
 
 /// Answers any request under `/console`.
-pub(super) async fn route(state: &AppState, req: Request<Incoming>, now: UnixTime) -> Response<Body> {
+pub(super) async fn route(
+    state: &AppState,
+    req: Request<Incoming>,
+    now: UnixTime,
+) -> Response<Body> {
     let mut response = match dispatch(state, req, now).await {
         Ok(response) => response,
         Err(rejection) => {
@@ -81,7 +85,11 @@ async fn dispatch(
     let rest = path.strip_prefix("/console").unwrap_or_default();
     let segments =
         super::decode_segments(rest.trim_start_matches('/')).ok_or(Rejection::NotFound)?;
-    let seg: Vec<&str> = segments.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    let seg: Vec<&str> = segments
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
     let method = req.method().clone();
     match (seg.as_slice(), &method) {
         (["static", "console.css"], &Method::GET) => Ok(views::asset(views::CSS, "text/css")),
@@ -139,7 +147,9 @@ async fn pages(
     match (seg, form) {
         ([], None) => Ok(views::redirect("/console/clients")),
         (["logout"], Some(_)) => Ok(login::logout(ctx)),
-        (["clients", ..], form) => clients::route(ctx, seg.get(1..).unwrap_or_default(), form, query).await,
+        (["clients", ..], form) => {
+            clients::route(ctx, seg.get(1..).unwrap_or_default(), form, query).await
+        }
         (["keys", ..], form) => keys::route(ctx, seg.get(1..).unwrap_or_default(), form).await,
         (["directory", kind, rest @ ..], form) => directory::route(ctx, kind, rest, form).await,
         (["audit"], None) => Ok(audit::page(ctx)),

@@ -162,7 +162,10 @@ mod tests {
         let t = UnixTime::from_secs;
         let a = s.start("ann", t(0));
         assert_eq!(s.touch(&a, t(9)).unwrap().operator, "ann");
-        assert!(s.touch(&a, t(18)).is_some(), "each use restarts the idle clock");
+        assert!(
+            s.touch(&a, t(18)).is_some(),
+            "each use restarts the idle clock"
+        );
         assert!(s.touch(&a, t(28)).is_none(), "idle for 10 s");
         let b = s.start("bob", t(0));
         for at in (9..100).step_by(9) {

@@ -7,8 +7,8 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use maud::{DOCTYPE, Markup, html};
 
-use super::Session;
 use super::super::error::Body;
+use super::Session;
 
 pub const CSS: &str = include_str!("static/console.css");
 pub const JS: &str = include_str!("static/copy.js");
