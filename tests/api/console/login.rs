@@ -133,3 +133,45 @@ async fn logging_out_ends_the_session_on_the_server() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/console/login");
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_operator_out_like_a_user() {
+    let app = spawn_with(|s| s.users.max_failures_per_user = 3).await;
+    let (user, password) = credentials(&app);
+    let mut browser = Browser::new(&app);
+    for _ in 0..3 {
+        let r = browser.login(&user, "wrong").await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let locked = browser.login(&user, &password).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many failed logins")
+    );
+    assert!(!browser.cookies.contains_key("td_session"));
+}
+
+#[tokio::test]
+async fn a_start_without_operators_adds_admin_beside_the_existing_client_credentials() {
+    let app = spawn_app().await;
+    let removed = app
+        .admin(reqwest::Method::DELETE, "/admin/operators/admin", None)
+        .await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let (_, old_password) = credentials(&app);
+    let app = app.restart().await;
+    let (user, password) = credentials(&app);
+    assert_ne!(password, old_password, "a new random password");
+    let file = app.data_dir.path().join("admin-credentials.json");
+    let creds: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    assert_eq!(creds["client_secret"], app.admin_secret.as_str(), "kept");
+    let mut browser = Browser::new(&app);
+    assert_eq!(
+        browser.login(&user, &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
