@@ -196,7 +196,7 @@ fn secret_page(
             "This is the only time the secret of " strong { (client.id.as_str()) } " is shown: copy it now."
         }
         label for="secret" { "Client secret" }
-        input.secret id="secret" type="text" readonly value=(secret.expose());
+        input.secret id="secret" type="text" readonly autocomplete="off" value=(secret.expose());
         " "
         button type="button" data-copy="secret" hidden { "Copy" }
         p { a.done href={ "/console/clients/" (views::escape(client.id.as_str())) } { "Done: back to " (client.id.as_str()) } }

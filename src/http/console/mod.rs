@@ -68,7 +68,7 @@ pub(super) async fn route(
         Ok(response) => response,
         Err(rejection) => {
             let (status, text) = rejection.for_people().await;
-            views::message(status, "Something went wrong", &text)
+            views::problem(status, &text, None)
         }
     };
     secure(&mut response);
@@ -132,7 +132,13 @@ async fn dispatch(
                 session_id,
                 now,
             };
-            pages(&ctx, &seg, form, query.as_deref()).await
+            match pages(&ctx, &seg, form, query.as_deref()).await {
+                Ok(response) => Ok(response),
+                Err(rejection) => {
+                    let (status, text) = rejection.for_people().await;
+                    Ok(views::problem(status, &text, Some(&ctx.session)))
+                }
+            }
         }
     }
 }

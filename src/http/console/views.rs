@@ -40,6 +40,7 @@ pub fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                 script src="/console/static/copy.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to content" }
                 header {
                     p.brand { "tokendealer console" }
                     @if let Some(session) = session {
@@ -57,7 +58,7 @@ pub fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main {
+                main id="main" {
                     h1 { (title) }
                     (body)
                 }
@@ -98,6 +99,22 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> Response<Body> {
         p { a href="/console/clients" { "Back to the console" } " · " a href="/console/login" { "Log in" } }
     };
     html_response(status, layout(title, None, body))
+}
+
+/// A refused or failed action, with the navigation when there is a session.
+pub fn problem(status: StatusCode, text: &str, session: Option<&Session>) -> Response<Body> {
+    let title = match status {
+        StatusCode::BAD_REQUEST => "Not accepted",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::CONFLICT => "Conflict",
+        s if s.is_server_error() => "The server could not do this",
+        _ => "Refused",
+    };
+    let body = html! {
+        p.error role="alert" { (text) }
+        p { a href="/console/clients" { "Back to the console" } }
+    };
+    html_response(status, layout(title, session, body))
 }
 
 /// A POST without a valid CSRF token.

@@ -167,3 +167,36 @@ async fn operators_are_managed_through_the_admin_api_and_removal_ends_their_sess
     let r = browser.get("/console/clients").await;
     assert_eq!(r.headers()[LOCATION], "/console/login");
 }
+
+#[tokio::test]
+async fn a_refused_registration_says_why_on_a_page_with_the_navigation() {
+    let app = spawn_app().await;
+    let mut browser = logged_in(&app).await;
+    let token = browser.csrf("/console/clients/new").await;
+    let no_audience = browser
+        .post(
+            "/console/clients",
+            &[
+                ("csrf", &token),
+                ("client_id", "svc"),
+                ("grants", "client_credentials"),
+            ],
+        )
+        .await;
+    assert_eq!(no_audience.status(), StatusCode::BAD_REQUEST);
+    let html = no_audience.text().await.unwrap();
+    assert!(html.contains("at least one audience"), "{html}");
+    assert!(html.contains("Log out"), "the navigation stays");
+    let taken = browser
+        .post(
+            "/console/clients",
+            &[
+                ("csrf", &token),
+                ("client_id", "admin"),
+                ("audiences", "https://a.example"),
+                ("grants", "client_credentials"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+}

@@ -80,3 +80,48 @@ async fn the_client_list_searches_by_prefix_and_links_the_next_page() {
     assert!(second.contains("svc-050") && second.contains("svc-054"));
     assert!(!second.contains("svc-049") && !second.contains("rel=\"next\""));
 }
+
+/// Page reads (51 records) among `N` clients (default 1,000,000), medians of 200 reads each.
+/// `N=1000000 cargo test --test api -- --ignored --nocapture what_a_client_page_costs`
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn what_a_client_page_costs() {
+    use std::time::Instant;
+    let n: usize = std::env::var("N").map_or(1_000_000, |v| v.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let started = Instant::now();
+    for first in (0..n).step_by(20_000) {
+        let batch: Vec<ClientRecord> = (first..n.min(first + 20_000))
+            .map(|i| record(&format!("client-{i:07}")))
+            .collect();
+        store.import_clients(&batch).await.unwrap();
+    }
+    println!("seeded {n} clients in {:?}", started.elapsed());
+    let median = |mut v: Vec<u128>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    let time = |prefix: &str, after: Option<&ClientId>| {
+        let t = Instant::now();
+        let page = store.page(prefix, after, 51).unwrap();
+        (t.elapsed().as_micros(), page.len())
+    };
+    let mut first = Vec::new();
+    let mut middle = Vec::new();
+    let mut search = Vec::new();
+    for round in 0..200usize {
+        first.push(time("", None).0);
+        let after = ClientId::parse(&format!("client-{:07}", round * 4999 % n)).unwrap();
+        middle.push(time("", Some(&after)).0);
+        let (micros, found) = time(&format!("client-{:05}", round * 37 % (n / 100)), None);
+        assert!(found > 0);
+        search.push(micros);
+    }
+    println!(
+        "{n} clients: first page {} µs, a page after a random id {} µs, a prefix search {} µs (medians)",
+        median(first),
+        median(middle),
+        median(search)
+    );
+}
