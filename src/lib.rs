@@ -8,11 +8,13 @@
 //! # Layout
 //! Layers point one way: `http` → `domain` → `storage`.
 //! - [`http`]: hyper routing, request parsing at the edge, errors → responses, and the accept
-//!   loop with every connection's limits and deadlines (`http::server`). The only module that
+//!   loop with every connection's limits and deadlines (`http::server`), and the web console
+//!   (`http::console`: server-rendered pages, operator sessions, CSRF). The only module that
 //!   knows hyper.
 //! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
-//!   tokenleader-layout tokens). Knows neither HTTP nor sled; time is a `now` argument.
+//!   tokenleader-layout tokens), and the console's operators (`domain::operators`). Knows
+//!   neither HTTP nor sled; time is a `now` argument.
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled.
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.

@@ -13,14 +13,16 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
+use crate::domain::operators::{BOOTSTRAP_OPERATOR, Operators, random_password};
 use crate::domain::users::Users;
+use crate::domain::users::{Name, NewPassword};
 use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
-use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
+use crate::storage::{KeyFiles, OperatorTree, Store, StoreOptions, UserStore};
 use crate::telemetry::Telemetry;
 
 /// The id of the admin client created on first start.
@@ -82,9 +84,13 @@ impl Application {
         let revocations = Revocations::new(Arc::new(store.denylist()?));
         let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?
             .with_telemetry(telemetry.clone());
+        let operators = Operators::new(Arc::new(OperatorTree::open(&store)?));
         let registry = ClientRegistry::new(Arc::new(store));
         if registry.is_empty()? {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
+        }
+        if operators.is_empty()? {
+            bootstrap_operator(&operators, &users, &settings.data_dir, &issuer, now).await?;
         }
         let state = AppState {
             registry,
@@ -97,6 +103,8 @@ impl Application {
             body_read_timeout: settings.body_read_timeout,
             users,
             telemetry,
+            operators,
+            console: http::console::Console::new(settings.console.clone()),
         };
         Ok(Self {
             listener,
@@ -290,6 +298,42 @@ async fn bootstrap_admin(
     });
     write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
     tracing::info!(path = %path.display(), client_id = BOOTSTRAP_ADMIN_ID, "created the bootstrap admin client; its credentials are in this file");
+    Ok(())
+}
+
+/// Creates the console operator `admin` with a random password and adds its credentials to the
+/// credentials file (created 0600 if absent), beside the admin client's.
+async fn bootstrap_operator(
+    operators: &Operators,
+    users: &Users,
+    data_dir: &Path,
+    issuer: &str,
+    now: UnixTime,
+) -> anyhow::Result<()> {
+    let password = random_password();
+    let name = Name::parse(BOOTSTRAP_OPERATOR)?;
+    operators
+        .add(&name, &NewPassword::parse(&password, 0)?, users, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the bootstrap console operator: {e}"))?;
+    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
+    let mut doc = match std::fs::read(&path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    if let Some(fields) = doc.as_object_mut() {
+        fields.insert("console_user".into(), BOOTSTRAP_OPERATOR.into());
+        fields.insert("console_password".into(), password.into());
+        fields.insert(
+            "console_url".into(),
+            http::endpoint_url(issuer, "/console").into(),
+        );
+    }
+    write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
+    tracing::info!(path = %path.display(), operator = BOOTSTRAP_OPERATOR, "created the bootstrap console operator; its password is in this file");
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 mod admin;
 #[cfg(feature = "import")]
 mod import;
+mod operators;
 mod users;
 
 use std::path::PathBuf;
@@ -66,6 +67,9 @@ enum Command {
     /// Manage the service catalog.
     #[command(subcommand)]
     Service(users::ServiceCommand),
+    /// Manage the web console's operators.
+    #[command(subcommand)]
+    Operator(operators::OperatorCommand),
     /// Import another system's directory (tokenleader 1.8).
     #[cfg(feature = "import")]
     #[command(subcommand)]
@@ -215,6 +219,7 @@ impl Cli {
             Command::Wfc(cmd) => admin()?.wfc(cmd).await,
             Command::User(cmd) => admin()?.user(cmd).await,
             Command::Service(cmd) => admin()?.service(cmd).await,
+            Command::Operator(cmd) => admin()?.operator(cmd).await,
             #[cfg(feature = "import")]
             Command::Import(cmd) => admin()?.import(cmd).await,
         }

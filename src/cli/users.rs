@@ -230,12 +230,12 @@ pub async fn show_key(base: &str, format: KeyFormat) -> anyhow::Result<()> {
     }
 }
 
-fn escape(segment: &str) -> String {
+pub(super) fn escape(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The first line of stdin, or a prompt typed twice with the echo off.
-fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+pub(super) fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     let password = if from_stdin {
         let mut line = String::new();
         std::io::stdin()

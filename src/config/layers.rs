@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 25] = [
+pub(super) const KEYS: [&str; 30] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -40,6 +40,11 @@ pub(super) const KEYS: [&str; 25] = [
     "metrics_listen",
     "audit_log",
     "users",
+    "console",
+    "console_session_idle_secs",
+    "console_session_max_secs",
+    "console_max_sessions",
+    "console_secure_cookies",
 ];
 
 const PREFIX: &str = "TOKENDEALER_";
@@ -144,6 +149,23 @@ impl Settings {
             secs(self.body_read_timeout),
         );
         t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
+        t.insert("console".into(), Value::Boolean(self.console.enabled));
+        t.insert(
+            "console_session_idle_secs".into(),
+            secs(self.console.session_idle),
+        );
+        t.insert(
+            "console_session_max_secs".into(),
+            secs(self.console.session_max),
+        );
+        t.insert(
+            "console_max_sessions".into(),
+            size(self.console.max_sessions),
+        );
+        t.insert(
+            "console_secure_cookies".into(),
+            Value::Boolean(self.console.secure_cookies),
+        );
         t.insert(
             "h2_keepalive_interval_secs".into(),
             secs(self.h2_keepalive_interval),

@@ -1,6 +1,9 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
+mod console;
 mod layers;
+
+pub use console::ConsoleSettings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -66,6 +69,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// The audit log: a file appended to, or `-` for stdout; `None`: in memory only.
     pub audit_log: Option<PathBuf>,
+    /// The web console at `/console` and its sessions.
+    pub console: ConsoleSettings,
 }
 
 impl Default for Settings {
@@ -96,6 +101,7 @@ impl Default for Settings {
             h2_max_concurrent_streams: 100,
             metrics_listen: None,
             audit_log: None,
+            console: ConsoleSettings::default(),
         }
     }
 }
@@ -143,6 +149,11 @@ struct FileSettings {
     h2_max_concurrent_streams: Option<u32>,
     metrics_listen: Option<SocketAddr>,
     audit_log: Option<PathBuf>,
+    console: Option<bool>,
+    console_session_idle_secs: Option<u64>,
+    console_session_max_secs: Option<u64>,
+    console_max_sessions: Option<usize>,
+    console_secure_cookies: Option<bool>,
 }
 
 impl Settings {
@@ -204,6 +215,15 @@ impl Settings {
                 .unwrap_or(d.h2_max_concurrent_streams),
             metrics_listen: overrides.metrics_listen.or(file.metrics_listen),
             audit_log: overrides.audit_log.or(file.audit_log),
+            console: ConsoleSettings {
+                enabled: file.console.unwrap_or(d.console.enabled),
+                session_idle: secs(file.console_session_idle_secs, d.console.session_idle),
+                session_max: secs(file.console_session_max_secs, d.console.session_max),
+                max_sessions: file.console_max_sessions.unwrap_or(d.console.max_sessions),
+                secure_cookies: file
+                    .console_secure_cookies
+                    .unwrap_or(d.console.secure_cookies),
+            },
         };
         settings.check()?;
         Ok(settings)
@@ -237,6 +257,7 @@ impl Settings {
         }
         self.users.check()?;
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
+        self.console.check()?;
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

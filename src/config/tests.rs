@@ -146,6 +146,26 @@ mod environment {
     }
 
     #[test]
+    fn the_console_settings_come_from_the_environment() {
+        let s = Settings::load_with_env(
+            Overrides::default(),
+            env(&[
+                ("TOKENDEALER_CONSOLE", "false"),
+                ("TOKENDEALER_CONSOLE_SESSION_IDLE_SECS", "60"),
+                ("TOKENDEALER_CONSOLE_MAX_SESSIONS", "5"),
+                ("TOKENDEALER_CONSOLE_SECURE_COOKIES", "true"),
+            ]),
+        )
+        .unwrap();
+        assert!(!s.console.enabled && s.console.secure_cookies);
+        assert_eq!(s.console.session_idle.as_secs(), 60);
+        assert_eq!(s.console.session_max.as_secs(), 28_800);
+        assert_eq!(s.console.max_sessions, 5);
+        let zero = env(&[("TOKENDEALER_CONSOLE_MAX_SESSIONS", "0")]);
+        assert!(Settings::load_with_env(Overrides::default(), zero).is_err());
+    }
+
+    #[test]
     fn the_printed_settings_read_back_as_the_same_settings() {
         let s = Settings::load_with_env(
             Overrides::default(),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
+pub mod operators;
 pub mod ports;
 pub mod pubkey;
 pub mod registry;

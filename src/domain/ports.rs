@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::keys::KeyRecord;
+use super::operators::Operator;
 use super::revocation::RevokedToken;
 use super::users::entries::{Entry, EntryKind, Inserted, Removed, UserRecord};
 use super::{Client, ClientId};
@@ -35,6 +36,14 @@ pub trait ClientStore: Send + Sync {
     async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>>;
     /// Removes a client; `false` if there was none.
     async fn remove(&self, id: &ClientId) -> anyhow::Result<bool>;
+    /// At most `limit` clients whose id starts with `prefix`, in id order, after the id `after`
+    /// (exclusive) when given: one range read, whatever the number of clients stored.
+    fn page(
+        &self,
+        prefix: &str,
+        after: Option<&ClientId>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Client>>;
 }
 
 /// A change to a stored user, applied to the user as stored when the write happens.
@@ -117,4 +126,22 @@ pub trait Leases: Send + Sync {
         now: u64,
         until: u64,
     ) -> anyhow::Result<bool>;
+}
+
+/// A change to a stored operator, applied to the operator as stored when the write happens.
+pub type OperatorChange = Box<dyn FnOnce(&mut Operator) + Send>;
+
+/// Console operators: their own accounts, by name (a handful, never a directory's worth).
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    fn get(&self, name: &str) -> anyhow::Result<Option<Operator>>;
+    /// Every operator, ordered by name.
+    fn list(&self) -> anyhow::Result<Vec<Operator>>;
+    /// Stores a new operator; `false` if the name is taken.
+    async fn insert(&self, operator: &Operator) -> anyhow::Result<bool>;
+    /// Applies `change` atomically against every other write; `None` if there is no such
+    /// operator.
+    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>>;
+    /// Removes an operator; `false` if there was none.
+    async fn remove(&self, name: &str) -> anyhow::Result<bool>;
 }

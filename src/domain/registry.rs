@@ -48,6 +48,17 @@ impl ClientRegistry {
         Ok(self.store.list()?)
     }
 
+    /// At most `limit` clients whose id starts with `prefix`, after `after`, in id order; the
+    /// cost does not grow with the number of clients stored (see [`ClientStore::page`]).
+    pub fn page(
+        &self,
+        prefix: &str,
+        after: Option<&ClientId>,
+        limit: usize,
+    ) -> Result<Vec<Client>, OAuthError> {
+        Ok(self.store.page(prefix, after, limit)?)
+    }
+
     /// Registers a client with a generated secret, returned here and never again.
     pub async fn register(
         &self,

@@ -86,18 +86,7 @@ async fn client_action(
     match action {
         "rotate-secret" => {
             let body: RotateSecret = json_body(state, req).await?;
-            let grace = body.grace_secs.unwrap_or(0);
-            // An old secret that never stops working is no rotation at all.
-            if grace > state.max_token_ttl {
-                return Err(OAuthError::InvalidRequest(
-                    format!(
-                        "grace_secs may be at most {} (max_token_ttl)",
-                        state.max_token_ttl
-                    )
-                    .into(),
-                )
-                .into());
-            }
+            let grace = check_grace(state, body.grace_secs.unwrap_or(0))?;
             let (client, secret) = state
                 .registry
                 .rotate_secret(&client_id(id)?, grace, now)
@@ -129,6 +118,34 @@ async fn add_client(
 ) -> Result<Response<Body>, Rejection> {
     let body: AddClient = json_body(state, req).await?;
     *target = Some(body.client_id.clone());
+    let new = new_client(state, &body)?;
+    let (client, secret) = state.registry.register(new, now).await?;
+    tracing::info!(client_id = %client.id, "registered a client");
+    let view = WithSecret {
+        client: ClientView::from(&client),
+        client_secret: secret.expose(),
+    };
+    Ok(json_no_store(StatusCode::CREATED, &view))
+}
+
+/// A grace period for a secret rotation, checked: an old secret that never stops working is no
+/// rotation at all.
+pub(super) fn check_grace(state: &AppState, grace: u64) -> Result<u64, Rejection> {
+    if grace > state.max_token_ttl {
+        return Err(OAuthError::InvalidRequest(
+            format!(
+                "grace_secs may be at most {} (max_token_ttl)",
+                state.max_token_ttl
+            )
+            .into(),
+        )
+        .into());
+    }
+    Ok(grace)
+}
+
+/// A client to register, parsed and checked (the admin API's JSON and the console's form).
+pub(super) fn new_client(state: &AppState, body: &AddClient) -> Result<NewClient, Rejection> {
     let ttl = body.token_ttl.unwrap_or(state.default_token_ttl);
     if ttl == 0 || ttl > state.max_token_ttl {
         let msg = format!(
@@ -167,13 +184,7 @@ async fn add_client(
             })?,
         },
     };
-    let (client, secret) = state.registry.register(new, now).await?;
-    tracing::info!(client_id = %client.id, "registered a client");
-    let view = WithSecret {
-        client: ClientView::from(&client),
-        client_secret: secret.expose(),
-    };
-    Ok(json_no_store(StatusCode::CREATED, &view))
+    Ok(new)
 }
 
 /// Rotates every algorithm's signer, or only `{"alg": ...}`'s; `{"retire_previous": true}`
@@ -262,14 +273,14 @@ pub(super) async fn json_body<T: for<'de> Deserialize<'de> + Default>(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AddClient {
-    client_id: String,
-    audiences: Vec<String>,
+pub(super) struct AddClient {
+    pub client_id: String,
+    pub audiences: Vec<String>,
     #[serde(default)]
-    scopes: Vec<String>,
-    grants: Option<Vec<String>>,
-    token_ttl: Option<u64>,
-    alg: Option<String>,
+    pub scopes: Vec<String>,
+    pub grants: Option<Vec<String>>,
+    pub token_ttl: Option<u64>,
+    pub alg: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

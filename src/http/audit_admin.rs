@@ -46,6 +46,11 @@ pub fn action(method: &Method, segments: &[String]) -> Option<Audited> {
         (["keys", kid, "retire"], &Method::POST) => fixed("key.retire", Some(kid)),
         (["import", "tokenleader", "users"], &Method::POST) => fixed("user.import", None),
         (["users", name, "password"], &Method::POST) => fixed("user.set_password", Some(name)),
+        (["operators"], &Method::POST) => fixed("operator.add", None),
+        (["operators", name], &Method::DELETE) => fixed("operator.remove", Some(name)),
+        (["operators", name, "password"], &Method::POST) => {
+            fixed("operator.set_password", Some(name))
+        }
         ([res], &Method::POST) if DIRECTORY.contains(res) => {
             named(format!("{}.add", singular(res)), None)
         }

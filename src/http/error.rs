@@ -106,6 +106,28 @@ impl Rejection {
     }
 }
 
+impl Rejection {
+    /// The status and the sentence a person is shown for this refusal, on the console's HTML
+    /// pages: the same mapping as the JSON answers (and the same logging), read back from them.
+    pub async fn for_people(self) -> (StatusCode, String) {
+        use http_body_util::BodyExt as _;
+        let response = self.into_response();
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let text = serde_json::from_slice::<ErrorResponse>(&bytes)
+            .ok()
+            .and_then(|e| e.error_description)
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_else(|| "the request could not be completed".into());
+        (status, text)
+    }
+}
+
 fn oauth(error: OAuthError) -> Response<Body> {
     let status = status_of(&error);
     if let OAuthError::StoreBusy(cause) = &error {

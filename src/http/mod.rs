@@ -4,10 +4,12 @@ mod admin;
 mod audit_admin;
 mod catalog;
 mod connection;
+pub mod console;
 mod error;
 mod import_admin;
 mod introspect;
 pub mod metrics_endpoint;
+mod operators_admin;
 mod peer;
 mod request;
 mod response;
@@ -56,6 +58,10 @@ pub struct AppState {
     pub users: crate::domain::users::Users,
     /// Metrics and the audit trail.
     pub telemetry: Telemetry,
+    /// The console's operators (their own accounts).
+    pub operators: crate::domain::operators::Operators,
+    /// The web console: its settings and sessions.
+    pub console: console::Console,
 }
 
 impl AppState {
@@ -162,6 +168,9 @@ async fn route(
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),
         Handler::Audit => audit_admin::recent(state, &req),
+        // Off, the console's routes do not exist.
+        Handler::Console if !state.console.settings.enabled => Err(Rejection::NotFound),
+        Handler::Console => Ok(console::route(state, req, now).await),
         Handler::Admin => admin_action(state, req, caller, now).await,
     }
 }
@@ -181,7 +190,9 @@ async fn admin_action(
     let origin = peer::origin(req.extensions());
     let mut audited = audit_admin::action(req.method(), &segments);
     let mut target = audited.as_mut().and_then(|a| a.target.take());
-    let result = if users_admin::serves(&segments) {
+    let result = if operators_admin::serves(&segments) {
+        operators_admin::route(state, req, &segments, now, &mut target).await
+    } else if users_admin::serves(&segments) {
         users_admin::route(state, req, &segments, now, &mut target).await
     } else if import_admin::serves(&segments) {
         import_admin::route(state, req, &segments, now, &mut target).await

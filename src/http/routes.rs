@@ -28,6 +28,9 @@ pub(super) enum Access {
     Admin,
     /// The admin audience and scope, or a user token with a role in `users.user_list_roles`.
     UserListing,
+    /// The console: its pages check an operator's session cookie (and, for a POST, the
+    /// session's CSRF token) themselves; the login page and static files need neither.
+    Console,
 }
 
 /// Who serves a route.
@@ -45,6 +48,7 @@ pub(super) enum Handler {
     Admin,
     /// `GET /admin/audit`: the recent audit events.
     Audit,
+    Console,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +70,7 @@ pub(super) struct Route {
 const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET, Method::HEAD];
 const ANY: &[Method] = &[];
+const CONSOLE: &[Method] = &[Method::GET, Method::HEAD, Method::POST];
 
 const fn row(
     path: Path,
@@ -186,6 +191,20 @@ const ROUTES: &[Route] = &[
         Handler::Audit,
     ),
     row(
+        Path::Exact("/console"),
+        CONSOLE,
+        "GET, HEAD, POST",
+        Access::Console,
+        Handler::Console,
+    ),
+    row(
+        Path::Prefix("/console/"),
+        CONSOLE,
+        "GET, HEAD, POST",
+        Access::Console,
+        Handler::Console,
+    ),
+    row(
         Path::Prefix("/admin/"),
         ANY,
         "",
@@ -239,7 +258,7 @@ pub(super) fn authorize(
         state.access().authorize(token, requirement, now).map(Some)
     };
     match access {
-        Access::Public | Access::Client | Access::Tokenleader => Ok(None),
+        Access::Public | Access::Client | Access::Tokenleader | Access::Console => Ok(None),
         Access::Admin => bearer(Requirement::Admin),
         Access::UserListing => bearer(Requirement::AdminOrRole(
             &state.users.settings.user_list_roles,
@@ -296,6 +315,10 @@ mod tests {
         assert_eq!(access("/catalog/x", Method::GET), Some(Access::AnyToken));
         assert_eq!(access("/oauth/token", Method::POST), Some(Access::Client));
         assert_eq!(access("/healthz", Method::GET), Some(Access::Public));
+        assert_eq!(
+            access("/console/clients", Method::POST),
+            Some(Access::Console)
+        );
         assert!(matches!(
             find("/oauth/token", &Method::GET),
             Err(Rejection::MethodNotAllowed("POST"))

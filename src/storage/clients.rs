@@ -110,6 +110,34 @@ impl ClientStore for Store {
             .await
             .with_context(|| format!("removing client {:?}", id.as_str()))
     }
+
+    /// A range scan from the first key past `after` (or `prefix`), stopped at the first key
+    /// without the prefix or after `limit` records: it reads what it returns and one key more.
+    fn page(
+        &self,
+        prefix: &str,
+        after: Option<&ClientId>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Client>> {
+        let mut start = prefix.as_bytes().to_vec();
+        if let Some(after) = after.filter(|a| a.as_str() >= prefix) {
+            // The smallest key greater than `after`.
+            start = after.as_str().as_bytes().to_vec();
+            start.push(0);
+        }
+        let mut page = Vec::new();
+        if start.as_slice() >= RESERVED_PREFIX {
+            return Ok(page);
+        }
+        for entry in self.clients.range(start..RESERVED_PREFIX.to_vec()) {
+            let (key, value) = entry?;
+            if page.len() >= limit || !key.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            page.push(from_record(records::decode(&value)?)?);
+        }
+        Ok(page)
+    }
 }
 
 impl Store {

@@ -14,6 +14,7 @@ mod cli;
 mod client_credentials;
 mod client_library;
 mod connections;
+mod console;
 mod contract;
 mod helpers;
 mod introspection;

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::Directory;
 use super::catalog_keys::{jwks_n_e, parse_ssh};
 use crate::cli::cli_fed as cli;
+use crate::console::Browser;
 use crate::helpers::{TestApp, spawn_app};
 
 async fn ok(app: &TestApp, args: &[&str], stdin: &str) -> String {
@@ -79,4 +80,40 @@ async fn keys_show_prints_an_ssh_line_that_is_the_jwks_key() {
     assert_eq!(parse_ssh(line.trim()), jwks_n_e(&app).await);
     let pem = ok(&app, &["keys", "show", "--format", "pem"], "").await;
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+}
+
+#[tokio::test]
+async fn the_cli_manages_console_operators() {
+    let app = spawn_app().await;
+    let added = ok(
+        &app,
+        &["operator", "add", "ops", "--password-stdin"],
+        "operator pass 1\n",
+    )
+    .await;
+    let added: Value = serde_json::from_str(&added).unwrap();
+    assert_eq!(added["name"], "ops");
+    assert!(added.get("password_phc").is_none());
+    let list: Value = serde_json::from_str(&ok(&app, &["operator", "list"], "").await).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "ops"]);
+    ok(
+        &app,
+        &["operator", "passwd", "ops", "--password-stdin"],
+        "operator pass 2\n",
+    )
+    .await;
+    let mut browser = Browser::new(&app);
+    let old = browser.login("ops", "operator pass 1").await;
+    assert_eq!(old.status(), 200, "the old password is refused");
+    let new = browser.login("ops", "operator pass 2").await;
+    assert_eq!(new.status(), 303, "the new one logs in");
+    ok(&app, &["operator", "remove", "ops"], "").await;
+    let out = cli(&app, &["operator", "remove", "ops"], "").await;
+    assert!(!out.status.success(), "a second removal finds nothing");
 }

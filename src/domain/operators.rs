@@ -1,0 +1,166 @@
+//! Console operators: accounts of their own (not directory users), with argon2id passwords
+//! hashed on the users' bounded pool and logins throttled by the users' lockout.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::ports::OperatorStore;
+use super::users::names::Name;
+use super::users::{LoginFailure, NewPassword, PresentedPassword, Users};
+use super::{AdminError, OAuthError, UnixTime};
+
+/// The operator created on a first start, with a random password.
+pub const BOOTSTRAP_OPERATOR: &str = "admin";
+
+/// An operator as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Operator {
+    pub name: String,
+    /// The argon2id PHC string; never shown.
+    pub password_phc: String,
+    pub created_at: u64,
+}
+
+/// An operator as the admin API and the console show it: never the hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorView {
+    pub name: String,
+    pub created_at: u64,
+}
+
+impl From<&Operator> for OperatorView {
+    fn from(o: &Operator) -> Self {
+        Self {
+            name: o.name.clone(),
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// Operators over their store.
+#[derive(Clone)]
+pub struct Operators {
+    store: Arc<dyn OperatorStore>,
+}
+
+impl Operators {
+    pub fn new(store: Arc<dyn OperatorStore>) -> Self {
+        Self { store }
+    }
+
+    pub fn list(&self) -> Result<Vec<OperatorView>, OAuthError> {
+        Ok(self.store.list()?.iter().map(OperatorView::from).collect())
+    }
+
+    pub fn is_empty(&self) -> Result<bool, OAuthError> {
+        Ok(self.store.list()?.is_empty())
+    }
+
+    /// Adds an operator; a taken name is a conflict.
+    pub async fn add(
+        &self,
+        name: &Name,
+        password: &NewPassword,
+        users: &Users,
+        now: UnixTime,
+    ) -> Result<OperatorView, AdminError> {
+        let operator = Operator {
+            name: name.as_str().to_owned(),
+            password_phc: users.hasher.hash(password).await?,
+            created_at: now.as_secs(),
+        };
+        if !self.store.insert(&operator).await? {
+            return Err(AdminError::Conflict(format!(
+                "operator {name} already exists"
+            )));
+        }
+        Ok(OperatorView::from(&operator))
+    }
+
+    pub async fn set_password(
+        &self,
+        name: &Name,
+        password: &NewPassword,
+        users: &Users,
+    ) -> Result<(), AdminError> {
+        let phc = users.hasher.hash(password).await?;
+        let changed = self
+            .store
+            .update(name.as_str(), Box::new(move |o| o.password_phc = phc))
+            .await?;
+        changed
+            .map(|_| ())
+            .ok_or_else(|| AdminError::NotFound(format!("no operator {name}")))
+    }
+
+    pub async fn remove(&self, name: &Name) -> Result<(), AdminError> {
+        if self.store.remove(name.as_str()).await? {
+            Ok(())
+        } else {
+            Err(AdminError::NotFound(format!("no operator {name}")))
+        }
+    }
+
+    /// Whether the operator still exists: a removed operator's sessions end at their next
+    /// request.
+    pub fn exists(&self, name: &str) -> Result<bool, OAuthError> {
+        Ok(self.store.get(name)?.is_some())
+    }
+
+    /// A console login, throttled like user logins (same lockout, same hashing pool; the
+    /// operator's name is counted apart from a user of the same name). An unknown operator
+    /// costs one hash, as a wrong password does.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &PresentedPassword,
+        users: &Users,
+        address: IpAddr,
+        now: UnixTime,
+    ) -> Result<OperatorView, LoginFailure> {
+        let key = format!("operator:{name}");
+        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
+        users.lockout.check(&key, address, now).map_err(locked)?;
+        let mut turn = users
+            .hasher
+            .permit()
+            .await
+            .map_err(|busy| LoginFailure::Busy {
+                retry_after_secs: busy.retry_after_secs,
+            })?;
+        users.lockout.check(&key, address, now).map_err(locked)?;
+        let stored = self
+            .store
+            .get(name)
+            .map_err(LoginFailure::Internal)?
+            .filter(|_| Name::parse(name).is_ok());
+        let phc = stored.as_ref().map(|o| o.password_phc.as_str());
+        let matched = users
+            .hasher
+            .verify(&mut turn, phc, password)
+            .await
+            .map_err(LoginFailure::Internal)?;
+        // Counted before the turn ends, as user logins are: parallel guesses cannot all slip
+        // past one lockout check.
+        let outcome = match stored {
+            Some(operator) if matched => {
+                users.lockout.record_success(&key);
+                Ok(OperatorView::from(&operator))
+            }
+            _ => {
+                users.lockout.record_failure(&key, address, now);
+                Err(LoginFailure::WrongPassword)
+            }
+        };
+        drop(turn);
+        outcome
+    }
+}
+
+/// A random password for the bootstrap operator: 32 characters of base64url (192 bits).
+pub fn random_password() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 24]>())
+}
