@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::domain::keys::SignerMode;
+use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
 
 /// Everything the server needs to start.
@@ -33,6 +33,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
     pub users: UserSettings,
+    /// The signing keys' rotation schedule: the `[keys]` table.
+    pub keys: KeySettings,
     /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`.
     pub signer: SignerMode,
     /// Threads of the `pool` signer; 0 means one per core.
@@ -74,6 +76,7 @@ impl Default for Settings {
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
             users: UserSettings::default(),
+            keys: KeySettings::default(),
             signer: SignerMode::Pool,
             signer_threads: 0,
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
@@ -116,6 +119,7 @@ struct FileSettings {
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
     users: Option<UserSettings>,
+    keys: Option<KeySettings>,
     signer: Option<String>,
     signer_threads: Option<usize>,
     db_cache_mb: Option<u64>,
@@ -162,6 +166,13 @@ impl Settings {
             jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
             shutdown_timeout: secs(file.shutdown_timeout_secs, d.shutdown_timeout),
             users: file.users.unwrap_or(d.users),
+            keys: {
+                // Resolved here, so that the printed settings say what is in force.
+                let mut keys = file.keys.unwrap_or(d.keys);
+                let jwks_max_age = file.jwks_max_age.unwrap_or(d.jwks_max_age);
+                keys.prepublish_secs = Some(keys.prepublish(jwks_max_age));
+                keys
+            },
             signer: match (overrides.signer, &file.signer) {
                 (Some(mode), _) => mode,
                 (None, Some(raw)) => raw.parse()?,
@@ -192,6 +203,18 @@ impl Settings {
         Ok(settings)
     }
 
+    /// When keys change: the schedule of `[keys]`, and how long a replaced key keeps
+    /// verifying (the longest token lifetime, tokenleader tokens included, plus the leeway of
+    /// the dealer's verifier library).
+    pub fn key_policy(&self) -> KeyPolicy {
+        let longest = self.max_token_ttl.max(self.users.tokenleader_token_ttl);
+        KeyPolicy {
+            verify_window: longest.saturating_add(VERIFIER_LEEWAY_SECS),
+            rotation_period: self.keys.rotation_period_secs,
+            prepublish: self.keys.prepublish(self.jwks_max_age),
+        }
+    }
+
     fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.default_token_ttl > 0,
@@ -219,6 +242,7 @@ impl Settings {
             anyhow::ensure!(!value.is_zero(), "{name} must be positive");
         }
         self.users.check()?;
+        self.keys.check(self.jwks_max_age)?;
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"
