@@ -16,6 +16,7 @@ mod connections;
 mod contract;
 mod helpers;
 mod introspection;
+mod key_schedule;
 mod keys;
 mod persistence;
 mod revocation;
