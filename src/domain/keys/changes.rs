@@ -148,11 +148,6 @@ impl KeyManager {
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
         let old = self.ring.load_full();
-        let window = if retire_previous {
-            0
-        } else {
-            self.policy.verify_window
-        };
         let now_secs = now.as_secs();
         let mut keys = old.keys();
         let mut stored = Vec::new();
@@ -169,7 +164,11 @@ impl KeyManager {
                 let mut replaced = r.clone();
                 replaced.state = KeyState::Retiring {
                     since: now_secs,
-                    until: from.saturating_add(window),
+                    until: if retire_previous {
+                        now_secs
+                    } else {
+                        from.saturating_add(self.policy.verify_window)
+                    },
                 };
                 stored.push(replaced);
             }
