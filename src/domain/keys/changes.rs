@@ -102,8 +102,8 @@ impl KeyManager {
                 .iter()
                 .find(|r| r.alg == alg.as_str() && matches!(r.state, KeyState::Next { .. }));
             chosen.push(match published {
-                Some(r) => Err(r.clone()),
-                None => Ok(self.make_key(alg).await?),
+                Some(r) => Choice::Published(r.clone()),
+                None => Choice::New(self.make_key(alg).await?),
             });
         }
         let due = due_time(now.as_secs(), published_by(now, started), &self.policy);
@@ -112,8 +112,8 @@ impl KeyManager {
         let mut shown = Vec::with_capacity(chosen.len());
         for choice in chosen {
             let record = match choice {
-                Err(existing) => existing,
-                Ok(key) => {
+                Choice::Published(existing) => existing,
+                Choice::New(key) => {
                     tracing::info!(kid = key.kid(), alg = %key.signing_alg(), due, "published a new signing key on request");
                     let record = next_record(&key, due, now);
                     keys.insert(key.kid().to_owned(), Arc::new(key));
@@ -258,6 +258,12 @@ impl KeyManager {
         }
         Ok(())
     }
+}
+
+/// For one algorithm of an asked-for rotation: the next key already published, or a new one.
+enum Choice {
+    Published(KeyRecord),
+    New(SigningKey),
 }
 
 fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
