@@ -103,7 +103,7 @@ impl KeyManager {
                 .find(|r| r.alg == alg.as_str() && matches!(r.state, KeyState::Next { .. }));
             chosen.push(match published {
                 Some(r) => Choice::Published(r.clone()),
-                None => Choice::New(self.make_key(alg).await?),
+                None => Choice::New(Box::new(self.make_key(alg).await?)),
             });
         }
         let due = due_time(now.as_secs(), published_by(now, started), &self.policy);
@@ -116,7 +116,7 @@ impl KeyManager {
                 Choice::New(key) => {
                     tracing::info!(kid = key.kid(), alg = %key.signing_alg(), due, "published a new signing key on request");
                     let record = next_record(&key, due, now);
-                    keys.insert(key.kid().to_owned(), Arc::new(key));
+                    keys.insert(key.kid().to_owned(), Arc::from(key));
                     stored.push(record.clone());
                     record
                 }
@@ -263,7 +263,7 @@ impl KeyManager {
 /// For one algorithm of an asked-for rotation: the next key already published, or a new one.
 enum Choice {
     Published(KeyRecord),
-    New(SigningKey),
+    New(Box<SigningKey>),
 }
 
 fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
