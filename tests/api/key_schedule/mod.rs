@@ -127,6 +127,20 @@ async fn over_several_rotations_every_key_is_published_before_it_signs_and_stays
         initial.iter().any(|kid| !last.contains(kid)),
         "the first RS512 key was retired (its window is 6 s of tokens plus 30 s of leeway)"
     );
+    let retired = rs512_in(&app, "retired")
+        .await
+        .expect("listed once retired");
+    let (since, at) = (retired["activated_at"].as_u64(), retired["at"].as_u64());
+    assert!(since.is_some() && at > since, "{retired}");
+    let retiring = rs512_in(&app, "retiring")
+        .await
+        .expect("a replaced key verifies");
+    let (since, until) = (retiring["since"].as_u64(), retiring["until"].as_u64());
+    assert_eq!(
+        until.zip(since).map(|(u, s)| u - s),
+        Some(6 + 30),
+        "{retiring}"
+    );
 }
 
 #[tokio::test]
