@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::domain::keys::{KeyManager, SignerPool, SigningAlg};
+use crate::domain::keys::{KeyManager, KeyRotation, SignerPool, SigningAlg};
 use crate::domain::operators::{BOOTSTRAP_OPERATOR, Operators, random_password};
 use crate::domain::users::Users;
 use crate::domain::users::{Name, NewPassword};
@@ -38,6 +38,7 @@ pub struct Application {
     metrics: Option<TcpListener>,
     state: Arc<AppState>,
     limits: Limits,
+    rotation: Arc<KeyRotation>,
 }
 
 impl Application {
@@ -74,13 +75,24 @@ impl Application {
             },
         )?;
         let now = UnixTime::now();
-        let keys = KeyManager::load(
-            Arc::new(store.clone()),
-            Arc::new(KeyFiles::open(&settings.keys_dir)?),
-            settings.max_token_ttl,
-            now,
-        )
-        .await?;
+        let policy = settings.key_policy();
+        if policy.prepublish < settings.jwks_max_age {
+            tracing::warn!(
+                prepublish_secs = policy.prepublish,
+                jwks_max_age = settings.jwks_max_age,
+                "keys are published for less than the JWKS may be cached: a verifier may see a new key's tokens before its cached key set knows the key"
+            );
+        }
+        let keys = Arc::new(
+            KeyManager::load_with(
+                Arc::new(store.clone()),
+                Arc::new(KeyFiles::open(&settings.keys_dir)?),
+                policy,
+                now,
+            )
+            .await?,
+        );
+        let rotation = Arc::new(KeyRotation::new(keys.clone(), Arc::new(store.clone())));
         let revocations = Revocations::new(Arc::new(store.denylist()?));
         let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?
             .with_telemetry(telemetry.clone());
@@ -94,7 +106,7 @@ impl Application {
         }
         let state = AppState {
             registry,
-            issuer: TokenIssuer::new(&issuer, Arc::new(keys)).with_signer(signer_pool(&settings)?),
+            issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
             revocations,
             metadata: http::metadata_document(&issuer)?,
             jwks_max_age: settings.jwks_max_age,
@@ -112,6 +124,7 @@ impl Application {
             metrics,
             state: Arc::new(state),
             limits: Limits::from(&settings),
+            rotation,
         })
     }
 
@@ -152,10 +165,11 @@ impl Application {
             metrics,
             state,
             limits,
+            rotation,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
         let stopping = CancellationToken::new();
-        let retire = tokio::spawn(retire_keys_periodically(state.clone(), stopping.clone()));
+        let retire = tokio::spawn(rotate_keys_periodically(rotation, stopping.clone()));
         let sweep = tokio::spawn(sweep_revocations_periodically(
             state.clone(),
             stopping.clone(),
@@ -204,15 +218,18 @@ fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
 /// How long a stop waits for a periodic chore under way.
 const CHORES_DEADLINE: Duration = Duration::from_secs(3);
 
-async fn retire_keys_periodically(state: Arc<AppState>, stopping: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+/// The key schedule's tick: at once (catching up on what fell due while stopped), then every
+/// [`crate::domain::keys::TICK`].
+async fn rotate_keys_periodically(rotation: Arc<KeyRotation>, stopping: CancellationToken) {
+    let mut tick = tokio::time::interval(crate::domain::keys::TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = stopping.cancelled() => return,
         }
-        if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
-            tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
+        if let Err(e) = rotation.tick(UnixTime::now()).await {
+            tracing::error!(error = format!("{e:#}"), "the key schedule's tick failed");
         }
     }
 }

@@ -135,9 +135,10 @@ impl AdminClient {
             KeysCommand::List => self.call(Method::GET, "/admin/keys", None).await?,
             KeysCommand::Rotate {
                 alg,
+                now,
                 retire_previous,
             } => {
-                let body = json!({ "alg": alg, "retire_previous": retire_previous });
+                let body = json!({ "alg": alg, "now": now, "retire_previous": retire_previous });
                 self.call(Method::POST, "/admin/keys/rotate", Some(body))
                     .await?
             }

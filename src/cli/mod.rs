@@ -163,16 +163,19 @@ enum ClientCommand {
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
-    /// List signing keys and their state.
+    /// List signing keys with their state (next, active, retiring, retired) and its times.
     List,
-    /// Make new keys the signers (every algorithm unless --alg); old ones verify until their
-    /// tokens have expired.
+    /// Publish new keys (every algorithm unless --alg) as next: they sign once they have been
+    /// in the JWKS for prepublish_secs; the old ones then verify until their tokens expired.
     Rotate {
         /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all of them].
         #[arg(long)]
         alg: Option<String>,
+        /// An emergency: the new keys sign at once, before verifiers' cached JWKS know them.
+        #[arg(long)]
+        now: bool,
         /// Drop the replaced keys from the JWKS at once (a compromised key): tokens they
-        /// signed stop verifying.
+        /// signed stop verifying. Implies --now.
         #[arg(long)]
         retire_previous: bool,
     },

@@ -1,7 +1,8 @@
 //! The environment layer between the file and the flags, and the effective settings as TOML.
 //!
 //! Every key of the TOML file has an environment variable: `TOKENDEALER_<KEY>` for a top-level
-//! key, `TOKENDEALER_USERS_<KEY>` for one of the `[users]` table (upper case). A value is read as
+//! key, `TOKENDEALER_USERS_<KEY>` for one of the `[users]` table, `TOKENDEALER_KEYS_<KEY>` for
+//! one of the `[keys]` table (upper case). A value is read as
 //! TOML when it parses as one (`8`, `true`, `["admin","ops"]`) and as a string otherwise
 //! (`127.0.0.1:5001`, `./data`).
 
@@ -11,10 +12,11 @@ use anyhow::Context;
 use toml::{Table, Value};
 
 use super::Settings;
+use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 30] = [
+pub(super) const KEYS: [&str; 31] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -45,6 +47,7 @@ pub(super) const KEYS: [&str; 30] = [
     "console_session_max_secs",
     "console_max_sessions",
     "console_secure_cookies",
+    "keys",
 ];
 
 const PREFIX: &str = "TOKENDEALER_";
@@ -87,9 +90,19 @@ pub(super) fn overlay_env(
             if let Value::Table(users) = users {
                 users.insert(user_key.clone(), value);
             }
+        } else if let Some(keys_key) = key
+            .strip_prefix("keys_")
+            .filter(|k| KeySettings::NAMES.contains(k))
+        {
+            let keys = file
+                .entry("keys")
+                .or_insert_with(|| Value::Table(Table::new()));
+            if let Value::Table(keys) = keys {
+                keys.insert(keys_key.to_owned(), value_of(&raw));
+            }
         } else if STRING_KEYS.contains(&key.as_str()) {
             file.insert(key, Value::String(raw));
-        } else if KEYS.contains(&key.as_str()) && key != "users" {
+        } else if KEYS.contains(&key.as_str()) && key != "users" && key != "keys" {
             file.insert(key, value_of(&raw));
         }
     }
@@ -184,6 +197,16 @@ impl Settings {
         if let Some(p) = &self.audit_log {
             t.insert("audit_log".into(), path(p));
         }
+        let mut keys = Table::new();
+        keys.insert(
+            "rotation_period_secs".into(),
+            int(self.keys.rotation_period_secs),
+        );
+        keys.insert(
+            "prepublish_secs".into(),
+            int(self.keys.prepublish(self.jwks_max_age)),
+        );
+        t.insert("keys".into(), Value::Table(keys));
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

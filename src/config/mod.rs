@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::domain::keys::SignerMode;
+use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
 
 /// Everything the server needs to start.
@@ -36,6 +36,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
     pub users: UserSettings,
+    /// The signing keys' rotation schedule: the `[keys]` table.
+    pub keys: KeySettings,
     /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`.
     pub signer: SignerMode,
     /// Threads of the `pool` signer; 0 means one per core.
@@ -85,6 +87,7 @@ impl Default for Settings {
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
             users: UserSettings::default(),
+            keys: KeySettings::default(),
             signer: SignerMode::Pool,
             signer_threads: 0,
             signing_queue: crate::domain::keys::DEFAULT_SIGNING_QUEUE,
@@ -133,6 +136,7 @@ struct FileSettings {
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
     users: Option<UserSettings>,
+    keys: Option<KeySettings>,
     signer: Option<String>,
     signer_threads: Option<usize>,
     signing_queue: Option<usize>,
@@ -187,6 +191,13 @@ impl Settings {
             jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
             shutdown_timeout: secs(file.shutdown_timeout_secs, d.shutdown_timeout),
             users: file.users.unwrap_or(d.users),
+            keys: {
+                // Resolved here, so that the printed settings say what is in force.
+                let mut keys = file.keys.unwrap_or(d.keys);
+                let jwks_max_age = file.jwks_max_age.unwrap_or(d.jwks_max_age);
+                keys.prepublish_secs = Some(keys.prepublish(jwks_max_age));
+                keys
+            },
             signer: match (overrides.signer, &file.signer) {
                 (Some(mode), _) => mode,
                 (None, Some(raw)) => raw.parse()?,
@@ -229,6 +240,18 @@ impl Settings {
         Ok(settings)
     }
 
+    /// When keys change: the schedule of `[keys]`, and how long a replaced key keeps
+    /// verifying (the longest token lifetime, tokenleader tokens included, plus the leeway of
+    /// the dealer's verifier library).
+    pub fn key_policy(&self) -> KeyPolicy {
+        let longest = self.max_token_ttl.max(self.users.tokenleader_token_ttl);
+        KeyPolicy {
+            verify_window: longest.saturating_add(VERIFIER_LEEWAY_SECS),
+            rotation_period: self.keys.rotation_period_secs,
+            prepublish: self.keys.prepublish(self.jwks_max_age),
+        }
+    }
+
     fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.default_token_ttl > 0,
@@ -258,6 +281,7 @@ impl Settings {
         self.users.check()?;
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
         self.console.check()?;
+        self.keys.check(self.jwks_max_age)?;
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

@@ -231,3 +231,78 @@ mod string_values {
         assert_eq!(s.keys_dir, std::path::PathBuf::from("true"));
     }
 }
+
+mod key_schedule {
+    use crate::config::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn by_default_keys_rotate_every_90_days_published_twice_the_jwks_cache_ahead() {
+        let s = Settings::load_with_env(
+            Overrides::default(),
+            env(&[("TOKENDEALER_JWKS_MAX_AGE", "120")]),
+        )
+        .unwrap();
+        let policy = s.key_policy();
+        assert_eq!(policy.rotation_period, 7_776_000);
+        assert_eq!(policy.prepublish, 240);
+        assert_eq!(
+            policy.verify_window,
+            86_400 + crate::domain::keys::VERIFIER_LEEWAY_SECS
+        );
+    }
+
+    #[test]
+    fn the_keys_table_comes_from_the_file_and_the_environment_beats_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.toml");
+        let file = "[keys]\nrotation_period_secs = 3600\nprepublish_secs = 60\n";
+        std::fs::write(&path, file).unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let from_file = Settings::load_with_env(overrides.clone(), Vec::new()).unwrap();
+        assert_eq!(
+            (
+                from_file.keys.rotation_period_secs,
+                from_file.keys.prepublish_secs
+            ),
+            (3600, Some(60))
+        );
+        let vars = env(&[
+            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "0"),
+            ("TOKENDEALER_KEYS_PREPUBLISH_SECS", "30"),
+            ("TOKENDEALER_KEYS_DIR", "/srv/keys"),
+        ]);
+        let s = Settings::load_with_env(overrides, vars).unwrap();
+        assert_eq!(s.key_policy().rotation_period, 0);
+        assert_eq!(s.key_policy().prepublish, 30);
+        assert_eq!(s.keys_dir, PathBuf::from("/srv/keys"));
+    }
+
+    #[test]
+    fn a_pre_publication_as_long_as_the_period_stops_the_start_with_a_clear_error() {
+        let vars = env(&[
+            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "600"),
+            ("TOKENDEALER_JWKS_MAX_AGE", "300"),
+        ]);
+        let err = Settings::load_with_env(Overrides::default(), vars).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("prepublish_secs (600") && msg.contains("(600)"),
+            "{msg}"
+        );
+        let never = env(&[
+            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "0"),
+            ("TOKENDEALER_KEYS_PREPUBLISH_SECS", "9999"),
+        ]);
+        assert!(Settings::load_with_env(Overrides::default(), never).is_ok());
+    }
+}

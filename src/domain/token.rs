@@ -76,14 +76,15 @@ impl TokenIssuer {
         (self.signer.depth(), self.signer.bound())
     }
 
-    /// Signs `claims` with the active key for `alg`: the hot path. RSA signatures run on the
-    /// signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
+    /// Signs `claims` with the key that signs `alg` at their `iat`: the hot path. RSA
+    /// signatures run on the signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(
         &self,
         alg: SigningAlg,
         claims: AccessClaims,
     ) -> Result<String, OAuthError> {
-        let key = self.keys.ring().active_for(alg).clone();
+        let now = UnixTime::from_secs(claims.iat);
+        let key = self.keys.ring().signer_for(alg, now).clone();
         if !alg.offload() {
             return Ok(key.sign_access_token(&claims)?);
         }
@@ -93,13 +94,14 @@ impl TokenIssuer {
             .await??)
     }
 
-    /// Signs a token in tokenleader's layout with the active RS512 key, on the signing pool like
-    /// every other RSA signature.
+    /// Signs a token in tokenleader's layout with the RS512 key that signs at `now`, on the
+    /// signing pool like every other RSA signature.
     pub async fn sign_tokenleader<C: Serialize + Send + 'static>(
         &self,
         claims: C,
+        now: UnixTime,
     ) -> Result<String, OAuthError> {
-        let key = self.keys.ring().active().clone();
+        let key = self.keys.ring().signer_for(SigningAlg::Rs512, now).clone();
         Ok(self
             .signer
             .run(move || key.sign_tokenleader_token(&claims))

@@ -187,9 +187,11 @@ pub(super) fn new_client(state: &AppState, body: &AddClient) -> Result<NewClient
     Ok(new)
 }
 
-/// Rotates every algorithm's signer, or only `{"alg": ...}`'s; `{"retire_previous": true}`
-/// drops the replaced keys from the JWKS at once. Answers with the new RS512 key
-/// (or the one asked for), the other new keys under `rotated`.
+/// Rotates every algorithm's key, or only `{"alg": ...}`'s. By default the new key is published
+/// as `next` and signs `prepublish_secs` later; `{"now": true}` (an emergency) makes it sign at
+/// once; `{"retire_previous": true}` (a compromised key; implies `now`) also drops the replaced
+/// keys from the JWKS at once. Answers with the new RS512 key (or the one asked for), the
+/// other new keys under `rotated`.
 async fn rotate_keys(
     state: &AppState,
     req: Request<Incoming>,
@@ -206,12 +208,15 @@ async fn rotate_keys(
             )
         })?],
     };
-    let mut keys = state
-        .issuer
-        .keys()
-        .rotate_algs(&algs, now, body.retire_previous)
-        .await?
-        .into_iter();
+    let manager = state.issuer.keys();
+    let keys = if body.now || body.retire_previous {
+        manager
+            .rotate_algs(&algs, now, body.retire_previous)
+            .await?
+    } else {
+        manager.schedule_rotation(&algs, now).await?
+    };
+    let mut keys = keys.into_iter();
     let key = keys
         .next()
         .ok_or_else(|| OAuthError::Internal(anyhow::anyhow!("no key was rotated")))?;
@@ -228,7 +233,10 @@ async fn rotate_keys(
 #[serde(deny_unknown_fields)]
 struct RotateKeys {
     alg: Option<String>,
-    /// Retire the replaced keys at once instead of after one token lifetime.
+    /// Sign with the new key at once instead of after its pre-publication.
+    #[serde(default)]
+    now: bool,
+    /// Retire the replaced keys at once instead of after one token lifetime; implies `now`.
     #[serde(default)]
     retire_previous: bool,
 }

@@ -33,7 +33,7 @@ fn scrape(state: &AppState) -> Response<Body> {
     let age = |alg: SigningAlg| {
         keys.iter()
             .filter(|k| k.alg == alg.as_str() && k.state == KeyState::Active)
-            .map(|k| now.saturating_sub(k.created_at))
+            .map(|k| now.saturating_sub(k.activated_at.unwrap_or(k.created_at)))
             .min()
     };
     let metrics = &state.telemetry.metrics;

@@ -83,7 +83,7 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
         Err(LoginFailure::Internal(e)) => return server_error(&e),
     };
     let claims = TokenleaderClaims::new(&user, now, users.settings.tokenleader_token_ttl);
-    let signed = state.issuer.sign_tokenleader(claims).await;
+    let signed = state.issuer.sign_tokenleader(claims, now).await;
     let (token, catalog) = match (signed, service_catalog(state)) {
         (Ok(token), Ok(catalog)) => {
             state

@@ -66,6 +66,7 @@ mod tests {
             alg: "RS512".into(),
             created_at: 1,
             state: KeyState::Retiring { since: 1, until: 2 },
+            activated_at: Some(1),
         };
         let bytes = encode(rec.clone()).unwrap();
         assert!(String::from_utf8_lossy(&bytes).starts_with(r#"{"v":"1""#));

@@ -121,7 +121,7 @@ async fn the_admin_api_accepts_an_eddsa_admin_token_and_rotation_keeps_old_token
             &ed_token,
             Method::POST,
             "/admin/keys/rotate",
-            Some(json!({})),
+            Some(json!({"now": true})),
         )
         .await;
     let status = r.status();

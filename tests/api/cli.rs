@@ -9,7 +9,7 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::{TestApp, spawn_app};
 
-async fn cli(app: &TestApp, args: &[&str]) -> Output {
+pub async fn cli(app: &TestApp, args: &[&str]) -> Output {
     cli_fed(app, args, "").await
 }
 
@@ -33,7 +33,7 @@ pub async fn cli_fed(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().await.unwrap()
 }
 
-fn json_out(out: &Output) -> Value {
+pub fn json_out(out: &Output) -> Value {
     assert!(
         out.status.success(),
         "stderr: {}",
@@ -99,7 +99,7 @@ async fn rotate_disable_enable_and_remove_work_from_the_command_line() {
 #[tokio::test]
 async fn keys_rotate_and_list_from_the_command_line() {
     let app = spawn_app().await;
-    let rotated = json_out(&cli(&app, &["keys", "rotate", "--alg", "RS512"]).await);
+    let rotated = json_out(&cli(&app, &["keys", "rotate", "--alg", "RS512", "--now"]).await);
     let listed = json_out(&cli(&app, &["keys", "list"]).await);
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 4, "three signers and the replaced RS512 key");

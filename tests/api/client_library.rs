@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
+use serde_json::json;
 use tokendealer::client::{ServerMetadata, TokenSource, Verifier, VerifyError};
 
 use crate::helpers::{header_of, spawn_app};
@@ -87,9 +88,13 @@ async fn a_verifier_learns_a_rotated_key_after_its_cooldown() {
     verifier.verify_at(&before, now).await.unwrap();
 
     assert_eq!(
-        app.admin(Method::POST, "/admin/keys/rotate", None)
-            .await
-            .status(),
+        app.admin(
+            Method::POST,
+            "/admin/keys/rotate",
+            Some(json!({"now": true}))
+        )
+        .await
+        .status(),
         200
     );
     let after = app.access_token(&c, &[]).await;

@@ -50,7 +50,7 @@ async fn after_a_rotation_new_tokens_use_the_new_key_and_old_tokens_still_verify
         .admin(
             Method::POST,
             "/admin/keys/rotate",
-            Some(serde_json::json!({"alg": "RS512"})),
+            Some(serde_json::json!({"alg": "RS512", "now": true})),
         )
         .await;
     assert_eq!(r.status(), 200);

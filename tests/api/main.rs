@@ -18,6 +18,7 @@ mod console;
 mod contract;
 mod helpers;
 mod introspection;
+mod key_schedule;
 mod keys;
 mod metrics;
 mod overload;

@@ -26,9 +26,14 @@ pub async fn route(
                         .ok_or_else(|| OAuthError::invalid_request("unknown algorithm"))?,
                 ],
             };
-            let outcome = keys
-                .rotate_algs(&algs, ctx.now, form.has("retire_previous"))
-                .await;
+            // The admin API's rule: a new key is published first and signs when due, unless
+            // the operator asks for now (or retires the previous key, which implies now).
+            let outcome = if form.has("now") || form.has("retire_previous") {
+                keys.rotate_algs(&algs, ctx.now, form.has("retire_previous"))
+                    .await
+            } else {
+                keys.schedule_rotation(&algs, ctx.now).await
+            };
             ctx.audit("key.rotate", form.get("alg"), outcome.is_ok());
             outcome?;
             Ok(views::redirect("/console/keys"))
@@ -99,6 +104,11 @@ fn list(ctx: &Ctx<'_>) -> Result<Response<Body>, Rejection> {
             select id="alg" name="alg" {
                 option value="all" { "every algorithm" }
                 @for alg in SigningAlg::ALL { option value=(alg.as_str()) { (alg.as_str()) } }
+            }
+            p { "A new key is published in the key set first and signs once verifiers' caches know it (" (ctx.state.issuer.keys().policy().prepublish) " s)." }
+            div {
+                input id="now" name="now" type="checkbox" value="1";
+                label for="now" { " Sign with the new key now (an emergency: verifiers with a cached key set refuse its tokens until they refetch)" }
             }
             div {
                 input id="retire_previous" name="retire_previous" type="checkbox" value="1";

@@ -193,7 +193,7 @@ async fn retiring_a_key_by_kid_drops_it_from_the_key_set_and_kills_every_token_i
         .admin(
             Method::POST,
             "/admin/keys/rotate",
-            Some(json!({"alg": "RS512"})),
+            Some(json!({"alg": "RS512", "now": true})),
         )
         .await;
     assert_eq!(r.status(), 200);

@@ -125,7 +125,11 @@ async fn verify_token_still_accepts_a_token_signed_before_a_key_rotation() {
     app.seed().await;
     let token = app.legacy_token("alice").await;
     let r = app
-        .admin(reqwest::Method::POST, "/admin/keys/rotate", None)
+        .admin(
+            reqwest::Method::POST,
+            "/admin/keys/rotate",
+            Some(json!({"now": true})),
+        )
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.verify_token(&token).await.0, 201);

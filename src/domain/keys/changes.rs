@@ -1,0 +1,297 @@
+//! Changing the keys: the schedule's tick, rotations asked for (published first, or at once
+//! in an emergency), and retiring a key on request.
+//!
+//! Order of writes, so that a crash or another instance never sees a key it cannot use: the
+//! private key is stored before any record names it; a next key enters this instance's JWKS
+//! before its record is stored (it signs only at its due time, `prepublish` later); a key
+//! that signs at once is recorded before it signs; a retired key's record is stored before
+//! its private key is deleted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::anyhow;
+
+use super::schedule::{due_time, plan};
+use super::{KeyInfo, KeyManager, KeyRecord, KeyRing, KeyState, SigningAlg, SigningKey};
+use crate::domain::UnixTime;
+
+impl KeyManager {
+    /// Whether the schedule has something to do at `now`, judged from the ring's records.
+    pub fn pending(&self, now: UnixTime) -> bool {
+        !plan(self.ring.load().records(), now, &self.policy).is_empty()
+    }
+
+    /// One step of the schedule at `now` (read just before the call): picks up changes made
+    /// by another instance, makes due next keys active, retires keys whose window has passed,
+    /// and publishes a next key where the active one is due within `prepublish`. With several
+    /// instances, call it only while holding the lease ([`super::KeyRotation`] does).
+    pub async fn tick(&self, now: UnixTime) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let _guard = self.write.lock().await;
+        self.sync_locked(now).await?;
+        self.advance_locked(now, started).await
+    }
+
+    /// The schedule's step; retires keys whose window has passed. Kept for callers that only
+    /// mean that: it is [`KeyManager::tick`].
+    pub async fn retire_expired(&self, now: UnixTime) -> anyhow::Result<()> {
+        self.tick(now).await
+    }
+
+    /// The schedule's step; `started` is when the caller began, `now` having been read
+    /// just before.
+    async fn advance_locked(&self, now: UnixTime, started: Instant) -> anyhow::Result<()> {
+        let old = self.ring.load_full();
+        let step = plan(old.records(), now, &self.policy);
+        if step.is_empty() {
+            return Ok(());
+        }
+        let mut keys = old.keys();
+        let mut generated = Vec::with_capacity(step.generate.len());
+        for &(alg, target) in &step.generate {
+            generated.push((target, self.make_key(alg).await?));
+        }
+        let published_by = published_by(now, started);
+        let mut stored = step.changed.clone();
+        for r in &step.changed {
+            match r.state {
+                KeyState::Active => {
+                    tracing::info!(kid = %r.kid, alg = %r.alg, "a next key is due: it signs now")
+                }
+                KeyState::Retiring { until, .. } => {
+                    tracing::info!(kid = %r.kid, alg = %r.alg, until, "a replaced key stopped signing; it verifies until its tokens expired")
+                }
+                KeyState::Retired { .. } => {
+                    tracing::info!(kid = %r.kid, alg = %r.alg, "retired a signing key")
+                }
+                KeyState::Next { .. } => {}
+            }
+        }
+        for (target, key) in generated {
+            let due = due_time(target, published_by, &self.policy);
+            tracing::info!(kid = key.kid(), alg = %key.signing_alg(), due, "published the next signing key");
+            stored.push(next_record(&key, due, now));
+            keys.insert(key.kid().to_owned(), Arc::new(key));
+        }
+        self.publish_then_store(&old, stored, &keys, now).await?;
+        for kid in &step.retired {
+            self.files.remove(kid).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes a new key for each of `algs` as **next**, due `prepublish` from now: it
+    /// signs only once every verifier's cached JWKS can know it. An algorithm that already
+    /// has a next key keeps it (it is due sooner than a new one would be). Returns the next
+    /// keys, in the order asked.
+    pub async fn schedule_rotation(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+    ) -> anyhow::Result<Vec<KeyInfo>> {
+        let started = Instant::now();
+        let _guard = self.write.lock().await;
+        self.sync_locked(now).await?;
+        let old = self.ring.load_full();
+        let mut chosen = Vec::with_capacity(algs.len());
+        for &alg in algs {
+            let published = old
+                .records()
+                .iter()
+                .find(|r| r.alg == alg.as_str() && matches!(r.state, KeyState::Next { .. }));
+            chosen.push(match published {
+                Some(r) => Choice::Published(r.clone()),
+                None => Choice::New(Box::new(self.make_key(alg).await?)),
+            });
+        }
+        let due = due_time(now.as_secs(), published_by(now, started), &self.policy);
+        let mut keys = old.keys();
+        let mut stored = Vec::new();
+        let mut shown = Vec::with_capacity(chosen.len());
+        for choice in chosen {
+            let record = match choice {
+                Choice::Published(existing) => existing,
+                Choice::New(key) => {
+                    tracing::info!(kid = key.kid(), alg = %key.signing_alg(), due, "published a new signing key on request");
+                    let record = next_record(&key, due, now);
+                    keys.insert(key.kid().to_owned(), Arc::from(key));
+                    stored.push(record.clone());
+                    record
+                }
+            };
+            shown.push(KeyInfo::from(&record));
+        }
+        if !stored.is_empty() {
+            self.publish_then_store(&old, stored, &keys, now).await?;
+        }
+        Ok(shown)
+    }
+
+    /// Makes a new RS512 key the signer at once; the old one keeps verifying for one window.
+    pub async fn rotate(&self, now: UnixTime) -> anyhow::Result<KeyInfo> {
+        let mut rotated = self.rotate_algs(&[SigningAlg::Rs512], now, false).await?;
+        rotated.pop().ok_or_else(|| anyhow!("no key was rotated"))
+    }
+
+    /// An emergency rotation: a new key signs at once for each of `algs`, without having been
+    /// published first. The keys it replaces (the active one, and a next one if any) keep
+    /// verifying for one window, or, with `retire_previous` (a compromised key), are retired
+    /// at once so tokens they signed stop verifying. Returns the new keys, in the order asked.
+    pub async fn rotate_algs(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+        retire_previous: bool,
+    ) -> anyhow::Result<Vec<KeyInfo>> {
+        let _guard = self.write.lock().await;
+        self.sync_locked(now).await?;
+        let old = self.ring.load_full();
+        let now_secs = now.as_secs();
+        let mut keys = old.keys();
+        let mut stored = Vec::new();
+        let mut rotated = Vec::with_capacity(algs.len());
+        for &alg in algs {
+            let key = self.make_key(alg).await?;
+            for r in old.records().iter().filter(|r| r.alg == alg.as_str()) {
+                let from = match r.state {
+                    KeyState::Active => now_secs,
+                    // A stale instance may sign with it from its due time on.
+                    KeyState::Next { due } => due.max(now_secs),
+                    _ => continue,
+                };
+                let mut replaced = r.clone();
+                replaced.state = KeyState::Retiring {
+                    since: now_secs,
+                    until: if retire_previous {
+                        now_secs
+                    } else {
+                        from.saturating_add(self.policy.verify_window)
+                    },
+                };
+                stored.push(replaced);
+            }
+            tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key at once");
+            let record = KeyRecord {
+                kid: key.kid().to_owned(),
+                alg: alg.as_str().into(),
+                created_at: now_secs,
+                state: KeyState::Active,
+                activated_at: Some(now_secs),
+            };
+            rotated.push(KeyInfo::from(&record));
+            stored.push(record);
+            keys.insert(key.kid().to_owned(), Arc::new(key));
+        }
+        // Stored before it signs: every instance must be able to verify what it signs.
+        let ring = KeyRing::build(merged(old.records(), &stored), &keys, now)?;
+        self.store.put(&stored).await?;
+        self.ring.store(Arc::new(ring));
+        if retire_previous {
+            self.advance_locked(now, Instant::now()).await?;
+        }
+        Ok(rotated)
+    }
+
+    /// Retires one key now (a compromised key): it leaves the key set at once, so every token
+    /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
+    /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
+    pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
+        let ring = self.ring();
+        // The recorded signer, or a next key whose due time came a moment ago.
+        let active = SigningAlg::ALL.into_iter().find(|&alg| {
+            ring.active_for(alg).kid() == kid || ring.signer_for(alg, now).kid() == kid
+        });
+        drop(ring);
+        if let Some(alg) = active {
+            self.rotate_algs(&[alg], now, true).await?;
+        } else {
+            let _guard = self.write.lock().await;
+            self.sync_locked(now).await?;
+            let old = self.ring.load_full();
+            let Some(mut record) = old
+                .records()
+                .iter()
+                .find(|r| {
+                    r.kid == kid
+                        && matches!(r.state, KeyState::Retiring { .. } | KeyState::Next { .. })
+                })
+                .cloned()
+            else {
+                return Ok(None);
+            };
+            record.state = KeyState::Retired { at: now.as_secs() };
+            let stored = [record];
+            // Out of the ring before anything else: from here on nothing verifies with it.
+            let ring = KeyRing::build(merged(old.records(), &stored), &old.keys(), now)?;
+            self.ring.store(Arc::new(ring));
+            self.store.put(&stored).await?;
+            self.files.remove(kid).await?;
+            tracing::warn!(kid, "retired a signing key on request");
+        }
+        Ok(self.list()?.into_iter().find(|k| k.kid == kid))
+    }
+
+    /// Generates a key off the async workers and stores its private key.
+    async fn make_key(&self, alg: SigningAlg) -> anyhow::Result<SigningKey> {
+        let (key, der) =
+            tokio::task::spawn_blocking(move || SigningKey::generate_for(alg)).await??;
+        self.files.write(key.kid(), &der).await?;
+        Ok(key)
+    }
+
+    /// Swaps in the ring with `stored` applied, then stores `stored`; if the store refuses,
+    /// the previous ring comes back. For changes that publish ahead of signing.
+    async fn publish_then_store(
+        &self,
+        old: &Arc<KeyRing>,
+        stored: Vec<KeyRecord>,
+        keys: &HashMap<String, Arc<SigningKey>>,
+        now: UnixTime,
+    ) -> anyhow::Result<()> {
+        let ring = KeyRing::build(merged(old.records(), &stored), keys, now)?;
+        self.ring.store(Arc::new(ring));
+        if let Err(e) = self.store.put(&stored).await {
+            self.ring.store(old.clone());
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+/// For one algorithm of an asked-for rotation: the next key already published, or a new one.
+enum Choice {
+    Published(KeyRecord),
+    New(Box<SigningKey>),
+}
+
+fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
+    KeyRecord {
+        kid: key.kid().to_owned(),
+        alg: key.signing_alg().as_str().into(),
+        created_at: now.as_secs(),
+        state: KeyState::Next { due },
+        activated_at: None,
+    }
+}
+
+/// `records` with `changes` applied by `kid`.
+fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
+    let mut all = records.to_vec();
+    for c in changes {
+        match all.iter_mut().find(|r| r.kid == c.kid) {
+            Some(r) => *r = c.clone(),
+            None => all.push(c.clone()),
+        }
+    }
+    all
+}
+
+/// A bound on when a key made since `started` is in this instance's JWKS: `now` is whole
+/// seconds (up to 1 s early) and the work since took `started.elapsed()`, rounded up.
+fn published_by(now: UnixTime, started: Instant) -> u64 {
+    let spent = started.elapsed();
+    let spent = spent.as_secs() + u64::from(spent.subsec_nanos() > 0);
+    now.as_secs().saturating_add(1).saturating_add(spent)
+}
