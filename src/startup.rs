@@ -18,6 +18,7 @@ use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
+use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
@@ -33,6 +34,9 @@ pub struct Application {
     addr: SocketAddr,
     state: Arc<AppState>,
     limits: Limits,
+    io: IoModel,
+    /// I/O threads of the per-thread model.
+    io_threads: usize,
 }
 
 impl Application {
@@ -88,6 +92,11 @@ impl Application {
             addr,
             state: Arc::new(state),
             limits: Limits::from(&settings),
+            io: settings.io,
+            io_threads: match settings.io_threads {
+                0 => std::thread::available_parallelism().map_or(2, usize::from),
+                n => n,
+            },
         })
     }
 
@@ -122,6 +131,8 @@ impl Application {
             addr,
             state,
             limits,
+            io,
+            io_threads,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
         let stopping = CancellationToken::new();
@@ -130,7 +141,12 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
-        server::serve(listener, state, limits, stop).await;
+        match io {
+            IoModel::Shared => server::serve(listener, state, limits, stop).await,
+            IoModel::PerThread => {
+                per_thread::serve_per_thread(listener, io_threads, state, limits, stop).await?;
+            }
+        }
         // Let a sweep or retirement under way finish rather than abort it: its blocking half
         // would run on, holding the database, after this returns. Once they are done, nothing
         // holds it and a new application can open the same data dir.

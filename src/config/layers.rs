@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 23] = [
+pub(super) const KEYS: [&str; 25] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -25,6 +25,8 @@ pub(super) const KEYS: [&str; 23] = [
     "shutdown_timeout_secs",
     "signer",
     "signer_threads",
+    "io",
+    "io_threads",
     "signing_queue",
     "db_cache_mb",
     "store_write_queue",
@@ -44,7 +46,7 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 5] = ["listen", "data_dir", "keys_dir", "issuer", "signer"];
+const STRING_KEYS: [&str; 6] = ["listen", "data_dir", "keys_dir", "issuer", "signer", "io"];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
 /// over what the file said.
@@ -113,6 +115,8 @@ impl Settings {
             Value::String(self.signer.as_str().to_owned()),
         );
         t.insert("signer_threads".into(), size(self.signer_threads));
+        t.insert("io".into(), Value::String(self.io.as_str().to_owned()));
+        t.insert("io_threads".into(), size(self.io_threads));
         t.insert("signing_queue".into(), size(self.signing_queue));
         t.insert("db_cache_mb".into(), int(self.db_cache_mb));
         t.insert("store_write_queue".into(), size(self.store_write_queue));

@@ -7,6 +7,7 @@ mod error;
 mod import_admin;
 mod introspect;
 mod peer;
+pub mod per_thread;
 mod request;
 mod response;
 mod routes;
