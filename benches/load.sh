@@ -4,7 +4,7 @@
 #
 #   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
 #                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
-#                   [--workers N]
+#                   [--workers N] [--io per-thread|shared]
 #                   [--pin-wrk CPU] [--openssl]
 #
 # --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
@@ -12,7 +12,9 @@
 # --spread     with --clients: wrk picks one of the N seeded clients at random per request
 #              (worst case: every lookup a different client, mostly cold) instead of one client.
 # --jwks       drives GET /.well-known/jwks.json instead of the token endpoint.
-# --signer     where signatures run (TOKENDEALER_SIGNER); --workers sets TOKIO_WORKER_THREADS.
+# --signer     where signatures run (TOKENDEALER_SIGNER; default: the I/O model's own, inline for
+#              per-thread, pool for shared); --workers sets TOKIO_WORKER_THREADS.
+# --io         the I/O model (TOKENDEALER_IO; default per-thread). benches/compare_io.sh runs both.
 # --pin-wrk    runs wrk under `taskset -c CPU`; the server is never pinned.
 # Each of N rounds measures the raw signing ceiling (examples/rsa_ceiling.rs: the same aws-lc-rs
 # call on one thread per core) for S seconds, then drives the server with wrk for S seconds; the
@@ -20,7 +22,7 @@
 # The load generator runs on the same cores: its CPU share is measured and printed per round.
 set -euo pipefail
 
-ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER=pool SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --alg) ALG=$2; shift 2 ;;
@@ -32,6 +34,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNS=$2; shift 2 ;;
     --signer) SIGNER=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
+    --io) IO=$2; shift 2 ;;
     --signer-threads) SIGNER_THREADS=$2; shift 2 ;;
     --pin-wrk) PIN=$2; shift 2 ;;
     --openssl) OPENSSL=1; shift ;;
@@ -59,7 +62,8 @@ now_ms() { date +%s%3N; }
 start_server() {
   local t0; t0=$(now_ms)
   echo "signer_threads = $SIGNER_THREADS" > "$WORK/tokendealer.toml"
-  env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} TOKENDEALER_SIGNER="$SIGNER" RUST_LOG=warn \
+  env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} ${SIGNER:+TOKENDEALER_SIGNER=$SIGNER} \
+    ${IO:+TOKENDEALER_IO=$IO} RUST_LOG=warn \
     "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" \
     --config "$WORK/tokendealer.toml" 2>>"$WORK/server.log" &
   SERVER_PID=$!
@@ -74,7 +78,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server: signer=$SIGNER signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
+echo "server: io=${IO:-per-thread (default)} signer=${SIGNER:-default} signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
 echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
 
 ID=bench SECRET=""

@@ -20,6 +20,7 @@ use crate::domain::{
     ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
     ScopeSet, TokenIssuer, UnixTime,
 };
+use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, OperatorTree, Store, StoreOptions, UserStore};
@@ -39,6 +40,9 @@ pub struct Application {
     state: Arc<AppState>,
     limits: Limits,
     rotation: Arc<KeyRotation>,
+    io: IoModel,
+    /// I/O threads of the per-thread model.
+    io_threads: usize,
 }
 
 impl Application {
@@ -125,6 +129,11 @@ impl Application {
             state: Arc::new(state),
             limits: Limits::from(&settings),
             rotation,
+            io: settings.io,
+            io_threads: match settings.io_threads {
+                0 => std::thread::available_parallelism().map_or(2, usize::from),
+                n => n,
+            },
         })
     }
 
@@ -166,6 +175,8 @@ impl Application {
             state,
             limits,
             rotation,
+            io,
+            io_threads,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
         let stopping = CancellationToken::new();
@@ -184,11 +195,19 @@ impl Application {
                 stop,
             ))
         });
-        server::serve(listener, state, limits, async {
+        let stop = async {
             stop.await;
             metrics_stop.cancel();
-        })
-        .await;
+        };
+        let served = match io {
+            IoModel::Shared => {
+                server::serve(listener, state, limits, stop).await;
+                Ok(())
+            }
+            IoModel::PerThread => {
+                per_thread::serve_per_thread(listener, io_threads, state, limits, stop).await
+            }
+        };
         metrics_stop.cancel();
         if let Some(metrics) = metrics {
             let _ = metrics.await;
@@ -201,7 +220,7 @@ impl Application {
         if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
             tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
         }
-        Ok(())
+        served
     }
 }
 

@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 31] = [
+pub(super) const KEYS: [&str; 33] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -27,6 +27,8 @@ pub(super) const KEYS: [&str; 31] = [
     "shutdown_timeout_secs",
     "signer",
     "signer_threads",
+    "io",
+    "io_threads",
     "signing_queue",
     "db_cache_mb",
     "store_write_queue",
@@ -54,7 +56,7 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 7] = [
+const STRING_KEYS: [&str; 8] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -62,6 +64,7 @@ const STRING_KEYS: [&str; 7] = [
     "signer",
     "metrics_listen",
     "audit_log",
+    "io",
 ];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
@@ -141,6 +144,8 @@ impl Settings {
             Value::String(self.signer.as_str().to_owned()),
         );
         t.insert("signer_threads".into(), size(self.signer_threads));
+        t.insert("io".into(), Value::String(self.io.as_str().to_owned()));
+        t.insert("io_threads".into(), size(self.io_threads));
         t.insert("signing_queue".into(), size(self.signing_queue));
         t.insert("db_cache_mb".into(), int(self.db_cache_mb));
         t.insert("store_write_queue".into(), size(self.store_write_queue));

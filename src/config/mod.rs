@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
+use crate::http::per_thread::IoModel;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -42,6 +43,10 @@ pub struct Settings {
     pub signer: SignerMode,
     /// Threads of the `pool` signer; 0 means one per core.
     pub signer_threads: usize,
+    /// How connections are spread over threads: a runtime per I/O thread, or one shared runtime.
+    pub io: IoModel,
+    /// I/O threads of the `per-thread` model; 0 means one per core.
+    pub io_threads: usize,
     /// RSA signatures waiting or running at once; beyond it a token request answers 503.
     pub signing_queue: usize,
     /// Bound of the database's page cache, in MiB.
@@ -88,8 +93,11 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(10),
             users: UserSettings::default(),
             keys: KeySettings::default(),
-            signer: SignerMode::Pool,
+            // What `load` picks for the default I/O model.
+            signer: SignerMode::Inline,
             signer_threads: 0,
+            io: IoModel::default(),
+            io_threads: 0,
             signing_queue: crate::domain::keys::DEFAULT_SIGNING_QUEUE,
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
             store_write_queue: crate::storage::DEFAULT_QUEUE,
@@ -139,6 +147,8 @@ struct FileSettings {
     keys: Option<KeySettings>,
     signer: Option<String>,
     signer_threads: Option<usize>,
+    io: Option<String>,
+    io_threads: Option<usize>,
     signing_queue: Option<usize>,
     db_cache_mb: Option<u64>,
     store_write_queue: Option<usize>,
@@ -180,6 +190,10 @@ impl Settings {
         let file: FileSettings = FileSettings::deserialize(toml::Value::Table(table))
             .context("reading the settings (file and TOKENDEALER_* environment)")?;
         let d = Settings::default();
+        let io = match &file.io {
+            Some(raw) => raw.parse()?,
+            None => d.io,
+        };
         let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
         let settings = Self {
             listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
@@ -198,12 +212,17 @@ impl Settings {
                 keys.prepublish_secs = Some(keys.prepublish(jwks_max_age));
                 keys
             },
+            signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
+            io,
+            io_threads: file.io_threads.unwrap_or(d.io_threads),
             signer: match (overrides.signer, &file.signer) {
                 (Some(mode), _) => mode,
                 (None, Some(raw)) => raw.parse()?,
-                (None, None) => d.signer,
+                // On an I/O thread of its own a request signs where it was read; on the shared
+                // runtime a signature would stall a worker: the pool takes it.
+                (None, None) if io == IoModel::PerThread => SignerMode::Inline,
+                (None, None) => SignerMode::Pool,
             },
-            signer_threads: file.signer_threads.unwrap_or(d.signer_threads),
             signing_queue: file.signing_queue.unwrap_or(d.signing_queue),
             db_cache_mb: file.db_cache_mb.unwrap_or(d.db_cache_mb),
             store_write_queue: file.store_write_queue.unwrap_or(d.store_write_queue),

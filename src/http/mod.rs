@@ -11,6 +11,7 @@ mod introspect;
 pub mod metrics_endpoint;
 mod operators_admin;
 mod peer;
+pub mod per_thread;
 mod request;
 mod response;
 mod routes;

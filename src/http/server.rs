@@ -6,14 +6,16 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use std::net::SocketAddr;
+
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::AppState;
-use super::connection::{self, Shared};
+use super::connection::{self, Place, Shared};
 use crate::config::{RESERVED_DESCRIPTORS, Settings};
 
 /// The connection limits and deadlines, from [`Settings`].
@@ -47,7 +49,7 @@ impl From<&Settings> for Limits {
 
 /// After the drain deadline the remaining connections are dropped; their tasks get this long to
 /// notice before `serve` returns without them (a handler stuck in blocking work, say).
-const ABANDON_AFTER: Duration = Duration::from_secs(2);
+pub(super) const ABANDON_AFTER: Duration = Duration::from_secs(2);
 /// The first pause after a failed accept; it doubles up to `MAX_PAUSE` while failures go on.
 const MIN_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_secs(1);
@@ -88,8 +90,9 @@ pub enum Service {
 /// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
 pub const METRICS_MAX_CONNECTIONS: usize = 8;
 
-/// Serves `listener` until `stop` completes; then stops accepting, lets every connection finish
-/// what is in flight for at most `limits.shutdown_timeout`, and drops the rest.
+/// Serves `listener` on the ambient runtime until `stop` completes; then stops accepting, lets
+/// every connection finish what is in flight for at most `limits.shutdown_timeout`, and drops
+/// the rest.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -125,10 +128,26 @@ pub async fn serve_as(
 ) {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
-    let shared = Arc::new(Shared {
+    let shared = shared(service, state, &limits, tracker.clone());
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let serve = |stream, peer, place| {
+        tracker.spawn(connection::serve(shared.clone(), stream, peer, place));
+    };
+    accept_until(&listener, &shared, &permits, &limits, serve, stop).await;
+    drop(listener);
+    drain(&tracker, &shared, limits.shutdown_timeout).await;
+}
+
+pub(super) fn shared(
+    service: Service,
+    state: Arc<AppState>,
+    limits: &Limits,
+    tracker: TaskTracker,
+) -> Arc<Shared> {
+    Arc::new(Shared {
         state,
         service,
-        builder: connection::builder(&limits, tracker.clone()),
+        builder: connection::builder(limits, tracker),
         deadlines: connection::Deadlines {
             first_byte: limits.first_byte_timeout,
             header_read: limits.header_read_timeout,
@@ -137,10 +156,20 @@ pub async fn serve_as(
         draining: CancellationToken::new(),
         closing: CancellationToken::new(),
         pressure: tokio::sync::watch::Sender::new(0),
-    });
-    // A permit is taken before accepting: beyond the cap, connections wait in the kernel's
-    // queue instead of costing a descriptor and a task each.
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    })
+}
+
+/// Accepts on `listener` until `stop` completes, handing each accepted socket with its place
+/// under the cap to `serve`. A permit is taken before accepting: beyond the cap, connections
+/// wait in the kernel's queue instead of costing a descriptor and a task each.
+pub(super) async fn accept_until(
+    listener: &TcpListener,
+    shared: &Shared,
+    permits: &Arc<Semaphore>,
+    limits: &Limits,
+    mut serve: impl FnMut(TcpStream, SocketAddr, Place),
+    stop: impl Future<Output = ()>,
+) {
     let mut full = Throttled::default();
     let mut failures = Throttled::default();
     let mut pause = MIN_PAUSE;
@@ -157,7 +186,7 @@ pub async fn serve_as(
                         "connection cap reached: new connections wait to be accepted"
                     );
                 }
-                match wait_for_place(&permits, &shared, &mut stop).await {
+                match wait_for_place(permits, shared, &mut stop).await {
                     Some(permit) => permit,
                     None => break,
                 }
@@ -171,7 +200,8 @@ pub async fn serve_as(
         match accepted {
             Ok((stream, peer)) => {
                 pause = MIN_PAUSE;
-                tracker.spawn(connection::serve(shared.clone(), stream, peer, permit));
+                let pressure = shared.pressure.subscribe();
+                serve(stream, peer, Place { permit, pressure });
             }
             Err(e) => {
                 drop(permit);
@@ -184,8 +214,6 @@ pub async fn serve_as(
             }
         }
     }
-    drop(listener);
-    drain(&tracker, &shared, limits.shutdown_timeout).await;
 }
 
 /// Out of descriptors (EMFILE) and the like: the connection stays in the kernel's queue, so the
@@ -196,7 +224,7 @@ fn log_accept_failure(e: &io::Error, pause: Duration, log: &mut Throttled) {
     }
 }
 
-async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
+pub(super) async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
     tracing::info!(tasks = tracker.len(), "stopping: draining open connections");
     shared.draining.cancel();
     tracker.close();
@@ -214,7 +242,7 @@ async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
     }
 }
 
-fn warn_if_above_descriptor_limit(max_connections: usize) {
+pub(super) fn warn_if_above_descriptor_limit(max_connections: usize) {
     let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
         return;
     };

@@ -1,10 +1,25 @@
 //! Overload is explicit: past the signing bound a token request is refused at once with 503.
 
+use tokendealer::domain::keys::SignerMode;
+
 use crate::helpers::spawn_with;
 
 #[tokio::test]
 async fn token_requests_beyond_the_signing_bound_get_503_with_retry_after_at_once() {
-    let app = spawn_with(|s| s.signing_queue = 1).await;
+    refused_beyond_the_bound(SignerMode::Inline).await;
+}
+
+#[tokio::test]
+async fn the_signing_pool_refuses_beyond_the_bound_too() {
+    refused_beyond_the_bound(SignerMode::Pool).await;
+}
+
+async fn refused_beyond_the_bound(signer: SignerMode) {
+    let app = spawn_with(|s| {
+        s.signing_queue = 1;
+        s.signer = signer;
+    })
+    .await;
     let client = app
         .register("burst", &["https://api.example"], &["read"])
         .await;

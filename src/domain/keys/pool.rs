@@ -25,7 +25,8 @@ pub enum SignerMode {
     Pool,
     /// On tokio's blocking pool (`spawn_blocking`).
     Blocking,
-    /// On the calling task's thread: no hand-off, but it blocks that I/O worker.
+    /// On the calling task's thread: no hand-off, but it blocks that I/O worker (what the
+    /// `per-thread` I/O model wants: each thread signs what it read).
     Inline,
 }
 
@@ -185,7 +186,13 @@ impl SignerPool {
                     .map_err(|_| anyhow!("a signing thread dropped its job"))
             }
             (None, SignerMode::Blocking) => Ok(tokio::task::spawn_blocking(work).await?),
-            (None, _) => Ok(work()),
+            (None, _) => {
+                // Let every request already read on this thread be admitted before this one
+                // signs, so the admitted count is the thread's real backlog and the bound
+                // refuses work that would wait, not only work that runs.
+                tokio::task::yield_now().await;
+                Ok(work())
+            }
         }
     }
 }

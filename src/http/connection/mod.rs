@@ -55,6 +55,13 @@ pub(super) struct Shared {
     pub pressure: watch::Sender<u64>,
 }
 
+/// A connection's place under the cap, taken at accept: its permit, and its view of the cap's
+/// calls for room from that moment on (one made before the connection task starts counts too).
+pub(super) struct Place {
+    pub permit: OwnedSemaphorePermit,
+    pub pressure: watch::Receiver<u64>,
+}
+
 /// hyper's builder with every per-protocol bound set. HTTP/2 streams run as tasks of `tracker`,
 /// so that a stop can wait for them as for the connections.
 pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tracked> {
@@ -82,12 +89,11 @@ pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tr
 
 /// Serves one accepted connection until it ends, is cut, or is dropped at shutdown. The permit
 /// is its place under the connection cap, given back when this returns.
-pub(super) async fn serve(
-    shared: Arc<Shared>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    _permit: OwnedSemaphorePermit,
-) {
+pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, place: Place) {
+    let Place {
+        permit: _permit,
+        mut pressure,
+    } = place;
     let _ = stream.set_nodelay(true);
     let accepted = Instant::now();
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
@@ -110,7 +116,6 @@ pub(super) async fn serve(
     tokio::pin!(conn);
 
     let mut watching = true;
-    let mut pressure = shared.pressure.subscribe();
     let check = sleep_until(accepted + shared.deadlines.first_byte);
     tokio::pin!(check);
     let ending = loop {

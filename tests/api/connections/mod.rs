@@ -4,6 +4,7 @@
 mod h2;
 mod host;
 mod process;
+mod threads;
 
 use std::time::Duration;
 
