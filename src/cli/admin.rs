@@ -12,6 +12,25 @@ use super::{ClientCommand, KeysCommand};
 use crate::domain::{ADMIN_AUDIENCE, ADMIN_SCOPE};
 use crate::startup::ADMIN_CREDENTIALS_FILE;
 
+/// The HTTP client of the admin commands: it trusts the system's CAs, and those of `ca_cert`
+/// (`--ca-cert`) for a dealer with a private or self-signed certificate.
+pub fn http_client(ca_cert: Option<&Path>) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading the CA certificates {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("parsing the CA certificates {}", path.display()))?;
+        anyhow::ensure!(
+            !certs.is_empty(),
+            "{}: no PEM certificate in it",
+            path.display()
+        );
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().context("setting up the HTTP client")
+}
+
 #[derive(Deserialize)]
 struct Credentials {
     client_id: String,
@@ -26,7 +45,7 @@ pub struct AdminClient {
 
 impl AdminClient {
     /// Credentials come from `TOKENDEALER_ADMIN_CLIENT_ID`/`_SECRET`, else the data dir's file.
-    pub fn new(url: &str, data_dir: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn new(url: &str, data_dir: Option<&Path>, http: reqwest::Client) -> anyhow::Result<Self> {
         let env = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
         let credentials = match (
             env("TOKENDEALER_ADMIN_CLIENT_ID"),
@@ -55,6 +74,7 @@ impl AdminClient {
         )
         .audience(ADMIN_AUDIENCE)
         .scope(&[ADMIN_SCOPE])
+        .http_client(http)
         .build()
         .context("configuring the admin token source")?;
         Ok(Self { base, tokens })
@@ -146,7 +166,8 @@ impl AdminClient {
                 self.call(Method::POST, &path, Some(json!({}))).await?
             }
             KeysCommand::Show { format } => {
-                return super::users::show_key(&self.base, *format).await;
+                return super::users::show_key(self.tokens.http_client(), &self.base, *format)
+                    .await;
             }
         };
         print_json(&out)

@@ -28,6 +28,10 @@ pub struct Cli {
     /// Data directory: the server's database, and where admin commands find the admin credentials.
     #[arg(long, global = true, env = "TOKENDEALER_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Admin commands: a PEM file of CA certificates to trust, besides the system's, for an
+    /// HTTPS dealer whose certificate a private CA (or itself) signed.
+    #[arg(long, global = true, env = "TOKENDEALER_CA_CERT")]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,6 +97,12 @@ struct ServeArgs {
     /// less a reserve].
     #[arg(long, env = "TOKENDEALER_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "TOKENDEALER_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "TOKENDEALER_TLS_KEY")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -105,6 +115,8 @@ impl ServeArgs {
             config: self.config.clone(),
             signer: self.signer,
             max_connections: self.max_connections,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
         }
     }
 }
@@ -187,7 +199,8 @@ impl Cli {
     }
 
     async fn dispatch(self) -> anyhow::Result<()> {
-        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref());
+        let http = || admin::http_client(self.ca_cert.as_deref());
+        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref(), http()?);
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Config(args) => {
@@ -197,7 +210,7 @@ impl Cli {
             }
             Command::Client(cmd) => admin()?.client(cmd).await,
             Command::Keys(KeysCommand::Show { format }) => {
-                users::show_key(&self.url, *format).await
+                users::show_key(&http()?, &self.url, *format).await
             }
             Command::Keys(cmd) => admin()?.keys(cmd).await,
             Command::Org(cmd) => admin()?.named("orgs", cmd).await,

@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 22] = [
+pub(super) const KEYS: [&str; 26] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -36,6 +36,10 @@ pub(super) const KEYS: [&str; 22] = [
     "h2_keepalive_interval_secs",
     "h2_keepalive_timeout_secs",
     "h2_max_concurrent_streams",
+    "tls_cert",
+    "tls_key",
+    "tls_handshake_timeout_secs",
+    "tls_watch_interval_secs",
     "users",
 ];
 
@@ -43,7 +47,9 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 5] = ["listen", "data_dir", "keys_dir", "issuer", "signer"];
+const STRING_KEYS: [&str; 7] = [
+    "listen", "data_dir", "keys_dir", "issuer", "signer", "tls_cert", "tls_key",
+];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
 /// over what the file said.
@@ -144,6 +150,7 @@ impl Settings {
             "h2_max_concurrent_streams".into(),
             int(u64::from(self.h2_max_concurrent_streams)),
         );
+        self.tls.print_into(&mut t);
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

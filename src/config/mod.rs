@@ -1,6 +1,7 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
 mod layers;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use serde::Deserialize;
 
 use crate::domain::keys::SignerMode;
 use crate::domain::users::UserSettings;
+
+pub use self::tls::{TlsFiles, TlsSettings};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -60,6 +63,8 @@ pub struct Settings {
     pub h2_keepalive_timeout: Duration,
     /// HTTP/2: streams a peer may have open at once on one connection.
     pub h2_max_concurrent_streams: u32,
+    /// HTTPS on the main listener (certificate, key, handshake deadline, reload), or plain HTTP.
+    pub tls: TlsSettings,
 }
 
 impl Default for Settings {
@@ -87,6 +92,7 @@ impl Default for Settings {
             h2_keepalive_interval: Duration::from_secs(30),
             h2_keepalive_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 100,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -101,6 +107,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub signer: Option<SignerMode>,
     pub max_connections: Option<usize>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -129,6 +137,10 @@ struct FileSettings {
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
     h2_max_concurrent_streams: Option<u32>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_handshake_timeout_secs: Option<u64>,
+    tls_watch_interval_secs: Option<u64>,
 }
 
 impl Settings {
@@ -187,6 +199,12 @@ impl Settings {
             h2_max_concurrent_streams: file
                 .h2_max_concurrent_streams
                 .unwrap_or(d.h2_max_concurrent_streams),
+            tls: TlsSettings::resolve(
+                overrides.tls_cert.or(file.tls_cert),
+                overrides.tls_key.or(file.tls_key),
+                file.tls_handshake_timeout_secs,
+                file.tls_watch_interval_secs,
+            )?,
         };
         settings.check()?;
         Ok(settings)

@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::AppState;
-use super::connection::{self, Shared};
+use super::connection::{self, Shared, TlsServing};
+use super::tls::Tls;
 use crate::config::{RESERVED_DESCRIPTORS, Settings};
 
 /// The connection limits and deadlines, from [`Settings`].
@@ -26,6 +27,8 @@ pub struct Limits {
     pub h2_keepalive_interval: Duration,
     pub h2_keepalive_timeout: Duration,
     pub h2_max_concurrent_streams: u32,
+    /// From accept until the TLS handshake is done (HTTPS only).
+    pub tls_handshake_timeout: Duration,
     /// How long a stop waits for connections to finish before dropping them.
     pub shutdown_timeout: Duration,
 }
@@ -40,6 +43,7 @@ impl From<&Settings> for Limits {
             h2_keepalive_interval: s.h2_keepalive_interval,
             h2_keepalive_timeout: s.h2_keepalive_timeout,
             h2_max_concurrent_streams: s.h2_max_concurrent_streams,
+            tls_handshake_timeout: s.tls.handshake_timeout,
             shutdown_timeout: s.shutdown_timeout,
         }
     }
@@ -76,19 +80,23 @@ async fn wait_for_place<F: Future<Output = ()>>(
     }
 }
 
-/// Serves `listener` until `stop` completes; then stops accepting, lets every connection finish
-/// what is in flight for at most `limits.shutdown_timeout`, and drops the rest.
+/// Serves `listener` (HTTPS when `tls` is given) until `stop` completes; then stops accepting,
+/// lets every connection finish what is in flight for at most `limits.shutdown_timeout`, and
+/// drops the rest.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     limits: Limits,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
+    let builder = connection::builder(&limits, tracker.clone());
+    let tls = tls.map(|tls| TlsServing::new(tls, limits.tls_handshake_timeout, &builder));
     let shared = Arc::new(Shared {
         state,
-        builder: connection::builder(&limits, tracker.clone()),
+        builder,
         deadlines: connection::Deadlines {
             first_byte: limits.first_byte_timeout,
             header_read: limits.header_read_timeout,
@@ -97,6 +105,7 @@ pub async fn serve(
         draining: CancellationToken::new(),
         closing: CancellationToken::new(),
         pressure: tokio::sync::watch::Sender::new(0),
+        tls,
     });
     // A permit is taken before accepting: beyond the cap, connections wait in the kernel's
     // queue instead of costing a descriptor and a task each.

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub admin_id: String,
     pub admin_secret: String,
     pub http: reqwest::Client,
+    /// With TLS: what SIGHUP calls to reload the certificate.
+    pub tls_reloader: Option<tokendealer::http::tls::CertificateReloader>,
     /// What the app was built with, so that a restart keeps a test's tweaks.
     settings: Settings,
     stop: Option<oneshot::Sender<()>>,
@@ -66,7 +68,13 @@ async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> Test
     let app = Application::build(settings.clone())
         .await
         .unwrap_or_else(|e| panic!("the application builds: {e:#}"));
-    let base = format!("http://{}", app.local_addr());
+    let scheme = if settings.tls.files.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let base = format!("{scheme}://{}", app.local_addr());
+    let tls_reloader = app.tls_reloader();
     let issuer = app.issuer().to_owned();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
@@ -74,6 +82,7 @@ async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> Test
     }));
     let mut app = TestApp::attach(base, data_dir, keys_dir);
     app.issuer = issuer;
+    app.tls_reloader = tls_reloader;
     app.settings = settings;
     app.stop = Some(stop);
     app.server = Some(server);
@@ -97,6 +106,7 @@ impl TestApp {
             data_dir,
             keys_dir,
             http: reqwest::Client::new(),
+            tls_reloader: None,
             stop: None,
             server: None,
         }

@@ -21,5 +21,6 @@ mod persistence;
 mod revocation;
 mod runnerly;
 mod store;
+mod tls;
 mod users;
 mod well_known;

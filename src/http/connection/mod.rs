@@ -6,9 +6,11 @@
 //! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
 //! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
 //! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
-//! a connection that keeps making progress may live as long as it likes.
+//! a connection that keeps making progress may live as long as it likes. Over TLS the
+//! handshake comes first, with its own deadline (`handshake`); the phases above follow it.
 
 mod activity;
+mod handshake;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::{Instant, sleep_until, timeout};
@@ -26,6 +29,7 @@ use tokio_util::task::TaskTracker;
 
 pub(super) use self::activity::Deadlines;
 use self::activity::{Activity, InFlight, Watched};
+pub(super) use self::handshake::TlsServing;
 use super::AppState;
 use super::server::Limits;
 
@@ -52,6 +56,8 @@ pub(super) struct Shared {
     /// Bumped while the connection cap is reached: idle connections close to make room, so
     /// keep-alive connections that only trickle requests cannot hold every place.
     pub pressure: watch::Sender<u64>,
+    /// HTTPS: the handshake before HTTP; `None` serves plain HTTP.
+    pub tls: Option<TlsServing>,
 }
 
 /// hyper's builder with every per-protocol bound set. HTTP/2 streams run as tasks of `tracker`,
@@ -88,6 +94,26 @@ pub(super) async fn serve(
     _permit: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
+    match &shared.tls {
+        None => serve_http(&shared, &shared.builder, stream, peer).await,
+        Some(tls) => {
+            if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
+                let builder = tls.builder(&shared.builder, &stream);
+                serve_http(&shared, builder, stream, peer).await;
+            }
+        }
+    }
+}
+
+/// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`.
+async fn serve_http<S>(
+    shared: &Shared,
+    builder: &auto::Builder<Tracked>,
+    stream: S,
+    peer: SocketAddr,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let accepted = Instant::now();
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
@@ -101,7 +127,7 @@ pub(super) async fn serve(
             response
         }
     });
-    let conn = shared.builder.serve_connection(io, service);
+    let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
 
     let mut watching = true;
