@@ -19,7 +19,7 @@ use crate::domain::{
     ScopeSet, TokenIssuer, UnixTime,
 };
 use crate::http::server::{self, Limits};
-use crate::http::tls::{CertificateReloader, Tls};
+use crate::http::tls::{self, CertificateReloader, Tls};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
 
@@ -34,8 +34,8 @@ pub struct Application {
     addr: SocketAddr,
     state: Arc<AppState>,
     limits: Limits,
-    /// HTTPS: the certificate and how often its files are checked for a change.
-    tls: Option<(Tls, Duration)>,
+    /// HTTPS: the certificate, and how its files are watched.
+    tls: Option<Tls>,
 }
 
 impl Application {
@@ -46,10 +46,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let tls = match &settings.tls.files {
-            Some(files) => Some((Tls::load(files)?, settings.tls.watch_interval)),
-            None => None,
-        };
+        let tls = Tls::load(&settings.tls)?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
@@ -102,7 +99,7 @@ impl Application {
 
     /// Reloads the TLS certificate and key from their files, as SIGHUP does; `None` without TLS.
     pub fn tls_reloader(&self) -> Option<CertificateReloader> {
-        self.tls.as_ref().map(|(tls, _)| tls.reloader())
+        self.tls.as_ref().map(Tls::reloader)
     }
 
     /// The bound address (useful with port 0).
@@ -120,7 +117,8 @@ impl Application {
     /// [`EXIT_MARGIN`] even if something (a wedged thread, a drop waiting on one) never ends.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let deadline = self.limits.shutdown_timeout + EXIT_MARGIN;
-        let hangups = tokio::spawn(reload_on_sighup(self.tls_reloader()));
+        let hangups = tls::reload_on_sighup(self.tls_reloader()).context("handling SIGHUP")?;
+        let hangups = tokio::spawn(hangups);
         let served = self
             .run_until(async move {
                 shutdown_signal().await;
@@ -144,18 +142,13 @@ impl Application {
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), tls = tls.is_some(), "tokendealer is serving");
         let stopping = CancellationToken::new();
-        let watch = match &tls {
-            Some((tls, interval)) if !interval.is_zero() => Some(tokio::spawn(
-                tls.reloader().watch(*interval, stopping.clone()),
-            )),
-            _ => None,
-        };
+        let watch = tls.as_ref().and_then(|tls| tls.watch(stopping.clone()));
         let retire = tokio::spawn(retire_keys_periodically(state.clone(), stopping.clone()));
         let sweep = tokio::spawn(sweep_revocations_periodically(
             state.clone(),
             stopping.clone(),
         ));
-        server::serve(listener, state, limits, tls.map(|(tls, _)| tls), stop).await;
+        server::serve(listener, state, limits, tls, stop).await;
         // The watch holds no file open between looks: stopping it at once loses nothing.
         if let Some(watch) = watch {
             watch.abort();
@@ -229,28 +222,6 @@ fn exit_after(deadline: Duration) {
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no exit deadline: could not start its thread");
-    }
-}
-
-/// Reloads the TLS certificate on every SIGHUP (`systemctl reload`). Without TLS a SIGHUP is
-/// logged and ignored rather than ending the process, which is a hang-up's default.
-async fn reload_on_sighup(reloader: Option<CertificateReloader>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangups = match signal(SignalKind::hangup()) {
-        Ok(hangups) => hangups,
-        Err(e) => {
-            tracing::warn!(error = %e, "SIGHUP cannot reload the TLS certificate: no handler");
-            return;
-        }
-    };
-    while hangups.recv().await.is_some() {
-        match &reloader {
-            // The outcome is logged by the reload itself.
-            Some(reloader) => {
-                let _ = reloader.reload().await;
-            }
-            None => tracing::info!("SIGHUP: no TLS certificate to reload"),
-        }
     }
 }
 

@@ -161,3 +161,24 @@ impl Stamp {
         Self([one(&files.cert), one(&files.key)])
     }
 }
+
+/// Reloads the TLS certificate on every SIGHUP (`systemctl reload`). Without TLS a SIGHUP is
+/// logged and ignored rather than ending the process, a hang-up's default action. The handler
+/// is in place when this returns; the future it returns runs it.
+pub fn reload_on_sighup(
+    reloader: Option<CertificateReloader>,
+) -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(async move {
+        while hangups.recv().await.is_some() {
+            match &reloader {
+                // The outcome is logged by the reload itself.
+                Some(reloader) => {
+                    let _ = reloader.reload().await;
+                }
+                None => tracing::info!("SIGHUP: no TLS certificate to reload"),
+            }
+        }
+    })
+}
