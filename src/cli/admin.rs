@@ -31,6 +31,25 @@ pub fn http_client(ca_cert: Option<&Path>) -> anyhow::Result<reqwest::Client> {
     builder.build().context("setting up the HTTP client")
 }
 
+/// The causes under a request error, outermost first, each once (reqwest's own line, the
+/// URL, is left out): `client error (Connect): invalid peer certificate: UnknownIssuer`.
+fn causes(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
 #[derive(Deserialize)]
 struct Credentials {
     client_id: String,
@@ -213,10 +232,14 @@ impl AdminClient {
     fn explain(&self, e: ClientError) -> anyhow::Error {
         match e {
             ClientError::Http(e) => {
-                let cause = std::error::Error::source(&*e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| e.to_string());
-                anyhow!("cannot reach tokendealer at {}: {cause}", self.base)
+                let cause = causes(&*e);
+                // A certificate the system's CAs do not know: say how to trust it.
+                let hint = if cause.contains("certificate") {
+                    "; for a private or self-signed certificate pass its CA with --ca-cert FILE (or TOKENDEALER_CA_CERT)"
+                } else {
+                    ""
+                };
+                anyhow!("cannot reach tokendealer at {}: {cause}{hint}", self.base)
             }
             ClientError::OAuth {
                 status,
