@@ -79,6 +79,8 @@ async fn sighup_reloads_the_certificate_and_the_cli_trusts_a_private_ca_with_ca_
         !out.status.success(),
         "the system's CAs do not know the test CA"
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--ca-cert"), "{stderr}");
 
     let new = Pair::new("process-new");
     new.install(dir.path());
