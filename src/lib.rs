@@ -8,8 +8,8 @@
 //! # Layout
 //! Layers point one way: `http` → `domain` → `storage`.
 //! - [`http`]: hyper routing, request parsing at the edge, errors → responses, and the accept
-//!   loop with every connection's limits and deadlines (`http::server`). The only module that
-//!   knows hyper.
+//!   loop with every connection's limits and deadlines (`http::server`), native TLS with a
+//!   reloadable certificate (`http::tls`). The only module that knows hyper and rustls.
 //! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
 //!   tokenleader-layout tokens). Knows neither HTTP nor sled; time is a `now` argument.
