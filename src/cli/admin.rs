@@ -232,7 +232,7 @@ impl AdminClient {
     fn explain(&self, e: ClientError) -> anyhow::Error {
         match e {
             ClientError::Http(e) => {
-                let cause = causes(&*e);
+                let cause = causes(&e);
                 // A certificate the system's CAs do not know: say how to trust it.
                 let hint = if cause.contains("certificate") {
                     "; for a private or self-signed certificate pass its CA with --ca-cert FILE (or TOKENDEALER_CA_CERT)"
