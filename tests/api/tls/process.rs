@@ -1,6 +1,7 @@
 //! The real binary over HTTPS: SIGHUP reloads the certificate, and the admin commands reach a
 //! dealer with a private CA through `--ca-cert`.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -23,7 +24,8 @@ async fn serve_tls(listen: &str, dir: &Path, pair: &Pair) -> Child {
         .arg("--keys-dir")
         .arg(dir.join("keys"))
         .env("TOKENDEALER_TLS_WATCH_INTERVAL_SECS", "0")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -82,11 +84,23 @@ async fn sighup_reloads_the_certificate_and_the_cli_trusts_a_private_ca_with_ca_
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--ca-cert"), "{stderr}");
 
+    // A key that is not the certificate's: the old pair stays.
     let new = Pair::new("process-new");
-    new.install(dir.path());
-    let pid = child.id().unwrap().to_string();
-    let sent = Command::new("kill").args(["-HUP", &pid]).status().await;
-    assert!(sent.unwrap().success());
+    super::replace(&dir.path().join("cert.pem"), &new.cert_pem);
+    sighup(&child).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let r = trusting(&old.ca_pem).build().unwrap();
+    let r = r
+        .get(format!("https://{listen}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(peer_certificate(&r), old.cert_der);
+
+    // The whole new pair, its key readable by others: loaded, with a warning.
+    let files = new.install(dir.path());
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sighup(&child).await;
     let http = trusting(&new.ca_pem).build().unwrap();
     let mut served = None;
     for _ in 0..100 {
@@ -101,5 +115,22 @@ async fn sighup_reloads_the_certificate_and_the_cli_trusts_a_private_ca_with_ca_
         child.try_wait().unwrap().is_none(),
         "SIGHUP did not stop the server"
     );
-    child.kill().await.unwrap();
+    child.start_kill().unwrap();
+    let log = child.wait_with_output().await.unwrap().stderr;
+    let log = String::from_utf8_lossy(&log);
+    assert!(log.contains("do not make a pair"), "{log}");
+    assert!(log.contains("readable by its group or others"), "{log}");
+    assert!(log.contains("TLS certificate reloaded"), "{log}");
+    for key in [&old.key_pem, &new.key_pem] {
+        assert!(
+            !log.contains(key.lines().nth(1).unwrap()),
+            "a key in the log"
+        );
+    }
+}
+
+async fn sighup(child: &Child) {
+    let pid = child.id().unwrap().to_string();
+    let sent = Command::new("kill").args(["-HUP", &pid]).status().await;
+    assert!(sent.unwrap().success());
 }
