@@ -8,9 +8,10 @@
 //! # Layout
 //! Layers point one way: `http` → `domain` → `storage`.
 //! - [`http`]: hyper routing, request parsing at the edge, errors → responses, and the accept
-//!   loop with every connection's limits and deadlines (`http::server`), and the web console
-//!   (`http::console`: server-rendered pages, operator sessions, CSRF). The only module that
-//!   knows hyper.
+//!   loop with every connection's limits and deadlines (`http::server`), native TLS with a
+//!   reloadable certificate (`http::tls`), and the web console (`http::console`:
+//!   server-rendered pages, operator sessions, CSRF). The only module that knows hyper and
+//!   rustls.
 //! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
 //!   tokenleader-layout tokens), and the console's operators (`domain::operators`). Knows

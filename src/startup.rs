@@ -22,6 +22,7 @@ use crate::domain::{
 };
 use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
+use crate::http::tls::{self, CertificateReloader, Tls};
 use crate::http::{self, AppState};
 use crate::storage::{KeyFiles, OperatorTree, Store, StoreOptions, UserStore};
 use crate::telemetry::Telemetry;
@@ -43,6 +44,8 @@ pub struct Application {
     io: IoModel,
     /// I/O threads of the per-thread model.
     io_threads: usize,
+    /// HTTPS: the certificate, and how its files are watched.
+    tls: Option<Tls>,
 }
 
 impl Application {
@@ -62,12 +65,14 @@ impl Application {
             None => None,
         };
         let telemetry = Telemetry::for_settings(&settings, &http::route_patterns())?;
+        let tls = Tls::load(&settings.tls)?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
         let issuer = settings
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
         create_private_dir(&settings.data_dir)?;
         let store = Store::open_with(
             &settings.data_dir,
@@ -134,7 +139,13 @@ impl Application {
                 0 => std::thread::available_parallelism().map_or(2, usize::from),
                 n => n,
             },
+            tls,
         })
+    }
+
+    /// Reloads the TLS certificate and key from their files, as SIGHUP does; `None` without TLS.
+    pub fn tls_reloader(&self) -> Option<CertificateReloader> {
+        self.tls.as_ref().map(Tls::reloader)
     }
 
     /// The bound address (useful with port 0).
@@ -157,11 +168,16 @@ impl Application {
     /// [`EXIT_MARGIN`] even if something (a wedged thread, a drop waiting on one) never ends.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let deadline = self.limits.shutdown_timeout + EXIT_MARGIN;
-        self.run_until(async move {
-            shutdown_signal().await;
-            exit_after(deadline);
-        })
-        .await
+        let hangups = tls::reload_on_sighup(self.tls_reloader()).context("handling SIGHUP")?;
+        let hangups = tokio::spawn(hangups);
+        let served = self
+            .run_until(async move {
+                shutdown_signal().await;
+                exit_after(deadline);
+            })
+            .await;
+        hangups.abort();
+        served
     }
 
     /// Serves until `stop` completes, then stops accepting, drains open connections for at most
@@ -177,9 +193,11 @@ impl Application {
             rotation,
             io,
             io_threads,
+            tls,
         } = self;
-        tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
+        tracing::info!(%addr, issuer = state.issuer.issuer(), tls = tls.is_some(), "tokendealer is serving");
         let stopping = CancellationToken::new();
+        let watch = tls.as_ref().and_then(|tls| tls.watch(stopping.clone()));
         let retire = tokio::spawn(rotate_keys_periodically(rotation, stopping.clone()));
         let sweep = tokio::spawn(sweep_revocations_periodically(
             state.clone(),
@@ -201,16 +219,20 @@ impl Application {
         };
         let served = match io {
             IoModel::Shared => {
-                server::serve(listener, state, limits, stop).await;
+                server::serve(listener, state, limits, tls, stop).await;
                 Ok(())
             }
             IoModel::PerThread => {
-                per_thread::serve_per_thread(listener, io_threads, state, limits, stop).await
+                per_thread::serve_per_thread(listener, io_threads, state, limits, tls, stop).await
             }
         };
         metrics_stop.cancel();
         if let Some(metrics) = metrics {
             let _ = metrics.await;
+        }
+        // The watch holds no file open between looks: stopping it at once loses nothing.
+        if let Some(watch) = watch {
+            watch.abort();
         }
         // Let a sweep or retirement under way finish rather than abort it: its blocking half
         // would run on, holding the database, after this returns. Once they are done, nothing

@@ -12,6 +12,44 @@ use super::{ClientCommand, KeysCommand};
 use crate::domain::{ADMIN_AUDIENCE, ADMIN_SCOPE};
 use crate::startup::ADMIN_CREDENTIALS_FILE;
 
+/// The HTTP client of the admin commands: it trusts the system's CAs, and those of `ca_cert`
+/// (`--ca-cert`) for a dealer with a private or self-signed certificate.
+pub fn http_client(ca_cert: Option<&Path>) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading the CA certificates {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("parsing the CA certificates {}", path.display()))?;
+        anyhow::ensure!(
+            !certs.is_empty(),
+            "{}: no PEM certificate in it",
+            path.display()
+        );
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().context("setting up the HTTP client")
+}
+
+/// The causes under a request error, outermost first, each once (reqwest's own line, the
+/// URL, is left out): `client error (Connect): invalid peer certificate: UnknownIssuer`.
+fn causes(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
 #[derive(Deserialize)]
 struct Credentials {
     client_id: String,
@@ -26,7 +64,7 @@ pub struct AdminClient {
 
 impl AdminClient {
     /// Credentials come from `TOKENDEALER_ADMIN_CLIENT_ID`/`_SECRET`, else the data dir's file.
-    pub fn new(url: &str, data_dir: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn new(url: &str, data_dir: Option<&Path>, http: reqwest::Client) -> anyhow::Result<Self> {
         let env = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
         let credentials = match (
             env("TOKENDEALER_ADMIN_CLIENT_ID"),
@@ -55,6 +93,7 @@ impl AdminClient {
         )
         .audience(ADMIN_AUDIENCE)
         .scope(&[ADMIN_SCOPE])
+        .http_client(http)
         .build()
         .context("configuring the admin token source")?;
         Ok(Self { base, tokens })
@@ -147,7 +186,8 @@ impl AdminClient {
                 self.call(Method::POST, &path, Some(json!({}))).await?
             }
             KeysCommand::Show { format } => {
-                return super::users::show_key(&self.base, *format).await;
+                return super::users::show_key(self.tokens.http_client(), &self.base, *format)
+                    .await;
             }
         };
         print_json(&out)
@@ -193,10 +233,14 @@ impl AdminClient {
     fn explain(&self, e: ClientError) -> anyhow::Error {
         match e {
             ClientError::Http(e) => {
-                let cause = std::error::Error::source(&*e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| e.to_string());
-                anyhow!("cannot reach tokendealer at {}: {cause}", self.base)
+                let cause = causes(&e);
+                // A certificate the system's CAs do not know: say how to trust it.
+                let hint = if cause.contains("certificate") {
+                    "; for a private or self-signed certificate pass its CA with --ca-cert FILE (or TOKENDEALER_CA_CERT)"
+                } else {
+                    ""
+                };
+                anyhow!("cannot reach tokendealer at {}: {cause}{hint}", self.base)
             }
             ClientError::OAuth {
                 status,

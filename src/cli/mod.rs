@@ -29,6 +29,10 @@ pub struct Cli {
     /// Data directory: the server's database, and where admin commands find the admin credentials.
     #[arg(long, global = true, env = "TOKENDEALER_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Admin commands: a PEM file of CA certificates to trust, besides the system's, for an
+    /// HTTPS dealer whose certificate a private CA (or itself) signed.
+    #[arg(long, global = true, env = "TOKENDEALER_CA_CERT")]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -103,6 +107,12 @@ struct ServeArgs {
     /// Append the audit log (JSON lines) to this file, `-` for stdout [default: off].
     #[arg(long, env = "TOKENDEALER_AUDIT_LOG")]
     audit_log: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "TOKENDEALER_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "TOKENDEALER_TLS_KEY")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -117,6 +127,8 @@ impl ServeArgs {
             max_connections: self.max_connections,
             metrics_listen: self.metrics_listen,
             audit_log: self.audit_log.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
         }
     }
 }
@@ -202,7 +214,8 @@ impl Cli {
     }
 
     async fn dispatch(self) -> anyhow::Result<()> {
-        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref());
+        let http = || admin::http_client(self.ca_cert.as_deref());
+        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref(), http()?);
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Config(args) => {
@@ -212,7 +225,7 @@ impl Cli {
             }
             Command::Client(cmd) => admin()?.client(cmd).await,
             Command::Keys(KeysCommand::Show { format }) => {
-                users::show_key(&self.url, *format).await
+                users::show_key(&http()?, &self.url, *format).await
             }
             Command::Keys(cmd) => admin()?.keys(cmd).await,
             Command::Org(cmd) => admin()?.named("orgs", cmd).await,

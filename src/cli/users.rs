@@ -205,14 +205,16 @@ impl AdminClient {
 }
 
 /// `keys show`: fetches the active public key from the public `GET /keys/active` and prints it.
-pub async fn show_key(base: &str, format: KeyFormat) -> anyhow::Result<()> {
+pub async fn show_key(http: &reqwest::Client, base: &str, format: KeyFormat) -> anyhow::Result<()> {
     let name = match format {
         KeyFormat::Jwk => "jwk",
         KeyFormat::Pem => "pem",
         KeyFormat::Ssh => "ssh",
     };
     let url = format!("{}/keys/active?format={name}", base.trim_end_matches('/'));
-    let response = reqwest::get(&url)
+    let response = http
+        .get(&url)
+        .send()
         .await
         .with_context(|| format!("cannot reach tokendealer at {base}"))?;
     let status = response.status();

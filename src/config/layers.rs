@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 33] = [
+pub(super) const KEYS: [&str; 37] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -43,6 +43,10 @@ pub(super) const KEYS: [&str; 33] = [
     "h2_max_concurrent_streams",
     "metrics_listen",
     "audit_log",
+    "tls_cert",
+    "tls_key",
+    "tls_handshake_timeout_secs",
+    "tls_watch_interval_secs",
     "users",
     "console",
     "console_session_idle_secs",
@@ -56,7 +60,7 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 8] = [
+const STRING_KEYS: [&str; 10] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -65,6 +69,8 @@ const STRING_KEYS: [&str; 8] = [
     "metrics_listen",
     "audit_log",
     "io",
+    "tls_cert",
+    "tls_key",
 ];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
@@ -212,6 +218,7 @@ impl Settings {
             int(self.keys.prepublish(self.jwks_max_age)),
         );
         t.insert("keys".into(), Value::Table(keys));
+        self.tls.print_into(&mut t);
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

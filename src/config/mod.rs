@@ -2,6 +2,7 @@
 
 mod console;
 mod layers;
+mod tls;
 
 pub use console::ConsoleSettings;
 
@@ -15,6 +16,8 @@ use serde::Deserialize;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
 use crate::http::per_thread::IoModel;
+
+pub use self::tls::{TlsFiles, TlsSettings};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -78,6 +81,8 @@ pub struct Settings {
     pub audit_log: Option<PathBuf>,
     /// The web console at `/console` and its sessions.
     pub console: ConsoleSettings,
+    /// HTTPS on the main listener (certificate, key, handshake deadline, reload), or plain HTTP.
+    pub tls: TlsSettings,
 }
 
 impl Default for Settings {
@@ -113,6 +118,7 @@ impl Default for Settings {
             metrics_listen: None,
             audit_log: None,
             console: ConsoleSettings::default(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -129,6 +135,8 @@ pub struct Overrides {
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<SocketAddr>,
     pub audit_log: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -168,6 +176,10 @@ struct FileSettings {
     console_session_max_secs: Option<u64>,
     console_max_sessions: Option<usize>,
     console_secure_cookies: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_handshake_timeout_secs: Option<u64>,
+    tls_watch_interval_secs: Option<u64>,
 }
 
 impl Settings {
@@ -195,6 +207,7 @@ impl Settings {
             None => d.io,
         };
         let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
+        let tls_on = overrides.tls_cert.is_some() || file.tls_cert.is_some();
         let settings = Self {
             listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
             data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
@@ -250,10 +263,17 @@ impl Settings {
                 session_idle: secs(file.console_session_idle_secs, d.console.session_idle),
                 session_max: secs(file.console_session_max_secs, d.console.session_max),
                 max_sessions: file.console_max_sessions.unwrap_or(d.console.max_sessions),
+                // Under native TLS the console's cookies are `Secure` unless told otherwise.
                 secure_cookies: file
                     .console_secure_cookies
-                    .unwrap_or(d.console.secure_cookies),
+                    .unwrap_or(d.console.secure_cookies || tls_on),
             },
+            tls: TlsSettings::resolve(
+                overrides.tls_cert.or(file.tls_cert),
+                overrides.tls_key.or(file.tls_key),
+                file.tls_handshake_timeout_secs,
+                file.tls_watch_interval_secs,
+            )?,
         };
         settings.check()?;
         Ok(settings)

@@ -16,6 +16,7 @@ mod request;
 mod response;
 mod routes;
 pub mod server;
+pub mod tls;
 mod token;
 mod tokenleader;
 mod users_admin;

@@ -19,6 +19,7 @@ use super::connection::{self, Place, Shared};
 use super::server::{
     ABANDON_AFTER, Limits, Service, accept_until, drain, shared, warn_if_above_descriptor_limit,
 };
+use super::tls::Tls;
 
 /// How the main listener's connections are spread over threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,11 +72,12 @@ pub async fn serve_per_thread(
     threads: usize,
     state: Arc<AppState>,
     limits: Limits,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
-    let shared = shared(Service::Main, state, &limits, tracker.clone());
+    let shared = shared(Service::Main, state, &limits, tracker.clone(), tls);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     // Each thread's runtime keeps driving its connections until the drain is over.
     let finished = CancellationToken::new();

@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::AppState;
-use super::connection::{self, Place, Shared};
+use super::connection::{self, Place, Shared, TlsServing};
+use super::tls::Tls;
 use crate::config::{RESERVED_DESCRIPTORS, Settings};
 
 /// The connection limits and deadlines, from [`Settings`].
@@ -28,6 +29,8 @@ pub struct Limits {
     pub h2_keepalive_interval: Duration,
     pub h2_keepalive_timeout: Duration,
     pub h2_max_concurrent_streams: u32,
+    /// HTTPS: from accept until the TLS handshake is done.
+    pub tls_handshake_timeout: Duration,
     /// How long a stop waits for connections to finish before dropping them.
     pub shutdown_timeout: Duration,
 }
@@ -42,6 +45,7 @@ impl From<&Settings> for Limits {
             h2_keepalive_interval: s.h2_keepalive_interval,
             h2_keepalive_timeout: s.h2_keepalive_timeout,
             h2_max_concurrent_streams: s.h2_max_concurrent_streams,
+            tls_handshake_timeout: s.tls.handshake_timeout,
             shutdown_timeout: s.shutdown_timeout,
         }
     }
@@ -90,16 +94,17 @@ pub enum Service {
 /// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
 pub const METRICS_MAX_CONNECTIONS: usize = 8;
 
-/// Serves `listener` on the ambient runtime until `stop` completes; then stops accepting, lets
-/// every connection finish what is in flight for at most `limits.shutdown_timeout`, and drops
-/// the rest.
+/// Serves `listener` (HTTPS when `tls` is given) on the ambient runtime until `stop` completes;
+/// then stops accepting, lets every connection finish what is in flight for at most
+/// `limits.shutdown_timeout`, and drops the rest.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     limits: Limits,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
-    serve_as(Service::Main, listener, state, limits, stop).await;
+    serve_as(Service::Main, listener, state, limits, tls, stop).await;
 }
 
 /// Serves `/metrics` on `listener` until `stop` completes: the main listener's deadlines, but
@@ -115,7 +120,7 @@ pub async fn serve_metrics(
         ..limits
     };
     tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
-    serve_as(Service::Metrics, listener, state, limits, stop).await;
+    serve_as(Service::Metrics, listener, state, limits, None, stop).await;
 }
 
 /// [`serve`] for `service`, with the same connection machinery: cap, deadlines, drain.
@@ -124,11 +129,12 @@ pub async fn serve_as(
     listener: TcpListener,
     state: Arc<AppState>,
     limits: Limits,
+    tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
-    let shared = shared(service, state, &limits, tracker.clone());
+    let shared = shared(service, state, &limits, tracker.clone(), tls);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let serve = |stream, peer, place| {
         tracker.spawn(connection::serve(shared.clone(), stream, peer, place));
@@ -138,16 +144,21 @@ pub async fn serve_as(
     drain(&tracker, &shared, limits.shutdown_timeout).await;
 }
 
+/// What every connection of one listener shares; with `tls`, each begins with a handshake.
 pub(super) fn shared(
     service: Service,
     state: Arc<AppState>,
     limits: &Limits,
     tracker: TaskTracker,
+    tls: Option<Tls>,
 ) -> Arc<Shared> {
+    let builder = connection::builder(limits, tracker);
+    let tls = tls.map(|tls| TlsServing::new(tls, limits.tls_handshake_timeout, &builder));
     Arc::new(Shared {
         state,
         service,
-        builder: connection::builder(limits, tracker),
+        tls,
+        builder,
         deadlines: connection::Deadlines {
             first_byte: limits.first_byte_timeout,
             header_read: limits.header_read_timeout,

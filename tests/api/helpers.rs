@@ -25,6 +25,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// `http://ADDR` of the metrics listener, when the settings ask for one.
     pub metrics_base: Option<String>,
+    /// With TLS: what SIGHUP calls to reload the certificate.
+    pub tls_reloader: Option<tokendealer::http::tls::CertificateReloader>,
     /// What the app was built with, so that a restart keeps a test's tweaks.
     settings: Settings,
     stop: Option<oneshot::Sender<()>>,
@@ -68,7 +70,13 @@ async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> Test
     let app = Application::build(settings.clone())
         .await
         .unwrap_or_else(|e| panic!("the application builds: {e:#}"));
-    let base = format!("http://{}", app.local_addr());
+    let scheme = if settings.tls.files.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let base = format!("{scheme}://{}", app.local_addr());
+    let tls_reloader = app.tls_reloader();
     let issuer = app.issuer().to_owned();
     let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (stop, stopped) = oneshot::channel::<()>();
@@ -78,6 +86,7 @@ async fn start(settings: Settings, data_dir: TempDir, keys_dir: TempDir) -> Test
     let mut app = TestApp::attach(base, data_dir, keys_dir);
     app.issuer = issuer;
     app.metrics_base = metrics_base;
+    app.tls_reloader = tls_reloader;
     app.settings = settings;
     app.stop = Some(stop);
     app.server = Some(server);
@@ -102,6 +111,7 @@ impl TestApp {
             keys_dir,
             http: reqwest::Client::new(),
             metrics_base: None,
+            tls_reloader: None,
             stop: None,
             server: None,
         }

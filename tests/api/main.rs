@@ -26,5 +26,6 @@ mod persistence;
 mod revocation;
 mod runnerly;
 mod store;
+mod tls;
 mod users;
 mod well_known;

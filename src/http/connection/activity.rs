@@ -13,7 +13,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -125,17 +124,18 @@ impl Drop for InFlight {
 
 /// The socket, reporting to the watchdog what it reads: which protocol the first bytes announce,
 /// by the test hyper-util's `auto::Builder` applies (the HTTP/2 preface, or anything else for
-/// HTTP/1), and for HTTP/1 when a request head starts arriving.
-pub(super) struct Watched {
-    io: TcpStream,
+/// HTTP/1), and for HTTP/1 when a request head starts arriving. Over TLS it sees the decrypted
+/// bytes.
+pub(super) struct Watched<S> {
+    io: S,
     protocol: Protocol,
     /// How many bytes of the HTTP/2 preface have arrived, while sniffing.
     matched: usize,
     report: watch::Sender<Activity>,
 }
 
-impl Watched {
-    pub(super) fn new(io: TcpStream, report: watch::Sender<Activity>) -> Self {
+impl<S> Watched<S> {
+    pub(super) fn new(io: S, report: watch::Sender<Activity>) -> Self {
         Self {
             io,
             protocol: Protocol::Sniffing,
@@ -178,7 +178,7 @@ impl Watched {
     }
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -195,7 +195,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -6,9 +6,11 @@
 //! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
 //! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
 //! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
-//! a connection that keeps making progress may live as long as it likes.
+//! a connection that keeps making progress may live as long as it likes. Over TLS the
+//! handshake comes first, with its own deadline (`handshake`); the phases above follow it.
 
 mod activity;
+mod handshake;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::{Instant, sleep_until, timeout};
@@ -26,6 +29,7 @@ use tokio_util::task::TaskTracker;
 
 pub(super) use self::activity::Deadlines;
 use self::activity::{Activity, InFlight, Watched};
+pub(super) use self::handshake::TlsServing;
 use super::AppState;
 use super::server::{Limits, Service};
 
@@ -53,6 +57,8 @@ pub(super) struct Shared {
     /// Bumped while the connection cap is reached: idle connections close to make room, so
     /// keep-alive connections that only trickle requests cannot hold every place.
     pub pressure: watch::Sender<u64>,
+    /// HTTPS: the handshake before HTTP; `None` serves plain HTTP.
+    pub tls: Option<TlsServing>,
 }
 
 /// A connection's place under the cap, taken at accept: its permit, and its view of the cap's
@@ -95,6 +101,30 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         mut pressure,
     } = place;
     let _ = stream.set_nodelay(true);
+    match &shared.tls {
+        None => serve_http(&shared, &shared.builder, stream, peer, pressure).await,
+        Some(tls) => {
+            if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
+                // A handshake under way is not idle: calls for room made during it are not for
+                // this connection (the next one, a second later, is).
+                pressure.borrow_and_update();
+                let builder = tls.builder(&shared.builder, &stream);
+                serve_http(&shared, builder, stream, peer, pressure).await;
+            }
+        }
+    }
+}
+
+/// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`.
+async fn serve_http<S>(
+    shared: &Shared,
+    builder: &auto::Builder<Tracked>,
+    stream: S,
+    peer: SocketAddr,
+    mut pressure: watch::Receiver<u64>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let accepted = Instant::now();
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
@@ -112,7 +142,7 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
             response
         }
     });
-    let conn = shared.builder.serve_connection(io, service);
+    let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
 
     let mut watching = true;
