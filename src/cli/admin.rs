@@ -62,6 +62,22 @@ pub struct AdminClient {
     tokens: TokenSource,
 }
 
+/// The data dir's bootstrap credentials file, as written (JSON, with a trailing newline).
+pub fn read_credentials_file(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {}: only the instance that bootstrapped an empty store has it",
+            path.display()
+        )
+    })?;
+    Ok(if text.ends_with('\n') {
+        text
+    } else {
+        text + "\n"
+    })
+}
+
 impl AdminClient {
     /// Credentials come from `TOKENDEALER_ADMIN_CLIENT_ID`/`_SECRET`, else the data dir's file.
     pub fn new(url: &str, data_dir: Option<&Path>, http: reqwest::Client) -> anyhow::Result<Self> {

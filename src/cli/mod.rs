@@ -6,7 +6,7 @@ mod import;
 mod operators;
 mod users;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -44,6 +44,9 @@ enum Command {
     /// Print the settings `serve` would run with (defaults < file < environment < flags), as
     /// TOML.
     Config(ServeArgs),
+    /// Print the bootstrap credentials the first start wrote into the data dir (for images
+    /// without a shell: `docker exec … tokendealer show-credentials`).
+    ShowCredentials,
     /// Manage registered clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -221,6 +224,11 @@ impl Cli {
             Command::Config(args) => {
                 let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
                 print!("{}", settings.to_toml()?);
+                Ok(())
+            }
+            Command::ShowCredentials => {
+                let dir = self.data_dir.as_deref().unwrap_or(Path::new("./data"));
+                print!("{}", admin::read_credentials_file(dir)?);
                 Ok(())
             }
             Command::Client(cmd) => admin()?.client(cmd).await,

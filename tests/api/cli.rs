@@ -114,6 +114,39 @@ async fn keys_rotate_and_list_from_the_command_line() {
 }
 
 #[tokio::test]
+async fn show_credentials_prints_the_bootstrap_file_and_its_secret_gets_an_admin_token() {
+    let app = spawn_app().await;
+    let shown = json_out(&cli(&app, &["show-credentials"]).await);
+    assert_eq!(shown["client_id"], app.admin_id);
+    let secret = shown["client_secret"].as_str().unwrap();
+    let r = app
+        .token_post(
+            &app.admin_id,
+            secret,
+            &[("audience", crate::helpers::ADMIN_AUDIENCE)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    // Another data dir (an instance that did not bootstrap): one line, a failure exit.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .arg("show-credentials")
+        .arg("--data-dir")
+        .arg(empty.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only the instance that bootstrapped"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_one_line_on_stderr_and_a_failure_exit() {
     let app = spawn_app().await;
     let out = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
