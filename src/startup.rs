@@ -20,7 +20,12 @@ use crate::domain::{
 };
 use crate::http::server::{self, Limits};
 use crate::http::{self, AppState};
-use crate::storage::{KeyFiles, Store, StoreOptions, UserStore};
+use crate::storage::PgStore;
+
+mod engine;
+mod migrate;
+pub use engine::open_postgres;
+pub use migrate::{Copied, migrate_to_postgres};
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -33,6 +38,8 @@ pub struct Application {
     addr: SocketAddr,
     state: Arc<AppState>,
     limits: Limits,
+    /// The shared database, when that is the engine: its key changes rebuild the key ring.
+    postgres: Option<PgStore>,
 }
 
 impl Application {
@@ -50,28 +57,33 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
         create_private_dir(&settings.data_dir)?;
-        let store = Store::open_with(
-            &settings.data_dir,
-            StoreOptions {
-                cache_bytes: settings.db_cache_mb * 1024 * 1024,
-                write_queue: settings.store_write_queue,
-                write_timeout: settings.store_write_timeout,
-            },
-        )?;
+        let (engine, startup_lock) = engine::Engine::open(&settings).await?;
         let now = UnixTime::now();
         let keys = KeyManager::load(
-            Arc::new(store.clone()),
-            Arc::new(KeyFiles::open(&settings.keys_dir)?),
+            engine.key_records.clone(),
+            engine.key_material.clone(),
             settings.max_token_ttl,
             now,
         )
         .await?;
-        let revocations = Revocations::new(Arc::new(store.denylist()?));
-        let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?;
-        let registry = ClientRegistry::new(Arc::new(store));
-        if registry.is_empty()? {
+        let revocations = Revocations::new(engine.denylist.clone());
+        let mut users = Users::new(engine.directory.clone(), settings.users.clone())?;
+        if let Some(lockout) = engine.lockout.clone() {
+            users = users.with_shared_lockout(lockout);
+        }
+        let registry = ClientRegistry::new(engine.clients.clone());
+        // On a shared database only the first instance ever bootstraps (under the startup lock).
+        let bootstrap = match &engine.postgres {
+            Some(pg) => !pg.bootstrapped().await? && registry.is_empty()?,
+            None => registry.is_empty()?,
+        };
+        if bootstrap {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
         }
+        if let Some(pg) = &engine.postgres {
+            pg.mark_bootstrapped(now.as_secs()).await?;
+        }
+        drop(startup_lock);
         let state = AppState {
             registry,
             issuer: TokenIssuer::new(&issuer, Arc::new(keys)).with_signer(signer_pool(&settings)?),
@@ -88,6 +100,7 @@ impl Application {
             addr,
             state: Arc::new(state),
             limits: Limits::from(&settings),
+            postgres: engine.postgres,
         })
     }
 
@@ -122,6 +135,7 @@ impl Application {
             addr,
             state,
             limits,
+            postgres,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), "tokendealer is serving");
         let stopping = CancellationToken::new();
@@ -130,7 +144,16 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
+        let refresh = postgres
+            .as_ref()
+            .map(|pg| tokio::spawn(refresh_keys_on_change(state.clone(), pg.key_changes(), stopping.clone())));
         server::serve(listener, state, limits, stop).await;
+        if let Some(pg) = &postgres {
+            pg.close();
+        }
+        if let Some(refresh) = refresh {
+            refresh.abort();
+        }
         // Let a sweep or retirement under way finish rather than abort it: its blocking half
         // would run on, holding the database, after this returns. Once they are done, nothing
         // holds it and a new application can open the same data dir.
@@ -165,6 +188,23 @@ async fn retire_keys_periodically(state: Arc<AppState>, stopping: CancellationTo
         }
         if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
             tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
+        }
+    }
+}
+
+/// Rebuilds the key ring whenever another instance changed the keys in the shared database.
+async fn refresh_keys_on_change(
+    state: Arc<AppState>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    stopping: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            () = stopping.cancelled() => return,
+        }
+        if let Err(e) = state.issuer.keys().refresh(UnixTime::now()).await {
+            tracing::error!(error = format!("{e:#}"), "rebuilding the key ring failed");
         }
     }
 }

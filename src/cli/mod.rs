@@ -66,6 +66,12 @@ enum Command {
     /// Manage the service catalog.
     #[command(subcommand)]
     Service(users::ServiceCommand),
+    /// Make a new master key for `--master-key-file` (32 random bytes as hex).
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
+    /// Copy a stopped single node's sled data (clients, directory, keys, live revocations)
+    /// into PostgreSQL. Idempotent; prints the counts copied as JSON.
+    Migrate(ServeArgs),
     /// Import another system's directory (tokenleader 1.8).
     #[cfg(feature = "import")]
     #[command(subcommand)]
@@ -93,6 +99,18 @@ struct ServeArgs {
     /// less a reserve].
     #[arg(long, env = "TOKENDEALER_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// PostgreSQL instead of sled in the data dir: `postgres://user:password@host/db`.
+    #[arg(long, env = "TOKENDEALER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<crate::config::DatabaseUrl>,
+    /// The master key file (64 hex digits, mode 0600) sealing private keys in the database.
+    #[arg(long, env = "TOKENDEALER_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum MasterKeyCommand {
+    /// Print a new random master key: save it in a file readable by its owner only.
+    Generate,
 }
 
 impl ServeArgs {
@@ -105,6 +123,8 @@ impl ServeArgs {
             config: self.config.clone(),
             signer: self.signer,
             max_connections: self.max_connections,
+            database_url: self.database_url.clone(),
+            master_key_file: self.master_key_file.clone(),
         }
     }
 }
@@ -193,6 +213,16 @@ impl Cli {
             Command::Config(args) => {
                 let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
                 print!("{}", settings.to_toml()?);
+                Ok(())
+            }
+            Command::MasterKey(MasterKeyCommand::Generate) => {
+                println!("{}", crate::storage::MasterKey::generate_hex()?);
+                Ok(())
+            }
+            Command::Migrate(args) => {
+                let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
+                let counts = crate::startup::migrate_to_postgres(&settings).await?;
+                println!("{}", serde_json::to_string_pretty(&counts)?);
                 Ok(())
             }
             Command::Client(cmd) => admin()?.client(cmd).await,

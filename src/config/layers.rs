@@ -14,7 +14,7 @@ use super::Settings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 22] = [
+pub(super) const KEYS: [&str; 26] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -36,6 +36,10 @@ pub(super) const KEYS: [&str; 22] = [
     "h2_keepalive_interval_secs",
     "h2_keepalive_timeout_secs",
     "h2_max_concurrent_streams",
+    "database_url",
+    "master_key_file",
+    "database_stale_secs",
+    "database_pool_size",
     "users",
 ];
 
@@ -43,7 +47,15 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 5] = ["listen", "data_dir", "keys_dir", "issuer", "signer"];
+const STRING_KEYS: [&str; 7] = [
+    "listen",
+    "data_dir",
+    "keys_dir",
+    "issuer",
+    "signer",
+    "database_url",
+    "master_key_file",
+];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
 /// over what the file said.
@@ -90,7 +102,7 @@ fn value_of(raw: &str) -> Value {
 
 impl Settings {
     /// The settings as a TOML document with the file's keys: what `tokendealer config` prints.
-    /// No setting is a secret (credentials live in files, named by path), so nothing is hidden.
+    /// Credentials live in files, named by path; the database URL's password is shown as `***`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let secs = |d: Duration| Value::Integer(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
@@ -144,6 +156,14 @@ impl Settings {
             "h2_max_concurrent_streams".into(),
             int(u64::from(self.h2_max_concurrent_streams)),
         );
+        if let Some(url) = &self.database_url {
+            t.insert("database_url".into(), Value::String(url.redacted()));
+        }
+        if let Some(file) = &self.master_key_file {
+            t.insert("master_key_file".into(), path(file));
+        }
+        t.insert("database_stale_secs".into(), secs(self.database_stale));
+        t.insert("database_pool_size".into(), size(self.database_pool_size));
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

@@ -1,6 +1,9 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
+mod database;
 mod layers;
+
+pub use database::DatabaseUrl;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +63,14 @@ pub struct Settings {
     pub h2_keepalive_timeout: Duration,
     /// HTTP/2: streams a peer may have open at once on one connection.
     pub h2_max_concurrent_streams: u32,
+    /// PostgreSQL instead of sled: every instance on it shares clients, directory and keys.
+    pub database_url: Option<DatabaseUrl>,
+    /// The master key sealing private keys in the database (required with `database_url`).
+    pub master_key_file: Option<PathBuf>,
+    /// How long cached reads stay trusted while the database listener is cut off.
+    pub database_stale: Duration,
+    /// Database connections per instance (plus one for the change listener).
+    pub database_pool_size: usize,
 }
 
 impl Default for Settings {
@@ -87,6 +98,10 @@ impl Default for Settings {
             h2_keepalive_interval: Duration::from_secs(30),
             h2_keepalive_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 100,
+            database_url: None,
+            master_key_file: None,
+            database_stale: Duration::from_secs(30),
+            database_pool_size: 8,
         }
     }
 }
@@ -101,6 +116,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub signer: Option<SignerMode>,
     pub max_connections: Option<usize>,
+    pub database_url: Option<DatabaseUrl>,
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -129,6 +146,10 @@ struct FileSettings {
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
     h2_max_concurrent_streams: Option<u32>,
+    database_url: Option<String>,
+    master_key_file: Option<PathBuf>,
+    database_stale_secs: Option<u64>,
+    database_pool_size: Option<usize>,
 }
 
 impl Settings {
@@ -187,6 +208,14 @@ impl Settings {
             h2_max_concurrent_streams: file
                 .h2_max_concurrent_streams
                 .unwrap_or(d.h2_max_concurrent_streams),
+            database_url: match (overrides.database_url, &file.database_url) {
+                (Some(url), _) => Some(url),
+                (None, Some(raw)) => Some(DatabaseUrl::parse(raw)?),
+                (None, None) => None,
+            },
+            master_key_file: overrides.master_key_file.or(file.master_key_file),
+            database_stale: secs(file.database_stale_secs, d.database_stale),
+            database_pool_size: file.database_pool_size.unwrap_or(d.database_pool_size),
         };
         settings.check()?;
         Ok(settings)
@@ -219,6 +248,16 @@ impl Settings {
             anyhow::ensure!(!value.is_zero(), "{name} must be positive");
         }
         self.users.check()?;
+        if self.database_url.is_some() {
+            anyhow::ensure!(
+                self.master_key_file.is_some(),
+                "master_key_file is required with database_url (tokendealer master-key generate makes one)"
+            );
+        }
+        anyhow::ensure!(
+            self.database_pool_size > 0,
+            "database_pool_size must be positive"
+        );
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

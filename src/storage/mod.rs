@@ -9,6 +9,7 @@ mod clients;
 mod denylist;
 mod keyfiles;
 mod keys;
+pub mod postgres;
 mod records;
 mod users;
 mod writer;
@@ -21,8 +22,9 @@ use arc_swap::ArcSwap;
 use anyhow::Context;
 pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
+pub use postgres::{MasterKey, PgOptions, PgStore};
 pub use records::{ClientRecord, PreviousSecret};
-pub use users::UserStore;
+pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 
 /// sled's page cache unless configured: enough for the hot records of a large registry.

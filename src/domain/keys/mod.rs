@@ -233,6 +233,38 @@ impl KeyManager {
         Ok(manager)
     }
 
+    /// Rebuilds the ring from the stored records and key material, for a change another
+    /// instance sharing the store made (a rotation, a retirement). Writes nothing; an algorithm
+    /// whose active key cannot be found keeps its current signer.
+    pub async fn refresh(&self, now: UnixTime) -> anyhow::Result<()> {
+        let _guard = self.write.lock().await;
+        let mut loaded = HashMap::new();
+        for stored in self.files.load_all().await? {
+            let key = SigningKey::from_der(&stored.tag, &stored.der)
+                .with_context(|| format!("loading {}", stored.source))?;
+            loaded.insert(key.kid().to_owned(), Arc::new(key));
+        }
+        let records = self.store.list()?;
+        let mut active = self.ring.load().active.clone();
+        for alg in SigningAlg::ALL {
+            let newest = records
+                .iter()
+                .filter(|r| r.state == KeyState::Active && r.alg == alg.as_str())
+                .max_by_key(|r| r.created_at)
+                .and_then(|r| loaded.get(&r.kid));
+            if let (Some(key), Some(slot)) = (newest, active.get_mut(alg.index())) {
+                *slot = key.clone();
+            }
+        }
+        let retiring = records
+            .iter()
+            .filter(|r| matches!(r.state, KeyState::Retiring { until, .. } if until > now.as_secs()))
+            .filter_map(|r| loaded.get(&r.kid).cloned())
+            .collect();
+        self.ring.store(Arc::new(KeyRing::new(active, retiring)?));
+        Ok(())
+    }
+
     /// The current ring. Lock-free: this is on the token path.
     pub fn ring(&self) -> arc_swap::Guard<Arc<KeyRing>> {
         self.ring.load()

@@ -11,6 +11,7 @@ pub mod names;
 pub mod password;
 pub mod policy;
 pub mod stored;
+pub mod throttle;
 pub mod tokenleader;
 pub mod werkzeug;
 
@@ -21,6 +22,7 @@ pub use imported::ImportedUser;
 pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, PasswordHasher};
+pub use throttle::Throttle;
 pub use policy::UserSettings;
 
 use super::UnixTime;
@@ -32,7 +34,7 @@ use super::ports::DirectoryStore;
 pub struct Users {
     pub directory: Directory,
     pub hasher: PasswordHasher,
-    pub lockout: Lockout,
+    pub lockout: Throttle,
     pub settings: UserSettings,
 }
 
@@ -43,9 +45,16 @@ impl Users {
         Ok(Self {
             directory: Directory::new(store),
             hasher: PasswordHasher::new(&settings)?,
-            lockout: Lockout::new(&settings),
+            lockout: Throttle::Local(Lockout::new(&settings)),
             settings,
         })
+    }
+
+    /// Counts login failures in `store`, shared with every instance using it, instead of in
+    /// this process: a guesser cannot spread attempts over instances.
+    pub fn with_shared_lockout(mut self, store: Arc<dyn super::ports::LockoutStore>) -> Self {
+        self.lockout = Throttle::shared(store, &self.settings);
+        self
     }
 
     /// A login with lockout: refused at once while the username or address is locked out;
@@ -62,7 +71,7 @@ impl Users {
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
         let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
-        self.lockout.check(username, address, now).map_err(locked)?;
+        self.lockout.check(username, address, now).await.map_err(locked)?;
         let mut turn = self
             .hasher
             .permit()
@@ -70,15 +79,15 @@ impl Users {
             .map_err(|busy| LoginFailure::Busy {
                 retry_after_secs: busy.retry_after_secs,
             })?;
-        self.lockout.check(username, address, now).map_err(locked)?;
+        self.lockout.check(username, address, now).await.map_err(locked)?;
         let outcome = self
             .directory
             .login(username, password, &self.hasher, &mut turn)
             .await;
         match &outcome {
-            Ok(user) => self.lockout.record_success(&user.username),
+            Ok(user) => self.lockout.record_success(&user.username).await,
             Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
-                self.lockout.record_failure(username, address, now);
+                self.lockout.record_failure(username, address, now).await;
             }
             Err(_) => {}
         }

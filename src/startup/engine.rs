@@ -1,0 +1,83 @@
+//! Choosing the storage engine: sled in the data dir, or PostgreSQL when a database URL is set.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::domain::ports::{
+    ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, LockoutStore,
+};
+use crate::storage::postgres::StartupLock;
+use crate::storage::{KeyFiles, MasterKey, PgOptions, PgStore, Store, StoreOptions, UserStore};
+
+/// Every port, from one engine.
+pub(super) struct Engine {
+    pub clients: Arc<dyn ClientStore>,
+    pub directory: Arc<dyn DirectoryStore>,
+    pub denylist: Arc<dyn DenylistStore>,
+    pub key_records: Arc<dyn KeyRecordStore>,
+    pub key_material: Arc<dyn KeyMaterial>,
+    /// Shared login-failure counters; `None`: counted in this process.
+    pub lockout: Option<Arc<dyn LockoutStore>>,
+    /// The shared database, if that is the engine.
+    pub postgres: Option<PgStore>,
+}
+
+impl Engine {
+    /// Opens the engine the settings name. With PostgreSQL, also returns the startup lock:
+    /// hold it until the first keys and the bootstrap admin exist.
+    pub async fn open(settings: &Settings) -> anyhow::Result<(Self, Option<StartupLock>)> {
+        let Some(url) = &settings.database_url else {
+            let store = Store::open_with(
+                &settings.data_dir,
+                StoreOptions {
+                    cache_bytes: settings.db_cache_mb * 1024 * 1024,
+                    write_queue: settings.store_write_queue,
+                    write_timeout: settings.store_write_timeout,
+                },
+            )?;
+            let engine = Self {
+                directory: Arc::new(UserStore::open(&store)?),
+                denylist: Arc::new(store.denylist()?),
+                key_records: Arc::new(store.clone()),
+                key_material: Arc::new(KeyFiles::open(&settings.keys_dir)?),
+                clients: Arc::new(store),
+                lockout: None,
+                postgres: None,
+            };
+            return Ok((engine, None));
+        };
+        let (pg, lock) = open_postgres(settings, url.expose()).await?;
+        tracing::info!(database = %url.redacted(), "storage: PostgreSQL");
+        let engine = Self {
+            clients: Arc::new(pg.clone()),
+            directory: Arc::new(pg.clone()),
+            denylist: Arc::new(pg.clone()),
+            key_records: Arc::new(pg.clone()),
+            key_material: Arc::new(pg.clone()),
+            lockout: Some(Arc::new(pg.clone())),
+            postgres: Some(pg),
+        };
+        Ok((engine, Some(lock)))
+    }
+}
+
+/// Connects to the database named in `settings` (also for `tokendealer migrate`).
+pub async fn open_postgres(
+    settings: &Settings,
+    url: &str,
+) -> anyhow::Result<(PgStore, StartupLock)> {
+    let file = settings
+        .master_key_file
+        .as_deref()
+        .context("master_key_file is required with database_url")?;
+    let master = MasterKey::from_file(file)?;
+    let options = PgOptions {
+        url: url.to_owned(),
+        pool_size: settings.database_pool_size,
+        timeout: settings.store_write_timeout.min(std::time::Duration::from_secs(5)),
+        stale_after: settings.database_stale,
+    };
+    PgStore::open(&options, master).await
+}
