@@ -169,6 +169,13 @@ impl TestApp {
         app
     }
 
+    /// Stops the server and starts it again on the same dirs with `tweak` applied to its
+    /// settings (another engine, say).
+    pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        tweak(&mut self.settings);
+        self.restart().await
+    }
+
     /// Stores a client the way an older release could register it, with an id the admin API
     /// now refuses (outside RFC 3986 unreserved characters), then restarts on the same dirs.
     pub async fn restart_with_stored_client(

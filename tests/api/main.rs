@@ -20,6 +20,7 @@ mod keys;
 mod persistence;
 mod revocation;
 mod runnerly;
+mod scale_out;
 mod store;
 mod users;
 mod well_known;

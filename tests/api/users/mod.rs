@@ -17,7 +17,7 @@ use tokendealer::domain::keys::SigningKey;
 
 use crate::helpers::TestApp;
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 const AUDIENCE: &str = "https://api.example";
 
 /// The user directory and the logins built on it, for a [`TestApp`].
