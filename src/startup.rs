@@ -144,9 +144,13 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
-        let refresh = postgres
-            .as_ref()
-            .map(|pg| tokio::spawn(refresh_keys_on_change(state.clone(), pg.key_changes(), stopping.clone())));
+        let refresh = postgres.as_ref().map(|pg| {
+            tokio::spawn(refresh_keys_on_change(
+                state.clone(),
+                pg.key_changes(),
+                stopping.clone(),
+            ))
+        });
         server::serve(listener, state, limits, stop).await;
         if let Some(pg) = &postgres {
             pg.close();

@@ -73,8 +73,12 @@ mod tests {
 
     #[test]
     fn the_password_of_a_database_url_is_never_shown() {
-        let url = DatabaseUrl::parse("postgres://td:s3cret@db:5432/td?password=s3cret&x=1").unwrap();
-        assert_eq!(url.redacted(), "postgres://td:***@db:5432/td?password=***&x=1");
+        let url =
+            DatabaseUrl::parse("postgres://td:s3cret@db:5432/td?password=s3cret&x=1").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://td:***@db:5432/td?password=***&x=1"
+        );
         assert!(!format!("{url:?}").contains("s3cret"));
         let plain = DatabaseUrl::parse("postgres://db/td").unwrap();
         assert_eq!(plain.redacted(), "postgres://db/td");

@@ -76,7 +76,9 @@ pub async fn open_postgres(
     let options = PgOptions {
         url: url.to_owned(),
         pool_size: settings.database_pool_size,
-        timeout: settings.store_write_timeout.min(std::time::Duration::from_secs(5)),
+        timeout: settings
+            .store_write_timeout
+            .min(std::time::Duration::from_secs(5)),
         stale_after: settings.database_stale,
     };
     PgStore::open(&options, master).await

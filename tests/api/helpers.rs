@@ -76,7 +76,11 @@ pub async fn fresh_database() -> Option<String> {
         .unwrap();
     let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
     let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
     Some(format!("{base}/{name}{query}"))
 }
 

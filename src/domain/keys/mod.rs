@@ -258,7 +258,9 @@ impl KeyManager {
         }
         let retiring = records
             .iter()
-            .filter(|r| matches!(r.state, KeyState::Retiring { until, .. } if until > now.as_secs()))
+            .filter(
+                |r| matches!(r.state, KeyState::Retiring { until, .. } if until > now.as_secs()),
+            )
             .filter_map(|r| loaded.get(&r.kid).cloned())
             .collect();
         self.ring.store(Arc::new(KeyRing::new(active, retiring)?));

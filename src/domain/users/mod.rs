@@ -22,8 +22,8 @@ pub use imported::ImportedUser;
 pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, PasswordHasher};
-pub use throttle::Throttle;
 pub use policy::UserSettings;
+pub use throttle::Throttle;
 
 use super::UnixTime;
 use std::sync::Arc;
@@ -71,7 +71,10 @@ impl Users {
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
         let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
-        self.lockout.check(username, address, now).await.map_err(locked)?;
+        self.lockout
+            .check(username, address, now)
+            .await
+            .map_err(locked)?;
         let mut turn = self
             .hasher
             .permit()
@@ -79,7 +82,10 @@ impl Users {
             .map_err(|busy| LoginFailure::Busy {
                 retry_after_secs: busy.retry_after_secs,
             })?;
-        self.lockout.check(username, address, now).await.map_err(locked)?;
+        self.lockout
+            .check(username, address, now)
+            .await
+            .map_err(locked)?;
         let outcome = self
             .directory
             .login(username, password, &self.hasher, &mut turn)

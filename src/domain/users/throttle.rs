@@ -87,7 +87,10 @@ impl SharedLockout {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), "reading login failures failed; refusing the login");
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "reading login failures failed; refusing the login"
+                    );
                     return Err(UNREADABLE_RETRY_SECS);
                 }
             }

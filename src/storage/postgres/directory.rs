@@ -139,7 +139,8 @@ impl DirectoryStore for PgStore {
             .await?;
         let found = updated.is_some();
         if let Some(entry) = updated {
-            self.cache().put_entry(EntryKind::User, username, Some(entry));
+            self.cache()
+                .put_entry(EntryKind::User, username, Some(entry));
         }
         Ok(found)
     }

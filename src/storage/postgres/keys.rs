@@ -216,10 +216,7 @@ impl LockoutStore for PgStore {
                 .map_err(db)?;
             row.map(|r| {
                 let failures: i32 = r.try_get(1)?;
-                Ok((
-                    to_u64(r.try_get(0)?),
-                    u32::try_from(failures).unwrap_or(0),
-                ))
+                Ok((to_u64(r.try_get(0)?), u32::try_from(failures).unwrap_or(0)))
             })
             .transpose()
         })

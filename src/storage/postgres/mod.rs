@@ -75,7 +75,10 @@ pub struct StartupLock {
 impl PgStore {
     /// Connects, takes the startup lock, applies pending migrations, loads the cache and starts
     /// the listener. Keep the returned lock until the first keys and the bootstrap admin exist.
-    pub async fn open(options: &PgOptions, master: MasterKey) -> anyhow::Result<(Self, StartupLock)> {
+    pub async fn open(
+        options: &PgOptions,
+        master: MasterKey,
+    ) -> anyhow::Result<(Self, StartupLock)> {
         let config = pg_config(options)?;
         let lock = startup_lock(&config, options.timeout).await?;
         schema::migrate(&lock._client).await?;
@@ -236,7 +239,11 @@ fn db(e: tokio_postgres::Error) -> anyhow::Error {
         None => true,
         Some(code) => {
             let c = code.code();
-            c.starts_with("08") || c.starts_with("57") || c.starts_with("53") || c.starts_with("40") || c == "55P03"
+            c.starts_with("08")
+                || c.starts_with("57")
+                || c.starts_with("53")
+                || c.starts_with("40")
+                || c == "55P03"
         }
     };
     if transient {

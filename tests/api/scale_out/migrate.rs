@@ -50,13 +50,23 @@ async fn migrate_copies_a_single_node_into_postgres_and_its_client_secrets_keep_
         assert_eq!(counts["clients"], 2, "the admin and svc: {counts}");
         assert_eq!(counts["private_keys"], 3, "{counts}");
         assert_eq!(counts["revocations"], 1, "{counts}");
-        assert!(counts["directory_entries"].as_u64().unwrap() >= 6, "{counts}");
+        assert!(
+            counts["directory_entries"].as_u64().unwrap() >= 6,
+            "{counts}"
+        );
     }
 
     let app = app.restart_with(|s| use_postgres(s, &url)).await;
-    assert_eq!(app.token_post("svc", &client.secret, &[]).await.status(), 200);
+    assert_eq!(
+        app.token_post("svc", &client.secret, &[]).await.status(),
+        200
+    );
     let fresh = app.access_token(&client, &[]).await;
-    assert_eq!(header_of(&fresh)["kid"], header_of(&token)["kid"], "same keys");
+    assert_eq!(
+        header_of(&fresh)["kid"],
+        header_of(&token)["kid"],
+        "same keys"
+    );
     assert!(app.verify_with_jwks(&token, API).await.is_ok());
     assert_eq!(app.introspect(&client, &token).await["active"], true);
     assert_eq!(app.introspect(&client, &revoked).await["active"], false);

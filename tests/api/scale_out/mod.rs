@@ -33,7 +33,14 @@ async fn node(url: &str, master: &Path) -> (String, TempDir, TempDir, Child) {
     let listen = free_address();
     let log = std::fs::File::create(data.path().join("serve.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
-        .args(["serve", "--listen", &listen, "--issuer", ISSUER, "--keys-dir"])
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--issuer",
+            ISSUER,
+            "--keys-dir",
+        ])
         .arg(keys.path())
         .arg("--data-dir")
         .arg(data.path())
@@ -118,37 +125,65 @@ async fn a_client_created_disabled_given_a_new_secret_or_removed_on_one_instance
         return;
     };
     let client = a.app.register("svc", &[API], &[]).await;
-    assert!(within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 200 }).await);
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 200 })
+            .await
+    );
 
-    let r = a.app.admin(Method::POST, "/admin/clients/svc/disable", None).await;
+    let r = a
+        .app
+        .admin(Method::POST, "/admin/clients/svc/disable", None)
+        .await;
     assert!(r.status().is_success());
-    assert!(within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 401 }).await);
-    let r = a.app.admin(Method::POST, "/admin/clients/svc/enable", None).await;
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 401 })
+            .await
+    );
+    let r = a
+        .app
+        .admin(Method::POST, "/admin/clients/svc/enable", None)
+        .await;
     assert!(r.status().is_success());
 
     let r = a
         .app
-        .admin(Method::POST, "/admin/clients/svc/rotate-secret", Some(json!({})))
+        .admin(
+            Method::POST,
+            "/admin/clients/svc/rotate-secret",
+            Some(json!({})),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let new_secret = r.json::<serde_json::Value>().await.unwrap()["client_secret"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(within_a_second(|| async { token_status(&b.app, "svc", &new_secret).await == 200 }).await);
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &new_secret).await == 200 }).await
+    );
 
-    let r = a.app.admin(Method::DELETE, "/admin/clients/svc", None).await;
+    let r = a
+        .app
+        .admin(Method::DELETE, "/admin/clients/svc", None)
+        .await;
     assert!(r.status().is_success());
-    assert!(within_a_second(|| async { token_status(&b.app, "svc", &new_secret).await == 401 }).await);
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &new_secret).await == 401 }).await
+    );
 }
 
 #[tokio::test]
-async fn both_instances_serve_the_same_jwks_and_a_rotation_on_one_is_in_the_others_within_a_second() {
+async fn both_instances_serve_the_same_jwks_and_a_rotation_on_one_is_in_the_others_within_a_second()
+{
     let Some((a, b, _shared)) = pair().await else {
         return;
     };
     let kids = |set: jsonwebtoken::jwk::JwkSet| {
-        let mut kids: Vec<String> = set.keys.into_iter().filter_map(|k| k.common.key_id).collect();
+        let mut kids: Vec<String> = set
+            .keys
+            .into_iter()
+            .filter_map(|k| k.common.key_id)
+            .collect();
         kids.sort();
         kids
     };
@@ -159,10 +194,23 @@ async fn both_instances_serve_the_same_jwks_and_a_rotation_on_one_is_in_the_othe
     assert!(within_a_second(|| async { kids(b.app.jwks().await) == after }).await);
     // B signs with the new RS512 key too: A verifies B's admin token by the new kid.
     let token = b.app.admin_token().await;
-    let kid = crate::helpers::header_of(&token)["kid"].as_str().unwrap().to_owned();
-    let active: serde_json::Value = a.app.admin(Method::GET, "/admin/keys", None).await.json().await.unwrap();
+    let kid = crate::helpers::header_of(&token)["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let active: serde_json::Value = a
+        .app
+        .admin(Method::GET, "/admin/keys", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(
-        active.as_array().unwrap().iter().any(|k| k["kid"] == kid.as_str() && k["state"] == "active"),
+        active
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == kid.as_str() && k["state"] == "active"),
         "B signs with a key A holds active"
     );
 }
@@ -176,7 +224,10 @@ async fn a_revocation_on_one_instance_is_refused_by_the_others_introspection_wit
     let token = a.app.access_token(&client, &[]).await;
     assert_eq!(b.app.introspect(&client, &token).await["active"], true);
     a.app.revoke(&client, &token).await;
-    assert!(within_a_second(|| async { b.app.introspect(&client, &token).await["active"] == false }).await);
+    assert!(
+        within_a_second(|| async { b.app.introspect(&client, &token).await["active"] == false })
+            .await
+    );
 }
 
 #[tokio::test]
@@ -188,9 +239,18 @@ async fn failed_logins_on_different_instances_add_up_to_one_lockout() {
     let secret = a.app.register_client("portal", &["password"]).await;
     let client = ("portal", secret.as_str());
     for app in [&a.app, &b.app, &a.app] {
-        assert_eq!(app.password_grant(client, "alice", "wrong").await.status(), 400);
+        assert_eq!(
+            app.password_grant(client, "alice", "wrong").await.status(),
+            400
+        );
     }
-    assert_eq!(b.app.password_grant(client, "alice", PASSWORD).await.status(), 429);
+    assert_eq!(
+        b.app
+            .password_grant(client, "alice", PASSWORD)
+            .await
+            .status(),
+        429
+    );
 }
 
 #[tokio::test]
@@ -200,7 +260,10 @@ async fn with_one_instance_killed_the_other_carries_on() {
     };
     let client = a.app.register("svc", &[API], &[]).await;
     a.child.kill().await.unwrap();
-    assert!(within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 200 }).await);
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 200 })
+            .await
+    );
     let other = b.app.register("other", &[API], &[]).await;
     assert_eq!(token_status(&b.app, "other", &other.secret).await, 200);
 }

@@ -28,10 +28,14 @@ impl Relay {
                     () = stop.cancelled() => return,
                     a = listener.accept() => a,
                 };
-                let Ok((mut inbound, _)) = accepted else { continue };
+                let Ok((mut inbound, _)) = accepted else {
+                    continue;
+                };
                 let (upstream, stop) = (upstream.clone(), stop.clone());
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&upstream).await else { return };
+                    let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         () = stop.cancelled() => {}
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
@@ -75,7 +79,10 @@ async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_
     relay.cut.cancel();
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Inside the bound, a cached client still gets tokens.
-    assert_eq!(app.token_post("svc", &client.secret, &[]).await.status(), 200);
+    assert_eq!(
+        app.token_post("svc", &client.secret, &[]).await.status(),
+        200
+    );
     let started = Instant::now();
     let token = app.admin_token().await;
     let r = app
@@ -88,7 +95,11 @@ async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_
         .await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().contains_key("retry-after"));
-    assert!(started.elapsed() < Duration::from_secs(10), "no hang: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no hang: {:?}",
+        started.elapsed()
+    );
 
     // Past the bound the token path fails closed.
     let mut closed = false;
@@ -113,5 +124,8 @@ async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_
     }
     assert!(back, "tokens again once the database is back");
     let again = app.register("after", &["https://api"], &[]).await;
-    assert_eq!(app.token_post("after", &again.secret, &[]).await.status(), 200);
+    assert_eq!(
+        app.token_post("after", &again.secret, &[]).await.status(),
+        200
+    );
 }

@@ -179,7 +179,11 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     let tampered = format!("{}.{}.{}", parts[0], b64(&tampered_claims), parts[2]);
     let mut with_aud = claims.clone();
     with_aud["aud"] = json!("https://api.example");
-    let with_aud = app.server_key().await.sign_tokenleader_token(&with_aud).unwrap();
+    let with_aud = app
+        .server_key()
+        .await
+        .sign_tokenleader_token(&with_aud)
+        .unwrap();
 
     for (what, token) in [
         ("alg none", none.as_str()),
