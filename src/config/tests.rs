@@ -149,10 +149,16 @@ mod environment {
     fn the_printed_settings_read_back_as_the_same_settings() {
         let s = Settings::load_with_env(
             Overrides::default(),
-            env(&[("TOKENDEALER_ISSUER", "https://auth.example.com/")]),
+            env(&[
+                ("TOKENDEALER_ISSUER", "https://auth.example.com/"),
+                ("TOKENDEALER_DATABASE_URL", "postgres://td:s3cret@db:5432/td"),
+                ("TOKENDEALER_MASTER_KEY_FILE", "/etc/tokendealer/master.key"),
+            ]),
         )
         .unwrap();
         let printed = s.to_toml().unwrap();
+        assert!(!printed.contains("s3cret"), "the database password is never printed");
+        assert!(printed.contains("postgres://td:***@db:5432/td"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("printed.toml");
         std::fs::write(&path, &printed).unwrap();
