@@ -151,13 +151,19 @@ mod environment {
             Overrides::default(),
             env(&[
                 ("TOKENDEALER_ISSUER", "https://auth.example.com/"),
-                ("TOKENDEALER_DATABASE_URL", "postgres://td:s3cret@db:5432/td"),
+                (
+                    "TOKENDEALER_DATABASE_URL",
+                    "postgres://td:s3cret@db:5432/td",
+                ),
                 ("TOKENDEALER_MASTER_KEY_FILE", "/etc/tokendealer/master.key"),
             ]),
         )
         .unwrap();
         let printed = s.to_toml().unwrap();
-        assert!(!printed.contains("s3cret"), "the database password is never printed");
+        assert!(
+            !printed.contains("s3cret"),
+            "the database password is never printed"
+        );
         assert!(printed.contains("postgres://td:***@db:5432/td"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("printed.toml");

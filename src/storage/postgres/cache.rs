@@ -26,6 +26,9 @@ pub(super) struct Cache {
     stale_after: Duration,
     /// What an unknown client's lookup decodes in its place.
     pub(super) decoy: Client,
+    /// Taken by a local write from its commit until its cache update, and by the listener
+    /// around each re-read: see `PgStore::commit`.
+    pub(super) turn: tokio::sync::Mutex<()>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of a plain map: keep going.
@@ -47,6 +50,7 @@ impl Cache {
             disconnected_since: Mutex::new(None),
             stale_after,
             decoy: from_record(records::decode(crate::storage::DECOY_RECORD)?)?,
+            turn: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -62,13 +62,15 @@ impl ClientStore for PgStore {
                     .await
                     .map_err(db)?;
                 notify(&tx, "client", id).await?;
-                tx.commit().await.map_err(db)?;
+                self.commit(tx, |cache| {
+                    if n == 1 {
+                        cache.put_client(id, Some(client.clone()));
+                    }
+                })
+                .await?;
                 Ok(n == 1)
             })
             .await?;
-        if inserted {
-            self.cache().put_client(id, Some(client.clone()));
-        }
         Ok(inserted)
     }
 
@@ -104,13 +106,12 @@ impl ClientStore for PgStore {
                 .await
                 .map_err(db)?;
                 notify(&tx, "client", key).await?;
-                tx.commit().await.map_err(db)?;
+                let stored = client.clone();
+                self.commit(tx, |cache| cache.put_client(key, Some(stored)))
+                    .await?;
                 Ok(Some(client))
             })
             .await?;
-        if let Some(client) = &updated {
-            self.cache().put_client(key, Some(client.clone()));
-        }
         Ok(updated)
     }
 
@@ -125,11 +126,10 @@ impl ClientStore for PgStore {
                     .await
                     .map_err(db)?;
                 notify(&tx, "client", key).await?;
-                tx.commit().await.map_err(db)?;
+                self.commit(tx, |cache| cache.put_client(key, None)).await?;
                 Ok(n == 1)
             })
             .await?;
-        self.cache().put_client(key, None);
         Ok(removed)
     }
 }

@@ -79,13 +79,11 @@ impl DirectoryStore for PgStore {
                     return Ok(Inserted::Exists);
                 }
                 notify(&tx, &format!("dir:{}", kind_name(kind)), &name).await?;
-                tx.commit().await.map_err(db)?;
+                self.commit(tx, |cache| cache.put_entry(kind, &name, Some(entry.clone())))
+                    .await?;
                 Ok(Inserted::Created)
             })
             .await?;
-        if inserted == Inserted::Created {
-            self.cache().put_entry(kind, &name, Some(entry));
-        }
         Ok(inserted)
     }
 
@@ -189,13 +187,11 @@ impl DirectoryStore for PgStore {
                 .await
                 .map_err(db)?;
                 notify(&tx, &format!("dir:{}", kind_name(kind)), name).await?;
-                tx.commit().await.map_err(db)?;
+                self.commit(tx, |cache| cache.put_entry(kind, name, None))
+                    .await?;
                 Ok(Removed::Removed)
             })
             .await?;
-        if removed == Removed::Removed {
-            self.cache().put_entry(kind, name, None);
-        }
         Ok(removed)
     }
 }

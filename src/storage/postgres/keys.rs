@@ -32,15 +32,15 @@ impl KeyRecordStore for PgStore {
                 .map_err(db)?;
             }
             notify(&tx, "keys", "").await?;
-            tx.commit().await.map_err(db)?;
-            Ok(())
+            self.commit(tx, |cache| {
+                let mut keys = write(&cache.keys);
+                for r in records {
+                    keys.insert(r.kid.clone(), r.clone());
+                }
+            })
+            .await
         })
-        .await?;
-        let mut keys = write(&self.cache().keys);
-        for r in records {
-            keys.insert(r.kid.clone(), r.clone());
-        }
-        Ok(())
+        .await
     }
 }
 
@@ -162,12 +162,12 @@ impl DenylistStore for PgStore {
             .await
             .map_err(db)?;
             notify(&tx, "revoked", &entry.jti).await?;
-            tx.commit().await.map_err(db)?;
-            Ok(())
+            self.commit(tx, |cache| {
+                write(&cache.revoked).insert(entry.jti.clone(), entry.exp);
+            })
+            .await
         })
-        .await?;
-        write(&self.cache().revoked).insert(entry.jti.clone(), entry.exp);
-        Ok(())
+        .await
     }
 
     async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
@@ -189,11 +189,13 @@ impl DenylistStore for PgStore {
                 if n > 0 {
                     notify(&tx, "revoked-sweep", &now.to_string()).await?;
                 }
-                tx.commit().await.map_err(db)?;
+                self.commit(tx, |cache| {
+                    write(&cache.revoked).retain(|_, exp| *exp > now)
+                })
+                .await?;
                 Ok(n)
             })
             .await?;
-        write(&self.cache().revoked).retain(|_, exp| *exp > now);
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 

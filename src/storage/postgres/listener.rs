@@ -63,7 +63,9 @@ async fn listen(store: &PgStore, config: &tokio_postgres::Config) -> anyhow::Res
     });
     let session = async {
         client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        let turn = store.cache().turn.lock().await;
         store.cache().reload(&client).await?;
+        drop(turn);
         store.inner.key_changes.send_modify(|n| *n += 1);
         store.cache().set_connected(true);
         tracing::debug!("listening for database changes");
@@ -72,6 +74,7 @@ async fn listen(store: &PgStore, config: &tokio_postgres::Config) -> anyhow::Res
             tokio::select! {
                 msg = rx.recv() => {
                     let Some((kind, id)) = msg else { return anyhow::Ok(()) };
+                    let _turn = store.cache().turn.lock().await;
                     if overflow.swap(false, Ordering::Relaxed) {
                         store.cache().reload(&client).await?;
                         store.inner.key_changes.send_modify(|n| *n += 1);

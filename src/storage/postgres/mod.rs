@@ -153,6 +153,20 @@ impl PgStore {
         }
     }
 
+    /// Commits `tx` and applies `update` to this instance's cache while holding the cache's
+    /// turn, which the listener also takes around each re-read: a re-read that began before
+    /// this commit can never land after `update` and put an older row back.
+    async fn commit(
+        &self,
+        tx: deadpool_postgres::Transaction<'_>,
+        update: impl FnOnce(&Cache),
+    ) -> anyhow::Result<()> {
+        let _turn = self.cache().turn.lock().await;
+        tx.commit().await.map_err(db)?;
+        update(self.cache());
+        Ok(())
+    }
+
     /// Whether the first instance's bootstrap (the admin client) has been done.
     pub async fn bootstrapped(&self) -> anyhow::Result<bool> {
         let conn = self.conn().await?;
@@ -178,6 +192,7 @@ impl PgStore {
     /// Re-reads every table into the cache.
     async fn reload_all(&self) -> anyhow::Result<()> {
         let conn = self.conn().await?;
+        let _turn = self.cache().turn.lock().await;
         self.cache().reload(&conn).await?;
         self.inner.key_changes.send_modify(|n| *n += 1);
         Ok(())
