@@ -145,7 +145,7 @@ impl Application {
             stopping.clone(),
         ));
         let refresh = postgres.as_ref().map(|pg| {
-            tokio::spawn(refresh_keys_on_change(
+            tokio::spawn(engine::refresh_keys_on_change(
                 state.clone(),
                 pg.key_changes(),
                 stopping.clone(),
@@ -192,23 +192,6 @@ async fn retire_keys_periodically(state: Arc<AppState>, stopping: CancellationTo
         }
         if let Err(e) = state.issuer.keys().retire_expired(UnixTime::now()).await {
             tracing::error!(error = format!("{e:#}"), "retiring expired keys failed");
-        }
-    }
-}
-
-/// Rebuilds the key ring whenever another instance changed the keys in the shared database.
-async fn refresh_keys_on_change(
-    state: Arc<AppState>,
-    mut changes: tokio::sync::watch::Receiver<u64>,
-    stopping: CancellationToken,
-) {
-    loop {
-        tokio::select! {
-            changed = changes.changed() => if changed.is_err() { return },
-            () = stopping.cancelled() => return,
-        }
-        if let Err(e) = state.issuer.keys().refresh(UnixTime::now()).await {
-            tracing::error!(error = format!("{e:#}"), "rebuilding the key ring failed");
         }
     }
 }

@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::domain::UnixTime;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, LockoutStore,
 };
+use crate::http::AppState;
 use crate::storage::postgres::StartupLock;
 use crate::storage::{KeyFiles, MasterKey, PgOptions, PgStore, Store, StoreOptions, UserStore};
 
@@ -82,4 +85,21 @@ pub async fn open_postgres(
         stale_after: settings.database_stale,
     };
     PgStore::open(&options, master).await
+}
+
+/// Rebuilds the key ring whenever another instance changed the keys in the shared database.
+pub(super) async fn refresh_keys_on_change(
+    state: Arc<AppState>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    stopping: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            () = stopping.cancelled() => return,
+        }
+        if let Err(e) = state.issuer.keys().refresh(UnixTime::now()).await {
+            tracing::error!(error = format!("{e:#}"), "rebuilding the key ring failed");
+        }
+    }
 }

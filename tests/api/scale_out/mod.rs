@@ -267,3 +267,65 @@ async fn with_one_instance_killed_the_other_carries_on() {
     let other = b.app.register("other", &[API], &[]).await;
     assert_eq!(token_status(&b.app, "other", &other.secret).await, 200);
 }
+
+#[tokio::test]
+async fn instances_starting_together_on_an_empty_database_bootstrap_one_admin_and_share_keys() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let shared = tempfile::tempdir().unwrap();
+    let mut settings = tokendealer::Settings {
+        data_dir: shared.path().into(),
+        ..Default::default()
+    };
+    use_postgres(&mut settings, &url);
+    let master = settings.master_key_file.unwrap();
+    let (a, b) = tokio::join!(node(&url, &master), node(&url, &master));
+    let has_creds = |dir: &TempDir| dir.path().join("admin-credentials.json").exists();
+    assert_eq!(
+        u8::from(has_creds(&a.1)) + u8::from(has_creds(&b.1)),
+        1,
+        "exactly one instance wrote the admin credentials"
+    );
+    let http = reqwest::Client::new();
+    let jwks = |base: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        jwks(a.0.clone()).await,
+        jwks(b.0.clone()).await,
+        "one key set"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_is_held_by_one_instance_until_it_lapses() {
+    use tokendealer::domain::ports::Leases;
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let mut app = crate::helpers::spawn_with(|s| use_postgres(s, &url)).await;
+    let (one, two) = (app.postgres().await.unwrap(), app.postgres().await.unwrap());
+    assert!(one.try_hold("rotation", "a", 100, 160).await.unwrap());
+    assert!(!two.try_hold("rotation", "b", 120, 180).await.unwrap());
+    assert!(
+        one.try_hold("rotation", "a", 150, 210).await.unwrap(),
+        "renewed"
+    );
+    assert!(!two.try_hold("rotation", "b", 200, 260).await.unwrap());
+    assert!(
+        two.try_hold("rotation", "b", 210, 270).await.unwrap(),
+        "lapsed"
+    );
+    assert!(!one.try_hold("rotation", "a", 220, 280).await.unwrap());
+    app.stop().await;
+}
