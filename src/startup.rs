@@ -152,9 +152,6 @@ impl Application {
             ))
         });
         server::serve(listener, state, limits, stop).await;
-        if let Some(pg) = &postgres {
-            pg.close();
-        }
         if let Some(refresh) = refresh {
             refresh.abort();
         }
@@ -165,6 +162,9 @@ impl Application {
         let chores = async { tokio::join!(retire, sweep) };
         if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
             tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
+        }
+        if let Some(pg) = &postgres {
+            pg.close();
         }
         Ok(())
     }

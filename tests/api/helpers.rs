@@ -193,11 +193,11 @@ impl TestApp {
         };
         self.stop().await;
         let secret = {
-            let store: std::sync::Arc<dyn tokendealer::domain::ports::ClientStore> =
-                match self.postgres().await {
-                    Some(pg) => std::sync::Arc::new(pg),
-                    None => std::sync::Arc::new(open_store(self.data_dir.path()).await),
-                };
+            let pg = self.postgres().await;
+            let store: std::sync::Arc<dyn tokendealer::domain::ports::ClientStore> = match &pg {
+                Some(pg) => std::sync::Arc::new(pg.clone()),
+                None => std::sync::Arc::new(open_store(self.data_dir.path()).await),
+            };
             let registry = ClientRegistry::new(store.clone());
             let new = NewClient {
                 id: ClientId::parse(id).unwrap(),
@@ -208,6 +208,9 @@ impl TestApp {
                 alg: SigningAlg::default(),
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
+            if let Some(pg) = pg {
+                pg.close();
+            }
             secret.expose().to_owned()
         };
         let client = Registered {
@@ -218,7 +221,7 @@ impl TestApp {
         (self.restart().await, client)
     }
 
-    /// A second handle on this app's database, when it runs on PostgreSQL.
+    /// A second handle on this app's database, when it runs on PostgreSQL (`close` it after).
     pub async fn postgres(&self) -> Option<tokendealer::storage::PgStore> {
         let url = self.settings.database_url.clone()?;
         let (pg, _lock) = tokendealer::startup::open_postgres(&self.settings, url.expose())
@@ -232,7 +235,11 @@ impl TestApp {
     pub async fn stored_keys(&self) -> Vec<(String, Vec<u8>)> {
         use tokendealer::domain::ports::KeyMaterial;
         let keys = match self.postgres().await {
-            Some(pg) => pg.load_all().await.unwrap(),
+            Some(pg) => {
+                let keys = pg.load_all().await.unwrap();
+                pg.close();
+                keys
+            }
             None => {
                 let files = tokendealer::storage::KeyFiles::open(self.keys_dir.path()).unwrap();
                 KeyMaterial::load_all(&files).await.unwrap()

@@ -118,7 +118,8 @@ impl PgStore {
         self.inner.key_changes.subscribe()
     }
 
-    /// Stops the listener; the pool closes when the last handle goes.
+    /// Stops the listener (which holds a handle of its own) and closes the pool: call it when
+    /// done with the store.
     pub fn close(&self) {
         self.inner.stop.cancel();
         self.inner.pool.close();

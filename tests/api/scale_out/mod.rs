@@ -327,5 +327,7 @@ async fn a_lease_is_held_by_one_instance_until_it_lapses() {
         "lapsed"
     );
     assert!(!one.try_hold("rotation", "a", 220, 280).await.unwrap());
+    one.close();
+    two.close();
     app.stop().await;
 }
