@@ -222,6 +222,11 @@ async fn a_revocation_on_one_instance_is_refused_by_the_others_introspection_wit
     };
     let client = a.app.register("svc", &[API], &[]).await;
     let token = a.app.access_token(&client, &[]).await;
+    // The client (which introspects its own token) reaches B first.
+    assert!(
+        within_a_second(|| async { token_status(&b.app, "svc", &client.secret).await == 200 })
+            .await
+    );
     assert_eq!(b.app.introspect(&client, &token).await["active"], true);
     a.app.revoke(&client, &token).await;
     assert!(
@@ -238,6 +243,13 @@ async fn failed_logins_on_different_instances_add_up_to_one_lockout() {
     a.app.seed().await;
     let secret = a.app.register_client("portal", &["password"]).await;
     let client = ("portal", secret.as_str());
+    // The client reaches B first (an unknown user's failure counts for nobody we use).
+    assert!(
+        within_a_second(|| async {
+            b.app.password_grant(client, "nobody", "x").await.status() == 400
+        })
+        .await
+    );
     for app in [&a.app, &b.app, &a.app] {
         assert_eq!(
             app.password_grant(client, "alice", "wrong").await.status(),
