@@ -4,7 +4,7 @@
 #
 #   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
 #                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
-#                   [--workers N] [--io per-thread|shared]
+#                   [--workers N] [--io per-thread|shared] [--database-url POSTGRES_URL]
 #                   [--pin-wrk CPU] [--openssl]
 #
 # --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
@@ -15,6 +15,8 @@
 # --signer     where signatures run (TOKENDEALER_SIGNER; default: the I/O model's own, inline for
 #              per-thread, pool for shared); --workers sets TOKIO_WORKER_THREADS.
 # --io         the I/O model (TOKENDEALER_IO; default per-thread). benches/compare_io.sh runs both.
+# --database-url  PostgreSQL instead of sled: a superuser URL; a fresh database is created for
+#              the run (and dropped after). benches/compare_engines.sh runs both engines.
 # --pin-wrk    runs wrk under `taskset -c CPU`; the server is never pinned.
 # Each of N rounds measures the raw signing ceiling (examples/rsa_ceiling.rs: the same aws-lc-rs
 # call on one thread per core) for S seconds, then drives the server with wrk for S seconds; the
@@ -22,7 +24,7 @@
 # The load generator runs on the same cores: its CPU share is measured and printed per round.
 set -euo pipefail
 
-ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" DATABASE_URL="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --alg) ALG=$2; shift 2 ;;
@@ -35,6 +37,7 @@ while [[ $# -gt 0 ]]; do
     --signer) SIGNER=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --io) IO=$2; shift 2 ;;
+    --database-url) DATABASE_URL=$2; shift 2 ;;
     --signer-threads) SIGNER_THREADS=$2; shift 2 ;;
     --pin-wrk) PIN=$2; shift 2 ;;
     --openssl) OPENSSL=1; shift ;;
@@ -52,8 +55,18 @@ WORK=$(mktemp -d /tmp/tokendealer-load.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
 SERVER_PID=""
+DB_URL="" DB_NAME=""
+if [[ -n "$DATABASE_URL" ]]; then
+  [[ $CLIENTS -eq 0 ]] || { echo "--clients seeds sled only" >&2; exit 2; }
+  DB_NAME="td_bench_$$"
+  psql -q "$DATABASE_URL" -c "CREATE DATABASE $DB_NAME" >/dev/null
+  DB_URL="${DATABASE_URL%/*}/$DB_NAME"
+  "$BIN" master-key generate > "$WORK/master.key"
+  chmod 600 "$WORK/master.key"
+fi
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n "$DB_NAME" ]]; then psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB_NAME" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -64,6 +77,7 @@ start_server() {
   echo "signer_threads = $SIGNER_THREADS" > "$WORK/tokendealer.toml"
   env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} ${SIGNER:+TOKENDEALER_SIGNER=$SIGNER} \
     ${IO:+TOKENDEALER_IO=$IO} RUST_LOG=warn \
+    ${DB_URL:+TOKENDEALER_DATABASE_URL=$DB_URL TOKENDEALER_MASTER_KEY_FILE=$WORK/master.key} \
     "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" \
     --config "$WORK/tokendealer.toml" 2>>"$WORK/server.log" &
   SERVER_PID=$!
@@ -78,6 +92,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "storage: ${DB_NAME:+PostgreSQL (database $DB_NAME)}${DB_NAME:-sled}"
 echo "server: io=${IO:-per-thread (default)} signer=${SIGNER:-default} signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
 echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
 

@@ -16,7 +16,8 @@
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
 //!   tokenleader-layout tokens), and the console's operators (`domain::operators`). Knows
 //!   neither HTTP nor sled; time is a `now` argument.
-//! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled.
+//! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled;
+//!   `storage::postgres` is the second engine (PostgreSQL, a LISTEN/NOTIFY-kept cache, sealed keys).
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.
 //! - [`client`]: the crate `tokendealer-client` (`crates/tokendealer-client`), the library

@@ -24,8 +24,13 @@ use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
 use crate::http::tls::{self, CertificateReloader, Tls};
 use crate::http::{self, AppState};
-use crate::storage::{KeyFiles, OperatorTree, Store, StoreOptions, UserStore};
+use crate::storage::PgStore;
 use crate::telemetry::Telemetry;
+
+mod engine;
+mod migrate;
+pub use engine::open_postgres;
+pub use migrate::{Copied, migrate_to_postgres};
 
 /// The id of the admin client created on first start.
 pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
@@ -46,6 +51,8 @@ pub struct Application {
     io_threads: usize,
     /// HTTPS: the certificate, and how its files are watched.
     tls: Option<Tls>,
+    /// The shared database, when that is the engine: its key changes rebuild the key ring.
+    postgres: Option<PgStore>,
 }
 
 impl Application {
@@ -74,15 +81,7 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{addr}"));
         create_private_dir(&settings.data_dir)?;
-        let store = Store::open_with(
-            &settings.data_dir,
-            StoreOptions {
-                cache_bytes: settings.db_cache_mb * 1024 * 1024,
-                write_queue: settings.store_write_queue,
-                write_timeout: settings.store_write_timeout,
-                observer: Some(telemetry.metrics.clone()),
-            },
-        )?;
+        let (engine, startup_lock) = engine::Engine::open(&settings, &telemetry).await?;
         let now = UnixTime::now();
         let policy = settings.key_policy();
         if policy.prepublish < settings.jwks_max_age {
@@ -94,25 +93,37 @@ impl Application {
         }
         let keys = Arc::new(
             KeyManager::load_with(
-                Arc::new(store.clone()),
-                Arc::new(KeyFiles::open(&settings.keys_dir)?),
+                engine.key_records.clone(),
+                engine.key_material.clone(),
                 policy,
                 now,
             )
             .await?,
         );
-        let rotation = Arc::new(KeyRotation::new(keys.clone(), Arc::new(store.clone())));
-        let revocations = Revocations::new(Arc::new(store.denylist()?));
-        let users = Users::new(Arc::new(UserStore::open(&store)?), settings.users.clone())?
+        let rotation = Arc::new(KeyRotation::new(keys.clone(), engine.leases.clone()));
+        let revocations = Revocations::new(engine.denylist.clone());
+        let mut users = Users::new(engine.directory.clone(), settings.users.clone())?
             .with_telemetry(telemetry.clone());
-        let operators = Operators::new(Arc::new(OperatorTree::open(&store)?));
-        let registry = ClientRegistry::new(Arc::new(store));
-        if registry.is_empty()? {
+        if let Some(lockout) = engine.lockout.clone() {
+            users = users.with_shared_lockout(lockout);
+        }
+        let operators = Operators::new(engine.operators.clone());
+        let registry = ClientRegistry::new(engine.clients.clone());
+        // On a shared database only the first instance ever bootstraps (under the startup lock).
+        let bootstrap = match &engine.postgres {
+            Some(pg) => !pg.bootstrapped().await? && registry.is_empty()?,
+            None => registry.is_empty()?,
+        };
+        if bootstrap {
             bootstrap_admin(&registry, &settings.data_dir, &issuer, now).await?;
         }
         if operators.is_empty()? {
             bootstrap_operator(&operators, &users, &settings.data_dir, &issuer, now).await?;
         }
+        if let Some(pg) = &engine.postgres {
+            pg.mark_bootstrapped(now.as_secs()).await?;
+        }
+        drop(startup_lock);
         let state = AppState {
             registry,
             issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
@@ -140,6 +151,7 @@ impl Application {
                 n => n,
             },
             tls,
+            postgres: engine.postgres,
         })
     }
 
@@ -194,6 +206,7 @@ impl Application {
             io,
             io_threads,
             tls,
+            postgres,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), tls = tls.is_some(), "tokendealer is serving");
         let stopping = CancellationToken::new();
@@ -203,6 +216,13 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
+        let refresh = postgres.as_ref().map(|pg| {
+            tokio::spawn(engine::refresh_keys_on_change(
+                state.clone(),
+                pg.key_changes(),
+                stopping.clone(),
+            ))
+        });
         let metrics_stop = CancellationToken::new();
         let metrics = metrics.map(|listener| {
             let stop = metrics_stop.clone().cancelled_owned();
@@ -234,6 +254,9 @@ impl Application {
         if let Some(watch) = watch {
             watch.abort();
         }
+        if let Some(refresh) = refresh {
+            refresh.abort();
+        }
         // Let a sweep or retirement under way finish rather than abort it: its blocking half
         // would run on, holding the database, after this returns. Once they are done, nothing
         // holds it and a new application can open the same data dir.
@@ -241,6 +264,9 @@ impl Application {
         let chores = async { tokio::join!(retire, sweep) };
         if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
             tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
+        }
+        if let Some(pg) = &postgres {
+            pg.close();
         }
         served
     }

@@ -77,6 +77,12 @@ enum Command {
     /// Manage the web console's operators.
     #[command(subcommand)]
     Operator(operators::OperatorCommand),
+    /// Make a new master key for `--master-key-file` (32 random bytes as hex).
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
+    /// Copy a stopped single node's sled data (clients, directory, keys, live revocations)
+    /// into PostgreSQL. Idempotent; prints the counts copied as JSON.
+    Migrate(ServeArgs),
     /// Import another system's directory (tokenleader 1.8).
     #[cfg(feature = "import")]
     #[command(subcommand)]
@@ -116,6 +122,18 @@ struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "TOKENDEALER_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    /// PostgreSQL instead of sled in the data dir: `postgres://user:password@host/db`.
+    #[arg(long, env = "TOKENDEALER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<crate::config::DatabaseUrl>,
+    /// The master key file (64 hex digits, mode 0600) sealing private keys in the database.
+    #[arg(long, env = "TOKENDEALER_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum MasterKeyCommand {
+    /// Print a new random master key: save it in a file readable by its owner only.
+    Generate,
 }
 
 impl ServeArgs {
@@ -132,6 +150,8 @@ impl ServeArgs {
             audit_log: self.audit_log.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            database_url: self.database_url.clone(),
+            master_key_file: self.master_key_file.clone(),
         }
     }
 }
@@ -229,6 +249,16 @@ impl Cli {
             Command::ShowCredentials => {
                 let dir = self.data_dir.as_deref().unwrap_or(Path::new("./data"));
                 print!("{}", admin::read_credentials_file(dir)?);
+                Ok(())
+            }
+            Command::MasterKey(MasterKeyCommand::Generate) => {
+                println!("{}", crate::storage::MasterKey::generate_hex()?);
+                Ok(())
+            }
+            Command::Migrate(args) => {
+                let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
+                let counts = crate::startup::migrate_to_postgres(&settings).await?;
+                println!("{}", serde_json::to_string_pretty(&counts)?);
                 Ok(())
             }
             Command::Client(cmd) => admin()?.client(cmd).await,

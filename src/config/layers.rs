@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 37] = [
+pub(super) const KEYS: [&str; 41] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -47,6 +47,10 @@ pub(super) const KEYS: [&str; 37] = [
     "tls_key",
     "tls_handshake_timeout_secs",
     "tls_watch_interval_secs",
+    "database_url",
+    "master_key_file",
+    "database_stale_secs",
+    "database_pool_size",
     "users",
     "console",
     "console_session_idle_secs",
@@ -60,7 +64,7 @@ const PREFIX: &str = "TOKENDEALER_";
 
 /// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
 /// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 10] = [
+const STRING_KEYS: [&str; 12] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -71,6 +75,8 @@ const STRING_KEYS: [&str; 10] = [
     "io",
     "tls_cert",
     "tls_key",
+    "database_url",
+    "master_key_file",
 ];
 
 /// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
@@ -128,7 +134,7 @@ fn value_of(raw: &str) -> Value {
 
 impl Settings {
     /// The settings as a TOML document with the file's keys: what `tokendealer config` prints.
-    /// No setting is a secret (credentials live in files, named by path), so nothing is hidden.
+    /// Credentials live in files, named by path; the database URL's password is shown as `***`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let secs = |d: Duration| Value::Integer(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
@@ -219,6 +225,14 @@ impl Settings {
         );
         t.insert("keys".into(), Value::Table(keys));
         self.tls.print_into(&mut t);
+        if let Some(url) = &self.database_url {
+            t.insert("database_url".into(), Value::String(url.redacted()));
+        }
+        if let Some(file) = &self.master_key_file {
+            t.insert("master_key_file".into(), path(file));
+        }
+        t.insert("database_stale_secs".into(), secs(self.database_stale));
+        t.insert("database_pool_size".into(), size(self.database_pool_size));
         t.insert(
             "users".into(),
             Value::Table(Table::try_from(&self.users).context("printing [users]")?),

@@ -1,10 +1,13 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
 mod console;
+mod database;
 mod layers;
 mod tls;
 
 pub use console::ConsoleSettings;
+
+pub use database::DatabaseUrl;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -83,6 +86,14 @@ pub struct Settings {
     pub console: ConsoleSettings,
     /// HTTPS on the main listener (certificate, key, handshake deadline, reload), or plain HTTP.
     pub tls: TlsSettings,
+    /// PostgreSQL instead of sled: every instance on it shares clients, directory and keys.
+    pub database_url: Option<DatabaseUrl>,
+    /// The master key sealing private keys in the database (required with `database_url`).
+    pub master_key_file: Option<PathBuf>,
+    /// How long cached reads stay trusted while the database listener is cut off.
+    pub database_stale: Duration,
+    /// Database connections per instance (plus one for the change listener).
+    pub database_pool_size: usize,
 }
 
 impl Default for Settings {
@@ -119,6 +130,10 @@ impl Default for Settings {
             audit_log: None,
             console: ConsoleSettings::default(),
             tls: TlsSettings::default(),
+            database_url: None,
+            master_key_file: None,
+            database_stale: Duration::from_secs(30),
+            database_pool_size: 8,
         }
     }
 }
@@ -137,6 +152,8 @@ pub struct Overrides {
     pub audit_log: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub database_url: Option<DatabaseUrl>,
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -180,6 +197,10 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     tls_handshake_timeout_secs: Option<u64>,
     tls_watch_interval_secs: Option<u64>,
+    database_url: Option<String>,
+    master_key_file: Option<PathBuf>,
+    database_stale_secs: Option<u64>,
+    database_pool_size: Option<usize>,
 }
 
 impl Settings {
@@ -274,6 +295,14 @@ impl Settings {
                 file.tls_handshake_timeout_secs,
                 file.tls_watch_interval_secs,
             )?,
+            database_url: match (overrides.database_url, &file.database_url) {
+                (Some(url), _) => Some(url),
+                (None, Some(raw)) => Some(DatabaseUrl::parse(raw)?),
+                (None, None) => None,
+            },
+            master_key_file: overrides.master_key_file.or(file.master_key_file),
+            database_stale: secs(file.database_stale_secs, d.database_stale),
+            database_pool_size: file.database_pool_size.unwrap_or(d.database_pool_size),
         };
         settings.check()?;
         Ok(settings)
@@ -321,6 +350,16 @@ impl Settings {
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
         self.console.check()?;
         self.keys.check(self.jwks_max_age)?;
+        if self.database_url.is_some() {
+            anyhow::ensure!(
+                self.master_key_file.is_some(),
+                "master_key_file is required with database_url (tokendealer master-key generate makes one)"
+            );
+        }
+        anyhow::ensure!(
+            self.database_pool_size > 0,
+            "database_pool_size must be positive"
+        );
         anyhow::ensure!(
             self.store_write_queue > 0,
             "store_write_queue must be positive"

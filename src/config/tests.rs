@@ -175,12 +175,22 @@ mod environment {
                 ("TOKENDEALER_AUDIT_LOG", "-"),
                 ("TOKENDEALER_TLS_CERT", "/etc/tokendealer/cert.pem"),
                 ("TOKENDEALER_TLS_KEY", "/etc/tokendealer/key.pem"),
+                (
+                    "TOKENDEALER_DATABASE_URL",
+                    "postgres://td:s3cret@db:5432/td",
+                ),
+                ("TOKENDEALER_MASTER_KEY_FILE", "/etc/tokendealer/master.key"),
             ]),
         )
         .unwrap();
         assert_eq!(s.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
         assert_eq!(s.audit_log, Some(std::path::PathBuf::from("-")));
         let printed = s.to_toml().unwrap();
+        assert!(
+            !printed.contains("s3cret"),
+            "the database password is never printed"
+        );
+        assert!(printed.contains("postgres://td:***@db:5432/td"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("printed.toml");
         std::fs::write(&path, &printed).unwrap();

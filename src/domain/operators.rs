@@ -122,7 +122,11 @@ impl Operators {
     ) -> Result<OperatorView, LoginFailure> {
         let key = format!("operator:{name}");
         let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
-        users.lockout.check(&key, address, now).map_err(locked)?;
+        users
+            .lockout
+            .check(&key, address, now)
+            .await
+            .map_err(locked)?;
         let mut turn = users
             .hasher
             .permit()
@@ -130,7 +134,11 @@ impl Operators {
             .map_err(|busy| LoginFailure::Busy {
                 retry_after_secs: busy.retry_after_secs,
             })?;
-        users.lockout.check(&key, address, now).map_err(locked)?;
+        users
+            .lockout
+            .check(&key, address, now)
+            .await
+            .map_err(locked)?;
         let stored = self
             .store
             .get(name)
@@ -146,11 +154,11 @@ impl Operators {
         // past one lockout check.
         let outcome = match stored {
             Some(operator) if matched => {
-                users.lockout.record_success(&key);
+                users.lockout.record_success(&key).await;
                 Ok(OperatorView::from(&operator))
             }
             _ => {
-                users.lockout.record_failure(&key, address, now);
+                let _ = users.lockout.record_failure(&key, address, now).await;
                 Err(LoginFailure::WrongPassword)
             }
         };

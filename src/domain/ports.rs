@@ -145,3 +145,16 @@ pub trait OperatorStore: Send + Sync {
     /// Removes an operator; `false` if there was none.
     async fn remove(&self, name: &str) -> anyhow::Result<bool>;
 }
+
+/// Login-failure counters shared by every instance (the lockout's), each counting failures
+/// within a window that starts at its first failure.
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
+    /// When the window of `key` started and the failures in it; `None` if nothing is counted.
+    async fn failures(&self, key: &str) -> anyhow::Result<Option<(u64, u32)>>;
+    /// Counts one failure for `key` at `now`, starting a new window if `window` seconds have
+    /// passed since the current one began.
+    async fn fail(&self, key: &str, window: u64, now: u64) -> anyhow::Result<()>;
+    /// Forgets the failures of `key`.
+    async fn clear(&self, key: &str) -> anyhow::Result<()>;
+}

@@ -89,6 +89,21 @@ impl DenylistStore for Denylist {
     }
 }
 
+impl Denylist {
+    /// Every entry whose token is still alive at `now`: `tokendealer migrate`.
+    pub fn live(&self, now: u64) -> anyhow::Result<Vec<RevokedToken>> {
+        let mut live = Vec::new();
+        for entry in self.tree.iter() {
+            let (_, value) = entry.context("scanning the revoked tree")?;
+            let record: RevokedToken = records::decode(&value)?;
+            if record.exp > now {
+                live.push(record);
+            }
+        }
+        Ok(live)
+    }
+}
+
 /// The entries of `tree` whose token has expired by `now`, as scanned.
 fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
     let mut expired = Vec::new();

@@ -10,6 +10,7 @@ mod denylist;
 mod keyfiles;
 mod keys;
 mod operators;
+pub mod postgres;
 mod records;
 mod users;
 mod writer;
@@ -23,8 +24,9 @@ use anyhow::Context;
 pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
 pub use operators::OperatorTree;
+pub use postgres::{MasterKey, PgOptions, PgStore};
 pub use records::{ClientRecord, PreviousSecret};
-pub use users::UserStore;
+pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 
 /// sled's page cache unless configured: enough for the hot records of a large registry.

@@ -206,7 +206,7 @@ impl DirectoryStore for UserStore {
 }
 
 /// A stored record of `kind` as an [`Entry`]. The four named kinds share one record shape.
-fn decode_entry(kind: EntryKind, bytes: &[u8]) -> anyhow::Result<Entry> {
+pub(super) fn decode_entry(kind: EntryKind, bytes: &[u8]) -> anyhow::Result<Entry> {
     Ok(match kind {
         EntryKind::Org | EntryKind::OrgUnit | EntryKind::Department | EntryKind::Role => {
             Entry::Named(kind, records::decode(bytes)?)
@@ -217,7 +217,7 @@ fn decode_entry(kind: EntryKind, bytes: &[u8]) -> anyhow::Result<Entry> {
     })
 }
 
-fn encode_entry(entry: &Entry) -> anyhow::Result<Vec<u8>> {
+pub fn encode_entry(entry: &Entry) -> anyhow::Result<Vec<u8>> {
     match entry {
         Entry::Named(_, r) => records::encode(r),
         Entry::Wfc(r) => records::encode(r),

@@ -361,3 +361,20 @@ async fn even_at_trace_level_the_log_holds_no_secret_digest_or_password_hash() {
         assert!(!log.contains(needle), "the log holds {needle:?}");
     }
 }
+
+#[tokio::test]
+async fn master_key_generate_prints_a_new_256_bit_key_as_hex() {
+    let run = || async {
+        let out = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+            .args(["master-key", "generate"])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let (one, two) = (run().await, run().await);
+    assert_eq!(one.len(), 64);
+    assert!(one.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(one, two);
+}

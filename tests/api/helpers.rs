@@ -50,8 +50,62 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let keys_dir = tempfile::tempdir().unwrap();
     let mut settings = settings_for(data_dir.path().into(), keys_dir.path().into());
+    if let Some(url) = fresh_database().await {
+        use_postgres(&mut settings, &url);
+    }
     tweak(&mut settings);
     start(settings, data_dir, keys_dir).await
+}
+
+/// The superuser URL of a throwaway PostgreSQL cluster: when set, every app gets a fresh
+/// database there and runs on PostgreSQL instead of sled.
+pub const TEST_DATABASE_ENV: &str = "TOKENDEALER_TEST_DATABASE_URL";
+
+/// Whether this run tests the PostgreSQL engine.
+pub fn on_postgres() -> bool {
+    std::env::var_os(TEST_DATABASE_ENV).is_some()
+}
+
+/// A new, empty database on the test cluster (`td_<random>`), as a URL; `None` without one.
+pub async fn fresh_database() -> Option<String> {
+    let admin_url = std::env::var(TEST_DATABASE_ENV).ok()?;
+    let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {TEST_DATABASE_ENV}: {e}"));
+    tokio::spawn(connection);
+    let name = format!("td_{}", hex::encode(rand::random::<[u8; 8]>()));
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    Some(format!("{base}/{name}{query}"))
+}
+
+/// Points `settings` at the database `url`, with a master key file in the data dir and a small
+/// pool (the suite starts many apps at once).
+pub fn use_postgres(settings: &mut Settings, url: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let key_file = settings.data_dir.join("master.key");
+    if !key_file.exists() {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key_file)
+            .unwrap();
+        std::io::Write::write_all(&mut f, hex::encode(rand::random::<[u8; 32]>()).as_bytes())
+            .unwrap();
+    }
+    settings.database_url = Some(url.parse().unwrap());
+    settings.master_key_file = Some(key_file);
+    settings.database_pool_size = 4;
 }
 
 fn settings_for(data_dir: PathBuf, keys_dir: PathBuf) -> Settings {
@@ -134,6 +188,13 @@ impl TestApp {
         app
     }
 
+    /// Stops the server and starts it again on the same dirs with `tweak` applied to its
+    /// settings (another engine, say).
+    pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        tweak(&mut self.settings);
+        self.restart().await
+    }
+
     /// Stores a client the way an older release could register it, with an id the admin API
     /// now refuses (outside RFC 3986 unreserved characters), then restarts on the same dirs.
     pub async fn restart_with_stored_client(
@@ -147,8 +208,12 @@ impl TestApp {
         };
         self.stop().await;
         let secret = {
-            let registry =
-                ClientRegistry::new(std::sync::Arc::new(open_store(self.data_dir.path()).await));
+            let pg = self.postgres().await;
+            let store: std::sync::Arc<dyn tokendealer::domain::ports::ClientStore> = match &pg {
+                Some(pg) => std::sync::Arc::new(pg.clone()),
+                None => std::sync::Arc::new(open_store(self.data_dir.path()).await),
+            };
+            let registry = ClientRegistry::new(store.clone());
             let new = NewClient {
                 id: ClientId::parse(id).unwrap(),
                 audiences: vec![Audience::parse(audience).unwrap()],
@@ -158,6 +223,9 @@ impl TestApp {
                 alg: SigningAlg::default(),
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
+            if let Some(pg) = pg {
+                pg.close();
+            }
             secret.expose().to_owned()
         };
         let client = Registered {
@@ -166,6 +234,33 @@ impl TestApp {
             body: Value::Null,
         };
         (self.restart().await, client)
+    }
+
+    /// A second handle on this app's database, when it runs on PostgreSQL (`close` it after).
+    pub async fn postgres(&self) -> Option<tokendealer::storage::PgStore> {
+        let url = self.settings.database_url.clone()?;
+        let (pg, _lock) = tokendealer::startup::open_postgres(&self.settings, url.expose(), None)
+            .await
+            .unwrap();
+        Some(pg)
+    }
+
+    /// The private keys as stored (PEM tag, DER): the files in the keys dir on sled, the sealed
+    /// rows on PostgreSQL.
+    pub async fn stored_keys(&self) -> Vec<(String, Vec<u8>)> {
+        use tokendealer::domain::ports::KeyMaterial;
+        let keys = match self.postgres().await {
+            Some(pg) => {
+                let keys = pg.load_all().await.unwrap();
+                pg.close();
+                keys
+            }
+            None => {
+                let files = tokendealer::storage::KeyFiles::open(self.keys_dir.path()).unwrap();
+                KeyMaterial::load_all(&files).await.unwrap()
+            }
+        };
+        keys.into_iter().map(|k| (k.tag, k.der)).collect()
     }
 
     pub async fn stop(&mut self) {

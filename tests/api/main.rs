@@ -25,6 +25,7 @@ mod overload;
 mod persistence;
 mod revocation;
 mod runnerly;
+mod scale_out;
 mod store;
 mod tls;
 mod users;

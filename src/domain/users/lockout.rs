@@ -128,7 +128,7 @@ impl Lockout {
 
 /// At most 64 bytes of the username (longer ones are never valid names), so a flood of huge
 /// usernames cannot make the counters big.
-fn user_key(username: &str) -> String {
+pub(super) fn user_key(username: &str) -> String {
     let mut end = username.len().min(64);
     while !username.is_char_boundary(end) {
         end -= 1;
@@ -140,7 +140,7 @@ fn user_key(username: &str) -> String {
 /// host cannot dodge the limit by cycling through its addresses. An IPv4 client of a dual-stack
 /// listener arrives as `::ffff:a.b.c.d`: it counts as `a.b.c.d`, not in the /64 `::` that every
 /// IPv4 client would share.
-fn address_key(address: IpAddr) -> IpAddr {
+pub(super) fn address_key(address: IpAddr) -> IpAddr {
     match address.to_canonical() {
         v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {

@@ -11,6 +11,7 @@ pub mod names;
 pub mod password;
 pub mod policy;
 pub mod stored;
+pub mod throttle;
 pub mod tokenleader;
 pub mod werkzeug;
 
@@ -20,6 +21,7 @@ pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, PasswordHasher};
 pub use policy::UserSettings;
+pub use throttle::Throttle;
 
 use super::UnixTime;
 use crate::telemetry::{FailureReason, Origin};
@@ -31,7 +33,7 @@ use super::ports::DirectoryStore;
 pub struct Users {
     pub directory: Directory,
     pub hasher: PasswordHasher,
-    pub lockout: Lockout,
+    pub lockout: Throttle,
     pub settings: UserSettings,
     /// Failed logins and lockouts are counted and audited here.
     pub telemetry: crate::telemetry::Telemetry,
@@ -44,7 +46,7 @@ impl Users {
         Ok(Self {
             directory: Directory::new(store),
             hasher: PasswordHasher::new(&settings)?,
-            lockout: Lockout::new(&settings),
+            lockout: Throttle::Local(Lockout::new(&settings)),
             settings,
             telemetry: crate::telemetry::Telemetry::default(),
         })
@@ -53,6 +55,13 @@ impl Users {
     /// Counts and audits into `telemetry` (the application's) instead of a detached one.
     pub fn with_telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
         self.telemetry = telemetry;
+        self
+    }
+
+    /// Counts login failures in `store`, shared with every instance using it, instead of in
+    /// this process: a guesser cannot spread attempts over instances.
+    pub fn with_shared_lockout(mut self, store: Arc<dyn super::ports::LockoutStore>) -> Self {
+        self.lockout = Throttle::shared(store, &self.settings);
         self
     }
 
@@ -75,7 +84,10 @@ impl Users {
                 .auth_failed(username, FailureReason::LockedOut, origin, now);
             LoginFailure::Locked { retry_after_secs }
         };
-        self.lockout.check(username, address, now).map_err(locked)?;
+        self.lockout
+            .check(username, address, now)
+            .await
+            .map_err(locked)?;
         let mut turn = self
             .hasher
             .permit()
@@ -83,20 +95,23 @@ impl Users {
             .map_err(|busy| LoginFailure::Busy {
                 retry_after_secs: busy.retry_after_secs,
             })?;
-        self.lockout.check(username, address, now).map_err(locked)?;
+        self.lockout
+            .check(username, address, now)
+            .await
+            .map_err(locked)?;
         let outcome = self
             .directory
             .login(username, password, &self.hasher, &mut turn)
             .await;
         match &outcome {
-            Ok(user) => self.lockout.record_success(&user.username),
+            Ok(user) => self.lockout.record_success(&user.username).await,
             Err(failure @ (LoginFailure::UnknownUser | LoginFailure::WrongPassword)) => {
                 let reason = match failure {
                     LoginFailure::UnknownUser => FailureReason::UnknownUser,
                     _ => FailureReason::WrongPassword,
                 };
                 self.telemetry.auth_failed(username, reason, origin, now);
-                let newly = self.lockout.record_failure(username, address, now);
+                let newly = self.lockout.record_failure(username, address, now).await;
                 for by in newly {
                     self.telemetry.metrics.locked_out(by);
                 }

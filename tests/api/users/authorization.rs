@@ -239,8 +239,19 @@ async fn a_grace_period_longer_than_the_longest_token_lifetime_is_refused() {
 async fn a_token_with_an_unknown_critical_header_parameter_is_refused() {
     let app = spawn_app().await;
     let genuine = app.admin_token().await;
-    let key = app.server_key();
-    let pem = std::fs::read(app.keys_dir.path().join(format!("{}.pem", key.kid()))).unwrap();
+    let key = app.server_key().await;
+    let (tag, der) = app
+        .stored_keys()
+        .await
+        .into_iter()
+        .find(|(tag, der)| {
+            tokendealer::domain::keys::SigningKey::from_der(tag, der)
+                .unwrap()
+                .kid()
+                == key.kid()
+        })
+        .unwrap();
+    let pem = pem::encode(&pem::Pem::new(tag, der)).into_bytes();
     let mut header = Header::new(Algorithm::RS512);
     header.typ = Some("at+jwt".into());
     header.kid = Some(key.kid().to_owned());

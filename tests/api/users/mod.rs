@@ -17,7 +17,7 @@ use tokendealer::domain::keys::SigningKey;
 
 use crate::helpers::TestApp;
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 const AUDIENCE: &str = "https://api.example";
 
 /// The user directory and the logins built on it, for a [`TestApp`].
@@ -41,8 +41,8 @@ pub(crate) trait Directory {
     /// A token from `/token/gettoken` for a seeded user.
     async fn legacy_token(&self, username: &str) -> String;
     async fn verify_token(&self, token: &str) -> (u16, Value);
-    /// The dealer's signing key, read from its keys directory.
-    fn server_key(&self) -> SigningKey;
+    /// The dealer's signing key, read from its store.
+    async fn server_key(&self) -> SigningKey;
 }
 
 impl Directory for TestApp {
@@ -136,16 +136,12 @@ impl Directory for TestApp {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
-    fn server_key(&self) -> SigningKey {
-        // The RS512 signer: tokenleader's tokens are RS512 (the dir also holds EdDSA/ES256 keys).
-        std::fs::read_dir(self.keys_dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "pem"))
-            .map(|path| {
-                let block = pem::parse(std::fs::read(path).unwrap()).unwrap();
-                SigningKey::from_der(block.tag(), block.contents()).unwrap()
-            })
+    async fn server_key(&self) -> SigningKey {
+        // The RS512 signer: tokenleader's tokens are RS512 (the store also holds EdDSA/ES256 keys).
+        self.stored_keys()
+            .await
+            .into_iter()
+            .map(|(tag, der)| SigningKey::from_der(&tag, &der).unwrap())
             .find(|k| k.alg() == jsonwebtoken::Algorithm::RS512)
             .unwrap()
     }

@@ -183,7 +183,11 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     let tampered = format!("{}.{}.{}", parts[0], b64(&tampered_claims), parts[2]);
     let mut with_aud = claims.clone();
     with_aud["aud"] = json!("https://api.example");
-    let with_aud = app.server_key().sign_tokenleader_token(&with_aud).unwrap();
+    let with_aud = app
+        .server_key()
+        .await
+        .sign_tokenleader_token(&with_aud)
+        .unwrap();
 
     for (what, token) in [
         ("alg none", none.as_str()),
@@ -201,7 +205,7 @@ async fn verify_token_refuses_forgeries_as_invalid_and_old_tokens_as_expired() {
     let mut old = claims.clone();
     old["iat"] = json!(1_000_000);
     old["exp"] = json!(1_003_600);
-    let expired = app.server_key().sign_tokenleader_token(&old).unwrap();
+    let expired = app.server_key().await.sign_tokenleader_token(&old).unwrap();
     let (status, body) = app.verify_token(&expired).await;
     assert_eq!(status, 401);
     assert_eq!(body["status"], "Signature expired");

@@ -1,0 +1,86 @@
+//! The database URL setting: kept whole for connecting, shown with its password hidden.
+
+use std::fmt;
+
+/// `postgres://user:password@host:port/database`. Its `Debug` and [`Self::redacted`] never
+/// show the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            raw.starts_with("postgres://") || raw.starts_with("postgresql://"),
+            "database_url must be a postgres:// URL"
+        );
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The URL to connect with, password included: never for printing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***` (also a `password=` query parameter).
+    pub fn redacted(&self) -> String {
+        let url = &self.0;
+        let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+            return "***".to_owned();
+        };
+        let rest = url.get(scheme_end..).unwrap_or("");
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let authority = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => format!("{userinfo}@{host}"),
+            },
+            None => authority.to_owned(),
+        };
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => {
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|p| match p.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        _ => p.to_owned(),
+                    })
+                    .collect();
+                format!("{path}?{}", query.join("&"))
+            }
+            None => tail.to_owned(),
+        };
+        format!("{}{authority}{tail}", url.get(..scheme_end).unwrap_or(""))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_of_a_database_url_is_never_shown() {
+        let url =
+            DatabaseUrl::parse("postgres://td:s3cret@db:5432/td?password=s3cret&x=1").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://td:***@db:5432/td?password=***&x=1"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let plain = DatabaseUrl::parse("postgres://db/td").unwrap();
+        assert_eq!(plain.redacted(), "postgres://db/td");
+    }
+}

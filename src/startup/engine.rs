@@ -1,0 +1,123 @@
+//! Choosing the storage engine: sled in the data dir, or PostgreSQL when a database URL is set.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::domain::UnixTime;
+use crate::domain::ports::{
+    ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
+    OperatorStore,
+};
+use crate::http::AppState;
+use crate::storage::postgres::StartupLock;
+use crate::storage::{
+    KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, UserStore,
+};
+use crate::telemetry::Telemetry;
+
+/// Every port, from one engine.
+pub(super) struct Engine {
+    pub clients: Arc<dyn ClientStore>,
+    pub directory: Arc<dyn DirectoryStore>,
+    pub denylist: Arc<dyn DenylistStore>,
+    pub key_records: Arc<dyn KeyRecordStore>,
+    pub key_material: Arc<dyn KeyMaterial>,
+    pub operators: Arc<dyn OperatorStore>,
+    /// Who runs the chores one instance at a time runs (the key schedule).
+    pub leases: Arc<dyn Leases>,
+    /// Shared login-failure counters; `None`: counted in this process.
+    pub lockout: Option<Arc<dyn LockoutStore>>,
+    /// The shared database, if that is the engine.
+    pub postgres: Option<PgStore>,
+}
+
+impl Engine {
+    /// Opens the engine the settings name. With PostgreSQL, also returns the startup lock:
+    /// hold it until the first keys and the bootstrap admin exist.
+    pub async fn open(
+        settings: &Settings,
+        telemetry: &Telemetry,
+    ) -> anyhow::Result<(Self, Option<StartupLock>)> {
+        let Some(url) = &settings.database_url else {
+            let store = Store::open_with(
+                &settings.data_dir,
+                StoreOptions {
+                    cache_bytes: settings.db_cache_mb * 1024 * 1024,
+                    write_queue: settings.store_write_queue,
+                    write_timeout: settings.store_write_timeout,
+                    observer: Some(telemetry.metrics.clone()),
+                },
+            )?;
+            let engine = Self {
+                operators: Arc::new(OperatorTree::open(&store)?),
+                leases: Arc::new(store.clone()),
+                directory: Arc::new(UserStore::open(&store)?),
+                denylist: Arc::new(store.denylist()?),
+                key_records: Arc::new(store.clone()),
+                key_material: Arc::new(KeyFiles::open(&settings.keys_dir)?),
+                clients: Arc::new(store),
+                lockout: None,
+                postgres: None,
+            };
+            return Ok((engine, None));
+        };
+        let observer = Some(telemetry.metrics.clone() as Arc<dyn crate::telemetry::StoreObserver>);
+        let (pg, lock) = open_postgres(settings, url.expose(), observer).await?;
+        tracing::info!(database = %url.redacted(), "storage: PostgreSQL");
+        let engine = Self {
+            clients: Arc::new(pg.clone()),
+            directory: Arc::new(pg.clone()),
+            denylist: Arc::new(pg.clone()),
+            key_records: Arc::new(pg.clone()),
+            key_material: Arc::new(pg.clone()),
+            operators: Arc::new(pg.clone()),
+            leases: Arc::new(pg.clone()),
+            lockout: Some(Arc::new(pg.clone())),
+            postgres: Some(pg),
+        };
+        Ok((engine, Some(lock)))
+    }
+}
+
+/// Connects to the database named in `settings` (also for `tokendealer migrate`).
+pub async fn open_postgres(
+    settings: &Settings,
+    url: &str,
+    observer: Option<Arc<dyn crate::telemetry::StoreObserver>>,
+) -> anyhow::Result<(PgStore, StartupLock)> {
+    let file = settings
+        .master_key_file
+        .as_deref()
+        .context("master_key_file is required with database_url")?;
+    let master = MasterKey::from_file(file)?;
+    let options = PgOptions {
+        url: url.to_owned(),
+        pool_size: settings.database_pool_size,
+        timeout: settings
+            .store_write_timeout
+            .min(std::time::Duration::from_secs(5)),
+        stale_after: settings.database_stale,
+        observer,
+    };
+    PgStore::open(&options, master).await
+}
+
+/// Rebuilds the key ring whenever another instance changed the keys in the shared database.
+pub(super) async fn refresh_keys_on_change(
+    state: Arc<AppState>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    stopping: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            () = stopping.cancelled() => return,
+        }
+        if let Err(e) = state.issuer.keys().refresh(UnixTime::now()).await {
+            tracing::error!(error = format!("{e:#}"), "rebuilding the key ring failed");
+        }
+    }
+}

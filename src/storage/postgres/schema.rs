@@ -1,0 +1,82 @@
+//! The schema: versioned migrations embedded in the binary, applied at start under the startup
+//! advisory lock so instances starting together apply each one once.
+//!
+//! Domain records are stored as the same versioned JSON the sled engine writes (jsonb, keyed by
+//! id): a record gaining a field needs no migration.
+
+use super::db;
+
+/// `pg_advisory_lock` key of the startup (ASCII "tokdeal1").
+pub(super) const STARTUP_LOCK: i64 = 0x746f_6b64_6561_6c31;
+
+/// Each migration once, in order; never edit one that shipped, add the next.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r"
+CREATE TABLE td_clients (id text PRIMARY KEY, record jsonb NOT NULL);
+CREATE TABLE td_directory (
+    kind text NOT NULL,
+    name text NOT NULL,
+    record jsonb NOT NULL,
+    PRIMARY KEY (kind, name)
+);
+CREATE SEQUENCE td_directory_ids START 1;
+CREATE TABLE td_key_records (kid text PRIMARY KEY, record jsonb NOT NULL);
+CREATE TABLE td_key_material (
+    kid text PRIMARY KEY,
+    nonce bytea NOT NULL,
+    sealed bytea NOT NULL,
+    written_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE td_revoked (jti text PRIMARY KEY, exp bigint NOT NULL, record jsonb NOT NULL);
+CREATE INDEX td_revoked_exp ON td_revoked (exp);
+CREATE TABLE td_lockout (key text PRIMARY KEY, since bigint NOT NULL, failures integer NOT NULL);
+CREATE INDEX td_lockout_since ON td_lockout (since);
+CREATE TABLE td_leases (name text PRIMARY KEY, holder text NOT NULL, until bigint NOT NULL);
+CREATE TABLE td_bootstrap (done boolean PRIMARY KEY, at bigint NOT NULL);
+",
+    ),
+    (
+        2,
+        r"
+CREATE TABLE td_operators (name text PRIMARY KEY, record jsonb NOT NULL);
+",
+    ),
+];
+
+/// Applies every migration newer than the database. The caller holds the startup lock.
+pub(super) async fn migrate(client: &tokio_postgres::Client) -> anyhow::Result<()> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS td_schema_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .map_err(db)?;
+    let applied: i32 = client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM td_schema_migrations",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .try_get(0)?;
+    let newest = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    anyhow::ensure!(
+        applied <= newest,
+        "the database schema is version {applied}, newer than this tokendealer knows ({newest}): upgrade tokendealer"
+    );
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+        client
+            .batch_execute(&format!(
+                "BEGIN; {sql}; INSERT INTO td_schema_migrations (version) VALUES ({version}); COMMIT;"
+            ))
+            .await
+            .map_err(db)?;
+        tracing::info!(version, "applied a database migration");
+    }
+    Ok(())
+}
