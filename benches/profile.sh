@@ -2,13 +2,14 @@
 # Where the server's CPU goes under token load: `perf record` of the release server while wrk
 # drives POST /oauth/token, summarized by category. Needs `perf` (Debian: linux-perf).
 #
-#   benches/profile.sh [--signer pool|blocking|inline] [--workers N] [--alg RS512|EdDSA|ES256]
-#                      [--clients N --spread]
+#   benches/profile.sh [--io per-thread|shared] [--signer pool|blocking|inline] [--workers N]
+#                      [--alg RS512|EdDSA|ES256] [--clients N --spread]
 set -euo pipefail
-SIGNER=pool WORKERS="" ALG=RS512 CLIENTS=0 SPREAD=0
+SIGNER="" IO="" WORKERS="" ALG=RS512 CLIENTS=0 SPREAD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --signer) SIGNER=$2; shift 2 ;;
+    --io) IO=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --alg) ALG=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
@@ -25,7 +26,8 @@ URL="http://127.0.0.1:$PORT"
 SERVER_PID=""
 trap '[[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 start() {
-  env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} TOKENDEALER_SIGNER="$SIGNER" RUST_LOG=warn \
+  env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} ${SIGNER:+TOKENDEALER_SIGNER=$SIGNER} \
+    ${IO:+TOKENDEALER_IO=$IO} RUST_LOG=warn \
     "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" 2>>"$WORK/log" &
   SERVER_PID=$!
   until curl -fsS "$URL/healthz" >/dev/null 2>&1; do sleep 0.02; done
