@@ -2,24 +2,17 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::domain::keys::{KeyManager, KeyRotation, SignerPool, SigningAlg};
-use crate::domain::operators::{BOOTSTRAP_OPERATOR, Operators, random_password};
+use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
+use crate::domain::operators::Operators;
 use crate::domain::users::Users;
-use crate::domain::users::{Name, NewPassword};
-use crate::domain::{
-    ADMIN_AUDIENCE, ADMIN_SCOPE, ClientId, ClientRegistry, GrantType, NewClient, Revocations,
-    ScopeSet, TokenIssuer, UnixTime,
-};
+use crate::domain::{ClientRegistry, Revocations, TokenIssuer, UnixTime};
 use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
 use crate::http::tls::{self, CertificateReloader, Tls};
@@ -27,8 +20,15 @@ use crate::http::{self, AppState};
 use crate::storage::PgStore;
 use crate::telemetry::Telemetry;
 
+mod bootstrap;
+mod chores;
 mod engine;
 mod migrate;
+use bootstrap::{bootstrap_admin, bootstrap_operator, create_private_dir};
+use chores::{
+    CHORES_DEADLINE, exit_after, rotate_keys_periodically, sweep_revocations_periodically,
+};
+pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
 pub use migrate::{Copied, migrate_to_postgres};
 
@@ -280,165 +280,4 @@ fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
     };
     tracing::debug!(mode = ?settings.signer, threads, "signing pool");
     Ok(SignerPool::new(settings.signer, threads)?.with_bound(settings.signing_queue))
-}
-
-/// How long a stop waits for a periodic chore under way.
-const CHORES_DEADLINE: Duration = Duration::from_secs(3);
-
-/// The key schedule's tick: at once (catching up on what fell due while stopped), then every
-/// [`crate::domain::keys::TICK`].
-async fn rotate_keys_periodically(rotation: Arc<KeyRotation>, stopping: CancellationToken) {
-    let mut tick = tokio::time::interval(crate::domain::keys::TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = stopping.cancelled() => return,
-        }
-        if let Err(e) = rotation.tick(UnixTime::now()).await {
-            tracing::error!(error = format!("{e:#}"), "the key schedule's tick failed");
-        }
-    }
-}
-
-/// Drops denylist entries of tokens that have expired anyway.
-async fn sweep_revocations_periodically(state: Arc<AppState>, stopping: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = stopping.cancelled() => return,
-        }
-        match state.revocations.sweep(UnixTime::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(removed = n, "swept expired revocations"),
-            Err(e) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
-        }
-    }
-}
-
-/// How long past the drain deadline a stopping process may take before it is made to exit.
-pub const EXIT_MARGIN: Duration = Duration::from_secs(5);
-
-/// Ends the process with status 1 after `deadline`, from a thread of its own that owes the
-/// runtime nothing.
-fn exit_after(deadline: Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("exit-deadline".into())
-        .spawn(move || {
-            std::thread::sleep(deadline);
-            tracing::error!(?deadline, "stopping took too long: exiting now");
-            std::process::exit(1);
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "no exit deadline: could not start its thread");
-    }
-}
-
-/// Completes on ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
-/// Creates the admin client and writes its credentials, mode 0600, to the data dir.
-async fn bootstrap_admin(
-    registry: &ClientRegistry,
-    data_dir: &Path,
-    issuer: &str,
-    now: UnixTime,
-) -> anyhow::Result<()> {
-    let new = NewClient {
-        id: ClientId::parse(BOOTSTRAP_ADMIN_ID)?,
-        audiences: vec![crate::domain::Audience::parse(ADMIN_AUDIENCE)?],
-        scopes: ScopeSet::parse(ADMIN_SCOPE)?,
-        grants: vec![GrantType::ClientCredentials],
-        token_ttl: 3600,
-        alg: SigningAlg::default(),
-    };
-    let (client, secret) = registry.register(new, now).await?;
-    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
-    let doc = serde_json::json!({
-        "client_id": client.id.as_str(),
-        "client_secret": secret.expose(),
-        "audience": ADMIN_AUDIENCE,
-        "scope": ADMIN_SCOPE,
-        "token_endpoint": http::endpoint_url(issuer, "/oauth/token"),
-    });
-    write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
-    tracing::info!(path = %path.display(), client_id = BOOTSTRAP_ADMIN_ID, "created the bootstrap admin client; its credentials are in this file");
-    Ok(())
-}
-
-/// Creates the console operator `admin` with a random password and adds its credentials to the
-/// credentials file (created 0600 if absent), beside the admin client's.
-async fn bootstrap_operator(
-    operators: &Operators,
-    users: &Users,
-    data_dir: &Path,
-    issuer: &str,
-    now: UnixTime,
-) -> anyhow::Result<()> {
-    let password = random_password();
-    let name = Name::parse(BOOTSTRAP_OPERATOR)?;
-    operators
-        .add(&name, &NewPassword::parse(&password, 0)?, users, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("creating the bootstrap console operator: {e}"))?;
-    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
-    let mut doc = match std::fs::read(&path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    if let Some(fields) = doc.as_object_mut() {
-        fields.insert("console_user".into(), BOOTSTRAP_OPERATOR.into());
-        fields.insert("console_password".into(), password.into());
-        fields.insert(
-            "console_url".into(),
-            http::endpoint_url(issuer, "/console").into(),
-        );
-    }
-    write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
-    tracing::info!(path = %path.display(), operator = BOOTSTRAP_OPERATOR, "created the bootstrap console operator; its password is in this file");
-    Ok(())
-}
-
-/// Creates `dir` if needed and makes it readable by its owner only: it holds credentials.
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("restricting data dir {}", dir.display()))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }
