@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 [[ "${1:-}" == "--database-url" && -n "${2:-}" ]] || { echo "usage: $0 --database-url URL [options]" >&2; exit 2; }
 URL=$2; shift 2
 echo "== sled"
-benches/load.sh "$@" | tee /tmp/compare_engines.sled | grep -E '^(storage:|server:|MEDIAN|server peak)'
+benches/load.sh "$@" | tee /tmp/compare_engines.sled | grep -E '^(storage:|server:|MEDIAN|server RSS)'
 echo "== PostgreSQL"
-benches/load.sh --database-url "$URL" "$@" | tee /tmp/compare_engines.pg | grep -E '^(storage:|server:|MEDIAN|server peak)'
+benches/load.sh --database-url "$URL" "$@" | tee /tmp/compare_engines.pg | grep -E '^(storage:|server:|MEDIAN|server RSS)'
 python3 - <<'PY'
 import re
 def rate(path):

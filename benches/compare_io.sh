@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 for io in per-thread shared; do
   echo "== io=$io"
-  benches/load.sh --io "$io" "$@" | grep -E '^(server:|MEDIAN|server peak)'
+  benches/load.sh --io "$io" "$@" | grep -E '^(server:|MEDIAN|server RSS)'
 done

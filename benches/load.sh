@@ -163,4 +163,4 @@ if mode == "token":
 else:
     print(f"MEDIAN jwks requests/s {med(rps_all):.0f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
 PY
-echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$SERVER_PID/status")"
+echo "server RSS at the end of the load (VmRSS): $(awk '/VmRSS/ {print $2, $3}' "/proc/$SERVER_PID/status"); peak since start, start-up included (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$SERVER_PID/status")"

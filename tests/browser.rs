@@ -125,15 +125,24 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
-async fn heading(client: &Client) -> String {
-    client
-        .wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+/// The page's `h1` once it reads `expected`, or the last one seen after 10 s. A click that
+/// navigates can leave the old page's heading in view for a moment (then stale): polled, not
+/// read once.
+async fn heading(client: &Client, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(h1) = client.find(Locator::Css("h1")).await {
+            if let Ok(text) = h1.text().await {
+                if text == expected {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -162,12 +171,12 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     let c = browser(&webdriver).await;
 
     c.goto(&format!("{base}/console")).await.unwrap();
-    assert_eq!(heading(&c).await, "Log in");
+    assert_eq!(heading(&c, "Log in").await, "Log in");
     snap(&c, "01-login").await;
     fill(&c, "username", creds["console_user"].as_str().unwrap()).await;
     fill(&c, "password", creds["console_password"].as_str().unwrap()).await;
     click(&c, "main form button[type=submit]").await;
-    assert_eq!(heading(&c).await, "Clients");
+    assert_eq!(heading(&c, "Clients").await, "Clients");
     snap(&c, "02-clients").await;
 
     c.find(Locator::LinkText("Register a client"))
@@ -176,13 +185,13 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
         .click()
         .await
         .unwrap();
-    assert_eq!(heading(&c).await, "Register a client");
+    assert_eq!(heading(&c, "Register a client").await, "Register a client");
     fill(&c, "client_id", "web-shop").await;
     fill(&c, "audiences", "https://shop.example").await;
     fill(&c, "scopes", "orders:read orders:write").await;
     snap(&c, "03-register").await;
     click(&c, "main form button[type=submit]").await;
-    assert_eq!(heading(&c).await, "Client registered");
+    assert_eq!(heading(&c, "Client registered").await, "Client registered");
     let secret = c
         .find(Locator::Id("secret"))
         .await
@@ -201,11 +210,11 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     assert_eq!(token(&base, "web-shop", &secret).await, 200);
 
     click(&c, "a.done").await;
-    assert_eq!(heading(&c).await, "Client web-shop");
+    assert_eq!(heading(&c, "Client web-shop").await, "Client web-shop");
     assert!(!c.source().await.unwrap().contains(&secret), "shown once");
     snap(&c, "05-client").await;
     click(&c, "form[action$='/rotate'] button").await;
-    assert_eq!(heading(&c).await, "Secret rotated");
+    assert_eq!(heading(&c, "Secret rotated").await, "Secret rotated");
     let rotated = c
         .find(Locator::Id("secret"))
         .await
@@ -225,7 +234,7 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
 
     click(&c, "a.done").await;
     click(&c, "form[action$='/disable'] button").await;
-    assert_eq!(heading(&c).await, "Client web-shop");
+    assert_eq!(heading(&c, "Client web-shop").await, "Client web-shop");
     snap(&c, "07-disabled").await;
     assert_eq!(token(&base, "web-shop", &rotated).await, 401);
 
@@ -235,7 +244,7 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
         .click()
         .await
         .unwrap();
-    assert_eq!(heading(&c).await, "Keys");
+    assert_eq!(heading(&c, "Keys").await, "Keys");
     snap(&c, "08-keys").await;
     c.find(Locator::LinkText("Orgs"))
         .await
@@ -245,7 +254,7 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
         .unwrap();
     fill(&c, "name", "acme").await;
     click(&c, "main form.stack button[type=submit]").await;
-    assert_eq!(heading(&c).await, "Organizations");
+    assert_eq!(heading(&c, "Organizations").await, "Organizations");
     let table = c
         .find(Locator::Css("main table"))
         .await
@@ -257,10 +266,10 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     snap(&c, "09-orgs").await;
 
     click(&c, "form.logout button").await;
-    assert_eq!(heading(&c).await, "Log in");
+    assert_eq!(heading(&c, "Log in").await, "Log in");
     snap(&c, "10-logged-out").await;
     c.goto(&format!("{base}/console/clients")).await.unwrap();
-    assert_eq!(heading(&c).await, "Log in", "the session is gone");
+    assert_eq!(heading(&c, "Log in").await, "Log in", "the session is gone");
 
     c.close().await.unwrap();
     let _ = stop.send(());
