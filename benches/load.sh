@@ -92,7 +92,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "storage: ${DB_NAME:+PostgreSQL (database $DB_NAME)}${DB_NAME:-sled}"
+if [[ -n "$DB_NAME" ]]; then echo "storage: PostgreSQL (database $DB_NAME)"; else echo "storage: sled"; fi
 echo "server: io=${IO:-per-thread (default)} signer=${SIGNER:-default} signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
 echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
 
