@@ -62,9 +62,20 @@ use tracing_subscriber::filter::{EnvFilter, filter_fn};
 use tracing_subscriber::prelude::*;
 
 /// Dependencies whose debug and trace output can carry stored records (sled logs the values it
-/// writes: password hashes, secret digests) or request bytes. Their events above `info` are
-/// dropped whatever `RUST_LOG` says, so no level lets those bytes reach the log.
-const CAPPED: [&str; 4] = ["sled", "hyper", "h2", "reqwest"];
+/// writes, tokio-postgres a statement's parameters: password hashes, secret digests) or request
+/// bytes. Their events above `info` are dropped whatever `RUST_LOG` says, so no level lets those
+/// bytes reach the log.
+const CAPPED: [&str; 9] = [
+    "sled",
+    "hyper",
+    "h2",
+    "reqwest",
+    "tokio_postgres",
+    "postgres_protocol",
+    "deadpool_postgres",
+    "rustls",
+    "tokio_rustls",
+];
 
 /// Whether an event of `target` at `level` may be logged at all.
 fn allowed(target: &str, level: Level) -> bool {
@@ -94,6 +105,8 @@ mod tests {
     fn storage_and_wire_crates_never_log_below_info() {
         assert!(!allowed("sled::tree", Level::TRACE));
         assert!(!allowed("sled", Level::DEBUG));
+        assert!(!allowed("tokio_postgres::query", Level::DEBUG));
+        assert!(!allowed("tokio_postgres", Level::TRACE));
         assert!(!allowed("h2::codec", Level::DEBUG));
         assert!(allowed("sled::pagecache", Level::WARN));
         assert!(allowed("tokendealer::startup", Level::TRACE));

@@ -143,7 +143,7 @@ impl OAuthError {
             Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
             Self::TemporarilyUnavailable { .. } => {
-                "too many password checks are waiting; retry later".into()
+                "the server is busy; retry after the Retry-After delay".into()
             }
             Self::StoreBusy(_) => {
                 "the server cannot store this change right now; retry shortly".into()

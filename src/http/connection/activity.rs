@@ -64,6 +64,13 @@ impl Activity {
         self.in_flight == 0 && self.head_since.is_none()
     }
 
+    /// Idle, and for at least `min` by `now`. A connection that has only just been accepted, or
+    /// has only just answered, may have its next request already on the wire, unread: closing
+    /// it then resets that request.
+    pub(super) fn idle_at_least(&self, now: Instant, min: Duration) -> bool {
+        self.is_idle() && now.saturating_duration_since(self.idle_since) >= min
+    }
+
     /// At `now`: the instant to look again, or why the connection is to be cut.
     pub(super) fn verdict(
         &self,

@@ -33,6 +33,10 @@ pub(super) use self::handshake::TlsServing;
 use super::AppState;
 use super::server::{Limits, Service};
 
+/// At the connection cap, a connection idle this long is closed to make room: not one idle for
+/// an instant (just accepted, or between two requests of a busy client), whose next request may
+/// already be on the wire.
+const MIN_IDLE_TO_MAKE_ROOM: Duration = Duration::from_secs(1);
 /// After a deadline cut, how long a connection may take to say goodbye (an HTTP/2 GOAWAY).
 const CUT_GRACE: Duration = Duration::from_secs(1);
 /// HTTP/1 read buffer, hence the largest request head (hyper's default is 400 KiB).
@@ -160,7 +164,7 @@ async fn serve_http<S>(
             () = &mut check => {}
             () = shared.draining.cancelled() => break Ending::Drain,
             Ok(()) = pressure.changed() => {
-                if watched.borrow().is_idle() {
+                if watched.borrow().idle_at_least(Instant::now(), MIN_IDLE_TO_MAKE_ROOM) {
                     break Ending::Cut("idle while the connection cap is reached");
                 }
             }

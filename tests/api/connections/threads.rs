@@ -85,3 +85,37 @@ async fn a_stop_drains_connections_on_every_io_thread() {
         "still accepting after the stop"
     );
 }
+
+#[tokio::test]
+async fn at_the_cap_a_new_connection_with_its_request_already_sent_is_answered_not_reset() {
+    for io in [IoModel::PerThread, IoModel::Shared] {
+        let app = spawn_with(|s| {
+            all_long(s);
+            s.body_read_timeout = LONG;
+            s.max_connections = 1;
+            s.io = io;
+        })
+        .await;
+        // The only place, busy with a request whose body is still coming.
+        let mut busy = connect(&app).await;
+        busy.write_all(PARTIAL_POST).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // A new connection sends its whole request at once and waits to be accepted.
+        let mut waiting = connect(&app).await;
+        waiting
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The place frees; the acceptor takes the waiting connection and at once waits for a
+        // place again, asking idle connections to make room: not this one, whose request is
+        // on the wire.
+        drop(busy);
+        let (_, answer) = read_until_closed(&mut waiting, MARGIN).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{io:?}: the waiting request got {answer:?}"
+        );
+    }
+}
