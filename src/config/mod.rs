@@ -1,13 +1,18 @@
 //! Settings: defaults < TOML file < environment < command-line flags.
 
+mod check;
 mod console;
 mod database;
+mod descriptors;
 mod layers;
 mod tls;
 
 pub use console::ConsoleSettings;
 
 pub use database::DatabaseUrl;
+#[cfg(test)]
+use descriptors::MIN_DEFAULT_CONNECTIONS;
+pub use descriptors::{RESERVED_DESCRIPTORS, default_max_connections};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -319,82 +324,6 @@ impl Settings {
             prepublish: self.keys.prepublish(self.jwks_max_age),
         }
     }
-
-    fn check(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.default_token_ttl > 0,
-            "default_token_ttl must be positive"
-        );
-        anyhow::ensure!(
-            self.default_token_ttl <= self.max_token_ttl,
-            "default_token_ttl ({}) exceeds max_token_ttl ({})",
-            self.default_token_ttl,
-            self.max_token_ttl
-        );
-        anyhow::ensure!(self.max_connections > 0, "max_connections must be positive");
-        anyhow::ensure!(
-            self.h2_max_concurrent_streams > 0,
-            "h2_max_concurrent_streams must be positive"
-        );
-        for (name, value) in [
-            ("first_byte_timeout_secs", self.first_byte_timeout),
-            ("header_read_timeout_secs", self.header_read_timeout),
-            ("body_read_timeout_secs", self.body_read_timeout),
-            ("idle_timeout_secs", self.idle_timeout),
-            ("h2_keepalive_interval_secs", self.h2_keepalive_interval),
-            ("h2_keepalive_timeout_secs", self.h2_keepalive_timeout),
-        ] {
-            anyhow::ensure!(!value.is_zero(), "{name} must be positive");
-        }
-        self.users.check()?;
-        anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
-        self.console.check()?;
-        self.keys.check(self.jwks_max_age)?;
-        if self.database_url.is_some() {
-            anyhow::ensure!(
-                self.master_key_file.is_some(),
-                "master_key_file is required with database_url (tokendealer master-key generate makes one)"
-            );
-        }
-        anyhow::ensure!(
-            self.database_pool_size > 0,
-            "database_pool_size must be positive"
-        );
-        anyhow::ensure!(
-            self.store_write_queue > 0,
-            "store_write_queue must be positive"
-        );
-        anyhow::ensure!(
-            !self.store_write_timeout.is_zero(),
-            "store_write_timeout_secs must be positive"
-        );
-        if let Some(issuer) = &self.issuer {
-            anyhow::ensure!(
-                issuer.starts_with("https://") || issuer.starts_with("http://"),
-                "issuer must be an http(s) URL, got {issuer:?}"
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Descriptors kept back from connections: the database's files, key files, the listener,
-/// stdio, the runtime's epoll and signal pipes — with room to spare.
-pub const RESERVED_DESCRIPTORS: u64 = 32;
-/// The default cap never goes below this, however low the descriptor limit.
-const MIN_DEFAULT_CONNECTIONS: u64 = 16;
-/// Nor above this: beyond it memory, not descriptors, is what runs out.
-const MAX_DEFAULT_CONNECTIONS: u64 = 16_384;
-
-/// The soft `RLIMIT_NOFILE` less a reserve (32, or an eighth of the limit if larger), within
-/// [16, 16384]. 1024 descriptors give 896 connections; `ulimit -n 64` gives 32.
-pub fn default_max_connections() -> usize {
-    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
-    let reserve = RESERVED_DESCRIPTORS.max(soft / 8);
-    let cap = soft
-        .saturating_sub(reserve)
-        .clamp(MIN_DEFAULT_CONNECTIONS, MAX_DEFAULT_CONNECTIONS);
-    usize::try_from(cap).unwrap_or(usize::MAX)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<toml::Table> {

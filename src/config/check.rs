@@ -1,0 +1,63 @@
+//! What a set of settings must satisfy before anything starts: one clear error for the first
+//! setting that does not.
+
+use super::Settings;
+
+impl Settings {
+    pub(super) fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.default_token_ttl > 0,
+            "default_token_ttl must be positive"
+        );
+        anyhow::ensure!(
+            self.default_token_ttl <= self.max_token_ttl,
+            "default_token_ttl ({}) exceeds max_token_ttl ({})",
+            self.default_token_ttl,
+            self.max_token_ttl
+        );
+        anyhow::ensure!(self.max_connections > 0, "max_connections must be positive");
+        anyhow::ensure!(
+            self.h2_max_concurrent_streams > 0,
+            "h2_max_concurrent_streams must be positive"
+        );
+        for (name, value) in [
+            ("first_byte_timeout_secs", self.first_byte_timeout),
+            ("header_read_timeout_secs", self.header_read_timeout),
+            ("body_read_timeout_secs", self.body_read_timeout),
+            ("idle_timeout_secs", self.idle_timeout),
+            ("h2_keepalive_interval_secs", self.h2_keepalive_interval),
+            ("h2_keepalive_timeout_secs", self.h2_keepalive_timeout),
+        ] {
+            anyhow::ensure!(!value.is_zero(), "{name} must be positive");
+        }
+        self.users.check()?;
+        anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
+        self.console.check()?;
+        self.keys.check(self.jwks_max_age)?;
+        if self.database_url.is_some() {
+            anyhow::ensure!(
+                self.master_key_file.is_some(),
+                "master_key_file is required with database_url (tokendealer master-key generate makes one)"
+            );
+        }
+        anyhow::ensure!(
+            self.database_pool_size > 0,
+            "database_pool_size must be positive"
+        );
+        anyhow::ensure!(
+            self.store_write_queue > 0,
+            "store_write_queue must be positive"
+        );
+        anyhow::ensure!(
+            !self.store_write_timeout.is_zero(),
+            "store_write_timeout_secs must be positive"
+        );
+        if let Some(issuer) = &self.issuer {
+            anyhow::ensure!(
+                issuer.starts_with("https://") || issuer.starts_with("http://"),
+                "issuer must be an http(s) URL, got {issuer:?}"
+            );
+        }
+        Ok(())
+    }
+}
