@@ -1,7 +1,7 @@
 //! The master key and private keys sealed under it: AES-256-GCM, a random 96-bit nonce per
 //! write, the kid as associated data (a sealed key moved to another kid does not open).
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::Context;
@@ -24,7 +24,7 @@ impl MasterKey {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("reading master key file {}", path.display()))?;
         anyhow::ensure!(
-            meta.permissions().mode() & 0o077 == 0,
+            private_enough(meta.permissions().mode(), meta.uid()),
             "master key file {} may be read by others (mode {:o}): chmod 600 it",
             path.display(),
             meta.permissions().mode() & 0o777
@@ -84,9 +84,34 @@ impl MasterKey {
     }
 }
 
+/// Whether a key file's `mode` and owner `uid` keep it from other users: readable by its owner
+/// only, or — PostgreSQL's rule for its own key files — owned by root and readable by one group
+/// besides (how Kubernetes mounts a Secret for a non-root pod: root-owned, `fsGroup`, 0440).
+fn private_enough(mode: u32, uid: u32) -> bool {
+    mode & 0o077 == 0 || (uid == 0 && mode & 0o037 == 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_master_key_file_is_private_to_its_owner_or_root_and_one_group() {
+        assert!(private_enough(0o100600, 1000));
+        assert!(private_enough(0o100400, 1000));
+        assert!(
+            !private_enough(0o100640, 1000),
+            "group-readable, not root's"
+        );
+        assert!(!private_enough(0o100644, 1000));
+        assert!(
+            private_enough(0o100440, 0),
+            "a Kubernetes Secret with fsGroup"
+        );
+        assert!(private_enough(0o100640, 0));
+        assert!(!private_enough(0o100660, 0), "group-writable");
+        assert!(!private_enough(0o100444, 0), "world-readable");
+    }
 
     #[test]
     fn a_sealed_key_opens_for_its_kid_only() {
@@ -103,7 +128,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mk");
         std::fs::write(&path, MasterKey::generate_hex().unwrap()).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        // World-readable: refused whoever owns it (root may grant one group: see above).
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(MasterKey::from_file(&path).is_err());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(MasterKey::from_file(&path).is_ok());
