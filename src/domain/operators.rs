@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ports::OperatorStore;
 use super::users::names::Name;
-use super::users::{LoginFailure, NewPassword, PresentedPassword, Users};
+use super::users::{HashPermit, LoginFailure, NewPassword, PresentedPassword, Users};
 use super::{AdminError, OAuthError, UnixTime};
 
 /// The operator created on a first start, with a random password.
@@ -121,49 +121,24 @@ impl Operators {
         now: UnixTime,
     ) -> Result<OperatorView, LoginFailure> {
         let key = format!("operator:{name}");
-        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
-        users
-            .lockout
-            .check(&key, address, now)
-            .await
-            .map_err(locked)?;
-        let mut turn = users
-            .hasher
-            .permit()
-            .await
-            .map_err(|busy| LoginFailure::Busy {
-                retry_after_secs: busy.retry_after_secs,
-            })?;
-        users
-            .lockout
-            .check(&key, address, now)
-            .await
-            .map_err(locked)?;
-        let stored = self
-            .store
-            .get(name)
-            .map_err(LoginFailure::Internal)?
-            .filter(|_| Name::parse(name).is_ok());
-        let phc = stored.as_ref().map(|o| o.password_phc.as_str());
-        let matched = users
-            .hasher
-            .verify(&mut turn, phc, password)
-            .await
-            .map_err(LoginFailure::Internal)?;
-        // Counted before the turn ends, as user logins are: parallel guesses cannot all slip
-        // past one lockout check.
-        let outcome = match stored {
-            Some(operator) if matched => {
-                users.lockout.record_success(&key).await;
-                Ok(OperatorView::from(&operator))
-            }
-            _ => {
-                let _ = users.lockout.record_failure(&key, address, now).await;
-                Err(LoginFailure::WrongPassword)
+        let verify = async |turn: &mut HashPermit| {
+            let stored = self
+                .store
+                .get(name)
+                .map_err(LoginFailure::Internal)?
+                .filter(|_| Name::parse(name).is_ok());
+            let phc = stored.as_ref().map(|o| o.password_phc.as_str());
+            let matched = users
+                .hasher
+                .verify(turn, phc, password)
+                .await
+                .map_err(LoginFailure::Internal)?;
+            match stored {
+                Some(operator) if matched => Ok(OperatorView::from(&operator)),
+                _ => Err(LoginFailure::WrongPassword),
             }
         };
-        drop(turn);
-        outcome
+        users.throttled(&key, address, now, verify).await
     }
 }
 

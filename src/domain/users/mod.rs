@@ -19,12 +19,13 @@ pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, 
 pub use imported::ImportedUser;
 pub use lockout::Lockout;
 pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
-pub use password::{Busy, PasswordHasher};
+pub use password::{Busy, HashPermit, PasswordHasher};
 pub use policy::UserSettings;
 pub use throttle::Throttle;
 
 use super::UnixTime;
 use crate::telemetry::{FailureReason, Origin};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::ports::DirectoryStore;
@@ -67,10 +68,7 @@ impl Users {
 
     /// A login with lockout: refused at once while the username or address is locked out;
     /// otherwise checked (same work for unknown users) and counted as a failure or a success.
-    ///
-    /// The lockout is checked again once the login has its turn on the hashing pool, and the
-    /// turn is held until the outcome is counted: however many guesses are sent in parallel,
-    /// at most one per pool thread gets past the threshold.
+    /// Throttled by [`Users::throttled`]; failures are counted and audited.
     pub async fn login(
         &self,
         username: &str,
@@ -78,14 +76,39 @@ impl Users {
         origin: &Origin,
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
-        let address = origin.address;
-        let locked = |retry_after_secs| {
-            self.telemetry
-                .auth_failed(username, FailureReason::LockedOut, origin, now);
-            LoginFailure::Locked { retry_after_secs }
+        let verify = async |turn: &mut HashPermit| {
+            self.directory
+                .login(username, password, &self.hasher, turn)
+                .await
         };
+        let outcome = self.throttled(username, origin.address, now, verify).await;
+        let failed = match &outcome {
+            Err(LoginFailure::Locked { .. }) => Some(FailureReason::LockedOut),
+            Err(LoginFailure::UnknownUser) => Some(FailureReason::UnknownUser),
+            Err(LoginFailure::WrongPassword) => Some(FailureReason::WrongPassword),
+            _ => None,
+        };
+        if let Some(reason) = failed {
+            self.telemetry.auth_failed(username, reason, origin, now);
+        }
+        outcome
+    }
+
+    /// One login attempt under the lockout key `key` from `address`: refused at once while
+    /// either is locked out; otherwise `verify` runs with a turn on the hashing pool, the lockout
+    /// checked again once the turn is held, and its outcome counted before the turn ends — so
+    /// however many guesses arrive in parallel, at most one per pool thread gets past the
+    /// threshold. User logins and console operators' share it.
+    pub async fn throttled<T>(
+        &self,
+        key: &str,
+        address: IpAddr,
+        now: UnixTime,
+        verify: impl AsyncFnOnce(&mut HashPermit) -> Result<T, LoginFailure>,
+    ) -> Result<T, LoginFailure> {
+        let locked = |retry_after_secs| LoginFailure::Locked { retry_after_secs };
         self.lockout
-            .check(username, address, now)
+            .check(key, address, now)
             .await
             .map_err(locked)?;
         let mut turn = self
@@ -96,23 +119,14 @@ impl Users {
                 retry_after_secs: busy.retry_after_secs,
             })?;
         self.lockout
-            .check(username, address, now)
+            .check(key, address, now)
             .await
             .map_err(locked)?;
-        let outcome = self
-            .directory
-            .login(username, password, &self.hasher, &mut turn)
-            .await;
+        let outcome = verify(&mut turn).await;
         match &outcome {
-            Ok(user) => self.lockout.record_success(&user.username).await,
-            Err(failure @ (LoginFailure::UnknownUser | LoginFailure::WrongPassword)) => {
-                let reason = match failure {
-                    LoginFailure::UnknownUser => FailureReason::UnknownUser,
-                    _ => FailureReason::WrongPassword,
-                };
-                self.telemetry.auth_failed(username, reason, origin, now);
-                let newly = self.lockout.record_failure(username, address, now).await;
-                for by in newly {
+            Ok(_) => self.lockout.record_success(key).await,
+            Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
+                for by in self.lockout.record_failure(key, address, now).await {
                     self.telemetry.metrics.locked_out(by);
                 }
             }
