@@ -5,7 +5,7 @@
 #   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
 #                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
 #                   [--workers N] [--io per-thread|shared] [--database-url POSTGRES_URL]
-#                   [--pin-wrk CPU] [--openssl]
+#                   [--pin-wrk CPU] [--openssl] [--bare]
 #
 # --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
 #              reports the sled size on disk and the start-up time to /healthz.
@@ -18,13 +18,17 @@
 # --database-url  PostgreSQL instead of sled: a superuser URL; a fresh database is created for
 #              the run (and dropped after). benches/compare_engines.sh runs both engines.
 # --pin-wrk    runs wrk under `taskset -c CPU`; the server is never pinned.
+# --bare       (RS512 tokens) each round also drives examples/bare_server.rs — one signature and a
+#              fixed answer of the dealer's size per request, no HTTP library — with the same wrk
+#              load: the best ratio any server reaches on this machine with the load generator on
+#              the same cores, and the dealer's ratio as a fraction of it.
 # Each of N rounds measures the raw signing ceiling (examples/rsa_ceiling.rs: the same aws-lc-rs
 # call on one thread per core) for S seconds, then drives the server with wrk for S seconds; the
 # ratio is taken per round and the median printed, so both sides saw about the same machine.
 # The load generator runs on the same cores: its CPU share is measured and printed per round.
 set -euo pipefail
 
-ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" DATABASE_URL="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" DATABASE_URL="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0 BARE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --alg) ALG=$2; shift 2 ;;
@@ -41,20 +45,21 @@ while [[ $# -gt 0 ]]; do
     --signer-threads) SIGNER_THREADS=$2; shift 2 ;;
     --pin-wrk) PIN=$2; shift 2 ;;
     --openssl) OPENSSL=1; shift ;;
+    --bare) BARE=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --bin tokendealer --example rsa_ceiling --example seed_clients
+cargo build --release --quiet --bin tokendealer --example rsa_ceiling --example seed_clients --example bare_server
 BIN=target/release/tokendealer
 CORES=$(nproc)
 
 WORK=$(mktemp -d /tmp/tokendealer-load.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
-SERVER_PID=""
+SERVER_PID="" BARE_PID=""
 DB_URL="" DB_NAME=""
 if [[ -n "$DATABASE_URL" ]]; then
   [[ $CLIENTS -eq 0 ]] || { echo "--clients seeds sled only" >&2; exit 2; }
@@ -66,6 +71,7 @@ if [[ -n "$DATABASE_URL" ]]; then
 fi
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n "$BARE_PID" ]]; then kill "$BARE_PID" 2>/dev/null || true; wait "$BARE_PID" 2>/dev/null || true; fi
   if [[ -n "$DB_NAME" ]]; then psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB_NAME" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
@@ -117,7 +123,19 @@ fi
 
 MODE=token; [[ $JWKS -eq 1 ]] && MODE=jwks
 PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS
-WRK_ARGS=(-s benches/load.lua "$URL/" -- "$MODE" "$ID" "$SECRET" "$PICK")
+SCRIPT=benches/load.lua; [[ $PICK -gt 0 ]] && SCRIPT=benches/load_spread.lua
+WRK_ARGS=(-s "$SCRIPT" "$URL/" -- "$MODE" "$ID" "$SECRET" "$PICK")
+BARE_ARGS=()
+if [[ $BARE -eq 1 ]]; then
+  [[ $MODE == token && $ALG == RS512 && $PICK -eq 0 ]] || { echo "--bare: RS512 tokens, one client" >&2; exit 2; }
+  BODY=$(curl -fsS -o /dev/null -w '%{size_download}' -u "$ID:$SECRET" -d grant_type=client_credentials "$URL/oauth/token")
+  target/release/examples/bare_server "$BODY" "$CORES" > "$WORK/bare.port" &
+  BARE_PID=$!
+  until [[ -s "$WORK/bare.port" ]]; do sleep 0.02; done
+  BARE_ARGS=(-s "$SCRIPT" "http://127.0.0.1:$(cat "$WORK/bare.port")/" -- "$MODE" "$ID" "$SECRET" 0)
+  echo "bare server: one RS512 signature and a fixed ${BODY}-byte body per request (the dealer's answer size)"
+  wrk -t1 -c"$CONNS" -d2s "${BARE_ARGS[@]}" >/dev/null
+fi
 # Warm-up: connections open, caches filled.
 wrk -t1 -c"$CONNS" -d2s "${WRK_ARGS[@]}" >/dev/null
 # Other work on this machine comes and goes: alternate short ceiling and load rounds, and take
@@ -132,7 +150,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
   ${PIN:+taskset -c $PIN} /usr/bin/time -f "%U %S" -o "$WORK/wrk.time" \
     wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency "${WRK_ARGS[@]}" > "$WORK/wrk.out"
   S1=$(cpu_ticks "$SERVER_PID")
-  echo "$(grep '^RESULT' "$WORK/wrk.out") wrk_cpu=$(awk '{print $1 + $2}' "$WORK/wrk.time") server_ticks=$((S1 - S0)) ceiling=[$CEIL_LINE]" >> "$WORK/rounds"
+  BARE_LINE=""
+  if [[ $BARE -eq 1 ]]; then
+    ${PIN:+taskset -c $PIN} wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency "${BARE_ARGS[@]}" > "$WORK/bare.out"
+    BARE_LINE="bare_rps=$(grep '^RESULT' "$WORK/bare.out" | sed 's/.* rps=\([0-9.]*\).*/\1/') "
+  fi
+  echo "$BARE_LINE$(grep '^RESULT' "$WORK/wrk.out") wrk_cpu=$(awk '{print $1 + $2}' "$WORK/wrk.time") server_ticks=$((S1 - S0)) ceiling=[$CEIL_LINE]" >> "$WORK/rounds"
 done
 python3 - "$WORK/rounds" "$(getconf CLK_TCK)" "$CORES" "$MODE" "$ALG" <<'PY'
 import re, statistics, sys
@@ -144,8 +167,9 @@ for line in open(path):
     rows.append((kv, ceil))
 def med(xs): return statistics.median(xs)
 fails = sum(int(k["non2xx"]) + int(k["socket_errors"]) for k, _ in rows)
-print(f"{'round':>5} {'req/s':>9} {'ceiling/s':>9} {'ratio':>6} {'cpu-ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'srv cpu':>7} {'wrk cpu':>7}")
-ratios, cpu_ratios, rps_all, p99s = [], [], [], []
+bare = all("bare_rps" in k for k, _ in rows)
+print(f"{'round':>5} {'req/s':>9} {'ceiling/s':>9} {'ratio':>6} {'cpu-ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'srv cpu':>7} {'wrk cpu':>7}" + (f" {'bare/s':>7} {'bare ratio':>10} {'of bare':>7}" if bare else ""))
+ratios, cpu_ratios, rps_all, p99s, bare_ratios, of_bare = [], [], [], [], [], []
 for i, (k, c) in enumerate(rows, 1):
     dur, rps = float(k["duration_s"]), float(k["rps"])
     srv_cpu = float(k["server_ticks"]) / hz
@@ -156,10 +180,18 @@ for i, (k, c) in enumerate(rows, 1):
     # costs on top of the signature, whatever share of the cores other work took.
     cpu_ratio = (float(k["requests"]) / srv_cpu) / (float(c["signs"]) / float(c["cpu_s"])) if c and srv_cpu else 0
     ratios.append(ratio); cpu_ratios.append(cpu_ratio); rps_all.append(rps); p99s.append(float(k["p99_ms"]))
-    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%}")
+    extra = ""
+    if bare:
+        brps = float(k["bare_rps"])
+        bare_ratios.append(brps / ceiling if ceiling else 0); of_bare.append(rps / brps if brps else 0)
+        extra = f" {brps:>7.0f} {bare_ratios[-1]:>10.3f} {of_bare[-1]:>7.3f}"
+    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%}" + extra)
 if mode == "token":
     print(f"MEDIAN {alg}: tokens/s {med(rps_all):.0f}  ratio to raw {alg} signatures/s {med(ratios):.3f}  "
           f"per-CPU-second ratio {med(cpu_ratios):.3f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
+    if bare:
+        print(f"MEDIAN bare server (signature + fixed answer): ratio to raw signatures/s {med(bare_ratios):.3f}  "
+              f"dealer tokens/s ÷ bare requests/s {med(of_bare):.3f}")
 else:
     print(f"MEDIAN jwks requests/s {med(rps_all):.0f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
 PY

@@ -41,7 +41,8 @@ if [[ $CLIENTS -gt 0 ]]; then
   start
 fi
 PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS
-wrk -t1 -c16 -d14s -s benches/load.lua "$URL/" -- token bench "$SECRET" "$PICK" > "$WORK/wrk.out" &
+SCRIPT=benches/load.lua; [[ $PICK -gt 0 ]] && SCRIPT=benches/load_spread.lua
+wrk -t1 -c16 -d14s -s "$SCRIPT" "$URL/" -- token bench "$SECRET" "$PICK" > "$WORK/wrk.out" &
 WRK=$!
 sleep 2
 perf stat -e task-clock,context-switches,cpu-migrations -p "$SERVER_PID" -o "$WORK/stat" -- sleep 4
@@ -69,4 +70,4 @@ for line in open(sys.argv[1]):
 for c, p in sorted(cats.items(), key=lambda x: -x[1]):
     print(f"  {c:<18} {p:5.1f}%")
 PY
-echo "top symbols:"; head -12 "$WORK/report" | awk '{printf "  %s %s %s\n", $1, $2, $4}'
+echo "top symbols:"; head -${TOP:-12} "$WORK/report" | awk '{printf "  %s %s %s\n", $1, $2, $4}'

@@ -86,15 +86,21 @@ fn allowed(target: &str, level: Level) -> bool {
 }
 
 /// Installs the global subscriber once; later calls are ignored (tests call it many times).
+///
+/// Both filters are global, not per-layer: a disabled span or event is then refused at its
+/// callsite, and an enabled request span costs no per-layer filter bookkeeping on every enter and
+/// exit (it is entered on each poll of every request).
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour only for a person at a terminal: a log file or journal gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_filter(filter)
-        .with_filter(filter_fn(|meta| allowed(meta.target(), *meta.level())));
-    let _ = tracing_subscriber::registry().with(layer).try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(filter_fn(|meta| allowed(meta.target(), *meta.level())))
+        .with(layer)
+        .try_init();
 }
 
 #[cfg(test)]

@@ -103,7 +103,8 @@ pub async fn handle(
         .unwrap_or_else(RequestId::random);
     req.extensions_mut().insert(peer::Peer(peer));
     req.extensions_mut().insert(request_id.clone());
-    let span = tracing::info_span!("request", request_id = %request_id);
+    // At error level, so the id is on every line a request writes whatever `RUST_LOG` lets through.
+    let span = tracing::error_span!("request", request_id = %request_id);
     let mut response = answer(&state, peer, req, started).instrument(span).await;
     if let Ok(value) = http::HeaderValue::from_str(request_id.as_str()) {
         response.headers_mut().insert(X_REQUEST_ID, value);

@@ -14,7 +14,19 @@ pub(crate) fn encode<T: Serialize>(record: T) -> anyhow::Result<Vec<u8>> {
     Ok(serde_json::to_vec(&Versioned::V1(record))?)
 }
 
+/// What [`encode`] writes first: the tag of the only version so far.
+const V1_PREFIX: &[u8] = br#"{"v":"1","#;
+
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {
+    // A record as `encode` wrote it is read straight into `T` (which ignores the tag field):
+    // the tagged enum would first buffer every field into serde's generic `Content` and then
+    // read them again — on the token path, for every client lookup. Any other layout takes the
+    // general path, which also refuses versions this build does not know.
+    if bytes.starts_with(V1_PREFIX) {
+        if let Ok(record) = serde_json::from_slice::<T>(bytes) {
+            return Ok(record);
+        }
+    }
     match serde_json::from_slice::<Versioned<T>>(bytes)? {
         Versioned::V1(record) => Ok(record),
     }
@@ -71,6 +83,17 @@ mod tests {
         let bytes = encode(rec.clone()).unwrap();
         assert!(String::from_utf8_lossy(&bytes).starts_with(r#"{"v":"1""#));
         assert_eq!(decode::<KeyRecord>(&bytes).unwrap(), rec);
+    }
+
+    #[test]
+    fn a_record_reads_the_same_whether_or_not_its_tag_comes_first() {
+        let first =
+            br#"{"v":"1","kid":"k","alg":"RS512","created_at":1,"state":{"state":"active"}}"#;
+        let last =
+            br#"{"kid":"k","alg":"RS512","created_at":1,"state":{"state":"active"},"v":"1"}"#;
+        let (a, b) = (decode::<KeyRecord>(first), decode::<KeyRecord>(last));
+        assert_eq!(a.unwrap(), b.unwrap());
+        assert!(decode::<KeyRecord>(br#"{"kid":"k","v":"2"}"#).is_err());
     }
 
     #[test]

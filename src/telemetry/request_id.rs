@@ -19,9 +19,14 @@ impl RequestId {
         ok.then(|| Self(String::from_utf8_lossy(raw).into()))
     }
 
-    /// A fresh id: 128 random bits, in hex.
+    /// A fresh id: 128 random bits, in hex (encoded on the stack: this runs for every request).
     pub fn random() -> Self {
-        Self(hex::encode(rand::random::<[u8; 16]>()).into())
+        let mut text = [0u8; 32];
+        let id = hex::encode_to_slice(rand::random::<[u8; 16]>(), &mut text)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&text).ok())
+            .unwrap_or("0");
+        Self(id.into())
     }
 
     pub fn as_str(&self) -> &str {

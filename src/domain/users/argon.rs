@@ -59,6 +59,27 @@ pub fn hash(params: &Params, password: &[u8], memory: &mut Blocks) -> anyhow::Re
     Ok(phc.to_string())
 }
 
+/// A PHC string under `params` that no password matches: a random salt and a random output.
+/// Checking a password against it costs a full hash under `params` (the output is only compared
+/// after it is computed), so an unknown user's login costs what a wrong password costs, without
+/// hashing anything (and holding argon2's memory) at start-up.
+pub fn unmatchable(params: &Params) -> anyhow::Result<String> {
+    let salt = Salt::new(&rand::random::<[u8; 16]>()).map_err(|e| anyhow!("a salt: {e}"))?;
+    let random = rand::random::<[u8; 64]>();
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let bytes = random
+        .get(..length)
+        .ok_or_else(|| anyhow!("an argon2 output of {length} bytes"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| anyhow!("argon2 parameters: {e}"))?,
+        salt: Some(salt),
+        hash: Some(Output::new(bytes).map_err(|e| anyhow!("an argon2 output: {e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
 /// Whether `password` hashes to `phc`, under the algorithm, version and parameters `phc` names
 /// (users hashed under older settings keep theirs). The outputs are compared in constant time.
 pub fn verify(phc: &str, password: &[u8], memory: &mut Blocks) -> anyhow::Result<bool> {
@@ -121,6 +142,22 @@ mod tests {
             .to_string();
         assert!(verify(&theirs, b"battery staple", &mut memory).unwrap());
         assert!(!verify(&theirs, b"battery stapler", &mut memory).unwrap());
+    }
+
+    #[test]
+    fn the_unmatchable_hash_is_refused_only_after_a_full_hash_under_its_parameters() {
+        let params = Params::new(256, 1, 1, None).unwrap();
+        let phc = unmatchable(&params).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"));
+        assert_ne!(phc, unmatchable(&params).unwrap(), "random salt and output");
+        let mut memory = Blocks::new();
+        assert!(!verify(&phc, b"", &mut memory).unwrap());
+        assert!(!verify(&phc, b"anything at all", &mut memory).unwrap());
+        assert_eq!(
+            memory.bytes(),
+            256 * Block::SIZE,
+            "argon2 ran over m_cost blocks"
+        );
     }
 
     #[test]

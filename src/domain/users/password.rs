@@ -19,6 +19,9 @@ use crate::domain::OAuthError;
 /// How long argon2's memory is kept after the last hash: a burst of logins reuses it (a fresh
 /// mapping costs page faults, up to as much as the hash itself); an idle server gives it back.
 const KEEP_MEMORY: Duration = Duration::from_secs(10);
+/// What `Retry-After` assumes one hash takes before the first has been timed (argon2id at the
+/// default 19 MiB, 2 passes takes ~30–60 ms on one core of current servers).
+const GUESSED_HASH_MICROS: u64 = 100_000;
 
 /// Hashes and checks passwords. At most `concurrency` hashes run at once, each on a blocking
 /// thread, and at most `queue` more wait for a turn, each at most `wait`; anything beyond is
@@ -40,7 +43,7 @@ struct Pool {
     /// argon2 memory of finished turns, for the next ones.
     spare: Mutex<Spare>,
     keep: Duration,
-    /// An exponential average of recent hash times, for `Retry-After`.
+    /// An exponential average of recent hash times, for `Retry-After`; 0 until the first hash.
     hash_micros: AtomicU64,
     /// A hash of a random password with the configured parameters: an unknown user's login is
     /// checked against it, so it costs what a known user's wrong password costs.
@@ -62,7 +65,7 @@ impl From<Busy> for OAuthError {
 }
 
 impl PasswordHasher {
-    /// Builds the pool and the dummy hash (one hash's worth of work, at start).
+    /// Builds the pool and the dummy hash (no hashing: see [`argon::unmatchable`]).
     pub fn new(settings: &UserSettings) -> anyhow::Result<Self> {
         let params = Params::new(
             settings.argon2_m_cost,
@@ -89,9 +92,7 @@ impl PasswordHasher {
         wait: Duration,
         keep: Duration,
     ) -> anyhow::Result<Self> {
-        let started = Instant::now();
-        let random = hex::encode(rand::random::<[u8; 32]>());
-        let dummy = argon::hash(&params, random.as_bytes(), &mut Blocks::new())?;
+        let dummy = argon::unmatchable(&params)?;
         let capacity = concurrency + queue;
         Ok(Self {
             pool: Arc::new(Pool {
@@ -107,7 +108,7 @@ impl PasswordHasher {
                     reaper: false,
                 }),
                 keep,
-                hash_micros: AtomicU64::new(micros(started.elapsed())),
+                hash_micros: AtomicU64::new(0),
                 dummy,
             }),
         })
@@ -184,7 +185,10 @@ impl Pool {
     /// Refused: retry once the turns admitted now have run, by the recent time per hash.
     fn busy(&self) -> Busy {
         let queued = (self.capacity - self.admitted.available_permits()).max(1) as u64;
-        let micros = self.hash_micros.load(Ordering::Relaxed);
+        let micros = match self.hash_micros.load(Ordering::Relaxed) {
+            0 => GUESSED_HASH_MICROS,
+            measured => measured,
+        };
         let drain = (queued * micros).div_ceil(self.concurrency.max(1) as u64 * 1_000_000);
         Busy {
             retry_after_secs: drain.clamp(1, 60),
@@ -216,11 +220,11 @@ impl HashPermit {
         .context("a password hash task failed")?;
         self.memory = Some(memory);
         let average = &self.pool.hash_micros;
-        let old = average.load(Ordering::Relaxed);
-        average.store(
-            old.saturating_mul(7).saturating_add(micros(took)) / 8,
-            Ordering::Relaxed,
-        );
+        let average_now = match average.load(Ordering::Relaxed) {
+            0 => micros(took).max(1),
+            old => old.saturating_mul(7).saturating_add(micros(took)) / 8,
+        };
+        average.store(average_now, Ordering::Relaxed);
         outcome
     }
 }
