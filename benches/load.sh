@@ -4,8 +4,8 @@
 #
 #   benches/load.sh [--alg RS512|EdDSA|ES256] [--clients N] [--spread] [--jwks] [--rounds N] [--round-secs S]
 #                   [--connections C] [--signer pool|blocking|inline] [--signer-threads N]
-#                   [--workers N] [--io per-thread|shared] [--database-url POSTGRES_URL]
-#                   [--pin-wrk CPU] [--openssl] [--bare]
+#                   [--workers N] [--io per-thread|shared] [--io-threads N] [--database-url POSTGRES_URL]
+#                   [--pin-wrk CPU] [--openssl] [--bare] [--bin PATH]
 #
 # --clients N  seeds N clients (seed-<i>, with the server stopped) next to the benchmark client;
 #              reports the sled size on disk and the start-up time to /healthz.
@@ -15,9 +15,12 @@
 # --signer     where signatures run (TOKENDEALER_SIGNER; default: the I/O model's own, inline for
 #              per-thread, pool for shared); --workers sets TOKIO_WORKER_THREADS.
 # --io         the I/O model (TOKENDEALER_IO; default per-thread). benches/compare_io.sh runs both.
+# --io-threads the per-thread model's thread count (TOKENDEALER_IO_THREADS; default one per core).
 # --database-url  PostgreSQL instead of sled: a superuser URL; a fresh database is created for
 #              the run (and dropped after). benches/compare_engines.sh runs both engines.
 # --pin-wrk    runs wrk under `taskset -c CPU`; the server is never pinned.
+# --bin        the dealer binary to drive (default: target/release/tokendealer, built first), e.g.
+#              an older commit's build for a before/after comparison on the same machine.
 # --bare       (RS512 tokens) each round also drives examples/bare_server.rs — one signature and a
 #              fixed answer of the dealer's size per request, no HTTP library — with the same wrk
 #              load: the best ratio any server reaches on this machine with the load generator on
@@ -28,7 +31,7 @@
 # The load generator runs on the same cores: its CPU share is measured and printed per round.
 set -euo pipefail
 
-ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" DATABASE_URL="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0 BARE=0
+ALG=RS512 CLIENTS=0 SPREAD=0 JWKS=0 ROUNDS=5 ROUND_SECS=4 CONNS=16 SIGNER="" IO="" DATABASE_URL="" SIGNER_THREADS=0 WORKERS="" PIN="" OPENSSL=0 BARE=0 BIN=target/release/tokendealer IO_THREADS=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --alg) ALG=$2; shift 2 ;;
@@ -46,6 +49,8 @@ while [[ $# -gt 0 ]]; do
     --pin-wrk) PIN=$2; shift 2 ;;
     --openssl) OPENSSL=1; shift ;;
     --bare) BARE=1; shift ;;
+    --bin) BIN=$2; shift 2 ;;
+    --io-threads) IO_THREADS=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -53,7 +58,6 @@ done
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet --bin tokendealer --example rsa_ceiling --example seed_clients --example bare_server
-BIN=target/release/tokendealer
 CORES=$(nproc)
 
 WORK=$(mktemp -d /tmp/tokendealer-load.XXXXXX)
@@ -82,7 +86,7 @@ start_server() {
   local t0; t0=$(now_ms)
   echo "signer_threads = $SIGNER_THREADS" > "$WORK/tokendealer.toml"
   env ${WORKERS:+TOKIO_WORKER_THREADS=$WORKERS} ${SIGNER:+TOKENDEALER_SIGNER=$SIGNER} \
-    ${IO:+TOKENDEALER_IO=$IO} RUST_LOG=warn \
+    ${IO:+TOKENDEALER_IO=$IO} ${IO_THREADS:+TOKENDEALER_IO_THREADS=$IO_THREADS} RUST_LOG=warn \
     ${DB_URL:+TOKENDEALER_DATABASE_URL=$DB_URL TOKENDEALER_MASTER_KEY_FILE=$WORK/master.key} \
     "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" --keys-dir "$WORK/keys" \
     --config "$WORK/tokendealer.toml" 2>>"$WORK/server.log" &
@@ -95,11 +99,13 @@ start_server() {
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Context switches of all the server's threads so far (voluntary and not).
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n}'; }
 
 start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -n "$DB_NAME" ]]; then echo "storage: PostgreSQL (database $DB_NAME)"; else echo "storage: sled"; fi
-echo "server: io=${IO:-per-thread (default)} signer=${SIGNER:-default} signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
+echo "server: $BIN io=${IO:-per-thread (default)}${IO_THREADS:+ io_threads=$IO_THREADS} signer=${SIGNER:-default} signer_threads=$SIGNER_THREADS tokio_workers=${WORKERS:-$CORES} connections=$CONNS rounds=${ROUNDS}x${ROUND_SECS}s"
 echo "start-up to /healthz (empty db): ${STARTUP_MS} ms"
 
 ID=bench SECRET=""
@@ -146,16 +152,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
   if [[ $JWKS -eq 0 ]]; then
     CEIL_LINE=$(target/release/examples/rsa_ceiling "$CORES" "$ROUND_SECS" "$ALG")
   fi
-  S0=$(cpu_ticks "$SERVER_PID")
+  S0=$(cpu_ticks "$SERVER_PID") X0=$(switches "$SERVER_PID")
   ${PIN:+taskset -c $PIN} /usr/bin/time -f "%U %S" -o "$WORK/wrk.time" \
     wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency "${WRK_ARGS[@]}" > "$WORK/wrk.out"
-  S1=$(cpu_ticks "$SERVER_PID")
+  S1=$(cpu_ticks "$SERVER_PID") X1=$(switches "$SERVER_PID")
   BARE_LINE=""
   if [[ $BARE -eq 1 ]]; then
     ${PIN:+taskset -c $PIN} wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency "${BARE_ARGS[@]}" > "$WORK/bare.out"
     BARE_LINE="bare_rps=$(grep '^RESULT' "$WORK/bare.out" | sed 's/.* rps=\([0-9.]*\).*/\1/') "
   fi
-  echo "$BARE_LINE$(grep '^RESULT' "$WORK/wrk.out") wrk_cpu=$(awk '{print $1 + $2}' "$WORK/wrk.time") server_ticks=$((S1 - S0)) ceiling=[$CEIL_LINE]" >> "$WORK/rounds"
+  echo "$BARE_LINE$(grep '^RESULT' "$WORK/wrk.out") wrk_cpu=$(awk '{print $1 + $2}' "$WORK/wrk.time") server_ticks=$((S1 - S0)) switches=$((X1 - X0)) ceiling=[$CEIL_LINE]" >> "$WORK/rounds"
 done
 python3 - "$WORK/rounds" "$(getconf CLK_TCK)" "$CORES" "$MODE" "$ALG" <<'PY'
 import re, statistics, sys
@@ -168,8 +174,8 @@ for line in open(path):
 def med(xs): return statistics.median(xs)
 fails = sum(int(k["non2xx"]) + int(k["socket_errors"]) for k, _ in rows)
 bare = all("bare_rps" in k for k, _ in rows)
-print(f"{'round':>5} {'req/s':>9} {'ceiling/s':>9} {'ratio':>6} {'cpu-ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'srv cpu':>7} {'wrk cpu':>7}" + (f" {'bare/s':>7} {'bare ratio':>10} {'of bare':>7}" if bare else ""))
-ratios, cpu_ratios, rps_all, p99s, bare_ratios, of_bare = [], [], [], [], [], []
+print(f"{'round':>5} {'req/s':>9} {'ceiling/s':>9} {'ratio':>6} {'cpu-ratio':>9} {'p50 ms':>7} {'p99 ms':>7} {'srv cpu':>7} {'wrk cpu':>7} {'µs/req':>6} {'cs/req':>6}" + (f" {'bare/s':>7} {'bare ratio':>10} {'of bare':>7}" if bare else ""))
+ratios, cpu_ratios, rps_all, p99s, bare_ratios, of_bare, per_reqs, cs_reqs = [], [], [], [], [], [], [], []
 for i, (k, c) in enumerate(rows, 1):
     dur, rps = float(k["duration_s"]), float(k["rps"])
     srv_cpu = float(k["server_ticks"]) / hz
@@ -179,13 +185,17 @@ for i, (k, c) in enumerate(rows, 1):
     # Tokens per server CPU-second over signatures per ceiling CPU-second: what the HTTP path
     # costs on top of the signature, whatever share of the cores other work took.
     cpu_ratio = (float(k["requests"]) / srv_cpu) / (float(c["signs"]) / float(c["cpu_s"])) if c and srv_cpu else 0
+    # The server's CPU time and its threads' context switches per request: what one request
+    # costs the server, whatever share of the cores it got.
+    per_req = srv_cpu * 1e6 / float(k["requests"]); cs_req = float(k["switches"]) / float(k["requests"])
+    per_reqs.append(per_req); cs_reqs.append(cs_req)
     ratios.append(ratio); cpu_ratios.append(cpu_ratio); rps_all.append(rps); p99s.append(float(k["p99_ms"]))
     extra = ""
     if bare:
         brps = float(k["bare_rps"])
         bare_ratios.append(brps / ceiling if ceiling else 0); of_bare.append(rps / brps if brps else 0)
         extra = f" {brps:>7.0f} {bare_ratios[-1]:>10.3f} {of_bare[-1]:>7.3f}"
-    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%}" + extra)
+    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%} {per_req:>6.2f} {cs_req:>6.3f}" + extra)
 if mode == "token":
     print(f"MEDIAN {alg}: tokens/s {med(rps_all):.0f}  ratio to raw {alg} signatures/s {med(ratios):.3f}  "
           f"per-CPU-second ratio {med(cpu_ratios):.3f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
@@ -194,5 +204,6 @@ if mode == "token":
               f"dealer tokens/s ÷ bare requests/s {med(of_bare):.3f}")
 else:
     print(f"MEDIAN jwks requests/s {med(rps_all):.0f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")
+print(f"MEDIAN server CPU per request {med(per_reqs):.2f} µs  context switches per request {med(cs_reqs):.3f}")
 PY
 echo "server RSS at the end of the load (VmRSS): $(awk '/VmRSS/ {print $2, $3}' "/proc/$SERVER_PID/status"); peak since start, start-up included (VmHWM): $(awk '/VmHWM/ {print $2, $3}' "/proc/$SERVER_PID/status")"
