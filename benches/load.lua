@@ -1,15 +1,14 @@
--- wrk script for benches/load.sh and benches/profile.sh: one fixed request, no per-request Lua.
+-- wrk script for benches/load.sh and benches/profile.sh.
 -- args: <mode: token|jwks> <client_id> <client_secret>
--- wrk sends the request formatted once at start-up when the script defines no `request`
--- function, and parses responses in C when it defines no `response` function: the load
--- generator's CPU comes out of the cores the server is measured on, so it stays that cheap.
--- Failures: wrk's own count of responses with a status above 399 (`summary.errors.status`);
--- the server answers these routes with 200 or an error status, never 1xx/3xx.
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
+-- With LOAD_SPREAD=N in the environment, every token request is for a random one of N seeded
+-- clients (`seed-<i>` / `seed-secret-<i>`, examples/seed_clients.rs) instead of <client_id>.
+--
+-- Without that, the script defines no `request` and no `response` function: wrk then sends one
+-- request formatted at start-up and parses answers in C. The load generator's CPU comes out of
+-- the cores the server is measured on, so it stays that cheap; only the random-client case pays
+-- for a Lua call per request. Failures are wrk's own count of statuses above 399
+-- (`summary.errors.status`); the server answers these routes with 200 or an error status.
+local spread = tonumber(os.getenv("LOAD_SPREAD") or "0") or 0
 
 function init(args)
   local mode, client_id, client_secret = args[1], args[2], args[3]
@@ -21,6 +20,14 @@ function init(args)
   else
     wrk.method = "GET"
     wrk.path = "/.well-known/jwks.json"
+  end
+  math.randomseed(os.time() + (tonumber(tostring({}):sub(8), 16) or 0))
+end
+
+if spread > 0 then
+  function request()
+    local i = math.random(0, spread - 1)
+    return wrk.format(nil, nil, nil, "grant_type=client_credentials&client_id=seed-" .. i .. "&client_secret=seed-secret-" .. i)
   end
 end
 

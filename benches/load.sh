@@ -129,8 +129,8 @@ fi
 
 MODE=token; [[ $JWKS -eq 1 ]] && MODE=jwks
 PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS
-SCRIPT=benches/load.lua; [[ $PICK -gt 0 ]] && SCRIPT=benches/load_spread.lua
-WRK_ARGS=(-s "$SCRIPT" "$URL/" -- "$MODE" "$ID" "$SECRET" "$PICK")
+export LOAD_SPREAD=$PICK  # read by benches/load.lua
+WRK_ARGS=(-s benches/load.lua "$URL/" -- "$MODE" "$ID" "$SECRET")
 BARE_ARGS=()
 if [[ $BARE -eq 1 ]]; then
   [[ $MODE == token && $ALG == RS512 && $PICK -eq 0 ]] || { echo "--bare: RS512 tokens, one client" >&2; exit 2; }
@@ -138,7 +138,7 @@ if [[ $BARE -eq 1 ]]; then
   target/release/examples/bare_server "$BODY" "$CORES" > "$WORK/bare.port" &
   BARE_PID=$!
   until [[ -s "$WORK/bare.port" ]]; do sleep 0.02; done
-  BARE_ARGS=(-s "$SCRIPT" "http://127.0.0.1:$(cat "$WORK/bare.port")/" -- "$MODE" "$ID" "$SECRET" 0)
+  BARE_ARGS=(-s benches/load.lua "http://127.0.0.1:$(cat "$WORK/bare.port")/" -- "$MODE" "$ID" "$SECRET")
   echo "bare server: one RS512 signature and a fixed ${BODY}-byte body per request (the dealer's answer size)"
   wrk -t1 -c"$CONNS" -d2s "${BARE_ARGS[@]}" >/dev/null
 fi

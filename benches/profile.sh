@@ -41,8 +41,7 @@ if [[ $CLIENTS -gt 0 ]]; then
   start
 fi
 PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS
-SCRIPT=benches/load.lua; [[ $PICK -gt 0 ]] && SCRIPT=benches/load_spread.lua
-wrk -t1 -c16 -d14s -s "$SCRIPT" "$URL/" -- token bench "$SECRET" "$PICK" > "$WORK/wrk.out" &
+LOAD_SPREAD=$PICK wrk -t1 -c16 -d14s -s benches/load.lua "$URL/" -- token bench "$SECRET" > "$WORK/wrk.out" &
 WRK=$!
 sleep 2
 perf stat -e task-clock,context-switches,cpu-migrations -p "$SERVER_PID" -o "$WORK/stat" -- sleep 4
