@@ -195,7 +195,9 @@ for i, (k, c) in enumerate(rows, 1):
         brps = float(k["bare_rps"])
         bare_ratios.append(brps / ceiling if ceiling else 0); of_bare.append(rps / brps if brps else 0)
         extra = f" {brps:>7.0f} {bare_ratios[-1]:>10.3f} {of_bare[-1]:>7.3f}"
-    print(f"{i:>5} {rps:>9.0f} {ceiling:>9.0f} {ratio:>6.3f} {cpu_ratio:>9.3f} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%} {per_req:>6.2f} {cs_req:>6.3f}" + extra)
+    # The JWKS has no signature: no ceiling, no ratio.
+    c_txt, r_txt, cr_txt = (f"{ceiling:>9.0f}", f"{ratio:>6.3f}", f"{cpu_ratio:>9.3f}") if c else (f"{'-':>9}", f"{'-':>6}", f"{'-':>9}")
+    print(f"{i:>5} {rps:>9.0f} {c_txt} {r_txt} {cr_txt} {float(k['p50_ms']):>7.2f} {float(k['p99_ms']):>7.2f} {srv_share:>7.1%} {wrk_share:>7.1%} {per_req:>6.2f} {cs_req:>6.3f}" + extra)
 if mode == "token":
     print(f"MEDIAN {alg}: tokens/s {med(rps_all):.0f}  ratio to raw {alg} signatures/s {med(ratios):.3f}  "
           f"per-CPU-second ratio {med(cpu_ratios):.3f}  p99 {med(p99s):.2f} ms (worst round {max(p99s):.2f})  failed {fails}")

@@ -23,6 +23,7 @@ use crate::telemetry::Telemetry;
 mod bootstrap;
 mod chores;
 mod engine;
+mod listen;
 mod migrate;
 use bootstrap::{bootstrap_admin, bootstrap_operator, create_private_dir};
 use chores::{
@@ -59,14 +60,12 @@ impl Application {
     /// Opens storage, loads or creates the signing key, bootstraps the admin client on an empty
     /// database, and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.listen)
-            .await
+        let listener = listen::listen(settings.listen, listen::MAIN_BACKLOG)
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let metrics = match settings.metrics_listen {
             Some(at) => Some(
-                TcpListener::bind(at)
-                    .await
+                listen::listen(at, listen::METRICS_BACKLOG)
                     .with_context(|| format!("binding the metrics listener {at}"))?,
             ),
             None => None,

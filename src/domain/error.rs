@@ -96,12 +96,34 @@ impl From<anyhow::Error> for AdminError {
 /// The store cannot take or confirm a write right now: its write queue is full, the disk stalls,
 /// or a flush failed. Storage raises it; the caller gets 503 and may retry.
 #[derive(Debug, thiserror::Error)]
-#[error("the store is unavailable: {0}")]
-pub struct StoreUnavailable(String);
+#[error("the store is unavailable: {why}")]
+pub struct StoreUnavailable {
+    why: String,
+    unconfirmed: bool,
+}
 
 impl StoreUnavailable {
+    /// Nothing was written: the write was refused before it started (a full queue, no
+    /// connection) or the database rolled it back.
     pub fn new(why: impl Into<String>) -> Self {
-        Self(why.into())
+        Self {
+            why: why.into(),
+            unconfirmed: false,
+        }
+    }
+
+    /// The write may have been applied: it ran but its flush failed, or its answer did not come
+    /// in time (a commit cut off, a disk that stalls). A caller must look before retrying a write
+    /// that is not idempotent, such as registering a client.
+    pub fn unconfirmed(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            unconfirmed: true,
+        }
+    }
+
+    pub fn is_unconfirmed(&self) -> bool {
+        self.unconfirmed
     }
 }
 
@@ -145,10 +167,40 @@ impl OAuthError {
             Self::TemporarilyUnavailable { .. } => {
                 "the server is busy; retry after the Retry-After delay".into()
             }
-            Self::StoreBusy(_) => {
-                "the server cannot store this change right now; retry shortly".into()
+            Self::StoreBusy(cause) => {
+                let unconfirmed = cause
+                    .chain()
+                    .filter_map(|c| c.downcast_ref::<StoreUnavailable>())
+                    .any(StoreUnavailable::is_unconfirmed);
+                if unconfirmed {
+                    "the server could not confirm that this change was stored; it may have been \
+                     applied: look before retrying"
+                        .into()
+                } else {
+                    "the server cannot store this change right now; nothing was changed; retry \
+                     shortly"
+                        .into()
+                }
             }
             Self::Internal(_) => "the server could not complete the request".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_store_says_whether_the_change_may_have_been_made() {
+        let refused = OAuthError::from(anyhow::Error::new(StoreUnavailable::new("queue full")));
+        let unknown = OAuthError::from(
+            anyhow::Error::new(StoreUnavailable::unconfirmed("flush failed"))
+                .context("registering client \"a\""),
+        );
+        assert_eq!(refused.code(), "temporarily_unavailable");
+        assert_eq!(unknown.code(), "temporarily_unavailable");
+        assert!(refused.description().contains("nothing was changed"));
+        assert!(unknown.description().contains("may have been applied"));
     }
 }

@@ -113,7 +113,9 @@ impl Writer {
                 let result = match flushed {
                     Ok(()) => outcome,
                     Err(why) => {
-                        Err(StoreUnavailable::new(format!("flushing failed: {why}")).into())
+                        // The job ran: its change is in sled's memory and may reach the disk
+                        // with a later flush.
+                        Err(StoreUnavailable::unconfirmed(format!("flushing failed: {why}")).into())
                     }
                 };
                 let _ = tx.send(result);
@@ -135,8 +137,10 @@ impl Writer {
         }
         match tokio::time::timeout(self.inner.timeout, rx).await {
             Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(StoreUnavailable::new("the store writer dropped a write").into()),
-            Err(_) => Err(StoreUnavailable::new(format!(
+            Ok(Err(_)) => {
+                Err(StoreUnavailable::unconfirmed("the store writer dropped a write").into())
+            }
+            Err(_) => Err(StoreUnavailable::unconfirmed(format!(
                 "the write was not confirmed within {} s; it may still be applied",
                 self.inner.timeout.as_secs()
             ))
@@ -256,12 +260,34 @@ mod tests {
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         let refused = writer.write(|| Ok(())).await.unwrap_err();
-        assert!(refused.downcast_ref::<StoreUnavailable>().is_some());
+        let refused = refused.downcast_ref::<StoreUnavailable>().unwrap();
+        assert!(!refused.is_unconfirmed(), "a refused write never ran");
         // A wedged writer makes the waiting callers fail after the timeout, not hang.
         let timed_out = queued.await.unwrap().unwrap_err();
         assert!(timed_out.to_string().contains("not confirmed"));
         hold.send(()).unwrap();
         let _ = blocker.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_write_that_outlives_its_wait_is_reported_unconfirmed_and_still_lands() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db.clone(), 8, Duration::from_millis(100)).unwrap();
+        let slow = {
+            let db = db.clone();
+            move || {
+                std::thread::sleep(Duration::from_millis(300));
+                Ok(db.insert("k", &b"v"[..])?)
+            }
+        };
+        let failed = writer.write(slow).await.unwrap_err();
+        let failed = failed
+            .chain()
+            .find_map(|c| c.downcast_ref::<StoreUnavailable>())
+            .unwrap_or_else(|| panic!("not a store error: {failed:#}"));
+        assert!(failed.is_unconfirmed(), "the caller cannot know: {failed}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(db.get("k").unwrap().as_deref(), Some(&b"v"[..]));
     }
 
     #[tokio::test]

@@ -153,7 +153,8 @@ impl PgStore {
         let started = std::time::Instant::now();
         let result = match tokio::time::timeout(self.inner.timeout, op).await {
             Ok(result) => result.with_context(|| what.to_owned()),
-            Err(_) => Err(anyhow::Error::new(StoreUnavailable::new(format!(
+            // Cut off, a commit may still have happened.
+            Err(_) => Err(anyhow::Error::new(StoreUnavailable::unconfirmed(format!(
                 "the database did not answer within {:?}",
                 self.inner.timeout
             )))
@@ -263,8 +264,11 @@ async fn startup_lock(
 }
 
 /// A database error as the domain sees it: connection trouble, timeouts and lock waits are
-/// [`StoreUnavailable`] (503, retry); anything else is a plain error (500).
+/// [`StoreUnavailable`] (503, retry); anything else is a plain error (500). A lost connection
+/// (no SQLSTATE, or class 08) leaves a commit in flight unknown; an error the server reports
+/// aborted the transaction.
 fn db(e: tokio_postgres::Error) -> anyhow::Error {
+    let lost = e.code().is_none_or(|code| code.code().starts_with("08"));
     let transient = match e.code() {
         None => true,
         Some(code) => {
@@ -276,7 +280,9 @@ fn db(e: tokio_postgres::Error) -> anyhow::Error {
                 || c == "55P03"
         }
     };
-    if transient {
+    if lost {
+        StoreUnavailable::unconfirmed(format!("the database: {e}")).into()
+    } else if transient {
         StoreUnavailable::new(format!("the database: {e}")).into()
     } else {
         anyhow::Error::new(e).context("a database statement failed")

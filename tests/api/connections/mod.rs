@@ -1,6 +1,7 @@
 //! Connection liveness over raw sockets: every phase of a connection has a deadline, and the
 //! server keeps serving once slow or silent peers have been cut.
 
+mod backlog;
 mod h2;
 mod host;
 mod process;
