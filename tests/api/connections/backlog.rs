@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use super::{LONG, all_long, connect};
+use super::{LONG, PARTIAL_POST, all_long, connect};
 use crate::helpers::spawn_with;
 
 #[tokio::test]
@@ -19,9 +19,7 @@ async fn a_burst_of_connections_beyond_the_cap_waits_in_the_listen_queue_instead
     .await;
     // The one place stays taken: a POST whose body is still coming is never made room from.
     let mut busy = connect(&app).await;
-    busy.write_all(b"POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type")
-        .await
-        .unwrap();
+    busy.write_all(PARTIAL_POST).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // The kernel completes handshakes into the listen queue while the server accepts nothing.

@@ -23,6 +23,9 @@ const LONG: Duration = Duration::from_secs(60);
 /// Slack on a loaded machine: "cut within the deadline" means within deadline + this.
 const MARGIN: Duration = Duration::from_secs(6);
 
+/// A token request whose body is still coming: its connection is busy, never made room from.
+const PARTIAL_POST: &[u8] = b"POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type";
+
 /// Every connection deadline long: a test then shortens the one it checks.
 fn all_long(s: &mut Settings) {
     s.first_byte_timeout = LONG;
@@ -292,9 +295,7 @@ async fn at_the_connection_cap_idle_keep_alive_connections_make_room_but_busy_on
     }
     // A third one busy: a POST whose body is still coming.
     let mut busy = connect(&app).await;
-    busy.write_all(b"POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type")
-        .await
-        .unwrap();
+    busy.write_all(PARTIAL_POST).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let healthz = tokio::time::timeout(MARGIN, app.get("/healthz")).await;

@@ -5,10 +5,8 @@ use std::time::Duration;
 use tokendealer::http::per_thread::IoModel;
 use tokio::io::AsyncWriteExt;
 
-use super::{LONG, MARGIN, all_long, connect, read_until_closed};
+use super::{LONG, MARGIN, PARTIAL_POST, all_long, connect, read_until_closed};
 use crate::helpers::spawn_with;
-
-const PARTIAL_POST: &[u8] = b"POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type";
 
 #[tokio::test]
 async fn the_connection_cap_holds_in_total_over_every_io_thread() {
