@@ -64,7 +64,14 @@ async fn serve(mut stream: tokio::net::TcpStream, key: Arc<KeyPair>, body_bytes:
     let rng = SystemRandom::new();
     let message = vec![b'a'; 420]; // about the size of the dealer's `header.claims`
     let mut buf = Vec::with_capacity(8192);
-    let mut answer = Vec::with_capacity(body_bytes + 128);
+    // The head is the same for every answer: written once, the body replaced per request.
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\n\
+         content-length: {body_bytes}\r\n\r\n"
+    )
+    .into_bytes();
+    let head = answer.len();
+    answer.reserve(body_bytes);
     loop {
         let Some(end) = complete_request(&buf) else {
             if buf.len() >= 8192 {
@@ -83,15 +90,7 @@ async fn serve(mut stream: tokio::net::TcpStream, key: Arc<KeyPair>, body_bytes:
         {
             return;
         }
-        answer.clear();
-        answer.extend_from_slice(
-            format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\n\
-                 content-length: {body_bytes}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        let head = answer.len();
+        answer.truncate(head);
         answer.extend_from_slice(
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .encode(sig)
