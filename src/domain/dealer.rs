@@ -81,7 +81,17 @@ impl Dealer<'_> {
             ),
             TokenRequest::Password(r) => (
                 GrantType::Password,
-                password::issue(self.issuer, self.users, &client, r, origin, now).await?,
+                // Boxed: the password grant's future (a password hash) would otherwise size
+                // every client-credentials request's future too.
+                Box::pin(password::issue(
+                    self.issuer,
+                    self.users,
+                    &client,
+                    r,
+                    origin,
+                    now,
+                ))
+                .await?,
             ),
             TokenRequest::Unsupported => return Err(OAuthError::UnsupportedGrantType),
         };

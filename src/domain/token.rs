@@ -88,6 +88,9 @@ impl TokenIssuer {
         if !alg.offload() {
             return Ok(key.sign_access_token(&claims)?);
         }
+        // Boxed, the claims cross the pool's layers as a pointer instead of being copied into
+        // each layer's future.
+        let claims = Box::new(claims);
         Ok(self
             .signer
             .run(move || key.sign_access_token(&claims))

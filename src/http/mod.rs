@@ -34,6 +34,7 @@ use routes::Handler;
 use tracing::Instrument;
 
 pub use error::{Body, Rejection};
+pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
 pub use wellknown::{endpoint_url, metadata_document};
 
@@ -42,7 +43,8 @@ use crate::telemetry::metrics::Refusal;
 use crate::telemetry::{RequestId, Telemetry};
 
 /// The request id header: kept when valid, made otherwise, on every response.
-pub const X_REQUEST_ID: &str = "x-request-id";
+/// (A `HeaderName`, not a string: a string is parsed into one on every use.)
+pub const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
 
 /// What every handler can reach. Built once by `startup`, shared by all connections.
 pub struct AppState {
@@ -51,7 +53,9 @@ pub struct AppState {
     pub revocations: Revocations,
     /// The RFC 8414 document, serialized once.
     pub metadata: Bytes,
-    pub jwks_max_age: u64,
+    /// `Cache-Control` of the JWKS and the metadata (`public, max-age=<jwks_max_age>`), made
+    /// once: these are the most requested documents.
+    pub public_cache_control: http::HeaderValue,
     pub default_token_ttl: u64,
     pub max_token_ttl: u64,
     /// The total time a request body may take to arrive.
@@ -98,7 +102,7 @@ pub async fn handle(
     let started = Instant::now();
     let request_id = req
         .headers()
-        .get(X_REQUEST_ID)
+        .get(&X_REQUEST_ID)
         .and_then(|v| RequestId::parse(v.as_bytes()))
         .unwrap_or_else(RequestId::random);
     req.extensions_mut().insert(peer::Peer(peer));
@@ -160,21 +164,24 @@ async fn route(
     *matched = Some(index);
     let now = UnixTime::now();
     let caller = routes::authorize(route.access, state, req.headers(), now)?;
+    // Every handler that waits runs boxed: a future is as large as its largest branch, and
+    // hyper moves the request's future (this one inside it) by value, so unboxed, every request
+    // would copy the state of the largest handler (kilobytes), several times over.
     match route.handler {
-        Handler::Token => token::token(state, req).await,
-        Handler::Introspect => introspect::introspect(state, req).await,
-        Handler::Revoke => introspect::revoke(state, req).await,
+        Handler::Token => Box::pin(token::token(state, req)).await,
+        Handler::Introspect => Box::pin(introspect::introspect(state, req)).await,
+        Handler::Revoke => Box::pin(introspect::revoke(state, req)).await,
         Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
         Handler::Metadata => wellknown::public(&req, || wellknown::metadata(state)),
         Handler::Healthz => Ok(wellknown::healthz()),
-        Handler::Tokenleader => tokenleader::route(state, req).await,
+        Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),
         Handler::Audit => audit_admin::recent(state, &req),
         // Off, the console's routes do not exist.
         Handler::Console if !state.console.settings.enabled => Err(Rejection::NotFound),
-        Handler::Console => Ok(console::route(state, req, now).await),
-        Handler::Admin => admin_action(state, req, caller, now).await,
+        Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
+        Handler::Admin => Box::pin(admin_action(state, req, caller, now)).await,
     }
 }
 
@@ -246,4 +253,22 @@ fn decode_segments(path: &str) -> Option<Vec<String>> {
                 .map(|c| c.into_owned())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn future_size<A, B, C, F: Future>(_: impl Fn(A, B, C) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// hyper moves each request's future by value, and a future is as large as the largest
+    /// state of what it awaits: the handlers that wait run boxed, so a JWKS request does not
+    /// copy the state of the console's (several KiB before they were boxed).
+    #[test]
+    fn a_request_s_future_stays_small_however_large_a_handler_s_is() {
+        let size = future_size(handle);
+        assert!(size <= 3 * 1024, "a request's future takes {size} bytes");
+    }
 }

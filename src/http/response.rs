@@ -40,11 +40,17 @@ pub fn bytes_response(status: StatusCode, bytes: Bytes) -> Response<Body> {
     r
 }
 
-/// Pre-serialized JSON that caches may keep for `max_age` seconds (JWKS, discovery).
-pub fn cacheable(bytes: Bytes, max_age: u64) -> Response<Body> {
+/// `Cache-Control` letting any cache keep a document for `max_age` seconds (RFC 9111 §5.2.2).
+pub fn public_cache_control(max_age: u64) -> HeaderValue {
+    // Always a valid header value (ASCII and digits); were it not, no cache keeps the document.
+    HeaderValue::try_from(format!("public, max-age={max_age}"))
+        .unwrap_or(HeaderValue::from_static("no-cache"))
+}
+
+/// Pre-serialized JSON that caches may keep (JWKS, discovery), with its `Cache-Control`.
+pub fn cacheable(bytes: Bytes, cache_control: &HeaderValue) -> Response<Body> {
     let mut r = bytes_response(StatusCode::OK, bytes);
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        r.headers_mut().insert(header::CACHE_CONTROL, v);
-    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, cache_control.clone());
     r
 }

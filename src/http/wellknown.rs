@@ -78,11 +78,14 @@ fn is_header_name_list(value: &[u8]) -> bool {
 }
 
 pub fn jwks(state: &AppState) -> Response<Body> {
-    cacheable(state.issuer.keys().ring().jwks_json(), state.jwks_max_age)
+    cacheable(
+        state.issuer.keys().ring().jwks_json(),
+        &state.public_cache_control,
+    )
 }
 
 pub fn metadata(state: &AppState) -> Response<Body> {
-    cacheable(state.metadata.clone(), state.jwks_max_age)
+    cacheable(state.metadata.clone(), &state.public_cache_control)
 }
 
 pub fn healthz() -> Response<Body> {
