@@ -8,6 +8,11 @@ use super::{
     AdminError, Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime,
 };
 
+/// The most bytes a client's scope set takes, space-separated. A token carries the scopes
+/// granted, and a token must fit where it is presented: an `Authorization` header, an
+/// introspection or revocation body (see [`super::token::MAX_TOKEN_BYTES`]).
+pub const MAX_CLIENT_SCOPE_BYTES: usize = 4096;
+
 /// A client to register, already validated.
 #[derive(Debug, Clone)]
 pub struct NewClient {
@@ -71,6 +76,18 @@ impl ClientRegistry {
         if new.grants.is_empty() {
             return Err(AdminError::invalid("a client needs at least one grant"));
         }
+        if new.scopes.written_len() > MAX_CLIENT_SCOPE_BYTES {
+            return Err(AdminError::Invalid(
+                format!(
+                    "a client's scopes, space-separated, take at most {MAX_CLIENT_SCOPE_BYTES} \
+                     bytes (its tokens carry them, and must fit in a request header)"
+                )
+                .into(),
+            ));
+        }
+        let mut new = new;
+        let mut seen = std::collections::HashSet::new();
+        new.audiences.retain(|a| seen.insert(a.as_str().to_owned()));
         let secret = ClientSecret::generate();
         let client = Client {
             id: new.id,

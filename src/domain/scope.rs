@@ -29,13 +29,28 @@ impl Scope {
 pub struct ScopeSet(BTreeSet<Scope>);
 
 impl ScopeSet {
-    /// Parses a space-separated `scope` parameter. Empty input is the empty set.
+    /// Parses a space-separated `scope` parameter. Empty input is the empty set; input that
+    /// is not empty must hold at least one scope token (RFC 6749 §3.3: `scope-token *( SP
+    /// scope-token )`), so spaces alone are `invalid_scope`, not "no scope".
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        raw.split(' ')
+        let set = raw
+            .split(' ')
             .filter(|s| !s.is_empty())
             .map(Scope::parse)
-            .collect::<Result<BTreeSet<_>, _>>()
-            .map(Self)
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        if set.is_empty() && !raw.is_empty() {
+            return Err(OAuthError::InvalidScope);
+        }
+        Ok(Self(set))
+    }
+
+    /// The length of the space-separated form, in bytes.
+    pub fn written_len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|s| s.0.len() + 1)
+            .sum::<usize>()
+            .saturating_sub(1)
     }
 
     /// Builds a set from individual scope strings (as given to the admin API).
@@ -104,6 +119,27 @@ mod tests {
     fn a_scope_string_is_split_on_spaces_and_deduplicated() {
         let set = ScopeSet::parse("b a  b").unwrap();
         assert_eq!(set.to_string(), "a b");
+    }
+
+    #[test]
+    fn spaces_alone_are_not_a_scope() {
+        assert!(ScopeSet::parse("").unwrap().is_empty());
+        assert!(matches!(
+            ScopeSet::parse(" "),
+            Err(OAuthError::InvalidScope)
+        ));
+        assert!(matches!(
+            ScopeSet::parse("   "),
+            Err(OAuthError::InvalidScope)
+        ));
+    }
+
+    #[test]
+    fn the_written_length_is_that_of_the_space_separated_form() {
+        for raw in ["", "a", "read write", "b a c"] {
+            let set = ScopeSet::parse(raw).unwrap();
+            assert_eq!(set.written_len(), set.to_string().len());
+        }
     }
 
     #[test]

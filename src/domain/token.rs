@@ -38,6 +38,27 @@ pub fn new_claims(
     }
 }
 
+/// The longest token this dealer issues, in bytes: one it can take back, in an `Authorization`
+/// header (HTTP/2 allows 16 KiB of headers in all) as in an introspection or revocation body.
+/// Client scope sets are bounded so that tokens stay well under it (see
+/// [`super::registry::MAX_CLIENT_SCOPE_BYTES`]); this is the guarantee whatever the claims.
+pub const MAX_TOKEN_BYTES: usize = 12 * 1024;
+
+/// `token`, unless it is longer than [`MAX_TOKEN_BYTES`]: such a token could not be presented,
+/// introspected or revoked, so it is refused instead of issued.
+fn presentable(token: String) -> Result<String, OAuthError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(OAuthError::InvalidRequest(
+            format!(
+                "the token would be longer than {MAX_TOKEN_BYTES} bytes, too long to present: \
+                 request fewer scopes"
+            )
+            .into(),
+        ));
+    }
+    Ok(token)
+}
+
 /// Mints and checks this dealer's own access tokens.
 #[derive(Clone)]
 pub struct TokenIssuer {
@@ -76,7 +97,8 @@ impl TokenIssuer {
         (self.signer.depth(), self.signer.bound())
     }
 
-    /// Signs `claims` with the key that signs `alg` at their `iat`: the hot path. RSA
+    /// Signs `claims` with the key that signs `alg` at their `iat`: the hot path. A token
+    /// longer than [`MAX_TOKEN_BYTES`] is refused rather than issued. RSA
     /// signatures run on the signing pool, the cheap ones inline (see [`SigningAlg::offload`]).
     pub async fn sign_with(
         &self,
@@ -85,16 +107,17 @@ impl TokenIssuer {
     ) -> Result<String, OAuthError> {
         let now = UnixTime::from_secs(claims.iat);
         let key = self.keys.ring().signer_for(alg, now).clone();
-        if !alg.offload() {
-            return Ok(key.sign_access_token(&claims)?);
-        }
-        // Boxed, the claims cross the pool's layers as a pointer instead of being copied into
-        // each layer's future.
-        let claims = Box::new(claims);
-        Ok(self
-            .signer
-            .run(move || key.sign_access_token(&claims))
-            .await??)
+        let token = if alg.offload() {
+            // Boxed, the claims cross the pool's layers as a pointer instead of being copied
+            // into each layer's future.
+            let claims = Box::new(claims);
+            self.signer
+                .run(move || key.sign_access_token(&claims))
+                .await??
+        } else {
+            key.sign_access_token(&claims)?
+        };
+        presentable(token)
     }
 
     /// Signs a token in tokenleader's layout with the RS512 key that signs at `now`, on the
@@ -105,10 +128,11 @@ impl TokenIssuer {
         now: UnixTime,
     ) -> Result<String, OAuthError> {
         let key = self.keys.ring().signer_for(SigningAlg::Rs512, now).clone();
-        Ok(self
-            .signer
-            .run(move || key.sign_tokenleader_token(&claims))
-            .await??)
+        presentable(
+            self.signer
+                .run(move || key.sign_tokenleader_token(&claims))
+                .await??,
+        )
     }
 
     /// Checks a token this dealer issued: signature by a live key, `typ`, `iss`, `aud`, and
@@ -164,5 +188,19 @@ impl TokenIssuer {
             return Err(invalid("the token is not valid yet"));
         }
         Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_longer_than_the_bound_is_refused_not_issued() {
+        assert!(presentable("a".repeat(MAX_TOKEN_BYTES)).is_ok());
+        assert!(matches!(
+            presentable("a".repeat(MAX_TOKEN_BYTES + 1)),
+            Err(OAuthError::InvalidRequest(_))
+        ));
     }
 }

@@ -7,6 +7,7 @@ mod client_ids;
 mod cors;
 mod issuer;
 mod passwords;
+mod token_size;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

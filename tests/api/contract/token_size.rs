@@ -1,0 +1,73 @@
+//! Every token the dealer issues can be presented back: scope sets are bounded at registration,
+//! a `scope` parameter must name a scope, and audiences are kept once each.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::API;
+use crate::helpers::{claims_of, spawn_app};
+
+/// `n` distinct scopes of 127 characters: 128 bytes each with its separating space.
+fn scopes(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{i:04}{}", "s".repeat(123)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_client_whose_scopes_would_not_fit_in_a_presentable_token_is_refused_at_registration() {
+    let app = spawn_app().await;
+    // 33 × 128 − 1 = 4,223 bytes space-separated: over the 4,096-byte bound.
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/clients",
+            Some(json!({ "client_id": "wide", "audiences": [API], "scopes": scopes(33) })),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("4096 bytes"),
+        "{body}"
+    );
+    assert!(app.clients().await.iter().all(|c| c["client_id"] != "wide"));
+
+    // 32 × 128 − 1 = 4,095 bytes: registered, and its widest token goes through introspection
+    // and as a bearer token.
+    let c = app
+        .register_with(json!({ "client_id": "wide", "audiences": [API], "scopes": scopes(32) }))
+        .await;
+    let token = app.access_token(&c, &[]).await;
+    assert_eq!(claims_of(&token)["scope"].as_str().unwrap().len(), 4095);
+    assert_eq!(app.introspect(&c, &token).await["active"], true);
+    app.revoke(&c, &token).await;
+    assert_eq!(app.introspect(&c, &token).await["active"], false);
+}
+
+#[tokio::test]
+async fn a_scope_parameter_of_spaces_alone_is_invalid_scope_not_an_empty_grant() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &[API], &["a", "b"]).await;
+    for blank in [" ", "   "] {
+        let r = app.token_post(&c.id, &c.secret, &[("scope", blank)]).await;
+        assert_eq!(r.status(), 400, "scope {blank:?}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
+    }
+    // An empty value is an omitted parameter (RFC 6749 §3.1): the client's scopes.
+    let r = app.token_post(&c.id, &c.secret, &[("scope", "")]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["scope"], "a b");
+}
+
+#[tokio::test]
+async fn an_audience_listed_twice_is_registered_once() {
+    let app = spawn_app().await;
+    let c = app
+        .register_with(json!({ "client_id": "twice", "audiences": [API, "b", API], "scopes": [] }))
+        .await;
+    assert_eq!(c.body["audiences"], json!([API, "b"]));
+}
