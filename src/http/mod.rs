@@ -160,7 +160,8 @@ async fn route(
     if req.method() == Method::HEAD {
         *req.method_mut() = Method::GET;
     }
-    let (index, route) = routes::find(req.uri().path(), req.method())?;
+    let console = state.console.settings.enabled;
+    let (index, route) = routes::find(req.uri().path(), req.method(), console)?;
     *matched = Some(index);
     let now = UnixTime::now();
     let caller = routes::authorize(route.access, state, req.headers(), now)?;
@@ -178,8 +179,7 @@ async fn route(
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),
         Handler::Audit => audit_admin::recent(state, &req),
-        // Off, the console's routes do not exist.
-        Handler::Console if !state.console.settings.enabled => Err(Rejection::NotFound),
+        // Off, the console's rows are not found (`routes::find`).
         Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
         Handler::Admin => Box::pin(admin_action(state, req, caller, now)).await,
     }

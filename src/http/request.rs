@@ -33,11 +33,16 @@ pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Reje
     }
 }
 
-/// Whether the `Content-Type` is `type` (parameters such as `charset` allowed).
+/// Whether the `Content-Type` is `type` (parameters such as `charset` allowed). Two of them
+/// are not one: a body is read one way only.
 pub fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let mut types = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (types.next(), types.next()) else {
+        return false;
+    };
+    value
+        .to_str()
+        .ok()
         .and_then(|v| v.split(';').next())
         .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected))
 }

@@ -215,10 +215,18 @@ const ROUTES: &[Route] = &[
 
 /// The route for `path` and `method`; `Err` is a 404, or a 405 naming the allowed methods.
 /// With the row's index in the table (the request metrics' label).
-pub(super) fn find(path: &str, method: &Method) -> Result<(usize, &'static Route), Rejection> {
-    let matches = |(_, r): &(usize, &Route)| match r.path {
-        Path::Exact(p) => path == p,
-        Path::Prefix(p) => path.starts_with(p),
+/// With `console` false the console's rows are not there at all: 404, never 405.
+pub(super) fn find(
+    path: &str,
+    method: &Method,
+    console: bool,
+) -> Result<(usize, &'static Route), Rejection> {
+    let matches = |(_, r): &(usize, &Route)| {
+        let at = match r.path {
+            Path::Exact(p) => path == p,
+            Path::Prefix(p) => path.starts_with(p),
+        };
+        at && (console || !matches!(r.handler, Handler::Console))
     };
     let mut seen = None;
     for (index, route) in ROUTES.iter().enumerate().filter(matches) {
@@ -301,7 +309,8 @@ mod tests {
 
     #[test]
     fn every_bearer_route_declares_its_authorization_and_the_rest_are_named() {
-        let access = |path: &str, method: Method| find(path, &method).map(|(_, r)| r.access).ok();
+        let access =
+            |path: &str, method: Method| find(path, &method, true).map(|(_, r)| r.access).ok();
         assert_eq!(access("/admin/clients", Method::GET), Some(Access::Admin));
         assert_eq!(
             access("/admin/users", Method::GET),
@@ -320,11 +329,11 @@ mod tests {
             Some(Access::Console)
         );
         assert!(matches!(
-            find("/oauth/token", &Method::GET),
+            find("/oauth/token", &Method::GET, true),
             Err(Rejection::MethodNotAllowed("POST"))
         ));
         assert!(matches!(
-            find("/nope", &Method::GET),
+            find("/nope", &Method::GET, true),
             Err(Rejection::NotFound)
         ));
     }

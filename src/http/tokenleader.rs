@@ -42,9 +42,12 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let origin = super::peer::origin(req.extensions());
     let body = match read_body(req.into_body(), state.body_read_timeout).await {
         Ok(body) => body,
-        // Late bodies get the edge's 408 and a closed connection, as on every other route.
-        Err(late @ Rejection::RequestTimeout(_)) => return late.into_response(),
-        Err(_) => return missing_info("the body could not be read or is too large"),
+        // Late bodies get the edge's 408 and a closed connection, bodies over 64 KiB its 413,
+        // as on every other route.
+        Err(edge @ (Rejection::RequestTimeout(_) | Rejection::PayloadTooLarge(_))) => {
+            return edge.into_response();
+        }
+        Err(_) => return missing_info("the body could not be read"),
     };
     let Some((username, password)) = credentials(&body) else {
         return missing_info("send a JSON object with string members username and password");

@@ -208,6 +208,14 @@ async fn malformed_requests_are_invalid_request() {
                 .body(format!("grant_type=client_credentials&grant_type=client_credentials&client_id=svc&client_secret={}", c.secret)),
         ),
         (
+            "a form type and then another",
+            app.http
+                .post(app.url("/oauth/token"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-type", "application/json")
+                .body(format!("grant_type=client_credentials&client_id=svc&client_secret={}", c.secret)),
+        ),
+        (
             "JSON instead of a form",
             app.http.post(app.url("/oauth/token")).json(&serde_json::json!({"grant_type": "client_credentials"})),
         ),

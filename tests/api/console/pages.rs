@@ -151,6 +151,20 @@ async fn the_console_switched_off_has_no_routes() {
         let r = app.get(path).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
     }
+    // Not there with any method: a 405 would say the route exists.
+    for method in [
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+        reqwest::Method::POST,
+    ] {
+        let r = app
+            .http
+            .request(method.clone(), app.url("/console"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} /console");
+    }
 }
 
 #[tokio::test]

@@ -99,6 +99,17 @@ async fn gettoken_answers_a_malformed_body_with_400_and_a_status() {
 }
 
 #[tokio::test]
+async fn gettoken_answers_a_body_over_64_kib_with_413_like_every_route() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = "x".repeat(64 * 1024);
+    let body = serde_json::to_vec(&json!({"username": "alice", "password": password})).unwrap();
+    let r = app.gettoken_raw(body).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(app.gettoken("alice", PASSWORD).await.status(), 201);
+}
+
+#[tokio::test]
 async fn gettoken_accepts_python_json_escapes() {
     let app = spawn_app().await;
     app.seed().await;
