@@ -281,8 +281,18 @@ fn describe(status: StatusCode, body: &Value) -> String {
 }
 
 pub(super) fn print_json(value: &Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    say(serde_json::to_string_pretty(value)?)
+}
+
+/// Writes `text` and a newline on stdout. A reader that has gone (`… | head -1`) ends the
+/// output quietly: `println!` would panic with a backtrace instead.
+pub(super) fn say(text: impl std::fmt::Display) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
 }
 
 /// One path segment, percent-encoded.

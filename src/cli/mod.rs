@@ -243,23 +243,19 @@ impl Cli {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Config(args) => {
                 let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
-                print!("{}", settings.to_toml()?);
-                Ok(())
+                admin::say(settings.to_toml()?.trim_end())
             }
             Command::ShowCredentials => {
                 let dir = self.data_dir.as_deref().unwrap_or(Path::new("./data"));
-                print!("{}", admin::read_credentials_file(dir)?);
-                Ok(())
+                admin::say(admin::read_credentials_file(dir)?.trim_end())
             }
             Command::MasterKey(MasterKeyCommand::Generate) => {
-                println!("{}", crate::storage::MasterKey::generate_hex()?);
-                Ok(())
+                admin::say(crate::storage::MasterKey::generate_hex()?)
             }
             Command::Migrate(args) => {
                 let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
                 let counts = crate::startup::migrate_to_postgres(&settings).await?;
-                println!("{}", serde_json::to_string_pretty(&counts)?);
-                Ok(())
+                admin::say(serde_json::to_string_pretty(&counts)?)
             }
             Command::Client(cmd) => admin()?.client(cmd).await,
             Command::Keys(KeysCommand::Show { format }) => {

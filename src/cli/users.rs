@@ -224,11 +224,7 @@ pub async fn show_key(http: &reqwest::Client, base: &str, format: KeyFormat) -> 
     }
     match format {
         KeyFormat::Jwk => print_json(&serde_json::from_str(&text)?),
-        KeyFormat::Pem | KeyFormat::Ssh => {
-            print!("{}", text.trim_end());
-            println!();
-            Ok(())
-        }
+        KeyFormat::Pem | KeyFormat::Ssh => super::admin::say(text.trim_end()),
     }
 }
 

@@ -378,3 +378,28 @@ async fn master_key_generate_prints_a_new_256_bit_key_as_hex() {
     assert!(one.bytes().all(|b| b.is_ascii_hexdigit()));
     assert_ne!(one, two);
 }
+
+#[tokio::test]
+async fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
+    let app = spawn_app().await;
+    app.register("svc", &["https://api"], &[]).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokendealer"))
+        .args(["client", "list", "--url", &app.base, "--data-dir"])
+        .arg(app.data_dir.path())
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_ID")
+        .env_remove("TOKENDEALER_ADMIN_CLIENT_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the listing is written (`tokendealer client list | head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr: {stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

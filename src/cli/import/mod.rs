@@ -117,8 +117,7 @@ impl AdminClient {
             users: kind(Kind::User),
             services: kind(Kind::Service),
         };
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-        Ok(())
+        crate::cli::admin::say(serde_json::to_string_pretty(&summary)?)
     }
 
     /// Every entry tokendealer has, by kind and name.
