@@ -105,7 +105,9 @@ start() {
 }
 stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }
 
-# One case on one binary: prints instructions per request.
+# One case on one binary: sets COUNT to its instructions per request. Runs in this shell, not
+# in a command substitution, so that any failure stops the script (set -e) and the trap stops
+# the server it started.
 count() {
   local bin=$1 case=$2 alg=$2
   [[ $case == jwks ]] && alg=RS512
@@ -124,7 +126,8 @@ count() {
   callgrind_control -d "$PID" >/dev/null 2>&1
   stop
   # callgrind_control -d wrote part 1; the exit wrote the file without a part number.
-  python3 "$WORK/count.py" "$DIR/callgrind.out.1" "$REQUESTS" "$TOP" 2>"$DIR/top"
+  COUNT=$(python3 "$WORK/count.py" "$DIR/callgrind.out.1" "$REQUESTS" "$TOP" 2>"$DIR/top")
+  [[ $COUNT =~ ^[0-9]+$ && $COUNT -gt 0 ]] || { echo "no count for $case on $bin" >&2; exit 1; }
   if [[ $TOP -gt 0 ]]; then
     { echo "$case, $bin: own instructions per request"; cat "$DIR/top"; } >>"$WORK/tops"
   fi
@@ -135,7 +138,8 @@ for c in "${CASES[@]}"; do
   printf '%-8s' "$c"
   first=""
   for b in "${BINS[@]}"; do
-    n=$(count "$b" "$c")
+    count "$b" "$c"
+    n=$COUNT
     if [[ -z "$first" ]]; then first=$n; printf '  %10s' "$n"
     else printf '  %10s (%+.1f%%)' "$n" "$(python3 -c "print(100*($n-$first)/$first)")"; fi
   done
