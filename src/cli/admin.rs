@@ -143,7 +143,7 @@ impl AdminClient {
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?
             }
-            ClientCommand::List => self.call(Method::GET, "/admin/clients", None).await?,
+            ClientCommand::List => self.all_clients().await?,
             ClientCommand::Show { client_id } => {
                 self.call(
                     Method::GET,
@@ -220,6 +220,37 @@ impl AdminClient {
             bail!("{}", describe(status, &body));
         }
         Ok(body)
+    }
+
+    /// Every client, one page of the admin API after the other, as one array.
+    async fn all_clients(&self) -> anyhow::Result<Value> {
+        const PAGE: usize = 1000;
+        let mut all: Vec<Value> = Vec::new();
+        let mut after = String::new();
+        loop {
+            let query = serde_urlencoded::to_string([("limit", "1000"), ("after", &after)])?;
+            let page = self
+                .call(Method::GET, &format!("/admin/clients?{query}"), None)
+                .await?;
+            let Value::Array(page) = page else {
+                bail!("the server's client list is not a JSON array");
+            };
+            let full = page.len() == PAGE;
+            let last = page
+                .last()
+                .and_then(|c| c["client_id"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            all.extend(page);
+            if !full {
+                return Ok(Value::Array(all));
+            }
+            // Ids come in order: a page that does not move on is a server that does not page.
+            if last.as_str() <= after.as_str() {
+                bail!("the server's client list does not move past {after:?}");
+            }
+            after = last;
+        }
     }
 
     /// Like [`Self::call`], but an answer with an error status is returned, not failed.

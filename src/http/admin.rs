@@ -26,15 +26,7 @@ pub async fn route(
     let method = req.method().clone();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (seg.as_slice(), &method) {
-        (["clients"], &Method::GET) => {
-            let list: Vec<ClientView> = state
-                .registry
-                .list()?
-                .iter()
-                .map(ClientView::from)
-                .collect();
-            Ok(json_no_store(StatusCode::OK, &list))
-        }
+        (["clients"], &Method::GET) => super::client_pages::list(state, req.uri().query()),
         (["clients"], &Method::POST) => add_client(state, req, now, target).await,
         (["clients"], _) => Err(Rejection::MethodNotAllowed("GET, POST")),
         (["clients", id], &Method::GET) => {

@@ -3,6 +3,7 @@
 mod admin;
 mod audit_admin;
 mod catalog;
+mod client_pages;
 mod connection;
 pub mod console;
 mod error;

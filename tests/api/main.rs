@@ -13,6 +13,7 @@ mod audit;
 mod cli;
 mod client_credentials;
 mod client_library;
+mod client_pages;
 mod connections;
 mod console;
 mod contract;

@@ -1,0 +1,71 @@
+//! `GET /admin/clients`: the registered clients a page at a time, in id order, with an RFC 8288
+//! `Link` to the next page. The cost of a page does not grow with the number of clients stored.
+
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Deserialize;
+
+use super::AppState;
+use super::admin::ClientView;
+use super::error::{Body, Rejection};
+use super::response::json_no_store;
+use crate::domain::{ClientId, OAuthError};
+
+/// Clients per page when the query names no `limit`, and the most it may name.
+pub const MAX_PAGE: usize = 1000;
+
+/// `?limit=N` (1–1000, default 1000), `?after=ID` (the last id of the previous page),
+/// `?prefix=P` (ids starting with P); each at most once.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<String>,
+    after: Option<String>,
+    prefix: Option<String>,
+}
+
+pub fn list(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rejection> {
+    let query: PageQuery = match query {
+        None => PageQuery::default(),
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| {
+            OAuthError::invalid_request("the query takes limit, after and prefix, each once")
+        })?,
+    };
+    let limit = match query.limit.as_deref() {
+        None => MAX_PAGE,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or(OAuthError::invalid_request(
+                "limit must be a number from 1 to 1000",
+            ))?,
+    };
+    let prefix = query.prefix.as_deref().unwrap_or_default();
+    if prefix.len() > 128 || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            OAuthError::invalid_request("prefix must be at most 128 printable ASCII").into(),
+        );
+    }
+    let after = match query.after.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(ClientId::parse(raw)?),
+    };
+    let mut clients = state.registry.page(prefix, after.as_ref(), limit + 1)?;
+    let more = clients.len() > limit;
+    clients.truncate(limit);
+    let views: Vec<ClientView> = clients.iter().map(ClientView::from).collect();
+    let mut response = json_no_store(StatusCode::OK, &views);
+    let next = clients.last().filter(|_| more).and_then(|last| {
+        let query = serde_urlencoded::to_string([
+            ("limit", limit.to_string().as_str()),
+            ("after", last.id.as_str()),
+            ("prefix", prefix),
+        ])
+        .ok()?;
+        HeaderValue::try_from(format!("</admin/clients?{query}>; rel=\"next\"")).ok()
+    });
+    if let Some(link) = next {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
