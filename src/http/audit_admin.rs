@@ -5,6 +5,7 @@ use http::{Method, Request, Response, StatusCode};
 
 use super::AppState;
 use super::error::{Body, Rejection};
+use super::request::page_limit;
 use super::response::json_no_store;
 use crate::domain::{AccessClaims, OAuthError, UnixTime};
 use crate::telemetry::{Actor, AuditEvent, AuditRecord, Origin, Outcome, audit::RECENT_CAPACITY};
@@ -93,16 +94,8 @@ pub fn recent<B>(state: &AppState, req: &Request<B>) -> Result<Response<Body>, R
         Some(query) => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
                 .map_err(|_| OAuthError::invalid_request("the query is malformed"))?;
-            match pairs.iter().find(|(k, _)| k == "limit") {
-                None => DEFAULT_LIMIT,
-                Some((_, v)) => v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=RECENT_CAPACITY).contains(n))
-                    .ok_or(OAuthError::invalid_request(
-                        "limit must be a number from 1 to 1000",
-                    ))?,
-            }
+            let limit = pairs.iter().find(|(k, _)| k == "limit");
+            page_limit(limit.map(|(_, v)| v.as_str()), DEFAULT_LIMIT)?.min(RECENT_CAPACITY)
         }
     };
     let events = state.telemetry.audit.recent(limit);

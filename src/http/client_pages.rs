@@ -7,11 +7,9 @@ use serde::Deserialize;
 use super::AppState;
 use super::admin::ClientView;
 use super::error::{Body, Rejection};
+use super::request::{MAX_PAGE, page_limit};
 use super::response::json_no_store;
 use crate::domain::{ClientId, OAuthError};
-
-/// Clients per page when the query names no `limit`, and the most it may name.
-pub const MAX_PAGE: usize = 1000;
 
 /// `?limit=N` (1–1000, default 1000), `?after=ID` (the last id of the previous page),
 /// `?prefix=P` (ids starting with P); each at most once.
@@ -30,16 +28,7 @@ pub fn list(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rej
             OAuthError::invalid_request("the query takes limit, after and prefix, each once")
         })?,
     };
-    let limit = match query.limit.as_deref() {
-        None => MAX_PAGE,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or(OAuthError::invalid_request(
-                "limit must be a number from 1 to 1000",
-            ))?,
-    };
+    let limit = page_limit(query.limit.as_deref(), MAX_PAGE)?;
     let prefix = query.prefix.as_deref().unwrap_or_default();
     if prefix.len() > 128 || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(

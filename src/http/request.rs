@@ -192,6 +192,24 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
     }
 }
 
+/// A `limit` query parameter: `default` when absent, else a number from 1 to 1000 (the most any
+/// listing answers at once).
+pub fn page_limit(raw: Option<&str>, default: usize) -> Result<usize, OAuthError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or(OAuthError::invalid_request(
+                "limit must be a number from 1 to 1000",
+            )),
+    }
+}
+
+/// The most entries a listing answers at once.
+pub const MAX_PAGE: usize = 1000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
