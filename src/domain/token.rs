@@ -50,8 +50,8 @@ fn presentable(token: String) -> Result<String, OAuthError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(OAuthError::InvalidRequest(
             format!(
-                "the token would be longer than {MAX_TOKEN_BYTES} bytes, too long to present: \
-                 request fewer scopes"
+                "the token would be longer than {MAX_TOKEN_BYTES} bytes, too long to present \
+                 back: its claims (scopes, roles) must be fewer"
             )
             .into(),
         ));

@@ -95,6 +95,17 @@ async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
                 .token_issued(Issued::Tokenleader, SigningAlg::Rs512);
             (token, catalog)
         }
+        // The signing queue is full: 503 and Retry-After, as for a full hashing queue.
+        (Err(OAuthError::TemporarilyUnavailable { retry_after_secs }), _) => {
+            return busy(retry_after_secs);
+        }
+        // The user's claims (roles, wfc) make a token too long to present back.
+        (Err(OAuthError::InvalidRequest(why)), _) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({"status": "token too large", "message": why}),
+            );
+        }
         (Err(OAuthError::Internal(e)), _) | (_, Err(OAuthError::Internal(e))) => {
             return server_error(&e);
         }

@@ -239,3 +239,33 @@ async fn verify_token_refuses_an_rfc9068_access_token_and_a_missing_header() {
     let body: Value = r.json().await.unwrap();
     assert!(body["status"].as_str().unwrap().contains("X-Auth-Token"));
 }
+
+#[tokio::test]
+async fn a_user_whose_token_would_be_too_long_to_present_gets_a_400_not_a_server_error() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut roles = Vec::new();
+    for i in 0..140 {
+        let role = format!("{i:03}{}", "r".repeat(61));
+        assert_eq!(
+            app.create("roles", json!({ "name": role })).await.status(),
+            201
+        );
+        roles.push(role);
+    }
+    let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+    app.add_user("wide", &roles, "acme-eng").await;
+
+    let r = app.gettoken("wide", PASSWORD).await;
+    assert_eq!(r.status(), 400);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["status"], "token too large", "{answer}");
+    let secret = app.register_client("portal", &["password"]).await;
+    let r = app
+        .password_grant(("portal", &secret), "wide", PASSWORD)
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+    // Nothing failed inside: a user of ordinary size still logs in.
+    assert_eq!(app.gettoken("alice", PASSWORD).await.status(), 201);
+}
