@@ -25,7 +25,7 @@ pub use client::{
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
-pub use registry::{ClientRegistry, NewClient};
+pub use registry::{ClientPage, ClientRegistry, NewClient};
 pub use revocation::{Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;

@@ -24,6 +24,13 @@ pub struct NewClient {
     pub alg: SigningAlg,
 }
 
+/// One page of clients, in id order.
+pub struct ClientPage {
+    pub clients: Vec<Client>,
+    /// Whether clients follow the last of this page.
+    pub more: bool,
+}
+
 /// Clients as stored, seen through domain types.
 #[derive(Clone)]
 pub struct ClientRegistry {
@@ -49,25 +56,29 @@ impl ClientRegistry {
         Ok(self.store.get(id)?)
     }
 
-    pub fn list(&self) -> Result<Vec<Client>, OAuthError> {
-        Ok(self.store.list()?)
-    }
-
-    /// At most `limit` clients whose id starts with `prefix`, after `after`, in id order; the
-    /// cost does not grow with the number of clients stored (see [`ClientStore::page`]).
-    pub fn page(
-        &self,
-        prefix: &str,
-        after: Option<&ClientId>,
-        limit: usize,
-    ) -> Result<Vec<Client>, OAuthError> {
-        Ok(self.store.page(prefix, after, limit)?)
+    /// At most `limit` clients whose id starts with `prefix`, after the id `after` (as the
+    /// caller sent it; empty: from the start), in id order, and whether more follow. The cost
+    /// does not grow with the number of clients stored (see [`ClientStore::page`]).
+    pub fn page(&self, prefix: &str, after: &str, limit: usize) -> Result<ClientPage, OAuthError> {
+        if prefix.len() > 128 || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(OAuthError::invalid_request(
+                "a client id prefix is at most 128 printable ASCII characters",
+            ));
+        }
+        let after = match after {
+            "" => None,
+            raw => Some(ClientId::parse(raw)?),
+        };
+        let mut clients = self.store.page(prefix, after.as_ref(), limit + 1)?;
+        let more = clients.len() > limit;
+        clients.truncate(limit);
+        Ok(ClientPage { clients, more })
     }
 
     /// Registers a client with a generated secret, returned here and never again.
     pub async fn register(
         &self,
-        new: NewClient,
+        mut new: NewClient,
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
         if new.audiences.is_empty() {
@@ -85,7 +96,6 @@ impl ClientRegistry {
                 .into(),
             ));
         }
-        let mut new = new;
         let mut seen = std::collections::HashSet::new();
         new.audiences.retain(|a| seen.insert(a.as_str().to_owned()));
         let secret = ClientSecret::generate();

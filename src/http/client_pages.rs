@@ -9,7 +9,7 @@ use super::admin::ClientView;
 use super::error::{Body, Rejection};
 use super::request::{MAX_PAGE, page_limit};
 use super::response::json_no_store;
-use crate::domain::{ClientId, OAuthError};
+use crate::domain::{ClientPage, OAuthError};
 
 /// `?limit=N` (1–1000, default 1000), `?after=ID` (the last id of the previous page),
 /// `?prefix=P` (ids starting with P); each at most once.
@@ -30,18 +30,8 @@ pub fn list(state: &AppState, query: Option<&str>) -> Result<Response<Body>, Rej
     };
     let limit = page_limit(query.limit.as_deref(), MAX_PAGE)?;
     let prefix = query.prefix.as_deref().unwrap_or_default();
-    if prefix.len() > 128 || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(
-            OAuthError::invalid_request("prefix must be at most 128 printable ASCII").into(),
-        );
-    }
-    let after = match query.after.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(ClientId::parse(raw)?),
-    };
-    let mut clients = state.registry.page(prefix, after.as_ref(), limit + 1)?;
-    let more = clients.len() > limit;
-    clients.truncate(limit);
+    let after = query.after.as_deref().unwrap_or_default();
+    let ClientPage { clients, more } = state.registry.page(prefix, after, limit)?;
     let views: Vec<ClientView> = clients.iter().map(ClientView::from).collect();
     let mut response = json_no_store(StatusCode::OK, &views);
     let next = clients.last().filter(|_| more).and_then(|last| {

@@ -63,16 +63,8 @@ fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Response<Body> {
 /// `?prefix=` (ids starting with it) and `?after=` (the last id of the previous page).
 fn list(ctx: &Ctx<'_>, query: &Form) -> Result<Response<Body>, Rejection> {
     let prefix = query.get("prefix");
-    if prefix.len() > 128 || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(OAuthError::invalid_request("the search must be printable ASCII").into());
-    }
-    let after = match query.get("after") {
-        "" => None,
-        raw => Some(ClientId::parse(raw)?),
-    };
-    let mut clients = ctx.state.registry.page(prefix, after.as_ref(), PAGE + 1)?;
-    let more = clients.len() > PAGE;
-    clients.truncate(PAGE);
+    let found = ctx.state.registry.page(prefix, query.get("after"), PAGE)?;
+    let (clients, more) = (found.clients, found.more);
     let next = clients.last().filter(|_| more).and_then(|last| {
         serde_urlencoded::to_string([("prefix", prefix), ("after", last.id.as_str())]).ok()
     });
