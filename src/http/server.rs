@@ -211,8 +211,12 @@ pub(super) async fn accept_until(
         match accepted {
             Ok((stream, peer)) => {
                 pause = MIN_PAUSE;
-                let pressure = shared.pressure.subscribe();
-                serve(stream, peer, Place { permit, pressure });
+                let place = Place {
+                    permit,
+                    pressure: shared.pressure.subscribe(),
+                    accepted: Instant::now(),
+                };
+                serve(stream, peer, place);
             }
             Err(e) => {
                 drop(permit);

@@ -65,11 +65,15 @@ pub(super) struct Shared {
     pub tls: Option<TlsServing>,
 }
 
-/// A connection's place under the cap, taken at accept: its permit, and its view of the cap's
-/// calls for room from that moment on (one made before the connection task starts counts too).
+/// A connection's place under the cap, taken at accept: its permit, its view of the cap's
+/// calls for room from that moment on (one made before the connection task starts counts too),
+/// and the instant of the accept. Its silence is timed from then, not from when its task first
+/// runs (later on a busy machine, or on another I/O thread): a call for room made a second after
+/// the accept always finds a silent connection idle long enough to close.
 pub(super) struct Place {
     pub permit: OwnedSemaphorePermit,
     pub pressure: watch::Receiver<u64>,
+    pub accepted: Instant,
 }
 
 /// hyper's builder with every per-protocol bound set. HTTP/2 streams run as tasks of `tracker`,
@@ -103,33 +107,35 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let Place {
         permit: _permit,
         mut pressure,
+        accepted,
     } = place;
     let _ = stream.set_nodelay(true);
     match &shared.tls {
-        None => serve_http(&shared, &shared.builder, stream, peer, pressure).await,
+        None => serve_http(&shared, &shared.builder, stream, peer, pressure, accepted).await,
         Some(tls) => {
             if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
                 // A handshake under way is not idle: calls for room made during it are not for
                 // this connection (the next one, a second later, is).
                 pressure.borrow_and_update();
                 let builder = tls.builder(&shared.builder, &stream);
-                serve_http(&shared, builder, stream, peer, pressure).await;
+                serve_http(&shared, builder, stream, peer, pressure, Instant::now()).await;
             }
         }
     }
 }
 
-/// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`.
+/// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`; the
+/// first-byte deadline and idleness count from `accepted` (the accept, or the handshake's end).
 async fn serve_http<S>(
     shared: &Shared,
     builder: &auto::Builder<Tracked>,
     stream: S,
     peer: SocketAddr,
     mut pressure: watch::Receiver<u64>,
+    accepted: Instant,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let accepted = Instant::now();
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
     let state = shared.state.clone();
