@@ -100,7 +100,8 @@ impl Application {
             .await?,
         );
         let rotation = Arc::new(KeyRotation::new(keys.clone(), engine.leases.clone()));
-        let revocations = Revocations::new(engine.denylist.clone());
+        let revocations =
+            Revocations::new(engine.denylist.clone(), settings.max_revocations_per_client);
         let mut users = Users::new(engine.directory.clone(), settings.users.clone())?
             .with_telemetry(telemetry.clone());
         if let Some(lockout) = engine.lockout.clone() {

@@ -32,6 +32,10 @@ impl Settings {
         }
         self.users.check()?;
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
+        anyhow::ensure!(
+            self.max_revocations_per_client > 0,
+            "max_revocations_per_client must be positive"
+        );
         self.console.check()?;
         self.keys.check(self.jwks_max_age)?;
         if self.database_url.is_some() {

@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 41] = [
+pub(super) const KEYS: [&str; 42] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -30,6 +30,7 @@ pub(super) const KEYS: [&str; 41] = [
     "io",
     "io_threads",
     "signing_queue",
+    "max_revocations_per_client",
     "db_cache_mb",
     "store_write_queue",
     "store_write_timeout_secs",
@@ -159,6 +160,10 @@ impl Settings {
         t.insert("io".into(), Value::String(self.io.as_str().to_owned()));
         t.insert("io_threads".into(), size(self.io_threads));
         t.insert("signing_queue".into(), size(self.signing_queue));
+        t.insert(
+            "max_revocations_per_client".into(),
+            size(self.max_revocations_per_client),
+        );
         t.insert("db_cache_mb".into(), int(self.db_cache_mb));
         t.insert("store_write_queue".into(), size(self.store_write_queue));
         t.insert(

@@ -60,6 +60,8 @@ pub struct Settings {
     pub io_threads: usize,
     /// RSA signatures waiting or running at once; beyond it a token request answers 503.
     pub signing_queue: usize,
+    /// Revoked tokens one client may have listed at once; beyond it a revocation answers 503.
+    pub max_revocations_per_client: usize,
     /// Bound of the database's page cache, in MiB.
     pub db_cache_mb: u64,
     /// Writes that may wait for the store's writer thread; beyond it a write answers 503.
@@ -120,6 +122,7 @@ impl Default for Settings {
             io: IoModel::default(),
             io_threads: 0,
             signing_queue: crate::domain::keys::DEFAULT_SIGNING_QUEUE,
+            max_revocations_per_client: crate::domain::DEFAULT_MAX_REVOCATIONS_PER_CLIENT,
             db_cache_mb: crate::storage::DEFAULT_CACHE_BYTES / (1024 * 1024),
             store_write_queue: crate::storage::DEFAULT_QUEUE,
             store_write_timeout: crate::storage::DEFAULT_WRITE_TIMEOUT,
@@ -180,6 +183,7 @@ struct FileSettings {
     io: Option<String>,
     io_threads: Option<usize>,
     signing_queue: Option<usize>,
+    max_revocations_per_client: Option<usize>,
     db_cache_mb: Option<u64>,
     store_write_queue: Option<usize>,
     store_write_timeout_secs: Option<u64>,
@@ -263,6 +267,9 @@ impl Settings {
                 (None, None) => SignerMode::Pool,
             },
             signing_queue: file.signing_queue.unwrap_or(d.signing_queue),
+            max_revocations_per_client: file
+                .max_revocations_per_client
+                .unwrap_or(d.max_revocations_per_client),
             db_cache_mb: file.db_cache_mb.unwrap_or(d.db_cache_mb),
             store_write_queue: file.store_write_queue.unwrap_or(d.store_write_queue),
             store_write_timeout: file

@@ -42,6 +42,10 @@ pub enum OAuthError {
     /// may retry after this many seconds (RFC 6749 §4.1.2.1's `temporarily_unavailable`).
     #[error("temporarily unavailable")]
     TemporarilyUnavailable { retry_after_secs: u64 },
+    /// The client already has `limit` revoked tokens listed (`max_revocations_per_client`):
+    /// `temporarily_unavailable` (RFC 7009 §2.2.1: the token stays valid; retry later).
+    #[error("too many revocations listed")]
+    RevocationsFull { limit: usize, retry_after_secs: u64 },
     /// The store cannot take or confirm a write now (`temporarily_unavailable` too): its
     /// queue is full, the disk stalls or a flush failed. Logged with its cause; answered 503.
     #[error("the store is unavailable")]
@@ -147,7 +151,7 @@ impl OAuthError {
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::TemporarilyUnavailable { .. } => "temporarily_unavailable",
-            Self::StoreBusy(_) => "temporarily_unavailable",
+            Self::StoreBusy(_) | Self::RevocationsFull { .. } => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -167,6 +171,11 @@ impl OAuthError {
             Self::TemporarilyUnavailable { .. } => {
                 "the server is busy; retry after the Retry-After delay".into()
             }
+            Self::RevocationsFull { limit, .. } => format!(
+                "this client already has {limit} revoked tokens listed, the most allowed; the \
+                 token was not revoked: retry once some of them have expired"
+            )
+            .into(),
             Self::StoreBusy(cause) => {
                 let unconfirmed = cause
                     .chain()

@@ -26,7 +26,7 @@ pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
 pub use registry::{ClientPage, ClientRegistry, NewClient};
-pub use revocation::{Revocation, Revocations, RevokedToken};
+pub use revocation::{DEFAULT_MAX_REVOCATIONS_PER_CLIENT, Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
 pub use token::{AccessClaims, TokenIssuer, WfcClaim, new_claims};

@@ -66,11 +66,23 @@ pub trait DirectoryStore: Send + Sync {
     async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed>;
 }
 
+/// What [`DenylistStore::insert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// The entry is on the list (it may have been already).
+    Listed,
+    /// The entry's client already has as many entries as allowed: nothing was written.
+    ClientFull,
+}
+
 /// The revocation denylist: ids of revoked tokens until those tokens expire.
 #[async_trait]
 pub trait DenylistStore: Send + Sync {
     fn contains(&self, jti: &str) -> anyhow::Result<bool>;
-    async fn insert(&self, entry: &RevokedToken) -> anyhow::Result<()>;
+    /// Lists `entry` unless its client already has `per_client` entries (expired ones not yet
+    /// swept included), atomically against other revocations of that client; durable once this
+    /// returns [`Listing::Listed`].
+    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> anyhow::Result<Listing>;
     /// Drops entries whose token expired at or before `now` (Unix seconds); returns how many.
     async fn remove_expired(&self, now: u64) -> anyhow::Result<usize>;
     /// Entries listed, expired ones not yet swept included.

@@ -2,14 +2,16 @@
 //!
 //! Issuing a token writes nothing; only revoking one does. A revoked token's `jti` stays on the
 //! denylist until the token's own `exp`, after which [`Revocations::sweep`] drops it: past `exp`
-//! the signature check refuses the token anyway.
+//! the signature check refuses the token anyway. Each client may have at most
+//! `max_revocations_per_client` entries listed at once, so one client revoking as fast as it can
+//! issue cannot grow the list without bound.
 
 use super::{AccessClaims, Client, OAuthError, TokenIssuer, UnixTime};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::ports::DenylistStore;
+use super::ports::{DenylistStore, Listing};
 
 /// A revoked access token: listed by `jti` until its own `exp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,15 +35,28 @@ pub enum Revocation {
     NotTheCallers,
 }
 
+/// Revoked tokens one client may have listed at once unless configured
+/// (`max_revocations_per_client`): ~2.3 MB of entries at most per client.
+pub const DEFAULT_MAX_REVOCATIONS_PER_CLIENT: usize = 10_000;
+
+/// How long a client refused for its full share is told to wait: entries leave the list at the
+/// periodic sweep, once their tokens have expired.
+const RETRY_FULL_AFTER_SECS: u64 = 60;
+
 /// The revocation list, consulted whenever a token presented to the dealer is verified.
 #[derive(Clone)]
 pub struct Revocations {
     denylist: Arc<dyn DenylistStore>,
+    per_client: usize,
 }
 
 impl Revocations {
-    pub fn new(denylist: Arc<dyn DenylistStore>) -> Self {
-        Self { denylist }
+    /// The list on `denylist`, with at most `per_client` entries per client.
+    pub fn new(denylist: Arc<dyn DenylistStore>, per_client: usize) -> Self {
+        Self {
+            denylist,
+            per_client,
+        }
     }
 
     /// [`TokenIssuer::verify`], and then refuses a token that has been revoked.
@@ -66,7 +81,8 @@ impl Revocations {
     }
 
     /// Revokes `token` if it is a live token of this dealer issued to `caller`. The denylist entry
-    /// is flushed to disk before this returns.
+    /// is flushed to disk before this returns. A caller with its full share of entries listed is
+    /// refused ([`OAuthError::RevocationsFull`]): nothing is written and the token stays valid.
     pub async fn revoke(
         &self,
         issuer: &TokenIssuer,
@@ -91,7 +107,14 @@ impl Revocations {
                 exp: claims.exp,
                 revoked_at: now.as_secs(),
             };
-            self.denylist.insert(&record).await?;
+            if self.denylist.insert(&record, self.per_client).await? == Listing::ClientFull {
+                tracing::warn!(client_id = %claims.client_id, limit = self.per_client,
+                    "refused a revocation: the client has its full share of revoked tokens listed");
+                return Err(OAuthError::RevocationsFull {
+                    limit: self.per_client,
+                    retry_after_secs: RETRY_FULL_AFTER_SECS,
+                });
+            }
             tracing::info!(client_id = %claims.client_id, jti = %claims.jti, "revoked a token");
         }
         Ok(Revocation::Revoked)
@@ -140,7 +163,7 @@ pub(crate) mod tests {
             .unwrap();
         Fixture {
             issuer: TokenIssuer::new("https://dealer.test", Arc::new(keys)),
-            revocations: Revocations::new(Arc::new(store.denylist().unwrap())),
+            revocations: Revocations::new(Arc::new(store.denylist().unwrap()), 3),
             store,
             _dir: dir,
         }
@@ -243,6 +266,55 @@ pub(crate) mod tests {
         assert!(err.is_err(), "the long-lived token must stay revoked");
         assert_eq!(f.revocations.sweep(T0.plus(600)).await.unwrap(), 1);
         assert!(f.revocations.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_client_with_its_full_share_listed_is_refused_until_its_entries_expire() {
+        // The fixture allows 3 entries per client.
+        let f = fixture().await;
+        let (svc, other) = (client("svc", ""), client("other", ""));
+        let listed: Vec<_> = (0..3).map(|_| token(&f, &svc, T0, 60)).collect();
+        for t in &listed {
+            let outcome = f.revocations.revoke(&f.issuer, &svc, t, T0).await.unwrap();
+            assert_eq!(outcome, Revocation::Revoked);
+        }
+        let fourth = token(&f, &svc, T0, 600);
+        let err = f.revocations.revoke(&f.issuer, &svc, &fourth, T0).await;
+        assert!(matches!(
+            err,
+            Err(OAuthError::RevocationsFull {
+                limit: 3,
+                retry_after_secs: 60
+            })
+        ));
+        assert!(f.revocations.verify(&f.issuer, &fourth, None, T0).is_ok());
+        // A token already listed is still answered as revoked; another client has its own share.
+        let again = f.revocations.revoke(&f.issuer, &svc, &listed[0], T0).await;
+        assert_eq!(again.unwrap(), Revocation::Revoked);
+        let theirs = token(&f, &other, T0, 60);
+        let outcome = f.revocations.revoke(&f.issuer, &other, &theirs, T0).await;
+        assert_eq!(outcome.unwrap(), Revocation::Revoked);
+        // Once the listed tokens expire and are swept, the share is free again.
+        assert_eq!(f.revocations.sweep(T0.plus(60)).await.unwrap(), 4);
+        let outcome = f
+            .revocations
+            .revoke(&f.issuer, &svc, &fourth, T0.plus(60))
+            .await;
+        assert_eq!(outcome.unwrap(), Revocation::Revoked);
+    }
+
+    #[tokio::test]
+    async fn the_share_is_counted_again_from_the_store_when_it_is_reopened() {
+        let f = fixture().await;
+        let svc = client("svc", "");
+        for _ in 0..3 {
+            let t = token(&f, &svc, T0, 60);
+            f.revocations.revoke(&f.issuer, &svc, &t, T0).await.unwrap();
+        }
+        let reopened = Revocations::new(Arc::new(f.store.denylist().unwrap()), 3);
+        let fourth = token(&f, &svc, T0, 60);
+        let err = reopened.revoke(&f.issuer, &svc, &fourth, T0).await;
+        assert!(matches!(err, Err(OAuthError::RevocationsFull { .. })));
     }
 
     /// `cargo test --release --lib -- --ignored --nocapture what_the_denylist_check_costs`

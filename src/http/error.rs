@@ -63,6 +63,7 @@ impl Rejection {
         match self {
             Self::OAuth(OAuthError::StoreBusy(_)) => Some(Refusal::StoreBusy),
             Self::OAuth(OAuthError::TemporarilyUnavailable { .. }) => Some(Refusal::Overloaded),
+            Self::OAuth(OAuthError::RevocationsFull { .. }) => Some(Refusal::RevocationsFull),
             _ => None,
         }
     }
@@ -144,7 +145,10 @@ fn oauth(error: OAuthError) -> Response<Body> {
     }
     match error {
         OAuthError::TooManyRequests { retry_after_secs }
-        | OAuthError::TemporarilyUnavailable { retry_after_secs } => {
+        | OAuthError::TemporarilyUnavailable { retry_after_secs }
+        | OAuthError::RevocationsFull {
+            retry_after_secs, ..
+        } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         OAuthError::StoreBusy(_) => {
@@ -175,9 +179,9 @@ fn status_of(error: &OAuthError) -> StatusCode {
         OAuthError::InvalidClient | OAuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
         OAuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
         OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        OAuthError::TemporarilyUnavailable { .. } | OAuthError::StoreBusy(_) => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        OAuthError::TemporarilyUnavailable { .. }
+        | OAuthError::StoreBusy(_)
+        | OAuthError::RevocationsFull { .. } => StatusCode::SERVICE_UNAVAILABLE,
         OAuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }

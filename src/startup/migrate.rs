@@ -79,7 +79,7 @@ pub async fn migrate_to_postgres(settings: &Settings) -> anyhow::Result<Copied> 
 
     let revoked = sled.denylist()?.live(now.as_secs())?;
     for entry in &revoked {
-        DenylistStore::insert(&pg, entry).await?;
+        DenylistStore::insert(&pg, entry, usize::MAX).await?;
     }
     // The admin client came along: no instance creates another.
     pg.mark_bootstrapped(now.as_secs()).await?;

@@ -1,17 +1,25 @@
 //! The `revoked` tree: ids of revoked tokens, kept until the token would have expired anyway.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use anyhow::Context;
 use async_trait::async_trait;
 
 use super::{Store, records};
 use crate::domain::RevokedToken;
-use crate::domain::ports::DenylistStore;
+use crate::domain::ports::{DenylistStore, Listing};
 
 /// Handle to the denylist tree. Cheap to clone.
 #[derive(Clone)]
 pub struct Denylist {
     store: Store,
     tree: sled::Tree,
+    /// Entries per client, counted from the tree when the handle is made and kept by every
+    /// insert and removal (all of them run on the store's one writer thread, so a check and
+    /// the insert it allows cannot interleave with another). sled locks its directory to one
+    /// process, so the count is exact while writes go through one handle, as the engine's do.
+    per_client: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// Expired entries removed per writer job by a sweep, so a large sweep never holds up other
@@ -21,12 +29,21 @@ const SWEEP_CHUNK: usize = 512;
 impl Store {
     /// Opens (or creates) the denylist tree in this database.
     pub fn denylist(&self) -> anyhow::Result<Denylist> {
+        let tree = self
+            .db
+            .open_tree("revoked")
+            .context("opening the revoked tree")?;
+        let mut per_client = HashMap::<String, usize>::new();
+        for entry in tree.iter() {
+            let (_, value) = entry.context("scanning the revoked tree")?;
+            if let Ok(record) = records::decode::<RevokedToken>(&value) {
+                *per_client.entry(record.client_id).or_default() += 1;
+            }
+        }
         Ok(Denylist {
-            tree: self
-                .db
-                .open_tree("revoked")
-                .context("opening the revoked tree")?,
+            tree,
             store: self.clone(),
+            per_client: Arc::new(Mutex::new(per_client)),
         })
     }
 }
@@ -41,15 +58,29 @@ impl DenylistStore for Denylist {
     }
 
     /// Returns once the entry is on disk: an acknowledged revocation survives a crash.
-    async fn insert(&self, record: &RevokedToken) -> anyhow::Result<()> {
-        let (tree, jti, bytes) = (
+    async fn insert(&self, record: &RevokedToken, per_client: usize) -> anyhow::Result<Listing> {
+        let (tree, counts, jti, client, bytes) = (
             self.tree.clone(),
+            self.per_client.clone(),
             record.jti.clone(),
+            record.client_id.clone(),
             records::encode(record)?,
         );
         self.store
             .writer()
-            .write(move || Ok(tree.insert(jti.as_bytes(), bytes).map(drop)?))
+            .write(move || {
+                if tree.contains_key(jti.as_bytes())? {
+                    return Ok(Listing::Listed);
+                }
+                let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
+                let count = counts.entry(client).or_default();
+                if *count >= per_client {
+                    return Ok(Listing::ClientFull);
+                }
+                tree.insert(jti.as_bytes(), bytes)?;
+                *count += 1;
+                Ok(Listing::Listed)
+            })
             .await
             .context("storing the revocation")
     }
@@ -66,16 +97,25 @@ impl DenylistStore for Denylist {
         let mut removed = 0;
         while !expired.is_empty() {
             let chunk: Vec<_> = expired.drain(..expired.len().min(SWEEP_CHUNK)).collect();
-            let tree = self.tree.clone();
+            let (tree, counts) = (self.tree.clone(), self.per_client.clone());
             removed += self
                 .store
                 .writer()
                 .write(move || {
                     let mut n = 0;
-                    for (key, value) in chunk {
+                    for (key, value, client) in chunk {
                         let swapped =
                             tree.compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?;
-                        n += usize::from(swapped.is_ok());
+                        if swapped.is_ok() {
+                            n += 1;
+                            let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
+                            if let Some(count) = counts.get_mut(&client) {
+                                *count = count.saturating_sub(1);
+                                if *count == 0 {
+                                    counts.remove(&client);
+                                }
+                            }
+                        }
                     }
                     Ok(n)
                 })
@@ -104,13 +144,16 @@ impl Denylist {
     }
 }
 
+/// An entry as scanned: key, value, and the client it counts against.
+type Scanned = (sled::IVec, sled::IVec, String);
+
 /// The entries of `tree` whose token has expired by `now`, as scanned.
-fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
+fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<Scanned>> {
     let mut expired = Vec::new();
     for entry in tree.iter() {
         let (key, value) = entry.context("scanning the revoked tree")?;
         match records::decode::<RevokedToken>(&value) {
-            Ok(record) if record.exp <= now => expired.push((key, value)),
+            Ok(record) if record.exp <= now => expired.push((key, value, record.client_id)),
             Ok(_) => {}
             // A record we cannot read cannot be checked either; keep it rather than silently
             // un-revoking a token, and say so.

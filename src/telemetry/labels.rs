@@ -79,6 +79,8 @@ pub enum Refusal {
     StoreBusy,
     /// A bounded pool (password hashing) had no room.
     Overloaded,
+    /// A revocation by a client with its full share of revoked tokens listed.
+    RevocationsFull,
 }
 
 /// Which counter a new lockout was: a username's or an address's.

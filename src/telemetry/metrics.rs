@@ -38,7 +38,7 @@ pub struct Metrics {
     client_auth_failures: [Counter; 3],
     login_failures: [Counter; 3],
     lockouts: [Counter; 2],
-    refused: [Counter; 2],
+    refused: [Counter; 3],
     /// One per route of the table, then one for requests no route matched.
     requests: Vec<Histogram>,
     store_writes: Histogram,
@@ -92,11 +92,17 @@ impl Metrics {
             "Failed user logins, by reason",
             FailureReason::LOGIN,
         );
-        let labelled = |r: &mut Registry, name, help, key, values: [&str; 2]| {
+        fn labelled<const N: usize>(
+            r: &mut Registry,
+            name: &str,
+            help: &str,
+            key: &'static str,
+            values: [&str; N],
+        ) -> [Counter; N] {
             let family = Family::<Labels, Counter>::default();
             r.register(name, help, family.clone());
             values.map(|v| family.get_or_create_owned(&vec![(key, v.to_owned())]))
-        };
+        }
         let lockouts = labelled(
             &mut r,
             "lockouts",
@@ -109,7 +115,7 @@ impl Metrics {
             "refused",
             "Requests answered 503, by reason",
             "reason",
-            ["store_busy", "overloaded"],
+            ["store_busy", "overloaded", "revocations_full"],
         );
         let requests_family =
             Family::<Labels, Histogram>::new_with_constructor(duration_buckets as fn() -> _);
@@ -219,10 +225,11 @@ impl Metrics {
     }
 
     pub fn refused(&self, why: Refusal) {
-        let [store, overloaded] = &self.refused;
+        let [store, overloaded, revocations] = &self.refused;
         match why {
             Refusal::StoreBusy => store.inc(),
             Refusal::Overloaded => overloaded.inc(),
+            Refusal::RevocationsFull => revocations.inc(),
         };
     }
 

@@ -1,7 +1,7 @@
 //! The revocation endpoint (RFC 7009): what a revoked token is afterwards, even across a crash.
 
 use crate::cli::{free_address, serve_process};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_with};
 use crate::introspection::{API, inactive, register};
 
 #[tokio::test]
@@ -83,4 +83,53 @@ async fn a_revocation_survives_the_dealer_being_killed() {
         app.introspect(&app.admin_client(), &fresh).await["active"],
         true
     );
+}
+
+#[tokio::test]
+async fn a_client_revoking_beyond_its_share_gets_503_and_its_token_stays_active() {
+    let app = spawn_with(|s| s.max_revocations_per_client = 10).await;
+    let svc = register(&app, "svc", &["read"]).await;
+    let other = register(&app, "other", &["read"]).await;
+    let mut tokens = Vec::new();
+    for _ in 0..32 {
+        tokens.push(app.access_token(&svc, &API).await);
+    }
+    // 32 revocations at once: the share is checked and taken atomically, so exactly 10 land.
+    let answers = futures_util::future::join_all(
+        tokens
+            .iter()
+            .map(|t| app.post_token("/oauth/revoke", &svc, t)),
+    )
+    .await;
+    let (mut listed, mut refused) = (0, 0);
+    for r in answers {
+        match r.status().as_u16() {
+            200 => listed += 1,
+            503 => {
+                assert_eq!(r.headers()["retry-after"], "60");
+                assert_eq!(r.headers()["cache-control"], "no-store");
+                let body: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(body["error"], "temporarily_unavailable");
+                let text = body["error_description"].as_str().unwrap();
+                assert!(text.contains("10 revoked tokens"), "{text}");
+                refused += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((listed, refused), (10, 22));
+    let mut active = 0;
+    for t in &tokens {
+        active += usize::from(app.introspect(&svc, t).await["active"] == true);
+    }
+    assert_eq!(active, 22, "a refused revocation leaves its token valid");
+    // Another client's share is its own.
+    let theirs = app.access_token(&other, &API).await;
+    app.revoke(&other, &theirs).await;
+    assert_eq!(app.introspect(&other, &theirs).await, inactive());
+    // A restart counts the share again from the store.
+    let app = app.restart().await;
+    let fresh = app.access_token(&svc, &API).await;
+    let r = app.post_token("/oauth/revoke", &svc, &fresh).await;
+    assert_eq!(r.status(), 503);
 }

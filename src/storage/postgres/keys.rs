@@ -8,9 +8,13 @@ use super::{PgStore, db, json, notify, to_i64, to_u64};
 use crate::domain::RevokedToken;
 use crate::domain::keys::KeyRecord;
 use crate::domain::ports::{
-    DenylistStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore, StoredKey,
+    DenylistStore, KeyMaterial, KeyRecordStore, Leases, Listing, LockoutStore, StoredKey,
 };
 use crate::storage::records;
+
+/// The first key of the two-key advisory locks that serialize one client's revocations (the
+/// second is a hash of its id; the two-key space is apart from the startup lock's).
+const REVOCATION_LOCK_CLASS: i32 = 7;
 
 #[async_trait]
 impl KeyRecordStore for PgStore {
@@ -149,11 +153,35 @@ impl DenylistStore for PgStore {
         Ok(read(&self.cache().revoked).contains_key(jti))
     }
 
-    async fn insert(&self, entry: &RevokedToken) -> anyhow::Result<()> {
+    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> anyhow::Result<Listing> {
         let record = json(&records::encode(entry)?)?;
+        let limit = i64::try_from(per_client).unwrap_or(i64::MAX);
         self.bounded("storing the revocation", async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
+            // One revocation of a client at a time, across instances: the count and the insert
+            // it allows are not interleaved with another's.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&REVOCATION_LOCK_CLASS, &entry.client_id],
+            )
+            .await
+            .map_err(db)?;
+            let listed = tx
+                .query_one(
+                    "SELECT count(*), coalesce(bool_or(jti = $2), false) FROM td_revoked
+                     WHERE record->>'client_id' = $1",
+                    &[&entry.client_id, &entry.jti],
+                )
+                .await
+                .map_err(db)?;
+            let (count, present): (i64, bool) = (listed.try_get(0)?, listed.try_get(1)?);
+            if present {
+                return Ok(Listing::Listed);
+            }
+            if count >= limit {
+                return Ok(Listing::ClientFull);
+            }
             tx.execute(
                 "INSERT INTO td_revoked (jti, exp, record) VALUES ($1, $2, $3)
                  ON CONFLICT (jti) DO UPDATE SET exp = EXCLUDED.exp, record = EXCLUDED.record",
@@ -165,7 +193,8 @@ impl DenylistStore for PgStore {
             self.commit(tx, |cache| {
                 write(&cache.revoked).insert(entry.jti.clone(), entry.exp);
             })
-            .await
+            .await?;
+            Ok(Listing::Listed)
         })
         .await
     }

@@ -43,6 +43,12 @@ CREATE TABLE td_bootstrap (done boolean PRIMARY KEY, at bigint NOT NULL);
 CREATE TABLE td_operators (name text PRIMARY KEY, record jsonb NOT NULL);
 ",
     ),
+    (
+        3,
+        r"
+CREATE INDEX td_revoked_client ON td_revoked ((record->>'client_id'));
+",
+    ),
 ];
 
 /// Applies every migration newer than the database. The caller holds the startup lock.
