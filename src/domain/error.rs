@@ -23,9 +23,9 @@ pub enum OAuthError {
     /// The grant type is not one this dealer serves.
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
-    /// A requested scope is not registered for the client.
+    /// A `scope` is malformed, or asks for more than the client is registered for.
     #[error("invalid_scope")]
-    InvalidScope,
+    InvalidScope(&'static str),
     /// The requested audience (RFC 8707 resource) is not in the client's allow-list.
     #[error("invalid_target")]
     InvalidTarget(Cow<'static, str>),
@@ -145,7 +145,7 @@ impl OAuthError {
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidScope => "invalid_scope",
+            Self::InvalidScope(_) => "invalid_scope",
             Self::InvalidTarget(_) => "invalid_target",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
@@ -161,12 +161,12 @@ impl OAuthError {
         match self {
             Self::InvalidRequest(d) | Self::InvalidTarget(d) => d.clone(),
             Self::InvalidClient => "client authentication failed".into(),
-            Self::InvalidGrant(d) | Self::InvalidToken(d) | Self::InsufficientScope(d) => {
-                Cow::Borrowed(d)
-            }
+            Self::InvalidGrant(d)
+            | Self::InvalidToken(d)
+            | Self::InsufficientScope(d)
+            | Self::InvalidScope(d) => Cow::Borrowed(d),
             Self::UnauthorizedClient => "the client is not allowed to use this grant type".into(),
             Self::UnsupportedGrantType => "grant_type is not supported".into(),
-            Self::InvalidScope => "the requested scope exceeds the client's scopes".into(),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
             Self::TemporarilyUnavailable { .. } => {
                 "the server is busy; retry after the Retry-After delay".into()

@@ -16,7 +16,9 @@ impl Scope {
                 .bytes()
                 .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b));
         ok.then(|| Self(raw.to_owned()))
-            .ok_or(OAuthError::InvalidScope)
+            .ok_or(OAuthError::InvalidScope(
+                "a scope is 1 to 128 characters of %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3)",
+            ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -39,7 +41,9 @@ impl ScopeSet {
             .map(Scope::parse)
             .collect::<Result<BTreeSet<_>, _>>()?;
         if set.is_empty() && !raw.is_empty() {
-            return Err(OAuthError::InvalidScope);
+            return Err(OAuthError::InvalidScope(
+                "scope holds only spaces: leave it out, or name at least one scope (RFC 6749 §3.3)",
+            ));
         }
         Ok(Self(set))
     }
@@ -126,11 +130,11 @@ mod tests {
         assert!(ScopeSet::parse("").unwrap().is_empty());
         assert!(matches!(
             ScopeSet::parse(" "),
-            Err(OAuthError::InvalidScope)
+            Err(OAuthError::InvalidScope(_))
         ));
         assert!(matches!(
             ScopeSet::parse("   "),
-            Err(OAuthError::InvalidScope)
+            Err(OAuthError::InvalidScope(_))
         ));
     }
 

@@ -231,7 +231,7 @@ mod tests {
             OAuthError::InvalidGrant("x"),
             OAuthError::UnauthorizedClient,
             OAuthError::UnsupportedGrantType,
-            OAuthError::InvalidScope,
+            OAuthError::InvalidScope("x"),
             OAuthError::InvalidTarget("x".into()),
             OAuthError::InvalidToken("x"),
             OAuthError::InsufficientScope("x"),

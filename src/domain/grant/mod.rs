@@ -31,7 +31,11 @@ pub fn negotiate(
         ))?,
     };
     let scope = match scope {
-        Some(wanted) if !wanted.is_subset(&client.scopes) => return Err(OAuthError::InvalidScope),
+        Some(wanted) if !wanted.is_subset(&client.scopes) => {
+            return Err(OAuthError::InvalidScope(
+                "the requested scope exceeds the client's scopes",
+            ));
+        }
         Some(wanted) => wanted.clone(),
         None => client.scopes.clone(),
     };

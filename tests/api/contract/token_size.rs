@@ -55,7 +55,18 @@ async fn a_scope_parameter_of_spaces_alone_is_invalid_scope_not_an_empty_grant()
     for blank in [" ", "   "] {
         let r = app.token_post(&c.id, &c.secret, &[("scope", blank)]).await;
         assert_eq!(r.status(), 400, "scope {blank:?}");
-        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
+        let body = r.json::<Value>().await.unwrap();
+        assert_eq!(body["error"], "invalid_scope");
+        let text = body["error_description"].as_str().unwrap();
+        assert!(text.contains("only spaces"), "{text}");
+    }
+    // Each refusal says its own reason: a malformed scope, one beyond the client's.
+    for (scope, says) in [("a \"b\"", "characters"), ("a c", "exceeds")] {
+        let r = app.token_post(&c.id, &c.secret, &[("scope", scope)]).await;
+        let body = r.json::<Value>().await.unwrap();
+        assert_eq!(body["error"], "invalid_scope");
+        let text = body["error_description"].as_str().unwrap();
+        assert!(text.contains(says), "scope {scope:?}: {text}");
     }
     // An empty value is an omitted parameter (RFC 6749 §3.1): the client's scopes.
     let r = app.token_post(&c.id, &c.secret, &[("scope", "")]).await;
