@@ -2,6 +2,7 @@
 //! reads are not), what each is called, and `GET /admin/audit?limit=N` to read the recent ones.
 
 use http::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
 
 use super::AppState;
 use super::error::{Body, Rejection};
@@ -87,17 +88,21 @@ pub fn record(
     state.telemetry.audit.record(event, origin, now);
 }
 
+/// `GET /admin/audit`'s query: `limit`, at most once; nothing else.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RecentQuery {
+    limit: Option<String>,
+}
+
 /// `GET /admin/audit?limit=N`: the most recent events, newest first (N at most 1000).
 pub fn recent<B>(state: &AppState, req: &Request<B>) -> Result<Response<Body>, Rejection> {
-    let limit = match req.uri().query() {
-        None => DEFAULT_LIMIT,
-        Some(query) => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-                .map_err(|_| OAuthError::invalid_request("the query is malformed"))?;
-            let limit = pairs.iter().find(|(k, _)| k == "limit");
-            page_limit(limit.map(|(_, v)| v.as_str()), DEFAULT_LIMIT)?.min(RECENT_CAPACITY)
-        }
+    let query: RecentQuery = match req.uri().query() {
+        None => RecentQuery::default(),
+        Some(query) => serde_urlencoded::from_str(query)
+            .map_err(|_| OAuthError::invalid_request("the query takes limit, once"))?,
     };
+    let limit = page_limit(query.limit.as_deref(), DEFAULT_LIMIT)?.min(RECENT_CAPACITY);
     let events = state.telemetry.audit.recent(limit);
     let events: Vec<&AuditRecord> = events.iter().map(|e| &**e).collect();
     Ok(json_no_store(StatusCode::OK, &events))

@@ -197,6 +197,21 @@ async fn the_recent_events_are_for_admins_only() {
 }
 
 #[tokio::test]
+async fn the_audit_query_takes_limit_once_and_nothing_else() {
+    let app = spawn_app().await;
+    for query in ["limit=1&limit=2", "lmit=5", "limit=5&since=0", "limit"] {
+        let r = app
+            .admin(Method::GET, &format!("/admin/audit?{query}"), None)
+            .await;
+        assert_eq!(r.status(), 400, "{query}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{query}");
+    }
+    let r = app.admin(Method::GET, "/admin/audit?limit=5", None).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
 async fn the_audit_log_is_private_and_appended_to_across_a_restart() {
     let app = spawn_audited().await;
     let file = audit_path(&app);
