@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{Body, Rejection};
-use super::request::{has_content_type, read_body};
+use super::request::{read_body, require_content_type};
 use super::response::json_no_store;
 use crate::domain::keys::SigningAlg;
 use crate::domain::{
@@ -264,9 +264,7 @@ pub(super) async fn json_body<T: for<'de> Deserialize<'de> + Default>(
     if bytes.is_empty() {
         return Ok(T::default());
     }
-    if !has_content_type(&parts.headers, "application/json") {
-        return Err(OAuthError::invalid_request("the body must be application/json").into());
-    }
+    require_content_type(&parts.headers, "application/json")?;
     serde_json::from_slice(&bytes)
         .map_err(|e| OAuthError::InvalidRequest(format!("invalid JSON body: {e}").into()).into())
 }

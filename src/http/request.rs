@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use mime::Mime;
 
 use super::error::Rejection;
 use crate::domain::{ClientAuth, OAuthError};
@@ -33,18 +34,27 @@ pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Reje
     }
 }
 
-/// Whether the `Content-Type` is `type` (parameters such as `charset` allowed). Two of them
-/// are not one: a body is read one way only.
-pub fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
+/// Requires the body's one `Content-Type` (RFC 9110 §8.3) to be `expected`, in UTF-8: no
+/// `charset` parameter, or `utf-8`. Two `Content-Type` headers are refused (a body is read one way
+/// only), and so is a declared charset the body would not be read in (`charset=iso-8859-1`
+/// would otherwise be read as UTF-8, and a secret with a non-ASCII character never match).
+pub fn require_content_type(headers: &HeaderMap, expected: &str) -> Result<(), OAuthError> {
     let mut types = headers.get_all(header::CONTENT_TYPE).iter();
-    let (Some(value), None) = (types.next(), types.next()) else {
-        return false;
+    let media = match (types.next(), types.next()) {
+        (Some(value), None) => value.to_str().ok().and_then(|v| v.parse::<Mime>().ok()),
+        _ => None,
     };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected))
+    let Some(media) = media.filter(|m| m.essence_str().eq_ignore_ascii_case(expected)) else {
+        return Err(OAuthError::InvalidRequest(
+            format!("the body must be {expected}").into(),
+        ));
+    };
+    match media.get_param(mime::CHARSET) {
+        Some(charset) if !charset.as_str().eq_ignore_ascii_case("utf-8") => Err(
+            OAuthError::invalid_request("the body must be UTF-8: charset=utf-8, or no charset"),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// A form-encoded body in which every parameter appears at most once (RFC 6749 §3.2).
@@ -63,11 +73,7 @@ impl std::fmt::Debug for Form {
 impl Form {
     /// Parses a form body. Requires `application/x-www-form-urlencoded`.
     pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
-        if !has_content_type(headers, "application/x-www-form-urlencoded") {
-            return Err(OAuthError::invalid_request(
-                "the body must be application/x-www-form-urlencoded",
-            ));
-        }
+        require_content_type(headers, "application/x-www-form-urlencoded")?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|_| OAuthError::invalid_request("the body is not a valid form"))?;
         let mut map = HashMap::with_capacity(pairs.len());
@@ -213,6 +219,41 @@ pub const MAX_PAGE: usize = 1000;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_declared_in_another_charset_than_utf8_is_refused() {
+        let form = "application/x-www-form-urlencoded";
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            require_content_type(&headers, form).map_err(|e| e.description().into_owned())
+        };
+        for ok in [
+            form,
+            "Application/X-WWW-Form-Urlencoded",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "application/x-www-form-urlencoded;charset=UTF-8",
+            "application/x-www-form-urlencoded; charset=\"utf-8\"",
+        ] {
+            assert_eq!(with(ok), Ok(()), "{ok}");
+        }
+        for charset in ["iso-8859-1", "latin1", "utf-16", "\"windows-1252\""] {
+            let value = format!("{form}; charset={charset}");
+            assert!(with(&value).unwrap_err().contains("UTF-8"), "{value}");
+        }
+        for other in [
+            "application/json",
+            "text/plain",
+            "application/x-www-form-urlencodedx",
+            "",
+        ] {
+            let err = with(other).unwrap_err();
+            assert!(
+                err.contains("must be application/x-www-form-urlencoded"),
+                "{other}"
+            );
+        }
+    }
 
     #[test]
     fn basic_credentials_are_form_unescaped() {

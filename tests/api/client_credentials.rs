@@ -216,6 +216,13 @@ async fn malformed_requests_are_invalid_request() {
                 .body(format!("grant_type=client_credentials&client_id=svc&client_secret={}", c.secret)),
         ),
         (
+            "a form declared in another charset than UTF-8",
+            app.http
+                .post(app.url("/oauth/token"))
+                .header("content-type", "application/x-www-form-urlencoded; charset=iso-8859-1")
+                .body(format!("grant_type=client_credentials&client_id=svc&client_secret={}", c.secret)),
+        ),
+        (
             "JSON instead of a form",
             app.http.post(app.url("/oauth/token")).json(&serde_json::json!({"grant_type": "client_credentials"})),
         ),
