@@ -236,6 +236,31 @@ impl TestApp {
         (self.restart().await, client)
     }
 
+    /// Changes a stored user with `change` while the server is stopped, past every check of the
+    /// admin API (as an older release could have stored it), then restarts on the same dirs.
+    pub async fn restart_with_user_changed(
+        mut self,
+        username: &str,
+        change: tokendealer::domain::ports::UserChange,
+    ) -> TestApp {
+        use tokendealer::domain::ports::DirectoryStore;
+        self.stop().await;
+        let pg = self.postgres().await;
+        let store: std::sync::Arc<dyn DirectoryStore> = match &pg {
+            Some(pg) => std::sync::Arc::new(pg.clone()),
+            None => std::sync::Arc::new(
+                tokendealer::storage::UserStore::open(&open_store(self.data_dir.path()).await)
+                    .unwrap(),
+            ),
+        };
+        assert!(store.update_user(username, change).await.unwrap());
+        drop(store);
+        if let Some(pg) = pg {
+            pg.close();
+        }
+        self.restart().await
+    }
+
     /// A second handle on this app's database, when it runs on PostgreSQL (`close` it after).
     pub async fn postgres(&self) -> Option<tokendealer::storage::PgStore> {
         let url = self.settings.database_url.clone()?;

@@ -14,6 +14,11 @@ use std::sync::Arc;
 
 use crate::domain::ports::DirectoryStore;
 
+/// The most a user's roles may take in its tokens' claims, a JSON array: each name plus its two
+/// quotes and a comma. With the client's scopes bounded alike, a user's token stays well under
+/// [`crate::domain::token::MAX_TOKEN_BYTES`].
+pub const MAX_USER_ROLE_BYTES: usize = 4096;
+
 /// A work-function context to create: all three parts must exist.
 #[derive(Debug)]
 pub struct NewWfc {
@@ -154,7 +159,8 @@ impl Directory {
         Ok(UserView::from(&record))
     }
 
-    /// Stores a new user, roles sorted and deduplicated; at least one role.
+    /// Stores a new user, roles sorted and deduplicated; at least one role, and no more than
+    /// its tokens can carry ([`MAX_USER_ROLE_BYTES`]).
     pub(super) async fn insert_user(
         &self,
         mut record: UserRecord,
@@ -164,6 +170,17 @@ impl Directory {
         }
         record.roles.sort();
         record.roles.dedup();
+        let written: usize = record.roles.iter().map(|r| r.len() + 3).sum();
+        if written > MAX_USER_ROLE_BYTES {
+            return Err(AdminError::Invalid(
+                format!(
+                    "a user's roles take at most {MAX_USER_ROLE_BYTES} bytes as its tokens write \
+                     them (each name plus 3): its tokens carry them, and must fit in a request \
+                     header"
+                )
+                .into(),
+            ));
+        }
         self.insert(record).await
     }
 
