@@ -2,6 +2,7 @@
 //! setting that does not.
 
 use super::Settings;
+use crate::domain::keys::MAX_SCHEDULED_REPLACED_KEYS;
 
 impl Settings {
     pub(super) fn check(&self) -> anyhow::Result<()> {
@@ -38,6 +39,19 @@ impl Settings {
         );
         self.console.check()?;
         self.keys.check(self.jwks_max_age)?;
+        let policy = self.key_policy();
+        if policy.rotation_period > 0 {
+            let kept = policy.verify_window.div_ceil(policy.rotation_period);
+            anyhow::ensure!(
+                kept <= MAX_SCHEDULED_REPLACED_KEYS,
+                "[keys] rotation_period_secs ({}) is too short for the longest token lifetime \
+                 ({} s with the verifier's leeway): {kept} replaced keys per algorithm would \
+                 stay in the key set, at most {MAX_SCHEDULED_REPLACED_KEYS}; rotate less often \
+                 or shorten max_token_ttl",
+                policy.rotation_period,
+                policy.verify_window
+            );
+        }
         if self.database_url.is_some() {
             anyhow::ensure!(
                 self.master_key_file.is_some(),

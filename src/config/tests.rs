@@ -271,6 +271,26 @@ mod key_schedule {
     }
 
     #[test]
+    fn a_rotation_period_that_would_keep_too_many_replaced_keys_is_refused_at_start() {
+        let load = |period: &str, ttl: &str| {
+            let vars = env(&[
+                ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", period),
+                ("TOKENDEALER_MAX_TOKEN_TTL", ttl),
+            ]);
+            Settings::load_with_env(Overrides::default(), vars)
+        };
+        // A day's tokens: hourly rotation keeps 25 replaced keys, every 15 minutes 97.
+        assert!(load("3600", "86400").is_ok());
+        let err = format!("{:#}", load("900", "86400").unwrap_err());
+        assert!(
+            err.contains("rotation_period_secs (900) is too short"),
+            "{err}"
+        );
+        // Shorter tokens leave a key set just as small with shorter periods.
+        assert!(load("900", "3600").is_ok());
+    }
+
+    #[test]
     fn the_keys_table_comes_from_the_file_and_the_environment_beats_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("td.toml");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::Value;
 use tokendealer::domain::UnixTime;
-use tokendealer::domain::keys::KeyManager;
+use tokendealer::domain::keys::{KeyManager, MAX_REPLACED_KEYS};
 use tokendealer::storage::{KeyFiles, Store};
 
 use crate::helpers::{header_of, on_postgres, spawn_app};
@@ -198,4 +198,36 @@ async fn a_missing_active_key_file_stops_the_start_with_a_clear_error() {
     .err()
     .unwrap();
     assert!(format!("{err:#}").contains("missing"), "{err:#}");
+}
+
+#[tokio::test]
+async fn rotations_at_once_stop_at_the_bound_of_replaced_keys_and_the_key_set_stays_bounded() {
+    let app = spawn_app().await;
+    let rotate = |body: Value| app.admin(Method::POST, "/admin/keys/rotate", Some(body));
+    let now = serde_json::json!({"alg": "EdDSA", "now": true});
+    for i in 0..MAX_REPLACED_KEYS {
+        assert_eq!(rotate(now.clone()).await.status(), 200, "rotation {i}");
+    }
+    let r = rotate(now.clone()).await;
+    assert_eq!(r.status(), 409);
+    let body: Value = r.json().await.unwrap();
+    let text = body["error_description"].as_str().unwrap();
+    assert!(text.contains("replaced keys"), "{text}");
+    let eddsa = || async {
+        let jwks: Value = app
+            .get("/.well-known/jwks.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let keys = jwks["keys"].as_array().unwrap().iter();
+        keys.filter(|k| k["crv"] == "Ed25519").count()
+    };
+    assert_eq!(eddsa().await, MAX_REPLACED_KEYS + 1);
+    // The other algorithms have their own bound; retiring the previous key adds none.
+    let rsa = serde_json::json!({"alg": "RS512", "now": true});
+    assert_eq!(rotate(rsa).await.status(), 200);
+    let retire = serde_json::json!({"alg": "EdDSA", "retire_previous": true});
+    assert_eq!(rotate(retire).await.status(), 200);
+    assert_eq!(eddsa().await, MAX_REPLACED_KEYS + 1);
 }

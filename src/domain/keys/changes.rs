@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 
-use super::schedule::{due_time, plan};
+use super::schedule::{MAX_REPLACED_KEYS, due_time, plan};
 use super::{KeyInfo, KeyManager, KeyRecord, KeyRing, KeyState, SigningAlg, SigningKey};
-use crate::domain::UnixTime;
+use crate::domain::{AdminError, UnixTime};
 
 impl KeyManager {
     /// Whether the schedule has something to do at `now`, judged from the ring's records.
@@ -139,16 +139,32 @@ impl KeyManager {
     /// published first. The keys it replaces (the active one, and a next one if any) keep
     /// verifying for one window, or, with `retire_previous` (a compromised key), are retired
     /// at once so tokens they signed stop verifying. Returns the new keys, in the order asked.
+    /// Refused (a conflict, nothing changed) while an algorithm already has
+    /// [`MAX_REPLACED_KEYS`] replaced keys verifying, unless they are retired at once.
     pub async fn rotate_algs(
         &self,
         algs: &[SigningAlg],
         now: UnixTime,
         retire_previous: bool,
-    ) -> anyhow::Result<Vec<KeyInfo>> {
+    ) -> Result<Vec<KeyInfo>, AdminError> {
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
         let old = self.ring.load_full();
         let now_secs = now.as_secs();
+        for &alg in algs.iter().filter(|_| !retire_previous) {
+            let replaced = old
+                .records()
+                .iter()
+                .filter(|r| r.alg == alg.as_str() && matches!(r.state, KeyState::Retiring { .. }))
+                .count();
+            if replaced >= MAX_REPLACED_KEYS {
+                return Err(AdminError::Conflict(format!(
+                    "{alg} already has {replaced} replaced keys verifying, the most kept in the \
+                     key set: wait until the oldest leaves it (one verification window after it \
+                     was replaced), or rotate with retire_previous"
+                )));
+            }
+        }
         let mut keys = old.keys();
         let mut stored = Vec::new();
         let mut rotated = Vec::with_capacity(algs.len());

@@ -24,7 +24,8 @@ pub use record::{KeyRecord, KeyState};
 pub use ring::KeyRing;
 pub use rotation::{KeyRotation, LEASE_NAME, TICK};
 pub use schedule::{
-    KeyPolicy, KeySettings, PUBLISH_MARGIN_SECS, Plan, VERIFIER_LEEWAY_SECS, due_time, plan,
+    KeyPolicy, KeySettings, MAX_REPLACED_KEYS, MAX_SCHEDULED_REPLACED_KEYS, PUBLISH_MARGIN_SECS,
+    Plan, VERIFIER_LEEWAY_SECS, due_time, plan,
 };
 pub use signing::SigningKey;
 

@@ -19,6 +19,15 @@ pub const VERIFIER_LEEWAY_SECS: u64 = 30;
 /// neither may shorten its time in the JWKS before it signs.
 pub const PUBLISH_MARGIN_SECS: u64 = 2;
 
+/// Replaced keys of one algorithm that may still be verifying (in the key set) at once. Each
+/// stays for the verification window (the longest token lifetime): a rotation at once that would
+/// keep more is refused, so the JWKS every verifier fetches cannot grow without bound.
+pub const MAX_REPLACED_KEYS: usize = 48;
+
+/// Of those, the most the schedule alone may keep (`verify_window / rotation_period`, rounded
+/// up): the rest is room for rotations at once.
+pub const MAX_SCHEDULED_REPLACED_KEYS: u64 = 32;
+
 /// When keys change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyPolicy {

@@ -32,7 +32,9 @@ pub async fn route(
                 keys.rotate_algs(&algs, ctx.now, form.has("retire_previous"))
                     .await
             } else {
-                keys.schedule_rotation(&algs, ctx.now).await
+                keys.schedule_rotation(&algs, ctx.now)
+                    .await
+                    .map_err(AdminError::from)
             };
             ctx.audit("key.rotate", form.get("alg"), outcome.is_ok());
             outcome?;
