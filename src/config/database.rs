@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-/// `postgres://user:password@host:port/database`. Its `Debug` and [`Self::redacted`] never
-/// show the password.
+/// `postgres://user:password@host:port/database`, with libpq's `sslmode` (`disable`, or
+/// `require`/`verify-ca`/`verify-full`: TLS with the certificate verified) and `sslrootcert`
+/// (a PEM file of CA certificates; the system's by default). Its `Debug` and
+/// [`Self::redacted`] never show the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
 
@@ -13,6 +15,8 @@ impl DatabaseUrl {
             raw.starts_with("postgres://") || raw.starts_with("postgresql://"),
             "database_url must be a postgres:// URL"
         );
+        // Its sslmode and sslrootcert are read when the store opens; a wrong one is said now.
+        crate::storage::split_tls(raw)?;
         Ok(Self(raw.to_owned()))
     }
 

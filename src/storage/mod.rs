@@ -24,7 +24,7 @@ use anyhow::Context;
 pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
 pub use operators::OperatorTree;
-pub use postgres::{MasterKey, PgOptions, PgStore};
+pub use postgres::{DbTls, MasterKey, PgOptions, PgStore, split_tls};
 pub use records::{ClientRecord, PreviousSecret};
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};

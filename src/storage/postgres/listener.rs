@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{CHANNEL, PgStore};
 
@@ -16,12 +17,12 @@ const QUEUE: usize = 4096;
 const PING_EVERY: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-pub(super) fn start(store: PgStore, config: tokio_postgres::Config) {
+pub(super) fn start(store: PgStore, config: tokio_postgres::Config, tls: MakeRustlsConnect) {
     tokio::spawn(async move {
         let stop = store.inner.stop.clone();
         let mut backoff = Duration::from_millis(100);
         loop {
-            let session = listen(&store, &config);
+            let session = listen(&store, &config, &tls);
             tokio::select! {
                 () = stop.cancelled() => return,
                 ended = session => {
@@ -41,8 +42,12 @@ pub(super) fn start(store: PgStore, config: tokio_postgres::Config) {
 }
 
 /// One listening session: returns when its connection is lost.
-async fn listen(store: &PgStore, config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+async fn listen(
+    store: &PgStore,
+    config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
+) -> anyhow::Result<()> {
+    let (client, mut connection) = config.connect(tls.clone()).await?;
     let (tx, mut rx) = mpsc::channel::<(String, String)>(QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
     let overflowed = overflow.clone();

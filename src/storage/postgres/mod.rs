@@ -15,6 +15,7 @@ mod listener;
 mod operators;
 mod schema;
 mod sealed;
+mod tls;
 mod wire;
 
 use std::sync::Arc;
@@ -22,10 +23,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
 pub use sealed::MasterKey;
+pub use tls::{DbTls, split_tls};
 
 use crate::domain::StoreUnavailable;
 use cache::Cache;
@@ -85,12 +87,12 @@ impl PgStore {
         options: &PgOptions,
         master: MasterKey,
     ) -> anyhow::Result<(Self, StartupLock)> {
-        let config = pg_config(options)?;
-        let lock = startup_lock(&config, options.timeout).await?;
+        let (config, tls) = pg_config(options)?;
+        let lock = startup_lock(&config, &tls, options.timeout).await?;
         schema::migrate(&lock._client).await?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -116,7 +118,7 @@ impl PgStore {
             }),
         };
         store.reload_all().await?;
-        listener::start(store.clone(), config);
+        listener::start(store.clone(), config, tls);
         Ok((store, lock))
     }
 
@@ -217,12 +219,15 @@ impl PgStore {
     }
 }
 
-/// The libpq-style configuration with the bounds every connection gets.
-fn pg_config(options: &PgOptions) -> anyhow::Result<tokio_postgres::Config> {
-    let mut config: tokio_postgres::Config = options
-        .url
+/// The libpq-style configuration with the bounds every connection gets, and the TLS connector
+/// its `sslmode` asks for.
+fn pg_config(options: &PgOptions) -> anyhow::Result<(tokio_postgres::Config, MakeRustlsConnect)> {
+    let (url, tls) = split_tls(&options.url)?;
+    let (mode, connector) = tls::connector(&tls)?;
+    let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| anyhow::anyhow!("the database URL is malformed: {e}"))?;
+    config.ssl_mode(mode);
     let ms = options.timeout.as_millis();
     config
         .application_name("tokendealer")
@@ -233,18 +238,21 @@ fn pg_config(options: &PgOptions) -> anyhow::Result<tokio_postgres::Config> {
             "-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={}",
             ms.saturating_mul(2)
         ));
-    Ok(config)
+    Ok((config, connector))
 }
 
 /// A session of its own holding the startup advisory lock.
 async fn startup_lock(
     config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
     timeout: Duration,
 ) -> anyhow::Result<StartupLock> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| StoreUnavailable::new(format!("connecting to the database: {e}")))?;
+    let (client, connection) = config.connect(tls.clone()).await.map_err(|e| {
+        // The driver's own message is only the outermost ("error performing TLS
+        // handshake"); the cause is what an operator needs.
+        let e = anyhow::Error::new(e);
+        StoreUnavailable::new(format!("connecting to the database: {e:#}"))
+    })?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "the startup lock's connection ended");

@@ -3,6 +3,7 @@
 
 mod migrate;
 mod outage;
+mod tls;
 
 use std::future::Future;
 use std::path::Path;
