@@ -451,12 +451,17 @@ impl TestApp {
         r.json::<Value>().await.unwrap().as_array().unwrap().clone()
     }
 
-    pub async fn jwks(&self) -> JwkSet {
+    /// The JWKS as raw JSON, members the typed [`JwkSet`] does not keep included.
+    pub async fn jwks_json(&self) -> Value {
         self.get("/.well-known/jwks.json")
             .await
             .json()
             .await
             .unwrap()
+    }
+
+    pub async fn jwks(&self) -> JwkSet {
+        serde_json::from_value(self.jwks_json().await).unwrap()
     }
 
     /// Verifies a token the way a service would: against the published JWKS, by `kid`.

@@ -214,12 +214,7 @@ async fn rotations_at_once_stop_at_the_bound_of_replaced_keys_and_the_key_set_st
     let text = body["error_description"].as_str().unwrap();
     assert!(text.contains("replaced keys"), "{text}");
     let eddsa = || async {
-        let jwks: Value = app
-            .get("/.well-known/jwks.json")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let jwks = app.jwks_json().await;
         let keys = jwks["keys"].as_array().unwrap().iter();
         keys.filter(|k| k["crv"] == "Ed25519").count()
     };

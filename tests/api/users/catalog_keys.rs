@@ -106,12 +106,7 @@ pub fn parse_ssh(line: &str) -> (Vec<u8>, Vec<u8>) {
 }
 
 pub async fn jwks_n_e(app: &TestApp) -> (Vec<u8>, Vec<u8>) {
-    let jwks: Value = app
-        .get("/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jwks = app.jwks_json().await;
     let key = &jwks["keys"][0];
     let decode = |v: &Value| URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap();
     (decode(&key["n"]), decode(&key["e"]))
