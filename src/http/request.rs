@@ -9,7 +9,8 @@ use bytes::Bytes;
 use http::{HeaderMap, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use mime::Mime;
+use mediatype::names::CHARSET;
+use mediatype::{MediaType, ReadParams};
 
 use super::error::Rejection;
 use crate::domain::{ClientAuth, OAuthError};
@@ -34,26 +35,43 @@ pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Reje
     }
 }
 
+/// Charsets a body may declare: UTF-8 (also by its common label `utf8`), and US-ASCII, a subset.
+const UTF8_LABELS: [&str; 3] = ["utf-8", "utf8", "us-ascii"];
+
 /// Requires the body's one `Content-Type` (RFC 9110 §8.3) to be `expected`, in UTF-8: no
-/// `charset` parameter, or `utf-8`. Two `Content-Type` headers are refused (a body is read one way
-/// only), and so is a declared charset the body would not be read in (`charset=iso-8859-1`
-/// would otherwise be read as UTF-8, and a secret with a non-ASCII character never match).
+/// `charset` parameter, or one of [`UTF8_LABELS`]. Two `Content-Type` headers are refused (a
+/// body is read one way only), and so are a repeated `charset` and a declared charset the body
+/// would not be read in (`charset=iso-8859-1` would otherwise be read as UTF-8, and a secret with
+/// a non-ASCII character never match).
 pub fn require_content_type(headers: &HeaderMap, expected: &str) -> Result<(), OAuthError> {
     let mut types = headers.get_all(header::CONTENT_TYPE).iter();
     let media = match (types.next(), types.next()) {
-        (Some(value), None) => value.to_str().ok().and_then(|v| v.parse::<Mime>().ok()),
+        (Some(value), None) => value.to_str().ok().and_then(|v| MediaType::parse(v).ok()),
         _ => None,
     };
-    let Some(media) = media.filter(|m| m.essence_str().eq_ignore_ascii_case(expected)) else {
+    let (ty, subty) = expected.split_once('/').unwrap_or((expected, ""));
+    let Some(media) = media.filter(|m| {
+        m.ty.as_str().eq_ignore_ascii_case(ty)
+            && m.subty.as_str().eq_ignore_ascii_case(subty)
+            && m.suffix.is_none()
+    }) else {
         return Err(OAuthError::InvalidRequest(
             format!("the body must be {expected}").into(),
         ));
     };
-    match media.get_param(mime::CHARSET) {
-        Some(charset) if !charset.as_str().eq_ignore_ascii_case("utf-8") => Err(
-            OAuthError::invalid_request("the body must be UTF-8: charset=utf-8, or no charset"),
-        ),
-        _ => Ok(()),
+    let mut charsets = media.params().filter(|(name, _)| *name == CHARSET);
+    match (charsets.next(), charsets.next()) {
+        (None, _) => Ok(()),
+        (Some((_, charset)), None)
+            if UTF8_LABELS
+                .iter()
+                .any(|l| charset.unquoted_str().eq_ignore_ascii_case(l)) =>
+        {
+            Ok(())
+        }
+        _ => Err(OAuthError::invalid_request(
+            "the body must be UTF-8: one charset=utf-8, or no charset",
+        )),
     }
 }
 
@@ -234,10 +252,22 @@ mod tests {
             "application/x-www-form-urlencoded; charset=utf-8",
             "application/x-www-form-urlencoded;charset=UTF-8",
             "application/x-www-form-urlencoded; charset=\"utf-8\"",
+            "application/x-www-form-urlencoded ; charset=utf-8",
+            "application/x-www-form-urlencoded; charset=utf8",
+            "application/x-www-form-urlencoded; charset=US-ASCII",
+            "application/x-www-form-urlencoded; x=1; charset=utf-8",
         ] {
             assert_eq!(with(ok), Ok(()), "{ok}");
         }
-        for charset in ["iso-8859-1", "latin1", "utf-16", "\"windows-1252\""] {
+        for charset in [
+            "iso-8859-1",
+            "latin1",
+            "utf-16",
+            "\"windows-1252\"",
+            "utf-8; charset=latin1",
+            "latin1; charset=utf-8",
+            "utf-8; charset=utf-8",
+        ] {
             let value = format!("{form}; charset={charset}");
             assert!(with(&value).unwrap_err().contains("UTF-8"), "{value}");
         }
