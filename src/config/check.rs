@@ -4,6 +4,9 @@
 use super::Settings;
 use crate::domain::keys::MAX_SCHEDULED_REPLACED_KEYS;
 
+/// The longest `issuer`: it is in every token (see `domain::token::MAX_TOKEN_BYTES`).
+pub const MAX_ISSUER_BYTES: usize = 256;
+
 impl Settings {
     pub(super) fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
@@ -74,6 +77,15 @@ impl Settings {
             anyhow::ensure!(
                 issuer.starts_with("https://") || issuer.starts_with("http://"),
                 "issuer must be an http(s) URL, got {issuer:?}"
+            );
+            // Every token carries it: bounded, and written in JSON as it is.
+            anyhow::ensure!(
+                issuer.len() <= MAX_ISSUER_BYTES
+                    && issuer
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'),
+                "issuer must be at most {MAX_ISSUER_BYTES} printable ASCII characters, without \
+                 quotes or backslashes"
             );
         }
         Ok(())

@@ -271,6 +271,25 @@ mod key_schedule {
     }
 
     #[test]
+    fn an_issuer_is_a_bounded_url_without_quotes() {
+        let load = |issuer: &str| {
+            let vars = env(&[("TOKENDEALER_ISSUER", issuer)]);
+            Settings::load_with_env(Overrides::default(), vars)
+        };
+        assert!(load("https://auth.example.com").is_ok());
+        let longest = format!("https://{}", "a".repeat(256 - 8));
+        assert!(load(&longest).is_ok());
+        for bad in [
+            format!("{longest}a"),
+            "https://a\"b".to_owned(),
+            "https://a\\b".to_owned(),
+            "ftp://a".to_owned(),
+        ] {
+            assert!(load(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_rotation_period_that_would_keep_too_many_replaced_keys_is_refused_at_start() {
         let load = |period: &str, ttl: &str| {
             let vars = env(&[

@@ -40,8 +40,15 @@ pub fn new_claims(
 
 /// The longest token this dealer issues, in bytes: one it can take back, in an `Authorization`
 /// header (HTTP/2 allows 16 KiB of headers in all) as in an introspection or revocation body.
-/// Client scope sets are bounded so that tokens stay well under it (see
-/// [`super::registry::MAX_CLIENT_SCOPE_BYTES`]); this is the guarantee whatever the claims.
+///
+/// Every claim is bounded so that the widest token fits: a signature of at most 683 base64
+/// characters (RSA-4096) and a header of about 100 leave 11,500 for the claims, 8,627 bytes of
+/// JSON. The widest password-grant claims, each written with JSON escapes at worst: `scope`
+/// 4,096 ([`super::registry::MAX_CLIENT_SCOPE_BYTES`]), `roles` 1,536
+/// ([`super::users::directory::MAX_USER_ROLE_BYTES`]), `aud` 1,024 (512 characters, each
+/// possibly escaped), `email` 508, `iss` 256, `wfc` 256, `client_id` 128, `sub` 64, the rest
+/// (names, punctuation, numbers, `jti`, `reg`) about 300: 8,168 bytes. Checked by
+/// `tests/api/contract/token_size.rs`; refusing a longer token stays the guarantee.
 pub const MAX_TOKEN_BYTES: usize = 12 * 1024;
 
 /// `token`, unless it is longer than [`MAX_TOKEN_BYTES`]: such a token could not be presented,

@@ -96,8 +96,10 @@ impl SigningKey {
         };
         let (alg, params) = match &pair {
             Pair::Rsa(rsa) => {
-                if rsa.public_modulus_len() < 256 {
-                    return Err(anyhow!("RSA keys under 2048 bits are refused"));
+                // Over 4096 bits every token would carry a signature of 1 KiB and more (and
+                // cost eight times the signing time): the token size budget assumes at most 4096.
+                if !(256..=512).contains(&rsa.public_modulus_len()) {
+                    return Err(anyhow!("RSA keys must be 2048 to 4096 bits"));
                 }
                 let pem_text = pem::encode(&pem::Pem::new(pem_tag, der.to_vec()));
                 let encoding = EncodingKey::from_rsa_pem(pem_text.as_bytes())
@@ -264,6 +266,29 @@ fn encode_header_text(header: &str) -> String {
 mod tests {
     use super::*;
     use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+
+    #[test]
+    fn an_rsa_key_over_4096_bits_is_refused() {
+        // aws-lc makes 8192-bit keys at most, ~25 s unoptimized; openssl any size, as PKCS#1 DER.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.der");
+        let made = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:4608",
+            ])
+            .args(["-outform", "DER", "-out"])
+            .arg(&path)
+            .status()
+            .expect("openssl is installed");
+        assert!(made.success());
+        let der = std::fs::read(&path).unwrap();
+        let err = SigningKey::from_der("RSA PRIVATE KEY", &der).err().unwrap();
+        assert!(format!("{err:#}").contains("2048 to 4096 bits"), "{err:#}");
+    }
 
     #[test]
     fn a_signed_token_verifies_with_jsonwebtoken_and_carries_the_kid() {

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use crate::domain::ports::DirectoryStore;
 
 /// The most a user's roles may take in its tokens' claims, a JSON array: each name plus its two
-/// quotes and a comma. With the client's scopes bounded alike, a user's token stays well under
-/// [`crate::domain::token::MAX_TOKEN_BYTES`].
-pub const MAX_USER_ROLE_BYTES: usize = 4096;
+/// quotes and a comma. With every other claim bounded too, the widest user's token from the
+/// widest client fits in [`crate::domain::token::MAX_TOKEN_BYTES`] (the budget is there).
+pub const MAX_USER_ROLE_BYTES: usize = 1536;
 
 /// A work-function context to create: all three parts must exist.
 #[derive(Debug)]

@@ -5,7 +5,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::API;
-use crate::helpers::{claims_of, spawn_app};
+use crate::helpers::{claims_of, spawn_app, spawn_with};
+use crate::users::{Directory, PASSWORD};
 
 /// `n` distinct scopes of 127 characters: 128 bytes each with its separating space.
 fn scopes(n: usize) -> Vec<String> {
@@ -81,4 +82,75 @@ async fn an_audience_listed_twice_is_registered_once() {
         .register_with(json!({ "client_id": "twice", "audiences": [API, "b", API], "scopes": [] }))
         .await;
     assert_eq!(c.body["audiences"], json!([API, "b"]));
+}
+
+#[tokio::test]
+async fn the_widest_client_and_the_widest_user_still_get_a_token_they_can_present() {
+    // Every claim at its bound, with JSON escapes wherever the bound allows them.
+    let issuer = format!("http://{}", "i".repeat(256 - "http://".len()));
+    let app = spawn_with(|s| s.issuer = Some(issuer.clone())).await;
+    let long = |c: char, n: usize| c.to_string().repeat(n);
+    let id = long('c', 128);
+    let audience = long('"', 512);
+    // 31 scopes of 128 characters and one of 95, with the spaces: exactly 4,096 bytes.
+    let mut scopes: Vec<String> = (0..31)
+        .map(|i| format!("{i:02}{}", long('s', 126)))
+        .collect();
+    scopes.push(long('t', 95));
+    let client = app
+        .register_with(
+            json!({"client_id": id, "audiences": [audience], "scopes": scopes,
+            "grants": ["password"]}),
+        )
+        .await;
+    let name = |c: char| long(c, 64);
+    for (resource, n) in [("orgs", 'o'), ("ous", 'u'), ("depts", 'd')] {
+        let r = app.create(resource, json!({ "name": name(n) })).await;
+        assert_eq!(r.status(), 201);
+    }
+    let wfc = json!({"name": name('w'), "org": name('o'), "orgunit": name('u'),
+        "department": name('d')});
+    assert_eq!(app.create("wfcs", wfc).await.status(), 201);
+    // 22 roles of 64 characters and one of 59, each written with 3 more: exactly 1,536 bytes.
+    let mut roles: Vec<String> = (0..22)
+        .map(|i| format!("{i:02}{}", long('r', 62)))
+        .collect();
+    roles.push(long('q', 59));
+    for role in &roles {
+        assert_eq!(
+            app.create("roles", json!({ "name": role })).await.status(),
+            201
+        );
+    }
+    let email = format!("{}@{}", long('"', 126), long('"', 127));
+    let user = |roles: &[String]| {
+        json!({"username": name('n'), "email": email, "password": PASSWORD, "roles": roles,
+            "wfc": name('w')})
+    };
+    let mut one_more = roles.clone();
+    one_more.push("x".into());
+    assert_eq!(
+        app.create("roles", json!({ "name": "x" })).await.status(),
+        201
+    );
+    assert_eq!(app.create("users", user(&one_more)).await.status(), 400);
+    assert_eq!(app.create("users", user(&roles)).await.status(), 201);
+
+    let r = app
+        .password_grant((&id, &client.secret), &name('n'), PASSWORD)
+        .await;
+    let body: Value = r.json().await.unwrap();
+    let token = body["access_token"].as_str().expect("a token");
+    assert!(token.len() <= 12 * 1024, "{} bytes", token.len());
+    assert_eq!(claims_of(token)["aud"], audience.as_str());
+    let r = app.gettoken(&name('n'), PASSWORD).await;
+    assert_eq!(r.status(), 201);
+    // Presented back: introspected by its client, and revoked.
+    assert_eq!(
+        app.introspect(&client, token).await["active"],
+        true,
+        "{} bytes",
+        token.len()
+    );
+    app.revoke(&client, token).await;
 }

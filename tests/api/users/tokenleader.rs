@@ -263,7 +263,7 @@ async fn a_user_whose_token_would_be_too_long_to_present_gets_a_400_not_a_server
         .await;
     assert_eq!(r.status(), 400);
     let text = r.json::<Value>().await.unwrap()["error_description"].to_string();
-    assert!(text.contains("4096 bytes"), "{text}");
+    assert!(text.contains("1536 bytes"), "{text}");
     app.add_user("wide", &["ops"], "acme-eng").await;
     let app = app
         .restart_with_user_changed(
