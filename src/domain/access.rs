@@ -95,12 +95,7 @@ impl Access<'_> {
     fn ensure_client_live(&self, claims: &AccessClaims) -> Result<(), OAuthError> {
         let id = ClientId::parse(&claims.client_id).map_err(|_| DEAD_CLIENT)?;
         let client = self.registry.get(&id)?.ok_or(DEAD_CLIENT)?;
-        let same_registration = match client.registration_tag() {
-            Some(tag) => claims.reg.as_deref() == Some(tag.as_str()),
-            // A registration from before tags existed: only its age can tell.
-            None => claims.iat >= client.created_at.as_secs(),
-        };
-        if client.disabled || !same_registration {
+        if client.disabled || !client.issued(claims) {
             return Err(DEAD_CLIENT);
         }
         Ok(())

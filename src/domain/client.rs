@@ -6,7 +6,7 @@ use aws_lc_rs::digest::{SHA256, digest};
 use subtle::ConstantTimeEq;
 
 use super::keys::SigningAlg;
-use super::{Audience, OAuthError, ScopeSet, UnixTime};
+use super::{AccessClaims, Audience, OAuthError, ScopeSet, UnixTime};
 
 /// A client identifier: 1–128 printable ASCII characters, as presented or stored; new clients
 /// are held to the stricter [`ClientId::parse_new`].
@@ -161,6 +161,17 @@ impl Client {
     /// The `reg` claim of this registration's tokens.
     pub fn registration_tag(&self) -> Option<String> {
         (self.registration != 0).then(|| format!("{:016x}", self.registration))
+    }
+
+    /// Whether a token with these claims was issued to this registration of the client (the
+    /// same id registered again does not own the old registration's tokens).
+    pub fn issued(&self, claims: &AccessClaims) -> bool {
+        claims.client_id == self.id.as_str()
+            && match self.registration_tag() {
+                Some(tag) => claims.reg.as_deref() == Some(tag.as_str()),
+                // A registration from before tags existed: only its age can tell.
+                None => claims.iat >= self.created_at.as_secs(),
+            }
     }
 
     pub fn allows_grant(&self, grant: GrantType) -> bool {

@@ -15,11 +15,18 @@ use crate::domain::ports::{DenylistStore, Listing};
 pub struct Denylist {
     store: Store,
     tree: sled::Tree,
-    /// Entries per client, counted from the tree when the handle is made and kept by every
-    /// insert and removal (all of them run on the store's one writer thread, so a check and
-    /// the insert it allows cannot interleave with another). sled locks its directory to one
+    /// Entries per client registration, counted from the tree when the handle is made and kept
+    /// by every insert and removal (all of them run on the store's one writer thread, so a check
+    /// and the insert it allows cannot interleave with another). sled locks its directory to one
     /// process, so the count is exact while writes go through one handle, as the engine's do.
-    per_client: Arc<Mutex<HashMap<String, usize>>>,
+    per_client: Arc<Mutex<HashMap<Share, usize>>>,
+}
+
+/// Whose share an entry counts against: the client id and its registration tag.
+type Share = (String, Option<String>);
+
+fn share_of(record: RevokedToken) -> Share {
+    (record.client_id, record.reg)
 }
 
 /// Expired entries removed per writer job by a sweep, so a large sweep never holds up other
@@ -33,11 +40,11 @@ impl Store {
             .db
             .open_tree("revoked")
             .context("opening the revoked tree")?;
-        let mut per_client = HashMap::<String, usize>::new();
+        let mut per_client = HashMap::<Share, usize>::new();
         for entry in tree.iter() {
             let (_, value) = entry.context("scanning the revoked tree")?;
             if let Ok(record) = records::decode::<RevokedToken>(&value) {
-                *per_client.entry(record.client_id).or_default() += 1;
+                *per_client.entry(share_of(record)).or_default() += 1;
             }
         }
         Ok(Denylist {
@@ -59,11 +66,11 @@ impl DenylistStore for Denylist {
 
     /// Returns once the entry is on disk: an acknowledged revocation survives a crash.
     async fn insert(&self, record: &RevokedToken, per_client: usize) -> anyhow::Result<Listing> {
-        let (tree, counts, jti, client, bytes) = (
+        let (tree, counts, jti, share, bytes) = (
             self.tree.clone(),
             self.per_client.clone(),
             record.jti.clone(),
-            record.client_id.clone(),
+            share_of(record.clone()),
             records::encode(record)?,
         );
         self.store
@@ -73,7 +80,7 @@ impl DenylistStore for Denylist {
                     return Ok(Listing::Listed);
                 }
                 let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
-                let count = counts.entry(client).or_default();
+                let count = counts.entry(share).or_default();
                 if *count >= per_client {
                     return Ok(Listing::ClientFull);
                 }
@@ -103,16 +110,16 @@ impl DenylistStore for Denylist {
                 .writer()
                 .write(move || {
                     let mut n = 0;
-                    for (key, value, client) in chunk {
+                    for (key, value, share) in chunk {
                         let swapped =
                             tree.compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?;
                         if swapped.is_ok() {
                             n += 1;
                             let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
-                            if let Some(count) = counts.get_mut(&client) {
+                            if let Some(count) = counts.get_mut(&share) {
                                 *count = count.saturating_sub(1);
                                 if *count == 0 {
-                                    counts.remove(&client);
+                                    counts.remove(&share);
                                 }
                             }
                         }
@@ -144,8 +151,8 @@ impl Denylist {
     }
 }
 
-/// An entry as scanned: key, value, and the client it counts against.
-type Scanned = (sled::IVec, sled::IVec, String);
+/// An entry as scanned: key, value, and the share it counts against.
+type Scanned = (sled::IVec, sled::IVec, Share);
 
 /// The entries of `tree` whose token has expired by `now`, as scanned.
 fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<Scanned>> {
@@ -153,7 +160,7 @@ fn expired_entries(tree: &sled::Tree, now: u64) -> anyhow::Result<Vec<Scanned>> 
     for entry in tree.iter() {
         let (key, value) = entry.context("scanning the revoked tree")?;
         match records::decode::<RevokedToken>(&value) {
-            Ok(record) if record.exp <= now => expired.push((key, value, record.client_id)),
+            Ok(record) if record.exp <= now => expired.push((key, value, share_of(record))),
             Ok(_) => {}
             // A record we cannot read cannot be checked either; keep it rather than silently
             // un-revoking a token, and say so.

@@ -133,3 +133,35 @@ async fn a_client_revoking_beyond_its_share_gets_503_and_its_token_stays_active(
     let r = app.post_token("/oauth/revoke", &svc, &fresh).await;
     assert_eq!(r.status(), 503);
 }
+
+#[tokio::test]
+async fn a_client_registered_again_has_a_share_of_its_own_and_old_tokens_take_none_of_it() {
+    let app = spawn_with(|s| s.max_revocations_per_client = 2).await;
+    let first = register(&app, "svc", &["read"]).await;
+    let mut old = Vec::new();
+    for _ in 0..4 {
+        old.push(app.access_token(&first, &API).await);
+    }
+    // The first registration fills its share.
+    app.revoke(&first, &old[0]).await;
+    app.revoke(&first, &old[1]).await;
+    let r = app.post_token("/oauth/revoke", &first, &old[2]).await;
+    assert_eq!(r.status(), 503);
+
+    let removed = app
+        .admin(reqwest::Method::DELETE, "/admin/clients/svc", None)
+        .await;
+    assert_eq!(removed.status(), 200);
+    let second = register(&app, "svc", &["read"]).await;
+    // The old registration's tokens are dead: revoking them answers 200 and lists nothing.
+    for token in &old[2..] {
+        assert_eq!(app.introspect(&second, token).await, inactive());
+        app.revoke(&second, token).await;
+    }
+    // So the new registration's whole share is its own.
+    for _ in 0..2 {
+        let fresh = app.access_token(&second, &API).await;
+        app.revoke(&second, &fresh).await;
+        assert_eq!(app.introspect(&second, &fresh).await, inactive());
+    }
+}

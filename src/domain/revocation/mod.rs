@@ -18,6 +18,10 @@ use super::ports::{DenylistStore, Listing};
 pub struct RevokedToken {
     pub jti: String,
     pub client_id: String,
+    /// The registration of the client the token was issued to (its `reg` claim): a client's
+    /// share of the list is per registration, so one removed and registered again starts afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reg: Option<String>,
     /// The token's own `exp`: past it the token is dead without our help and the entry can go.
     pub exp: u64,
     pub revoked_at: u64,
@@ -100,10 +104,15 @@ impl Revocations {
                 "refused to revoke another client's token");
             return Ok(Revocation::NotTheCallers);
         }
+        if !caller.issued(&claims) {
+            // A token of an earlier registration of this id: dead already, nothing to list.
+            return Ok(Revocation::NotALiveToken);
+        }
         if !self.denylist.contains(&claims.jti)? {
             let record = RevokedToken {
                 jti: claims.jti.clone(),
                 client_id: claims.client_id.clone(),
+                reg: claims.reg.clone(),
                 exp: claims.exp,
                 revoked_at: now.as_secs(),
             };

@@ -192,6 +192,7 @@ async fn what_the_denylist_check_costs_next_to_verifying_the_signature() {
         let record = RevokedToken {
             jti: format!("{i:032x}"),
             client_id: "svc".into(),
+            reg: None,
             exp: T0.plus(3600).as_secs(),
             revoked_at: T0.as_secs(),
         };

@@ -160,7 +160,7 @@ impl DenylistStore for PgStore {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
             // One revocation of a client at a time, across instances: the count and the insert
-            // it allows are not interleaved with another's.
+            // it allows are not interleaved with another's. The share is per registration.
             tx.execute(
                 "SELECT pg_advisory_xact_lock($1, hashtext($2))",
                 &[&REVOCATION_LOCK_CLASS, &entry.client_id],
@@ -170,8 +170,8 @@ impl DenylistStore for PgStore {
             let listed = tx
                 .query_one(
                     "SELECT count(*), coalesce(bool_or(jti = $2), false) FROM td_revoked
-                     WHERE record->>'client_id' = $1",
-                    &[&entry.client_id, &entry.jti],
+                     WHERE record->>'client_id' = $1 AND (record->>'reg') IS NOT DISTINCT FROM $3",
+                    &[&entry.client_id, &entry.jti, &entry.reg],
                 )
                 .await
                 .map_err(db)?;
