@@ -5,6 +5,7 @@ pub mod audit;
 mod labels;
 pub mod metrics;
 pub mod request_id;
+pub mod throttle;
 
 use std::sync::Arc;
 

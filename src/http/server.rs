@@ -14,6 +14,8 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::telemetry::throttle::Throttled;
+
 use super::AppState;
 use super::connection::{self, Place, Shared, TlsServing};
 use super::tls::Tls;
@@ -57,8 +59,6 @@ pub(super) const ABANDON_AFTER: Duration = Duration::from_secs(2);
 /// The first pause after a failed accept; it doubles up to `MAX_PAUSE` while failures go on.
 const MIN_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_secs(1);
-/// The same warning at most this often.
-const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// How often idle connections are asked to close while the connection cap is reached.
 const PRESSURE_EVERY: Duration = Duration::from_secs(1);
@@ -190,7 +190,7 @@ pub(super) async fn accept_until(
             Ok(permit) => permit,
             Err(TryAcquireError::Closed) => break,
             Err(TryAcquireError::NoPermits) => {
-                if let Some(unlogged) = full.due(Instant::now()) {
+                if let Some(unlogged) = full.due(std::time::Instant::now()) {
                     tracing::warn!(
                         max_connections = limits.max_connections,
                         unlogged,
@@ -234,7 +234,7 @@ pub(super) async fn accept_until(
 /// Out of descriptors (EMFILE) and the like: the connection stays in the kernel's queue, so the
 /// loop pauses rather than spinning on it.
 fn log_accept_failure(e: &io::Error, pause: Duration, log: &mut Throttled) {
-    if let Some(unlogged) = log.due(Instant::now()) {
+    if let Some(unlogged) = log.due(std::time::Instant::now()) {
         tracing::warn!(error = %e, ?pause, unlogged, "accepting a connection failed; pausing");
     }
 }
@@ -270,39 +270,5 @@ pub(super) fn warn_if_above_descriptor_limit(max_connections: usize) {
         );
     } else {
         tracing::info!(max_connections, descriptor_limit = soft, "connection cap");
-    }
-}
-
-/// Says when a repeated event is worth a log line again, and how many went unlogged meanwhile.
-#[derive(Default)]
-struct Throttled {
-    last: Option<Instant>,
-    unlogged: u64,
-}
-
-impl Throttled {
-    fn due(&mut self, now: Instant) -> Option<u64> {
-        if self.last.is_some_and(|t| now - t < LOG_EVERY) {
-            self.unlogged += 1;
-            return None;
-        }
-        self.last = Some(now);
-        Some(std::mem::take(&mut self.unlogged))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_repeated_warning_is_logged_once_per_interval_with_the_count_it_skipped() {
-        let mut log = Throttled::default();
-        let start = Instant::now();
-        assert_eq!(log.due(start), Some(0));
-        assert_eq!(log.due(start + Duration::from_secs(1)), None);
-        assert_eq!(log.due(start + LOG_EVERY / 2), None);
-        assert_eq!(log.due(start + LOG_EVERY), Some(2));
-        assert_eq!(log.due(start + LOG_EVERY), None);
     }
 }

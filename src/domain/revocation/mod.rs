@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::ports::{DenylistStore, Listing};
+use crate::telemetry::throttle::SharedThrottle;
 
 /// A revoked access token: listed by `jti` until its own `exp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,8 @@ const RETRY_FULL_AFTER_SECS: u64 = 60;
 pub struct Revocations {
     denylist: Arc<dyn DenylistStore>,
     per_client: usize,
+    /// Refusals are warned of at most once per interval: a client at its bound may retry fast.
+    refusals: Arc<SharedThrottle>,
 }
 
 impl Revocations {
@@ -60,6 +63,7 @@ impl Revocations {
         Self {
             denylist,
             per_client,
+            refusals: Arc::default(),
         }
     }
 
@@ -117,8 +121,11 @@ impl Revocations {
                 revoked_at: now.as_secs(),
             };
             if self.denylist.insert(&record, self.per_client).await? == Listing::ClientFull {
-                tracing::warn!(client_id = %claims.client_id, limit = self.per_client,
-                    "refused a revocation: the client has its full share of revoked tokens listed");
+                if let Some(unlogged) = self.refusals.due(std::time::Instant::now()) {
+                    tracing::warn!(client_id = %claims.client_id, limit = self.per_client,
+                        unlogged, "refused a revocation: the client has its full share of \
+                        revoked tokens listed");
+                }
                 return Err(OAuthError::RevocationsFull {
                     limit: self.per_client,
                     retry_after_secs: RETRY_FULL_AFTER_SECS,
