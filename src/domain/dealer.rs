@@ -65,16 +65,18 @@ impl Dealer<'_> {
     }
 
     /// Authenticates the client, then issues a token for `request` at `now`; `origin` is where
-    /// the request came from (login lockout counts by address).
+    /// the request came from (login lockout counts by address). A grant part that could not be
+    /// read (`Err`) is answered only after the client authenticated: an unauthenticated caller
+    /// always gets `invalid_client`, and every failed authentication is counted and audited.
     pub async fn issue(
         &self,
         auth: &ClientAuth,
-        request: &TokenRequest,
+        request: Result<TokenRequest, OAuthError>,
         origin: &Origin,
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
         let client = self.authenticate(auth, origin, now)?;
-        let (grant, issued) = match request {
+        let (grant, issued) = match &request? {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
                 client_credentials::issue(self.issuer, &client, r, now).await?,

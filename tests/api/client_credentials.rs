@@ -338,3 +338,35 @@ async fn a_token_lifetime_set_per_client_is_used() {
         120
     );
 }
+
+#[tokio::test]
+async fn bad_credentials_are_invalid_client_whatever_else_is_wrong_with_the_request() {
+    let app = spawn_app().await;
+    let c = app.register("svc", &["https://api"], &["read"]).await;
+    let cases: [&[(&str, &str)]; 5] = [
+        &[("grant_type", "client_credentials"), ("scope", "x\"y")],
+        &[("grant_type", "client_credentials"), ("scope", " ")],
+        &[("grant_type", "client_credentials"), ("resource", "a b")],
+        &[("grant_type", "password")],
+        &[],
+    ];
+    for extra in cases {
+        for (id, secret) in [("svc", "wrong"), ("nobody", c.secret.as_str())] {
+            let mut form = vec![("client_id", id), ("client_secret", secret)];
+            form.extend_from_slice(extra);
+            let r = app
+                .http
+                .post(app.url("/oauth/token"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{id} {extra:?}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"], "invalid_client", "{id} {extra:?}");
+        }
+    }
+    // With the right secret, each is refused for what it is.
+    let r = app.token_post(&c.id, &c.secret, &[("scope", "x\"y")]).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
+}
