@@ -103,7 +103,8 @@ struct ServeArgs {
     /// A TOML configuration file.
     #[arg(long, env = "TOKENDEALER_CONFIG")]
     config: Option<PathBuf>,
-    /// Where signatures run: pool (dedicated threads), blocking (tokio) or inline [default: pool].
+    /// Where signatures run: pool (dedicated threads), blocking (tokio) or inline [default:
+    /// inline with the per-thread I/O model, pool with the shared one].
     #[arg(long, env = "TOKENDEALER_SIGNER")]
     signer: Option<crate::domain::keys::SignerMode>,
     /// Connections served at once; more wait to be accepted [default: the descriptor limit

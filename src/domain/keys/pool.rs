@@ -20,7 +20,8 @@ pub const DEFAULT_SIGNING_QUEUE: usize = 2048;
 /// How [`SignerPool`] runs a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignerMode {
-    /// On dedicated `signer-N` threads fed by one queue (the default).
+    /// On dedicated `signer-N` threads fed by one queue (the settings' default with the shared
+    /// I/O model; with `per-thread`, the default, it is [`Self::Inline`]).
     #[default]
     Pool,
     /// On tokio's blocking pool (`spawn_blocking`).
