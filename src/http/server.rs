@@ -61,7 +61,7 @@ const MIN_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 
 /// How often idle connections are asked to close while the connection cap is reached.
-const PRESSURE_EVERY: Duration = Duration::from_secs(1);
+const PRESSURE_EVERY: Duration = Duration::from_millis(250);
 
 /// Waits for a place under the connection cap, meanwhile asking idle connections to close each
 /// [`PRESSURE_EVERY`] (one idle now may have been busy at the last ask); `None` once `stop` is

@@ -64,6 +64,11 @@ impl Activity {
         self.in_flight == 0 && self.head_since.is_none()
     }
 
+    /// Nothing read since the accept (or the TLS handshake): no byte of a request yet.
+    pub(super) fn never_spoke(&self) -> bool {
+        self.protocol == Protocol::Sniffing && self.is_idle()
+    }
+
     /// Idle, and for at least `min` by `now`. A connection that has only just been accepted, or
     /// has only just answered, may have its next request already on the wire, unread: closing
     /// it then resets that request.

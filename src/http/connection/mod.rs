@@ -37,6 +37,11 @@ use super::server::{Limits, Service};
 /// an instant (just accepted, or between two requests of a busy client), whose next request may
 /// already be on the wire.
 const MIN_IDLE_TO_MAKE_ROOM: Duration = Duration::from_secs(1);
+/// The same for a connection that has sent nothing since its accept. A client sends its request
+/// right behind its handshake, so by the accept it has usually arrived; and a connection's bytes
+/// are read (hyper is polled first) before it is judged silent. A short bound here is what lets
+/// a newcomer through a queue of silent sockets: each call for room frees a cap's worth of them.
+const MIN_SILENT_TO_MAKE_ROOM: Duration = Duration::from_millis(250);
 /// After a deadline cut, how long a connection may take to say goodbye (an HTTP/2 GOAWAY).
 const CUT_GRACE: Duration = Duration::from_secs(1);
 /// HTTP/1 read buffer, hence the largest request head (hyper's default is 400 KiB).
@@ -160,6 +165,9 @@ async fn serve_http<S>(
     tokio::pin!(check);
     let ending = loop {
         tokio::select! {
+            // The connection first: bytes that have arrived are read (and seen by the watchdog)
+            // before a call for room can judge it silent.
+            biased;
             ended = conn.as_mut() => {
                 if let Err(e) = ended {
                     tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -170,7 +178,13 @@ async fn serve_http<S>(
             () = &mut check => {}
             () = shared.draining.cancelled() => break Ending::Drain,
             Ok(()) = pressure.changed() => {
-                if watched.borrow().idle_at_least(Instant::now(), MIN_IDLE_TO_MAKE_ROOM) {
+                let activity = *watched.borrow();
+                let min = if activity.never_spoke() {
+                    MIN_SILENT_TO_MAKE_ROOM
+                } else {
+                    MIN_IDLE_TO_MAKE_ROOM
+                };
+                if activity.idle_at_least(Instant::now(), min) {
                     break Ending::Cut("idle while the connection cap is reached");
                 }
             }

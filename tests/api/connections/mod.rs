@@ -273,6 +273,26 @@ async fn at_the_connection_cap_silent_connections_make_room_at_once() {
 }
 
 #[tokio::test]
+async fn a_queue_of_silent_sockets_at_the_cap_is_cleared_a_cap_s_worth_each_quarter_second() {
+    let app = spawn_with(|s| {
+        all_long(s);
+        s.max_connections = 3;
+    })
+    .await;
+    // Ten caps' worth of silent sockets, queued ahead of the real client. Cut a cap's worth a
+    // second (the rule before), they would keep it waiting about 10 s; now about 2.5 s.
+    let mut silent = Vec::new();
+    for _ in 0..30 {
+        silent.push(connect(&app).await);
+    }
+    let started = Instant::now();
+    let healthz = tokio::time::timeout(Duration::from_secs(30), app.get("/healthz")).await;
+    assert_eq!(healthz.expect("answered").status(), 200);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(7), "waited {waited:?}");
+}
+
+#[tokio::test]
 async fn at_the_connection_cap_idle_keep_alive_connections_make_room_but_busy_ones_stay() {
     let app = spawn_with(|s| {
         all_long(s);
