@@ -124,8 +124,10 @@ struct ServeArgs {
     #[arg(long, env = "TOKENDEALER_TLS_KEY")]
     tls_key: Option<PathBuf>,
     /// PostgreSQL instead of sled in the data dir: `postgres://user:password@host/db`.
+    /// Read as text and checked by the settings: clap would echo an invalid value, password and
+    /// all, in its error.
     #[arg(long, env = "TOKENDEALER_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<crate::config::DatabaseUrl>,
+    database_url: Option<String>,
     /// The master key file (64 hex digits, mode 0600) sealing private keys in the database.
     #[arg(long, env = "TOKENDEALER_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
@@ -138,8 +140,8 @@ enum MasterKeyCommand {
 }
 
 impl ServeArgs {
-    fn overrides(&self, data_dir: Option<PathBuf>) -> Overrides {
-        Overrides {
+    fn overrides(&self, data_dir: Option<PathBuf>) -> anyhow::Result<Overrides> {
+        Ok(Overrides {
             listen: self.listen,
             data_dir,
             keys_dir: self.keys_dir.clone(),
@@ -151,9 +153,18 @@ impl ServeArgs {
             audit_log: self.audit_log.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
-            database_url: self.database_url.clone(),
+            database_url: self
+                .database_url
+                .as_deref()
+                .map(crate::config::DatabaseUrl::parse)
+                .transpose()
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "database_url (--database-url, TOKENDEALER_DATABASE_URL): {e:#}"
+                    )
+                })?,
             master_key_file: self.master_key_file.clone(),
-        }
+        })
     }
 }
 
@@ -243,7 +254,7 @@ impl Cli {
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Config(args) => {
-                let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
+                let settings = Settings::load(args.overrides(self.data_dir.clone())?)?;
                 admin::say(settings.to_toml()?.trim_end())
             }
             Command::ShowCredentials => {
@@ -254,7 +265,7 @@ impl Cli {
                 admin::say(crate::storage::MasterKey::generate_hex()?)
             }
             Command::Migrate(args) => {
-                let settings = Settings::load(args.overrides(self.data_dir.clone()))?;
+                let settings = Settings::load(args.overrides(self.data_dir.clone())?)?;
                 let counts = crate::startup::migrate_to_postgres(&settings).await?;
                 admin::say(serde_json::to_string_pretty(&counts)?)
             }
@@ -279,7 +290,7 @@ impl Cli {
 
 async fn serve(args: &ServeArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     crate::telemetry::init();
-    let settings = Settings::load(args.overrides(data_dir))?;
+    let settings = Settings::load(args.overrides(data_dir)?)?;
     Application::build(settings)
         .await?
         .run_until_stopped()

@@ -46,7 +46,7 @@ impl DatabaseUrl {
                 let query: Vec<String> = query
                     .split('&')
                     .map(|p| match p.split_once('=') {
-                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        Some((k, _)) if is_password_key(k) => format!("{k}=***"),
                         _ => p.to_owned(),
                     })
                     .collect();
@@ -56,6 +56,14 @@ impl DatabaseUrl {
         };
         format!("{}{authority}{tail}", url.get(..scheme_end).unwrap_or(""))
     }
+}
+
+/// Whether a query key, percent-decoded as the driver reads it, is `password`.
+fn is_password_key(raw: &str) -> bool {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().next())
+        .is_some_and(|(k, _)| k.eq_ignore_ascii_case("password"))
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -79,6 +87,11 @@ mod tests {
     fn the_password_of_a_database_url_is_never_shown() {
         let url =
             DatabaseUrl::parse("postgres://td:s3cret@db:5432/td?password=s3cret&x=1").unwrap();
+        let encoded = DatabaseUrl::parse("postgres://db/td?pass%77ord=s3cret2").unwrap();
+        assert_eq!(encoded.redacted(), "postgres://db/td?pass%77ord=***");
+        // A password with a raw '/' or '?' is refused, so it cannot hide its end from this.
+        let err = DatabaseUrl::parse("postgres://td:pa/ss@db/td").unwrap_err();
+        assert!(!format!("{err:#}").contains("pa/ss"), "{err:#}");
         assert_eq!(
             url.redacted(),
             "postgres://td:***@db:5432/td?password=***&x=1"

@@ -59,7 +59,11 @@ pub fn require_content_type(headers: &HeaderMap, expected: &str) -> Result<(), O
             format!("the body must be {expected}").into(),
         ));
     };
-    let mut charsets = media.params().filter(|(name, _)| *name == CHARSET);
+    // RFC 2231's `charset*` declares a charset too: it counts (and is refused: its value is
+    // never a bare label).
+    let mut charsets = media
+        .params()
+        .filter(|(name, _)| *name == CHARSET || name.as_str().eq_ignore_ascii_case("charset*"));
     match (charsets.next(), charsets.next()) {
         (None, _) => Ok(()),
         (Some((_, charset)), None)
@@ -267,6 +271,7 @@ mod tests {
             "utf-8; charset=latin1",
             "latin1; charset=utf-8",
             "utf-8; charset=utf-8",
+            "utf-8; charset*=iso-8859-1''",
         ] {
             let value = format!("{form}; charset={charset}");
             assert!(with(&value).unwrap_err().contains("UTF-8"), "{value}");

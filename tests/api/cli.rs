@@ -403,3 +403,31 @@ async fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_refused_database_url_is_never_echoed_with_its_password() {
+    for url in [
+        "postgres://td:Sup3rS3cret@db:5432/td?sslmode=prefer",
+        "postgres://td:Sup3rS3cret@db:5432/td?sslmode=verify-ful",
+        // A raw '?' in the password: where the query begins would be a guess (TLS could be lost).
+        "postgres://td:Sup3r?S3cret@127.0.0.1:5432/td?sslmode=require",
+    ] {
+        for how in ["env", "flag"] {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_tokendealer"));
+            command.arg("config").env_remove("TOKENDEALER_DATABASE_URL");
+            match how {
+                "env" => command.env("TOKENDEALER_DATABASE_URL", url),
+                _ => command.args(["--database-url", url]),
+            };
+            let out = command.output().await.unwrap();
+            assert!(!out.status.success(), "{how} {url}");
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(!said.contains("S3cret"), "{how}: {said}");
+            assert!(said.contains("database"), "{how}: {said}");
+        }
+    }
+}

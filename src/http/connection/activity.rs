@@ -164,7 +164,11 @@ impl<S> Watched<S> {
         self.report.send_if_modified(|a| {
             let detected = a.protocol != protocol;
             a.protocol = protocol;
-            if !read.is_empty() && a.in_flight == 0 && a.head_since.is_none() {
+            if protocol == Protocol::Http2 {
+                // The preface is no request: an HTTP/2 connection is idle until a stream
+                // begins, and may be asked to make room like any idle one.
+                a.head_since = None;
+            } else if !read.is_empty() && a.in_flight == 0 && a.head_since.is_none() {
                 a.head_since = Some(Instant::now());
             }
             detected

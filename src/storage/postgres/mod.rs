@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
@@ -227,6 +228,12 @@ fn pg_config(options: &PgOptions) -> anyhow::Result<(tokio_postgres::Config, Mak
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| anyhow::anyhow!("the database URL is malformed: {e}"))?;
+    // Fail closed: `sslmode` was taken out above, so the driver must not have found one.
+    anyhow::ensure!(
+        config.get_ssl_mode() == SslMode::Prefer,
+        "the database URL could not be read unambiguously (sslmode): percent-encode '/', '?', \
+         '#' and '@' in the user name, the password and parameter values"
+    );
     config.ssl_mode(mode);
     let ms = options.timeout.as_millis();
     config

@@ -29,6 +29,7 @@ pub enum DbTls {
 /// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL (the driver reads neither the
 /// way libpq does) and says what they ask for; the rest of the URL is returned unchanged.
 pub fn split_tls(url: &str) -> anyhow::Result<(String, DbTls)> {
+    ensure_unambiguous(url)?;
     let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_owned(), DbTls::Off));
     };
@@ -80,6 +81,22 @@ pub fn split_tls(url: &str) -> anyhow::Result<(String, DbTls)> {
     Ok((url, tls))
 }
 
+/// Refuses a URL whose user name or password holds a raw `/`, `?` or `#`: where its query
+/// begins would then be a guess, and a wrong guess could miss `sslmode` and connect in plaintext
+/// (libpq and the driver each read such URLs their own way). RFC 3986 wants them
+/// percent-encoded in userinfo anyway.
+pub fn ensure_unambiguous(url: &str) -> anyhow::Result<()> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if let Some(at) = rest.rfind('@') {
+        anyhow::ensure!(
+            !rest.get(..at).unwrap_or_default().contains(['/', '?', '#']),
+            "the database URL is ambiguous: percent-encode '/', '?', '#' and '@' in the user \
+             name, the password and parameter values (%2F, %3F, %23, %40)"
+        );
+    }
+    Ok(())
+}
+
 /// The driver's mode and the connector every connection of the store is made with. Without
 /// TLS the connector is never used: the driver does not ask the server for TLS.
 pub(super) fn connector(tls: &DbTls) -> anyhow::Result<(SslMode, MakeRustlsConnect)> {
@@ -97,14 +114,25 @@ pub(super) fn connector(tls: &DbTls) -> anyhow::Result<(SslMode, MakeRustlsConne
 }
 
 fn roots_from_file(path: &std::path::Path) -> anyhow::Result<RootCertStore> {
+    use std::io::Read;
     let what = || format!("reading the database CA file {}", path.display());
-    let size = std::fs::metadata(path).with_context(what)?.len();
+    // A regular file only: a FIFO would hang the start, /dev/zero would never end.
     anyhow::ensure!(
-        size <= MAX_CA_FILE_BYTES,
+        std::fs::metadata(path).with_context(what)?.is_file(),
+        "the database CA file {} is not a regular file",
+        path.display()
+    );
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .with_context(what)?
+        .take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut pem)
+        .with_context(what)?;
+    anyhow::ensure!(
+        pem.len() as u64 <= MAX_CA_FILE_BYTES,
         "the database CA file {} is larger than {MAX_CA_FILE_BYTES} bytes",
         path.display()
     );
-    let pem = std::fs::read(path).with_context(what)?;
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&pem) {
         let cert = cert.map_err(|e| anyhow::anyhow!("{}: {e}", what()))?;
@@ -166,6 +194,9 @@ mod tests {
             ("postgres://db/td?sslmode=yes", "unknown sslmode"),
             ("postgres://db/td?sslmode=require&sslmode=disable", "twice"),
             ("postgres://db/td?sslrootcert=/ca.pem", "without TLS"),
+            ("postgres://td:pa?ss@db/td?sslmode=require", "ambiguous"),
+            ("postgres://td:pa/ss@db/td", "ambiguous"),
+            ("postgres://td:pa#ss@db/td?sslmode=require", "ambiguous"),
         ] {
             let err = split(url).unwrap_err();
             assert!(err.contains(says), "{url}: {err}");

@@ -167,3 +167,28 @@ async fn an_http2_peer_that_stops_answering_pings_is_closed() {
     deaf.write_all(PREFACE_AND_SETTINGS).await.unwrap();
     read_until_closed(&mut deaf, 2 * SHORT + MARGIN).await;
 }
+
+#[tokio::test]
+async fn at_the_cap_http2_connections_without_a_stream_make_room_like_idle_ones() {
+    let app = spawn_with(|s| {
+        all_long(s);
+        s.max_connections = 2;
+    })
+    .await;
+    // Two HTTP/2 connections that said their preface and SETTINGS and nothing more: no stream,
+    // so idle; before, the preface counted as a request head that never ended.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = connect(&app).await;
+        stream.write_all(PREFACE_AND_SETTINGS).await.unwrap();
+        held.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let healthz = tokio::time::timeout(MARGIN, app.get("/healthz")).await;
+    assert_eq!(healthz.expect("a place was made").status(), 200);
+    assert!(started.elapsed() < MARGIN);
+    for mut s in held {
+        read_until_closed(&mut s, MARGIN).await;
+    }
+}
