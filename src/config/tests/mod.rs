@@ -1,5 +1,16 @@
 //! Settings: precedence, the environment layer, the printed form, renamed keys.
 
+mod key_schedule;
+mod tls;
+
+/// An environment of `pairs`, for `Settings::load_with_env`.
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 mod file {
     use crate::config::*;
 
@@ -92,14 +103,8 @@ mod file {
 }
 
 mod environment {
+    use super::env;
     use crate::config::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
 
     #[test]
     fn every_setting_can_come_from_the_environment_over_the_file_and_a_flag_beats_both() {
@@ -241,163 +246,5 @@ mod string_values {
         let s = Settings::load_with_env(Overrides::default(), vars).unwrap();
         assert_eq!(s.data_dir, std::path::PathBuf::from("2024"));
         assert_eq!(s.keys_dir, std::path::PathBuf::from("true"));
-    }
-}
-
-mod key_schedule {
-    use crate::config::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn by_default_keys_rotate_every_90_days_published_twice_the_jwks_cache_ahead() {
-        let s = Settings::load_with_env(
-            Overrides::default(),
-            env(&[("TOKENDEALER_JWKS_MAX_AGE", "120")]),
-        )
-        .unwrap();
-        let policy = s.key_policy();
-        assert_eq!(policy.rotation_period, 7_776_000);
-        assert_eq!(policy.prepublish, 240);
-        assert_eq!(
-            policy.verify_window,
-            86_400 + crate::domain::keys::VERIFIER_LEEWAY_SECS
-        );
-    }
-
-    #[test]
-    fn an_issuer_is_a_bounded_url_without_quotes() {
-        let load = |issuer: &str| {
-            let vars = env(&[("TOKENDEALER_ISSUER", issuer)]);
-            Settings::load_with_env(Overrides::default(), vars)
-        };
-        assert!(load("https://auth.example.com").is_ok());
-        let longest = format!("https://{}", "a".repeat(256 - 8));
-        assert!(load(&longest).is_ok());
-        for bad in [
-            format!("{longest}a"),
-            "https://a\"b".to_owned(),
-            "https://a\\b".to_owned(),
-            "ftp://a".to_owned(),
-        ] {
-            assert!(load(&bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_rotation_period_that_would_keep_too_many_replaced_keys_is_refused_at_start() {
-        let load = |period: &str, ttl: &str| {
-            let vars = env(&[
-                ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", period),
-                ("TOKENDEALER_MAX_TOKEN_TTL", ttl),
-            ]);
-            Settings::load_with_env(Overrides::default(), vars)
-        };
-        // A day's tokens: hourly rotation keeps 25 replaced keys, every 15 minutes 97.
-        assert!(load("3600", "86400").is_ok());
-        let err = format!("{:#}", load("900", "86400").unwrap_err());
-        assert!(
-            err.contains("rotation_period_secs (900) is too short"),
-            "{err}"
-        );
-        // Shorter tokens leave a key set just as small with shorter periods.
-        assert!(load("900", "3600").is_ok());
-    }
-
-    #[test]
-    fn the_keys_table_comes_from_the_file_and_the_environment_beats_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("td.toml");
-        let file = "[keys]\nrotation_period_secs = 3600\nprepublish_secs = 60\n";
-        std::fs::write(&path, file).unwrap();
-        let overrides = Overrides {
-            config: Some(path),
-            ..Default::default()
-        };
-        let from_file = Settings::load_with_env(overrides.clone(), Vec::new()).unwrap();
-        assert_eq!(
-            (
-                from_file.keys.rotation_period_secs,
-                from_file.keys.prepublish_secs
-            ),
-            (3600, Some(60))
-        );
-        let vars = env(&[
-            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "0"),
-            ("TOKENDEALER_KEYS_PREPUBLISH_SECS", "30"),
-            ("TOKENDEALER_KEYS_DIR", "/srv/keys"),
-        ]);
-        let s = Settings::load_with_env(overrides, vars).unwrap();
-        assert_eq!(s.key_policy().rotation_period, 0);
-        assert_eq!(s.key_policy().prepublish, 30);
-        assert_eq!(s.keys_dir, PathBuf::from("/srv/keys"));
-    }
-
-    #[test]
-    fn a_pre_publication_as_long_as_the_period_stops_the_start_with_a_clear_error() {
-        let vars = env(&[
-            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "600"),
-            ("TOKENDEALER_JWKS_MAX_AGE", "300"),
-        ]);
-        let err = Settings::load_with_env(Overrides::default(), vars).unwrap_err();
-        let msg = format!("{err:#}");
-        assert!(
-            msg.contains("prepublish_secs (600") && msg.contains("(600)"),
-            "{msg}"
-        );
-        let never = env(&[
-            ("TOKENDEALER_KEYS_ROTATION_PERIOD_SECS", "0"),
-            ("TOKENDEALER_KEYS_PREPUBLISH_SECS", "9999"),
-        ]);
-        assert!(Settings::load_with_env(Overrides::default(), never).is_ok());
-    }
-}
-
-mod tls {
-    use crate::config::*;
-
-    fn load(vars: &[(&str, &str)], overrides: Overrides) -> anyhow::Result<Settings> {
-        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        Settings::load_with_env(overrides, vars)
-    }
-
-    #[test]
-    fn a_certificate_without_a_key_is_an_error_that_says_what_is_missing() {
-        let err = load(
-            &[("TOKENDEALER_TLS_CERT", "cert.pem")],
-            Overrides::default(),
-        )
-        .unwrap_err();
-        assert!(format!("{err:#}").contains("tls_key is not"), "{err:#}");
-        let only_key = Overrides {
-            tls_key: Some("key.pem".into()),
-            ..Default::default()
-        };
-        let err = load(&[], only_key).unwrap_err();
-        assert!(format!("{err:#}").contains("tls_cert is not"), "{err:#}");
-    }
-
-    #[test]
-    fn the_files_come_from_flags_over_the_environment_and_tls_is_off_without_them() {
-        assert_eq!(load(&[], Overrides::default()).unwrap().tls.files, None);
-        let flags = Overrides {
-            tls_cert: Some("flag-cert.pem".into()),
-            ..Default::default()
-        };
-        let vars = [
-            ("TOKENDEALER_TLS_CERT", "env-cert.pem"),
-            ("TOKENDEALER_TLS_KEY", "env-key.pem"),
-            ("TOKENDEALER_TLS_HANDSHAKE_TIMEOUT_SECS", "3"),
-        ];
-        let s = load(&vars, flags).unwrap();
-        let files = s.tls.files.unwrap();
-        assert_eq!(files.cert, std::path::PathBuf::from("flag-cert.pem"));
-        assert_eq!(files.key, std::path::PathBuf::from("env-key.pem"));
-        assert_eq!(s.tls.handshake_timeout, std::time::Duration::from_secs(3));
     }
 }
