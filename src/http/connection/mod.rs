@@ -73,8 +73,9 @@ pub(super) struct Shared {
 /// A connection's place under the cap, taken at accept: its permit, its view of the cap's
 /// calls for room from that moment on (one made before the connection task starts counts too),
 /// and the instant of the accept. Its silence is timed from then, not from when its task first
-/// runs (later on a busy machine, or on another I/O thread): a call for room made a second after
-/// the accept always finds a silent connection idle long enough to close.
+/// runs (later on a busy machine, or on another I/O thread): a call for room made
+/// [`MIN_SILENT_TO_MAKE_ROOM`] after the accept always finds a silent connection idle long enough
+/// to close.
 pub(super) struct Place {
     pub permit: OwnedSemaphorePermit,
     pub pressure: watch::Receiver<u64>,
@@ -120,7 +121,7 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         Some(tls) => {
             if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
                 // A handshake under way is not idle: calls for room made during it are not for
-                // this connection (the next one, a second later, is).
+                // this connection (the next one, a quarter second later, is).
                 pressure.borrow_and_update();
                 let builder = tls.builder(&shared.builder, &stream);
                 serve_http(&shared, builder, stream, peer, pressure, Instant::now()).await;
