@@ -60,6 +60,8 @@ struct Credentials {
 pub struct AdminClient {
     base: String,
     tokens: TokenSource,
+    /// `--field`: print this top-level field of the answer alone.
+    field: Option<String>,
 }
 
 /// The data dir's bootstrap credentials file, as written (JSON, with a trailing newline).
@@ -80,7 +82,12 @@ pub fn read_credentials_file(data_dir: &Path) -> anyhow::Result<String> {
 
 impl AdminClient {
     /// Credentials come from `TOKENDEALER_ADMIN_CLIENT_ID`/`_SECRET`, else the data dir's file.
-    pub fn new(url: &str, data_dir: Option<&Path>, http: reqwest::Client) -> anyhow::Result<Self> {
+    pub fn new(
+        url: &str,
+        data_dir: Option<&Path>,
+        http: reqwest::Client,
+        field: Option<String>,
+    ) -> anyhow::Result<Self> {
         let env = |k| std::env::var(k).ok().filter(|v: &String| !v.is_empty());
         let credentials = match (
             env("TOKENDEALER_ADMIN_CLIENT_ID"),
@@ -112,7 +119,11 @@ impl AdminClient {
         .http_client(http)
         .build()
         .context("configuring the admin token source")?;
-        Ok(Self { base, tokens })
+        Ok(Self {
+            base,
+            tokens,
+            field,
+        })
     }
 
     pub async fn client(&self, cmd: &ClientCommand) -> anyhow::Result<()> {
@@ -182,7 +193,7 @@ impl AdminClient {
                 .await?
             }
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     pub async fn keys(&self, cmd: &KeysCommand) -> anyhow::Result<()> {
@@ -206,7 +217,7 @@ impl AdminClient {
                     .await;
             }
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     pub(super) async fn call(
@@ -313,6 +324,21 @@ fn describe(status: StatusCode, body: &Value) -> String {
 
 pub(super) fn print_json(value: &Value) -> anyhow::Result<()> {
     say(serde_json::to_string_pretty(value)?)
+}
+
+impl AdminClient {
+    /// Prints an answer: the whole JSON document, or with `--field NAME` that field alone (a
+    /// string as bare text, so `SECRET=$(tokendealer client add … --field client_secret)` works).
+    pub(super) fn print(&self, value: &Value) -> anyhow::Result<()> {
+        let Some(name) = &self.field else {
+            return print_json(value);
+        };
+        match value.get(name) {
+            Some(Value::String(text)) => say(text),
+            Some(other) => print_json(other),
+            None => bail!("the answer has no field {name:?}"),
+        }
+    }
 }
 
 /// Writes `text` and a newline on stdout. A reader that has gone (`… | head -1`) ends the

@@ -33,6 +33,10 @@ pub struct Cli {
     /// HTTPS dealer whose certificate a private CA (or itself) signed.
     #[arg(long, global = true, env = "TOKENDEALER_CA_CERT")]
     ca_cert: Option<PathBuf>,
+    /// Admin commands: print this top-level field of the answer alone (a string as bare text),
+    /// e.g. `--field client_secret`; a missing field is an error.
+    #[arg(long, global = true, value_name = "NAME")]
+    field: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -250,7 +254,14 @@ impl Cli {
 
     async fn dispatch(self) -> anyhow::Result<()> {
         let http = || admin::http_client(self.ca_cert.as_deref());
-        let admin = || admin::AdminClient::new(&self.url, self.data_dir.as_deref(), http()?);
+        let admin = || {
+            admin::AdminClient::new(
+                &self.url,
+                self.data_dir.as_deref(),
+                http()?,
+                self.field.clone(),
+            )
+        };
         match &self.command {
             Command::Serve(args) => serve(args, self.data_dir.clone()).await,
             Command::Config(args) => {

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use reqwest::Method;
 use serde_json::json;
 
-use super::admin::{AdminClient, print_json};
+use super::admin::AdminClient;
 use super::users::{escape, read_password};
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +56,6 @@ impl AdminClient {
                     .await?
             }
         };
-        print_json(&out)
+        self.print(&out)
     }
 }

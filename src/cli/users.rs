@@ -113,7 +113,7 @@ impl AdminClient {
             NamedCommand::Show { name } => self.show(resource, name).await?,
             NamedCommand::Remove { name } => self.remove(resource, name).await?,
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     pub async fn wfc(&self, cmd: &WfcCommand) -> anyhow::Result<()> {
@@ -131,7 +131,7 @@ impl AdminClient {
             WfcCommand::Show { name } => self.show("wfcs", name).await?,
             WfcCommand::Remove { name } => self.remove("wfcs", name).await?,
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     pub async fn user(&self, cmd: &UserCommand) -> anyhow::Result<()> {
@@ -161,7 +161,7 @@ impl AdminClient {
             UserCommand::Show { username } => self.show("users", username).await?,
             UserCommand::Remove { username } => self.remove("users", username).await?,
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     pub async fn service(&self, cmd: &ServiceCommand) -> anyhow::Result<()> {
@@ -180,7 +180,7 @@ impl AdminClient {
             ServiceCommand::Show { name } => self.show("services", name).await?,
             ServiceCommand::Remove { name } => self.remove("services", name).await?,
         };
-        print_json(&out)
+        self.print(&out)
     }
 
     async fn create(&self, resource: &str, body: Value) -> anyhow::Result<Value> {

@@ -431,3 +431,81 @@ async fn a_refused_database_url_is_never_echoed_with_its_password() {
         }
     }
 }
+
+#[tokio::test]
+async fn field_prints_one_field_of_the_answer_as_bare_text_and_a_missing_one_fails() {
+    let app = spawn_app().await;
+    let out = cli(
+        &app,
+        &[
+            "client",
+            "add",
+            "scripted",
+            "--audience",
+            "https://runnerly.io",
+            "--field",
+            "client_secret",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8(out.stdout).unwrap();
+    let secret = secret.strip_suffix('\n').expect("one line");
+    assert!(!secret.contains('"'), "bare text, not JSON: {secret}");
+    let answer = app.token_post("scripted", secret, &[]).await;
+    assert_eq!(answer.status(), 200, "the printed secret is the secret");
+
+    let audiences = cli(
+        &app,
+        &["client", "show", "scripted", "--field", "audiences"],
+    )
+    .await;
+    assert_eq!(
+        json_out(&audiences),
+        serde_json::json!(["https://runnerly.io"])
+    );
+
+    let missing = cli(&app, &["client", "show", "scripted", "--field", "nope"]).await;
+    assert!(!missing.status.success());
+    assert!(missing.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no field \"nope\""));
+}
+
+#[tokio::test]
+async fn a_start_under_another_issuer_points_the_credentials_file_at_it_and_keeps_the_secrets() {
+    let mut app = spawn_app().await;
+    let path = app.data_dir.path().join("admin-credentials.json");
+    let before: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert!(
+        before["token_endpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://")
+    );
+
+    app.issuer = "https://auth.example/tenant".to_owned();
+    let app = app.restart().await;
+    let after: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        after["token_endpoint"],
+        "https://auth.example/tenant/oauth/token"
+    );
+    assert_eq!(after["console_url"], "https://auth.example/tenant/console");
+    for kept in [
+        "client_id",
+        "client_secret",
+        "console_user",
+        "console_password",
+    ] {
+        assert_eq!(after[kept], before[kept], "{kept} is kept");
+    }
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&path).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let token = app.token_post(&app.admin_id, &app.admin_secret, &[]).await;
+    assert_eq!(token.status(), 200);
+}
