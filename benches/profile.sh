@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Where the server's CPU goes under token load: `perf record` of the release server while wrk
-# drives POST /oauth/token, summarized by category. Needs `perf` (Debian: linux-perf).
+# Where the server's CPU goes under token load: `perf record` of the release build with line
+# tables (the `profiling` profile, in target/profiling/) while wrk drives POST /oauth/token,
+# summarized by category. Needs `perf` (Debian: linux-perf).
 #
 #   benches/profile.sh [--io per-thread|shared] [--signer pool|blocking|inline] [--workers N]
 #                      [--alg RS512|EdDSA|ES256] [--clients N --spread]
@@ -18,8 +19,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin tokendealer --example seed_clients
-BIN=target/release/tokendealer
+cargo build --profile profiling --quiet --bin tokendealer --example seed_clients
+BIN=target/profiling/tokendealer
 WORK=$(mktemp -d /tmp/tokendealer-prof.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
@@ -37,7 +38,7 @@ SECRET=$("$BIN" --url "$URL" --data-dir "$WORK/data" client add bench --audience
   --alg "$ALG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
 if [[ $CLIENTS -gt 0 ]]; then
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
-  target/release/examples/seed_clients "$WORK/data" "$CLIENTS" "$ALG" >/dev/null
+  target/profiling/examples/seed_clients "$WORK/data" "$CLIENTS" "$ALG" >/dev/null
   start
 fi
 PICK=0; [[ $SPREAD -eq 1 ]] && PICK=$CLIENTS

@@ -25,7 +25,9 @@ mod chores;
 mod engine;
 mod listen;
 mod migrate;
-use bootstrap::{bootstrap_admin, bootstrap_operator, create_private_dir};
+use bootstrap::{
+    bootstrap_admin, bootstrap_operator, create_private_dir, refresh_credentials_urls,
+};
 use chores::{
     CHORES_DEADLINE, exit_after, rotate_keys_periodically, sweep_revocations_periodically,
 };
@@ -123,6 +125,7 @@ impl Application {
         if let Some(pg) = &engine.postgres {
             pg.mark_bootstrapped(now.as_secs()).await?;
         }
+        refresh_credentials_urls(&settings.data_dir, &issuer)?;
         drop(startup_lock);
         let state = AppState {
             registry,

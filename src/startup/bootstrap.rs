@@ -80,6 +80,39 @@ pub(super) async fn bootstrap_operator(
     Ok(())
 }
 
+/// Points the credentials file's URLs at `issuer` when the data dir has one that names another
+/// (the dealer moved to TLS, or to another address): the admin commands and the operator read
+/// them. Nothing else in the file changes; a data dir without the file is left alone.
+pub(super) fn refresh_credentials_urls(data_dir: &Path, issuer: &str) -> anyhow::Result<()> {
+    let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?;
+    let Some(fields) = doc.as_object_mut() else {
+        return Ok(());
+    };
+    let mut changed = false;
+    for (field, endpoint) in [
+        ("token_endpoint", "/oauth/token"),
+        ("console_url", "/console"),
+    ] {
+        let url = http::endpoint_url(issuer, endpoint);
+        if let Some(old) = fields.get_mut(field).filter(|old| **old != *url) {
+            *old = url.into();
+            changed = true;
+        }
+    }
+    if changed {
+        write_private(&path, &serde_json::to_vec_pretty(&doc)?)?;
+        tracing::info!(path = %path.display(), %issuer, "the credentials file's URLs now name this issuer");
+    }
+    Ok(())
+}
+
 /// Creates `dir` if needed and makes it readable by its owner only: it holds credentials.
 pub(super) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -88,16 +121,20 @@ pub(super) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("restricting data dir {}", dir.display()))
 }
 
+/// Writes `bytes` to `path` (mode 0600) through a temporary file renamed over it: a crash
+/// mid-write leaves the old credentials whole, never half a file.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
+    let temporary = path.with_extension("json.tmp");
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;
+    std::fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
 }
