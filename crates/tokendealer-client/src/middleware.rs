@@ -142,8 +142,7 @@ where
         Box::pin(async move {
             let metadata = requirement.metadata.as_ref();
             // The document must be readable without a token: it says where to get one.
-            if let Some(metadata) = metadata.filter(|m| request.uri().path() == m.well_known_path())
-            {
+            if let Some(metadata) = metadata.filter(|m| m.is_at(request.uri().path())) {
                 return Ok(metadata.answer(request.method()));
             }
             let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url));

@@ -48,6 +48,8 @@ struct Published {
     resource: String,
     url: String,
     path: String,
+    /// The path without the resource's trailing slash, where some clients look.
+    unslashed: Option<String>,
     document: String,
 }
 
@@ -98,9 +100,15 @@ impl ResourceMetadata {
         &self.inner.url
     }
 
-    /// The path of [`url`](Self::url), to route requests by.
+    /// The path of [`url`](Self::url), to route requests by. For a resource whose path ends
+    /// in `/`, the layer also answers at this path without it, where some clients look.
     pub fn well_known_path(&self) -> &str {
         &self.inner.path
+    }
+
+    /// True when a request for `path` asks for this document.
+    pub(crate) fn is_at(&self, path: &str) -> bool {
+        path == self.inner.path || self.inner.unslashed.as_deref() == Some(path)
     }
 
     /// The JSON document, as served.
@@ -191,14 +199,20 @@ impl ResourceMetadataBuilder {
             resource_name: self.name.as_deref(),
         })
         .map_err(|e| ClientError::Config(format!("resource metadata: {e}")))?;
-        // §3.1: a terminating slash goes before the well-known URI is inserted, so
-        // `https://h/` and `https://h` share `https://h/.well-known/oauth-protected-resource`.
-        let rest = url.path().strip_suffix('/').unwrap_or(url.path());
+        // §3.1 removes "any terminating slash following the host component": `https://h/` and
+        // `https://h` share `/.well-known/oauth-protected-resource`. Clients read it differently
+        // for a longer path (oauth4webapi keeps `/mcp/`'s slash, the MCP SDKs drop it), so
+        // the layer answers at both places and announces the literal one.
+        let rest = if url.path() == "/" { "" } else { url.path() };
         let path = format!("{WELL_KNOWN}{rest}");
+        let unslashed = rest
+            .strip_suffix('/')
+            .map(|trimmed| format!("{WELL_KNOWN}{trimmed}"));
         Ok(ResourceMetadata {
             inner: Arc::new(Published {
                 url: format!("{}{path}", url.origin().ascii_serialization()),
                 path,
+                unslashed,
                 resource: self.resource,
                 document,
             }),

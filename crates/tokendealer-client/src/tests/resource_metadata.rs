@@ -118,11 +118,16 @@ fn the_well_known_uri_is_inserted_between_the_host_and_the_path() {
     assert_eq!(at("https://api.runnerly.io").0, root);
     assert_eq!(at("https://api.runnerly.io/").0, root);
     assert_eq!(
-        at("http://127.0.0.1:8080/a/b/"),
+        at("http://127.0.0.1:8080/a/b"),
         (
             "http://127.0.0.1:8080/.well-known/oauth-protected-resource/a/b".to_owned(),
             "/.well-known/oauth-protected-resource/a/b".to_owned()
         )
+    );
+    assert_eq!(
+        at("https://api.runnerly.io/mcp/").0,
+        "https://api.runnerly.io/.well-known/oauth-protected-resource/mcp/",
+        "only the slash right after the host is removed"
     );
     assert_eq!(
         metadata().resource(),
@@ -186,6 +191,26 @@ async fn a_layer_over_the_whole_router_serves_the_document_without_a_token() {
         StatusCode::UNAUTHORIZED,
         "another resource's location is not this document"
     );
+}
+
+#[tokio::test]
+async fn a_resource_with_a_trailing_slash_is_found_with_or_without_it() {
+    let (_dealer, verifier) = verifier().await;
+    let metadata = ResourceMetadata::builder("https://api.runnerly.io/mcp/")
+        .authorization_server(ISSUER)
+        .build()
+        .unwrap();
+    let router = Router::new()
+        .route("/mcp/", handler())
+        .layer(RequireAccess::new(verifier).resource_metadata(metadata));
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp/",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let answer = call(&router, Method::GET, path, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert_eq!(answer.json()["resource"], "https://api.runnerly.io/mcp/");
+    }
 }
 
 #[tokio::test]
