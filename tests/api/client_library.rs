@@ -1,10 +1,13 @@
-//! The client library against the real dealer: token source, discovery, JWKS verifier.
+//! The client library against the real dealer: token source, discovery, JWKS verifier, and
+//! a service that a client finds the dealer from (RFC 9728).
 
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
-use tokendealer::client::{ServerMetadata, TokenSource, Verifier, VerifyError};
+use tokendealer::client::{
+    Claims, RequireAccess, ResourceMetadata, ServerMetadata, TokenSource, Verifier, VerifyError,
+};
 
 use crate::helpers::{header_of, spawn_app};
 
@@ -111,4 +114,89 @@ async fn a_verifier_learns_a_rotated_key_after_its_cooldown() {
         .verify_at(&before, now + 31)
         .await
         .expect("the old key is still published");
+}
+
+/// The quoted value of `param` in a `WWW-Authenticate` challenge.
+fn challenge_param(challenge: &str, param: &str) -> Option<String> {
+    let (_, rest) = challenge.split_once(&format!("{param}=\""))?;
+    Some(rest.split_once('"')?.0.to_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_knows_only_the_service_url_finds_the_dealer_and_gets_in() {
+    use axum::{Extension, Router, routing::get};
+
+    let app = spawn_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let service = format!("http://{}/runs", listener.local_addr().unwrap());
+    let c = app
+        .register("mcp-client", &[&service], &["runs:read"])
+        .await;
+
+    // The service: verifies tokens for its own URL and publishes where they come from.
+    let http = reqwest::Client::new();
+    let dealer = ServerMetadata::discover(&http, &app.base).await.unwrap();
+    let metadata = ResourceMetadata::builder(&service)
+        .authorization_server(&dealer.issuer)
+        .scopes_supported(&["runs:read"])
+        .build()
+        .unwrap();
+    let verifier = Verifier::from_metadata(&dealer, &service).build().unwrap();
+    let router = Router::new()
+        .route(
+            "/runs",
+            get(|Extension(caller): Extension<Claims>| async move { caller.sub }),
+        )
+        .layer(
+            RequireAccess::new(verifier)
+                .scope("runs:read")
+                .resource_metadata(metadata),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // The client, as an MCP client goes: call, read the challenge, follow it.
+    let refused = http.get(&service).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let challenge = header_of_response(&refused, "www-authenticate");
+    let metadata_url = challenge_param(&challenge, "resource_metadata")
+        .unwrap_or_else(|| panic!("no resource_metadata in {challenge:?}"));
+    let document: serde_json::Value = http
+        .get(&metadata_url)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        document["resource"], service,
+        "RFC 9728 §3.3: the URL the client called"
+    );
+    let issuer = document["authorization_servers"][0].as_str().unwrap();
+    let found = ServerMetadata::discover(&http, issuer).await.unwrap();
+    assert_eq!(found.issuer, app.base);
+    let token_endpoint = found.token_endpoint.unwrap();
+    let source = TokenSource::builder(token_endpoint, &c.id, &c.secret)
+        .resource(&service)
+        .scope(&["runs:read"])
+        .build()
+        .unwrap();
+    let admitted = source
+        .send_authorized(|http| http.get(&service))
+        .await
+        .unwrap();
+    assert_eq!(admitted.status(), 200);
+    assert_eq!(admitted.text().await.unwrap(), "mcp-client");
+}
+
+fn header_of_response(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .unwrap()
+        .to_owned()
 }

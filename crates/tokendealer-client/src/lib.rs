@@ -6,7 +6,9 @@
 //!   against the dealer's JWKS; [`IntrospectionVerifier`] asks the dealer instead. Both
 //!   implement [`VerifyToken`].
 //! - [`RequireAccess`] is a tower layer that admits requests whose token carries the
-//!   route's scopes, or whose roles allow the route's rule in an [`AccessMap`].
+//!   route's scopes, or whose roles allow the route's rule in an [`AccessMap`]; with a
+//!   [`ResourceMetadata`] it also publishes the service's RFC 9728 metadata and names it in
+//!   its challenges, so clients that know only the service's URL find the dealer.
 //!
 //! Protecting an axum route (any tower stack over `http` types works the same way):
 //!
@@ -65,6 +67,7 @@ mod error;
 mod introspection;
 mod jwks;
 mod middleware;
+mod resource_metadata;
 mod token_source;
 mod verifier;
 pub mod wire;
@@ -80,5 +83,6 @@ pub use error::{AccessMapError, ClientError, VerifyError};
 pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::Algorithm;
 pub use middleware::{RequireAccess, RequireAccessService};
+pub use resource_metadata::{ResourceMetadata, ResourceMetadataBuilder};
 pub use token_source::{AuthMethod, TokenSource, TokenSourceBuilder};
 pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

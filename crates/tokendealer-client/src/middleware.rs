@@ -12,6 +12,7 @@ use tower::{Layer, Service};
 use super::access::AccessMap;
 use super::claims::Claims;
 use super::error::VerifyError;
+use super::resource_metadata::ResourceMetadata;
 use super::verifier::VerifyToken;
 
 /// The header tokenleader clients put their token in.
@@ -28,6 +29,9 @@ const X_AUTH_TOKEN: &str = "x-auth-token";
 /// Every added scope and rule is required (they combine with AND); a rule is met when any
 /// of the token's roles allows it.
 ///
+/// With [`resource_metadata`](Self::resource_metadata) the layer also publishes the service's
+/// RFC 9728 metadata and points every challenge at it.
+///
 /// The response body type only needs `From<String>`, which axum's `Body`, hyper's
 /// `Full<Bytes>` and `String` all provide.
 #[derive(Clone)]
@@ -40,6 +44,7 @@ pub struct RequireAccess<V> {
 struct Requirement {
     scopes: Vec<String>,
     rules: Vec<(String, AccessMap)>,
+    metadata: Option<ResourceMetadata>,
 }
 
 impl<V> RequireAccess<V> {
@@ -65,6 +70,15 @@ impl<V> RequireAccess<V> {
         Arc::make_mut(&mut self.requirement)
             .rules
             .push((rule.into(), access));
+        self
+    }
+
+    /// Publishes `metadata` (RFC 9728): requests for its
+    /// [`well_known_path`](ResourceMetadata::well_known_path) get the document without a
+    /// token, and every 401 and 403 challenge carries `resource_metadata="<url>"` (§5.1), so a
+    /// client that knows only the service's URL finds the dealer. Off unless called.
+    pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
+        Arc::make_mut(&mut self.requirement).metadata = Some(metadata);
         self
     }
 }
@@ -126,18 +140,24 @@ where
         let verifier = self.verifier.clone();
         let requirement = Arc::clone(&self.requirement);
         Box::pin(async move {
+            let metadata = requirement.metadata.as_ref();
+            // The document must be readable without a token: it says where to get one.
+            if let Some(metadata) = metadata.filter(|m| m.is_at(request.uri().path())) {
+                return Ok(metadata.answer(request.method()));
+            }
+            let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url));
             let Some(token) = presented_token(request.headers()) else {
-                return Ok(refuse(Refusal::Missing));
+                return Ok(deny(Refusal::Missing));
             };
             let claims = match verifier.verify_token(&token).await {
                 Ok(claims) => claims,
                 Err(e) => {
                     tracing::debug!(error = %e, "refused an access token");
-                    return Ok(refuse(Refusal::Invalid(e)));
+                    return Ok(deny(Refusal::Invalid(e)));
                 }
             };
             if let Some(why) = requirement.unmet(&claims) {
-                return Ok(refuse(Refusal::Insufficient {
+                return Ok(deny(Refusal::Insufficient {
                     why,
                     scopes: requirement.scopes.join(" "),
                 }));
@@ -174,8 +194,10 @@ enum Refusal {
     Insufficient { why: String, scopes: String },
 }
 
-fn refuse<B: From<String>>(refusal: Refusal) -> Response<B> {
-    let (status, challenge, body) = match &refusal {
+/// The refusal as an RFC 6750 answer; `metadata_url` joins every challenge as RFC 9728's
+/// `resource_metadata`.
+fn refuse<B: From<String>>(refusal: Refusal, metadata_url: Option<&str>) -> Response<B> {
+    let (status, mut challenge, body) = match &refusal {
         Refusal::Missing => (
             StatusCode::UNAUTHORIZED,
             Some("Bearer".to_owned()),
@@ -209,6 +231,13 @@ fn refuse<B: From<String>>(refusal: Refusal) -> Response<B> {
             )
         }
     };
+    if let (Some(challenge), Some(url)) = (challenge.as_mut(), metadata_url) {
+        let separator = if challenge == "Bearer" { " " } else { ", " };
+        challenge.push_str(&format!(
+            r#"{separator}resource_metadata="{}""#,
+            quotable(url)
+        ));
+    }
     let mut response = Response::new(B::from(body.to_string()));
     *response.status_mut() = status;
     let headers = response.headers_mut();

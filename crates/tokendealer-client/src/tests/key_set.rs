@@ -1,8 +1,9 @@
 //! Key set fetching (cooldown, rotation, max-age), discovery and introspection.
 
+use http::StatusCode;
 use serde_json::json;
 
-use super::support::{AUDIENCE, DEALER_KEY, MockDealer, NOW, TestKey};
+use super::support::{AUDIENCE, DEALER_KEY, MockDealer, NOW, TestKey, json_response, serve};
 use crate::{IntrospectionVerifier, ServerMetadata, Verifier, VerifyError};
 
 fn verifier(dealer: &MockDealer) -> Verifier {
@@ -142,4 +143,34 @@ async fn introspection_accepts_active_tokens_and_refuses_inactive_ones() {
         IntrospectionVerifier::from_metadata(&metadata, "rs", "nope", AUDIENCE).unwrap();
     let err = wrong_secret.verify("good").await.unwrap_err();
     assert!(!err.is_token_problem(), "{err:?}");
+}
+
+/// A dealer whose issuer has the path `/tenant-a` and whose metadata is only at `path`.
+async fn path_issuer_dealer(path: &'static str) -> String {
+    serve(move |seen| async move {
+        if seen.path == path {
+            json_response(StatusCode::OK, json!({"issuer": "i", "jwks_uri": "j"}))
+        } else {
+            json_response(StatusCode::NOT_FOUND, json!({}))
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn discovery_of_a_path_issuer_reads_rfc_8414_s_inserted_location() {
+    let base = path_issuer_dealer("/.well-known/oauth-authorization-server/tenant-a").await;
+    let metadata = ServerMetadata::discover(&reqwest::Client::new(), &format!("{base}/tenant-a"))
+        .await
+        .unwrap();
+    assert_eq!(metadata.jwks_uri, "j");
+}
+
+#[tokio::test]
+async fn discovery_of_a_path_issuer_falls_back_to_the_prefix_a_proxy_forwards() {
+    let base = path_issuer_dealer("/tenant-a/.well-known/oauth-authorization-server").await;
+    let metadata = ServerMetadata::discover(&reqwest::Client::new(), &format!("{base}/tenant-a/"))
+        .await
+        .unwrap();
+    assert_eq!(metadata.jwks_uri, "j");
 }

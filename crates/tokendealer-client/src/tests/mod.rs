@@ -2,6 +2,7 @@
 
 mod key_set;
 mod middleware;
+mod resource_metadata;
 mod support;
 mod token_source;
 mod verifier;
