@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use mediatype::names::CHARSET;
 use mediatype::{MediaType, ReadParams};
 
-use super::error::Rejection;
+use super::error::{CredentialsIn, Rejection};
 use crate::domain::{ClientAuth, OAuthError};
 
 /// The largest request body accepted, in bytes.
@@ -126,42 +126,56 @@ impl Form {
 }
 
 /// The client's credentials: taken from the `Authorization: Basic` header or from the form, never both
-/// (RFC 6749 §2.3: one method per request).
+/// (RFC 6749 §2.3: one method per request), with where they were: a failed authentication is
+/// answered by that (see [`CredentialsIn`]).
 ///
 /// An `Authorization` header is a client authentication attempt: one that is not Basic, or
 /// not decodable, fails as `invalid_client` (401, Basic challenge; RFC 6749 §5.2
 /// "unsupported authentication method"). Only a request that is wrong whatever the
 /// credentials are (two methods at once, a `client_id` contradicting the header) is
 /// `invalid_request`.
-pub fn client_auth(headers: &HeaderMap, form: &Form) -> Result<ClientAuth, OAuthError> {
+pub fn client_auth(
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<(ClientAuth, CredentialsIn), Rejection> {
     single_authorization(headers)?;
     let in_form = form.get("client_secret");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match in_form {
-            Some(secret) => Ok(ClientAuth {
-                client_id: form.require("client_id")?.to_owned(),
-                client_secret: secret.to_owned(),
-            }),
-            // No credentials at all: the Basic challenge tells the client how to authenticate.
-            None => Err(OAuthError::InvalidClient),
+            Some(secret) => Ok((
+                ClientAuth {
+                    client_id: form.require("client_id")?.to_owned(),
+                    client_secret: secret.to_owned(),
+                },
+                CredentialsIn::Form,
+            )),
+            // No credentials at all: answered as a form authentication is, the JSON alone.
+            None => Err(Rejection::InvalidClient(CredentialsIn::Form)),
         };
     };
-    let encoded = basic_payload(value.as_bytes()).ok_or(OAuthError::InvalidClient)?;
+    let failed = Rejection::InvalidClient(CredentialsIn::Header);
+    let Some(encoded) = basic_payload(value.as_bytes()) else {
+        return Err(failed);
+    };
     if in_form.is_some() {
         return Err(OAuthError::invalid_request(
             "use either HTTP Basic or client_secret, not both",
-        ));
+        )
+        .into());
     }
-    let (id, secret) = decode_basic(encoded).ok_or(OAuthError::InvalidClient)?;
+    let Some((id, secret)) = decode_basic(encoded) else {
+        return Err(failed);
+    };
     if form.get("client_id").is_some_and(|f| f != id) {
-        return Err(OAuthError::invalid_request(
-            "client_id differs from the Basic credentials",
-        ));
+        return Err(
+            OAuthError::invalid_request("client_id differs from the Basic credentials").into(),
+        );
     }
-    Ok(ClientAuth {
+    let auth = ClientAuth {
         client_id: id,
         client_secret: secret,
-    })
+    };
+    Ok((auth, CredentialsIn::Header))
 }
 
 /// The credentials part of `Basic <credentials>`; `None` for any other scheme.
@@ -314,8 +328,37 @@ mod tests {
             let mut h = HeaderMap::new();
             h.insert(header::AUTHORIZATION, value.parse().unwrap());
             let err = client_auth(&h, &form).unwrap_err();
-            assert_eq!(err.code(), "invalid_client", "{value}");
+            assert!(
+                matches!(err, Rejection::InvalidClient(CredentialsIn::Header)),
+                "{value}: {err:?}"
+            );
         }
+    }
+
+    #[test]
+    fn credentials_are_read_with_where_they_were() {
+        let basic = format!("Basic {}", STANDARD.encode("svc:s3cret"));
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, basic.parse().unwrap());
+        let (auth, presented) = client_auth(&h, &Form(HashMap::new())).unwrap();
+        assert_eq!(
+            (auth.client_id.as_str(), presented),
+            ("svc", CredentialsIn::Header)
+        );
+        let form = Form(HashMap::from([
+            ("client_id".into(), "svc".into()),
+            ("client_secret".into(), "s3cret".into()),
+        ]));
+        let (auth, presented) = client_auth(&HeaderMap::new(), &form).unwrap();
+        assert_eq!(
+            (auth.client_id.as_str(), presented),
+            ("svc", CredentialsIn::Form)
+        );
+        let nothing = client_auth(&HeaderMap::new(), &Form(HashMap::new())).unwrap_err();
+        assert!(matches!(
+            nothing,
+            Rejection::InvalidClient(CredentialsIn::Form)
+        ));
     }
 
     #[test]
