@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
+use super::endpoint::EndpointUrl;
 use super::entries::{
     DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
     WfcRecord,
 };
-use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+use super::names::{Email, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use super::stored::Scheme;
 use crate::domain::{AdminError, OAuthError, UnixTime};

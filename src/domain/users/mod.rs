@@ -4,6 +4,7 @@
 
 mod argon;
 pub mod directory;
+pub mod endpoint;
 pub mod entries;
 mod imported;
 pub mod lockout;
@@ -16,9 +17,10 @@ pub mod tokenleader;
 pub mod werkzeug;
 
 pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
+pub use endpoint::EndpointUrl;
 pub use imported::ImportedUser;
 pub use lockout::Lockout;
-pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+pub use names::{Email, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, HashPermit, PasswordHasher};
 pub use policy::UserSettings;
 pub use throttle::Throttle;
