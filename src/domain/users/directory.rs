@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::endpoint::EndpointUrl;
+use super::endpoint::NewService;
 use super::entries::{
     DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
     WfcRecord,
@@ -37,15 +37,6 @@ pub struct NewUser {
     pub password: NewPassword,
     pub roles: Vec<Name>,
     pub wfc: Name,
-}
-
-/// A catalog service to create: the internal endpoint is required, the others optional.
-#[derive(Debug)]
-pub struct NewService {
-    pub name: Name,
-    pub internal: EndpointUrl,
-    pub external: Option<EndpointUrl>,
-    pub admin: Option<EndpointUrl>,
 }
 
 /// A user as the admin API shows it: never the password hash.

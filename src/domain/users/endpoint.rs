@@ -1,11 +1,11 @@
-//! Catalog services' endpoint URLs: what `/catalog` and `/token/gettoken` hand to services, so
-//! only addresses a service can call — http or https, or tokenleader's bare `host:port`.
+//! Catalog services to create and their endpoint URLs: what `/catalog` and `/token/gettoken` hand
+//! to services, so only addresses a service can call — http or https, or tokenleader's bare
+//! `host:port`.
 
 use std::borrow::Cow;
 
 use url::Url;
 
-use super::directory::NewService;
 use super::names::Name;
 use crate::domain::OAuthError;
 
@@ -43,6 +43,15 @@ impl EndpointUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A catalog service to create: the internal endpoint is required, the others optional.
+#[derive(Debug)]
+pub struct NewService {
+    pub name: Name,
+    pub internal: EndpointUrl,
+    pub external: Option<EndpointUrl>,
+    pub admin: Option<EndpointUrl>,
 }
 
 impl NewService {

@@ -16,8 +16,8 @@ pub mod throttle;
 pub mod tokenleader;
 pub mod werkzeug;
 
-pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
-pub use endpoint::EndpointUrl;
+pub use directory::{Directory, LoginFailure, NewUser, NewWfc, User, UserView};
+pub use endpoint::{EndpointUrl, NewService};
 pub use imported::ImportedUser;
 pub use lockout::Lockout;
 pub use names::{Email, Name, NewPassword, PresentedPassword};
