@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::ports::OperatorStore;
+use super::users::lockout::address_key;
 use super::users::names::Name;
 use super::users::{HashPermit, LoginFailure, NewPassword, PresentedPassword, Users};
 use super::{AdminError, OAuthError, UnixTime};
@@ -109,9 +110,9 @@ impl Operators {
         Ok(self.store.get(name)?.is_some())
     }
 
-    /// A console login, throttled like user logins (same lockout, same hashing pool; the
-    /// operator's name is counted apart from a user of the same name). An unknown operator
-    /// costs one hash, as a wrong password does.
+    /// A console login, throttled like user logins (same lockout, same hashing pool) but with
+    /// failures counted per operator name *and* address (see [`lockout_key`]). An unknown
+    /// operator costs one hash, as a wrong password does.
     pub async fn login(
         &self,
         name: &str,
@@ -120,7 +121,7 @@ impl Operators {
         address: IpAddr,
         now: UnixTime,
     ) -> Result<OperatorView, LoginFailure> {
-        let key = format!("operator:{name}");
+        let key = lockout_key(name, address);
         let verify = async |turn: &mut HashPermit| {
             let stored = self
                 .store
@@ -142,8 +143,39 @@ impl Operators {
     }
 }
 
+/// The lockout counter of `name`'s console logins from `address`. Counted per name alone, ten
+/// guesses from anywhere locked the real `admin` out everywhere for the whole window (issue 21);
+/// per name and address, a guesser locks out only itself, and its address's own counter (every
+/// login from it, users' too: `max_failures_per_address`) still bounds what it may try across
+/// names. IPv6 addresses count by /64, as that counter does. No per-name slowdown: anything a
+/// guesser can fill for a name (a queue, a rate) would keep the real operator out as a lockout
+/// does; the hashing pool bounds the guesses of many addresses together.
+fn lockout_key(name: &str, address: IpAddr) -> String {
+    // The address first: the lockout keeps 64 bytes of a key, and the part cut from a long name
+    // only merges counters of that one address.
+    format!("operator {} {name}", address_key(address))
+}
+
 /// A random password for the bootstrap operator: 32 characters of base64url (192 bits).
 pub fn random_password() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 24]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operators_failures_count_per_address_and_per_ipv6_slash_64() {
+        let at = |a: &str| lockout_key("admin", a.parse().unwrap());
+        assert_ne!(at("127.0.0.1"), at("127.0.0.2"));
+        assert_ne!(
+            lockout_key("admin", [10, 0, 0, 1].into()),
+            lockout_key("root", [10, 0, 0, 1].into())
+        );
+        assert_eq!(at("2001:db8::1"), at("2001:db8::ffff:2"));
+        assert_ne!(at("2001:db8::1"), at("2001:db8:0:1::1"));
+        assert_eq!(at("::ffff:127.0.0.1"), at("127.0.0.1"));
+    }
 }

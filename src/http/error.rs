@@ -14,12 +14,38 @@ pub type Body = Full<Bytes>;
 #[derive(Debug)]
 pub enum Rejection {
     OAuth(OAuthError),
+    /// A failed client authentication (`invalid_client`), with where the client put its
+    /// credentials: that decides the challenge (see [`CredentialsIn`]).
+    InvalidClient(CredentialsIn),
     Admin(AdminError),
     NotFound,
     MethodNotAllowed(&'static str),
     PayloadTooLarge(usize),
     /// The body did not arrive within its deadline (408); the connection is closed after it.
     RequestTimeout(std::time::Duration),
+}
+
+/// Where a client put its credentials at a client-authenticated endpoint. RFC 6749 §5.2 asks for
+/// a `WWW-Authenticate` challenge only when the client authenticated in the `Authorization`
+/// header; a challenge after a form authentication makes openid-client 6 report the challenge
+/// instead of the body's `invalid_client` (issue 21), and oidc-provider sends none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialsIn {
+    /// The `Authorization` header: Basic, or a scheme or encoding the endpoint cannot use.
+    Header,
+    /// `client_id` and `client_secret` in the form (`client_secret_post`), or no credentials.
+    Form,
+}
+
+impl CredentialsIn {
+    /// `error` as the answer to a request that presented its credentials here: an
+    /// `invalid_client` keeps where they were, every other error stays as it is.
+    pub fn reject(self, error: OAuthError) -> Rejection {
+        match error {
+            OAuthError::InvalidClient => Rejection::InvalidClient(self),
+            other => Rejection::OAuth(other),
+        }
+    }
 }
 
 impl From<OAuthError> for Rejection {
@@ -48,6 +74,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::OAuth(e) => status_of(e),
+            Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
             Self::Admin(AdminError::Invalid(_)) => StatusCode::BAD_REQUEST,
             Self::Admin(AdminError::NotFound(_)) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::Admin(AdminError::Conflict(_)) => StatusCode::CONFLICT,
@@ -70,7 +97,10 @@ impl Rejection {
 
     pub fn into_response(self) -> Response<Body> {
         match self {
+            // Where the credentials were was not kept: answered as after a form, unchallenged.
+            Self::OAuth(OAuthError::InvalidClient) => invalid_client(CredentialsIn::Form),
             Self::OAuth(e) => oauth(e),
+            Self::InvalidClient(presented) => invalid_client(presented),
             Self::Admin(e) => admin(&e),
             Self::NotFound => plain(StatusCode::NOT_FOUND, "not_found", "no such resource"),
             Self::MethodNotAllowed(allow) => {
@@ -159,6 +189,27 @@ fn oauth(error: OAuthError) -> Response<Body> {
     response
 }
 
+/// `invalid_client`, the same for an unknown client, a wrong secret and a disabled client; with
+/// `Basic realm, error, error_description` (as oidc-provider answers) only when the client tried
+/// the `Authorization` header, else with no challenge at all.
+fn invalid_client(presented: CredentialsIn) -> Response<Body> {
+    let error = OAuthError::InvalidClient;
+    let description = error.description();
+    let mut response = plain(StatusCode::UNAUTHORIZED, error.code(), &description);
+    let headers = response.headers_mut();
+    // Every JSON 401 is given a Bearer challenge by default (`bytes_response`).
+    headers.remove(header::WWW_AUTHENTICATE);
+    if presented == CredentialsIn::Header {
+        let challenge = format!(
+            r#"{BASIC_CHALLENGE}, error="invalid_client", error_description="{description}""#
+        );
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
+}
+
 /// An admin operation's own outcomes; the JSON has the same `{"error","error_description"}` shape.
 fn admin(error: &AdminError) -> Response<Body> {
     match error {
@@ -187,14 +238,10 @@ fn status_of(error: &OAuthError) -> StatusCode {
     }
 }
 
-/// The `WWW-Authenticate` challenge that goes with `error`. Every error answered 401 has one
-/// (RFC 9110 §15.5.2), decided here by the error alone: a failed client authentication names
-/// HTTP Basic, the scheme the client-authenticated endpoints take, whichever way the client tried
-/// (secret in the form, a Basic header, another scheme, none); a bearer-token error names Bearer
-/// (RFC 6750 §3).
+/// The `WWW-Authenticate` challenge that goes with a bearer-token error (RFC 6750 §3). A failed
+/// client authentication's depends on how the client tried: [`invalid_client`].
 fn challenge(error: &OAuthError) -> Option<String> {
     match error {
-        OAuthError::InvalidClient => Some(BASIC_CHALLENGE.to_owned()),
         OAuthError::InvalidToken(d) => Some(format!(
             r#"Bearer realm="tokendealer", error="invalid_token", error_description="{d}""#
         )),
@@ -221,61 +268,4 @@ fn plain(status: StatusCode, code: &'static str, description: &str) -> Response<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn every_error() -> Vec<OAuthError> {
-        vec![
-            OAuthError::invalid_request("x"),
-            OAuthError::InvalidClient,
-            OAuthError::InvalidGrant("x"),
-            OAuthError::UnauthorizedClient,
-            OAuthError::UnsupportedGrantType,
-            OAuthError::InvalidScope("x"),
-            OAuthError::InvalidTarget("x".into()),
-            OAuthError::InvalidToken("x"),
-            OAuthError::InsufficientScope("x"),
-            OAuthError::TooManyRequests {
-                retry_after_secs: 1,
-            },
-            OAuthError::StoreBusy(anyhow::anyhow!("x")),
-            OAuthError::Internal(anyhow::anyhow!("x")),
-        ]
-    }
-
-    #[test]
-    fn every_401_carries_a_challenge() {
-        for error in every_error() {
-            let what = error.code();
-            let r = Rejection::from(error).into_response();
-            if r.status() == StatusCode::UNAUTHORIZED {
-                assert!(r.headers().contains_key(header::WWW_AUTHENTICATE), "{what}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_status_said_in_advance_is_the_status_answered() {
-        let mut all: Vec<Rejection> = every_error().into_iter().map(Rejection::from).collect();
-        all.extend([
-            Rejection::NotFound,
-            Rejection::MethodNotAllowed("GET"),
-            Rejection::PayloadTooLarge(1),
-            Rejection::RequestTimeout(std::time::Duration::from_secs(1)),
-            Rejection::Admin(AdminError::Invalid("x".into())),
-            Rejection::Admin(AdminError::NotFound("x".into())),
-            Rejection::Admin(AdminError::Conflict("x".into())),
-        ]);
-        for rejection in all {
-            let said = rejection.status();
-            assert_eq!(said, rejection.into_response().status());
-        }
-    }
-
-    #[test]
-    fn a_failed_client_authentication_is_challenged_with_basic() {
-        let r = Rejection::from(OAuthError::InvalidClient).into_response();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(r.headers()[header::WWW_AUTHENTICATE], BASIC_CHALLENGE);
-    }
-}
+mod tests;

@@ -55,8 +55,11 @@ async fn authenticated_form(
     let (parts, body) = req.into_parts();
     let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let auth = client_auth(&parts.headers, &form)?;
+    let (auth, presented) = client_auth(&parts.headers, &form)?;
     let origin = super::peer::origin(&parts.extensions);
-    let client = state.dealer().authenticate(&auth, &origin, now)?;
+    let client = state
+        .dealer()
+        .authenticate(&auth, &origin, now)
+        .map_err(|e| presented.reject(e))?;
     Ok((client, form))
 }

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use mediatype::names::CHARSET;
 use mediatype::{MediaType, ReadParams};
 
-use super::error::Rejection;
+use super::error::{CredentialsIn, Rejection};
 use crate::domain::{ClientAuth, OAuthError};
 
 /// The largest request body accepted, in bytes.
@@ -126,42 +126,56 @@ impl Form {
 }
 
 /// The client's credentials: taken from the `Authorization: Basic` header or from the form, never both
-/// (RFC 6749 §2.3: one method per request).
+/// (RFC 6749 §2.3: one method per request), with where they were: a failed authentication is
+/// answered by that (see [`CredentialsIn`]).
 ///
 /// An `Authorization` header is a client authentication attempt: one that is not Basic, or
 /// not decodable, fails as `invalid_client` (401, Basic challenge; RFC 6749 §5.2
 /// "unsupported authentication method"). Only a request that is wrong whatever the
 /// credentials are (two methods at once, a `client_id` contradicting the header) is
 /// `invalid_request`.
-pub fn client_auth(headers: &HeaderMap, form: &Form) -> Result<ClientAuth, OAuthError> {
+pub fn client_auth(
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<(ClientAuth, CredentialsIn), Rejection> {
     single_authorization(headers)?;
     let in_form = form.get("client_secret");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match in_form {
-            Some(secret) => Ok(ClientAuth {
-                client_id: form.require("client_id")?.to_owned(),
-                client_secret: secret.to_owned(),
-            }),
-            // No credentials at all: the Basic challenge tells the client how to authenticate.
-            None => Err(OAuthError::InvalidClient),
+            Some(secret) => Ok((
+                ClientAuth {
+                    client_id: form.require("client_id")?.to_owned(),
+                    client_secret: secret.to_owned(),
+                },
+                CredentialsIn::Form,
+            )),
+            // No credentials at all: answered as a form authentication is, the JSON alone.
+            None => Err(Rejection::InvalidClient(CredentialsIn::Form)),
         };
     };
-    let encoded = basic_payload(value.as_bytes()).ok_or(OAuthError::InvalidClient)?;
+    let failed = Rejection::InvalidClient(CredentialsIn::Header);
+    let Some(encoded) = basic_payload(value.as_bytes()) else {
+        return Err(failed);
+    };
     if in_form.is_some() {
         return Err(OAuthError::invalid_request(
             "use either HTTP Basic or client_secret, not both",
-        ));
+        )
+        .into());
     }
-    let (id, secret) = decode_basic(encoded).ok_or(OAuthError::InvalidClient)?;
+    let Some((id, secret)) = decode_basic(encoded) else {
+        return Err(failed);
+    };
     if form.get("client_id").is_some_and(|f| f != id) {
-        return Err(OAuthError::invalid_request(
-            "client_id differs from the Basic credentials",
-        ));
+        return Err(
+            OAuthError::invalid_request("client_id differs from the Basic credentials").into(),
+        );
     }
-    Ok(ClientAuth {
+    let auth = ClientAuth {
         client_id: id,
         client_secret: secret,
-    })
+    };
+    Ok((auth, CredentialsIn::Header))
 }
 
 /// The credentials part of `Basic <credentials>`; `None` for any other scheme.
@@ -239,116 +253,4 @@ pub fn page_limit(raw: Option<&str>, default: usize) -> Result<usize, OAuthError
 pub const MAX_PAGE: usize = 1000;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_form_declared_in_another_charset_than_utf8_is_refused() {
-        let form = "application/x-www-form-urlencoded";
-        let with = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
-            require_content_type(&headers, form).map_err(|e| e.description().into_owned())
-        };
-        for ok in [
-            form,
-            "Application/X-WWW-Form-Urlencoded",
-            "application/x-www-form-urlencoded; charset=utf-8",
-            "application/x-www-form-urlencoded;charset=UTF-8",
-            "application/x-www-form-urlencoded; charset=\"utf-8\"",
-            "application/x-www-form-urlencoded ; charset=utf-8",
-            "application/x-www-form-urlencoded; charset=utf8",
-            "application/x-www-form-urlencoded; charset=US-ASCII",
-            "application/x-www-form-urlencoded; x=1; charset=utf-8",
-        ] {
-            assert_eq!(with(ok), Ok(()), "{ok}");
-        }
-        for charset in [
-            "iso-8859-1",
-            "latin1",
-            "utf-16",
-            "\"windows-1252\"",
-            "utf-8; charset=latin1",
-            "latin1; charset=utf-8",
-            "utf-8; charset=utf-8",
-            "utf-8; charset*=iso-8859-1''",
-        ] {
-            let value = format!("{form}; charset={charset}");
-            assert!(with(&value).unwrap_err().contains("UTF-8"), "{value}");
-        }
-        for other in [
-            "application/json",
-            "text/plain",
-            "application/x-www-form-urlencodedx",
-            "",
-        ] {
-            let err = with(other).unwrap_err();
-            assert!(
-                err.contains("must be application/x-www-form-urlencoded"),
-                "{other}"
-            );
-        }
-    }
-
-    #[test]
-    fn basic_credentials_are_form_unescaped() {
-        let encoded = STANDARD.encode("my%3Aclient:s%2Bcr%20t");
-        let header = format!("Basic {encoded}");
-        let (id, secret) = decode_basic(basic_payload(header.as_bytes()).unwrap()).unwrap();
-        assert_eq!((id.as_str(), secret.as_str()), ("my:client", "s+cr t"));
-    }
-
-    #[test]
-    fn an_authorization_header_the_endpoint_cannot_use_is_invalid_client() {
-        let form = Form(HashMap::from([("grant_type".into(), "x".into())]));
-        let no_colon = format!("Basic {}", STANDARD.encode("svc"));
-        let empty_id = format!("basic {}", STANDARD.encode(":secret"));
-        for value in [
-            "Bearer abc",
-            "Digest username=\"svc\"",
-            "Basic !!!",
-            "Basic",
-            &no_colon,
-            &empty_id,
-        ] {
-            let mut h = HeaderMap::new();
-            h.insert(header::AUTHORIZATION, value.parse().unwrap());
-            let err = client_auth(&h, &form).unwrap_err();
-            assert_eq!(err.code(), "invalid_client", "{value}");
-        }
-    }
-
-    #[test]
-    fn debug_output_never_shows_a_secret_or_a_password() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded".parse().unwrap(),
-        );
-        let form = Form::parse(&h, b"client_secret=s3cr3t&password=hunter22&client_id=a").unwrap();
-        let creds = ClientAuth {
-            client_id: "a".into(),
-            client_secret: "s3cr3t".into(),
-        };
-        let printed = format!("{form:?} {creds:?}");
-        assert!(
-            !printed.contains("s3cr3t") && !printed.contains("hunter22"),
-            "{printed}"
-        );
-        assert!(
-            printed.contains("client_secret") && printed.contains("\"a\""),
-            "{printed}"
-        );
-    }
-
-    #[test]
-    fn a_repeated_form_parameter_is_refused() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded".parse().unwrap(),
-        );
-        let err = Form::parse(&h, b"grant_type=a&grant_type=b").unwrap_err();
-        assert_eq!(err.code(), "invalid_request");
-    }
-}
+mod tests;

@@ -17,14 +17,15 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let (parts, body) = req.into_parts();
     let body = read_body(body, state.body_read_timeout).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let auth = client_auth(&parts.headers, &form)?;
+    let (auth, presented) = client_auth(&parts.headers, &form)?;
     // Read now, answered after client authentication (see `Dealer::issue`).
     let request = token_request(&form);
     let origin = super::peer::origin(&parts.extensions);
     let issued = state
         .dealer()
         .issue(&auth, request, &origin, UnixTime::now())
-        .await?;
+        .await
+        .map_err(|e| presented.reject(e))?;
     Ok(json_no_store(StatusCode::OK, &issued))
 }
 

@@ -19,9 +19,7 @@ use crate::domain::users::entries::{
     DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
     ServiceRecord, UserRecord, WfcRecord,
 };
-use crate::domain::users::{
-    Email, EndpointUrl, Name, NewPassword, NewService, NewUser, NewWfc, UserView,
-};
+use crate::domain::users::{Email, Name, NewPassword, NewService, NewUser, NewWfc, UserView};
 
 const RESOURCES: [(&str, EntryKind); 7] = [
     ("orgs", EntryKind::Org),
@@ -179,13 +177,12 @@ async fn create(
         EntryKind::Service => {
             let body: ServiceBody = json_body(state, req).await?;
             *target = Some(body.name.clone());
-            let optional = |u: &Option<String>| u.as_deref().map(EndpointUrl::parse).transpose();
-            let new = NewService {
-                name: Name::parse(&body.name)?,
-                internal: EndpointUrl::parse(&body.endpoint_url_internal)?,
-                external: optional(&body.endpoint_url_external)?,
-                admin: optional(&body.endpoint_url_admin)?,
-            };
+            let new = NewService::parse(
+                &body.name,
+                &body.endpoint_url_internal,
+                body.endpoint_url_external.as_deref(),
+                body.endpoint_url_admin.as_deref(),
+            )?;
             created(&dir.add_service(new, now).await?)
         }
     }

@@ -161,17 +161,28 @@ async fn an_unknown_client_and_a_wrong_secret_get_the_same_answer() {
 }
 
 #[tokio::test]
-async fn a_failed_basic_attempt_is_challenged_with_basic() {
+async fn a_failed_basic_attempt_is_challenged_with_basic_and_the_error() {
     let app = spawn_app().await;
     let r = app.token_basic("nobody", "nothing", &[]).await;
     assert_eq!(r.status(), 401);
-    assert!(
-        r.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .starts_with("Basic")
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        r#"Basic realm="tokendealer", error="invalid_client", error_description="client authentication failed""#
     );
     assert_eq!(r.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn a_failed_form_attempt_gets_the_json_error_without_a_challenge() {
+    let app = spawn_app().await;
+    let known = app.register("svc", &["https://api"], &[]).await;
+    let r = app.token_post(&known.id, "wrong", &[]).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("www-authenticate").is_none());
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["error_description"], "client authentication failed");
 }
 
 #[tokio::test]
@@ -255,10 +266,10 @@ async fn an_authorization_header_that_is_not_usable_basic_is_invalid_client() {
             .await
             .unwrap();
         assert_eq!(r.status(), 401, "{what}");
-        assert_eq!(
-            r.headers()["www-authenticate"],
-            r#"Basic realm="tokendealer""#,
-            "{what}"
+        let challenge = r.headers()["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.starts_with(r#"Basic realm="tokendealer", error="invalid_client""#),
+            "{what}: {challenge}"
         );
         assert_eq!(r.headers()["cache-control"], "no-store", "{what}");
         let body: Value = r.json().await.unwrap();

@@ -1,5 +1,5 @@
 //! The HTTP contract OAuth2 clients rely on, each rule on every endpoint it applies to:
-//! challenges on every 401, client authentication failures, registrable client ids, CORS on the
+//! challenges, client authentication failures, registrable client ids, CORS on the
 //! public documents only, the issuer as configured, normalized passwords.
 
 mod challenges;
@@ -15,7 +15,8 @@ use reqwest::Response;
 use serde_json::Value;
 
 const CLIENT_AUTHENTICATED: [&str; 3] = ["/oauth/token", "/oauth/introspect", "/oauth/revoke"];
-const BASIC: &str = r#"Basic realm="tokendealer""#;
+/// The challenge after a failed `Authorization` header, as oidc-provider sends it.
+const BASIC: &str = r#"Basic realm="tokendealer", error="invalid_client", error_description="client authentication failed""#;
 const API: &str = "https://api.example";
 
 /// A form every client-authenticated endpoint can take: a grant type and a token.
@@ -38,8 +39,14 @@ async fn outcome(r: Response) -> (u16, String, Option<String>) {
     )
 }
 
-fn unauthorized_client() -> (u16, String, Option<String>) {
-    (401, "invalid_client".into(), Some(BASIC.into()))
+/// A failed client authentication: challenged when the client tried the `Authorization` header,
+/// the JSON body alone when it tried the form or sent nothing (RFC 6749 §5.2).
+fn unauthorized_client(in_header: bool) -> (u16, String, Option<String>) {
+    (
+        401,
+        "invalid_client".into(),
+        in_header.then(|| BASIC.into()),
+    )
 }
 
 fn raw_basic(id: &str, secret: &str) -> String {

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
+use super::endpoint::NewService;
 use super::entries::{
     DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
     WfcRecord,
 };
-use super::names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+use super::names::{Email, Name, NewPassword, PresentedPassword};
 use super::password::{HashPermit, PasswordHasher};
 use super::stored::Scheme;
 use crate::domain::{AdminError, OAuthError, UnixTime};
@@ -36,15 +37,6 @@ pub struct NewUser {
     pub password: NewPassword,
     pub roles: Vec<Name>,
     pub wfc: Name,
-}
-
-/// A catalog service to create: the internal endpoint is required, the others optional.
-#[derive(Debug)]
-pub struct NewService {
-    pub name: Name,
-    pub internal: EndpointUrl,
-    pub external: Option<EndpointUrl>,
-    pub admin: Option<EndpointUrl>,
 }
 
 /// A user as the admin API shows it: never the password hash.

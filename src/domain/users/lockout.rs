@@ -140,7 +140,7 @@ pub(super) fn user_key(username: &str) -> String {
 /// host cannot dodge the limit by cycling through its addresses. An IPv4 client of a dual-stack
 /// listener arrives as `::ffff:a.b.c.d`: it counts as `a.b.c.d`, not in the /64 `::` that every
 /// IPv4 client would share.
-pub(super) fn address_key(address: IpAddr) -> IpAddr {
+pub(crate) fn address_key(address: IpAddr) -> IpAddr {
     match address.to_canonical() {
         v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {

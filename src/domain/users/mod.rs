@@ -4,6 +4,7 @@
 
 mod argon;
 pub mod directory;
+pub mod endpoint;
 pub mod entries;
 mod imported;
 pub mod lockout;
@@ -15,10 +16,11 @@ pub mod throttle;
 pub mod tokenleader;
 pub mod werkzeug;
 
-pub use directory::{Directory, LoginFailure, NewService, NewUser, NewWfc, User, UserView};
+pub use directory::{Directory, LoginFailure, NewUser, NewWfc, User, UserView};
+pub use endpoint::{EndpointUrl, NewService};
 pub use imported::ImportedUser;
 pub use lockout::Lockout;
-pub use names::{Email, EndpointUrl, Name, NewPassword, PresentedPassword};
+pub use names::{Email, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, HashPermit, PasswordHasher};
 pub use policy::UserSettings;
 pub use throttle::Throttle;

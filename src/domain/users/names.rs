@@ -1,4 +1,4 @@
-//! The directory's validated values: entry names, email addresses, endpoint URLs, passwords.
+//! The directory's validated values: entry names, email addresses, passwords.
 
 use std::fmt;
 
@@ -59,28 +59,6 @@ impl Email {
         ok.then(|| Self(raw.to_owned()))
             .ok_or(OAuthError::invalid_request(
                 "an imported email must be at most 254 bytes without control characters",
-            ))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A service endpoint as tokenleader's catalog held them: an absolute URL
-/// (`https://svc.internal:8443/api`) or a relative one (`localhost:5001`, `host:port/path`), as
-/// tokenleader's docs register them. Services read it, not the dealer, so only what cannot be a
-/// URL is refused: empty, over 2048 bytes, whitespace or control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndpointUrl(String);
-
-impl EndpointUrl {
-    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        let ok = (1..=2048).contains(&raw.len())
-            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
-        ok.then(|| Self(raw.to_owned()))
-            .ok_or(OAuthError::invalid_request(
-                "an endpoint URL must be 1-2048 bytes without spaces or control characters",
             ))
     }
 
@@ -213,21 +191,6 @@ mod tests {
             refused.description(),
             "a password must be 8-1024 bytes long"
         );
-    }
-
-    #[test]
-    fn an_endpoint_may_be_any_url_tokenleader_took_but_not_text_with_spaces() {
-        for url in [
-            "https://svc.internal:8443/api",
-            "localhost:5001",
-            "10.0.0.1:5002/v1",
-            "ftp://x",
-        ] {
-            assert!(EndpointUrl::parse(url).is_ok(), "{url}");
-        }
-        for bad in ["", "local host:5001", "x\ty", "x\u{7f}", "a\u{a0}b"] {
-            assert!(EndpointUrl::parse(bad).is_err(), "{bad:?}");
-        }
     }
 
     #[test]

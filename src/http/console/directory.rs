@@ -12,9 +12,7 @@ use crate::domain::users::entries::{
     DepartmentRecord, DirectoryRecord, EntryKind, OrgRecord, OrgUnitRecord, RoleRecord,
     ServiceRecord, UserRecord, WfcRecord,
 };
-use crate::domain::users::{
-    Email, EndpointUrl, Name, NewPassword, NewService, NewUser, NewWfc, UserView,
-};
+use crate::domain::users::{Email, Name, NewPassword, NewService, NewUser, NewWfc, UserView};
 use crate::http::error::{Body, Rejection};
 
 /// Path segment, kind, page title, and the fields of its creation form (name, label, type).
@@ -259,18 +257,13 @@ async fn create(ctx: &Ctx<'_>, kind: EntryKind, form: &Form) -> Result<(), Rejec
             dir.add_user(new, &ctx.state.users.hasher, now).await?;
         }
         EntryKind::Service => {
-            let optional = |f: &str| {
-                Some(form.get(f))
-                    .filter(|u| !u.is_empty())
-                    .map(EndpointUrl::parse)
-                    .transpose()
-            };
-            let new = NewService {
-                name: name("name")?,
-                internal: EndpointUrl::parse(form.get("endpoint_url_internal"))?,
-                external: optional("endpoint_url_external")?,
-                admin: optional("endpoint_url_admin")?,
-            };
+            let optional = |f: &str| Some(form.get(f)).filter(|u| !u.is_empty());
+            let new = NewService::parse(
+                form.get("name"),
+                form.get("endpoint_url_internal"),
+                optional("endpoint_url_external"),
+                optional("endpoint_url_admin"),
+            )?;
             dir.add_service(new, now).await?;
         }
     }

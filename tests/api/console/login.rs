@@ -135,7 +135,7 @@ async fn logging_out_ends_the_session_on_the_server() {
 }
 
 #[tokio::test]
-async fn repeated_wrong_passwords_lock_the_operator_out_like_a_user() {
+async fn repeated_wrong_passwords_lock_the_operator_out_at_that_address() {
     let app = spawn_with(|s| s.users.max_failures_per_user = 3).await;
     let (user, password) = credentials(&app);
     let mut browser = Browser::new(&app);
@@ -153,6 +153,31 @@ async fn repeated_wrong_passwords_lock_the_operator_out_like_a_user() {
             .contains("Too many failed logins")
     );
     assert!(!browser.cookies.contains_key("td_session"));
+}
+
+#[tokio::test]
+async fn guesses_from_one_address_do_not_lock_the_operator_out_at_another() {
+    let app = spawn_with(|s| s.users.max_failures_per_user = 3).await;
+    let (user, password) = credentials(&app);
+    let mut guesser = Browser::at(&app, [127, 0, 0, 2].into());
+    for _ in 0..5 {
+        guesser.login(&user, "wrong").await;
+    }
+    let r = guesser.login(&user, &password).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser is locked out"
+    );
+
+    let mut operator = Browser::at(&app, [127, 0, 0, 1].into());
+    let r = operator.login(&user, &password).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the operator elsewhere is not"
+    );
+    assert!(operator.cookies.contains_key("td_session"));
 }
 
 #[tokio::test]

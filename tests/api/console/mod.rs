@@ -6,6 +6,7 @@ mod pages;
 mod paging;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Response, StatusCode};
@@ -22,10 +23,20 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Self::from(app, None)
+    }
+
+    /// A browser whose connections come from `address` (127.0.0.0/8 is all loopback).
+    pub fn at(app: &TestApp, address: IpAddr) -> Self {
+        Self::from(app, Some(address))
+    }
+
+    fn from(app: &TestApp, address: Option<IpAddr>) -> Self {
         Self {
             base: app.base.clone(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(address)
                 .build()
                 .unwrap(),
             cookies: HashMap::new(),

@@ -230,3 +230,30 @@ async fn a_refused_registration_says_why_on_a_page_with_the_navigation() {
         .await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_service_url_with_another_scheme_is_refused_in_the_console_too() {
+    let app = spawn_app().await;
+    let mut browser = logged_in(&app).await;
+    let token = browser.csrf("/console/directory/services").await;
+    let r = browser
+        .post(
+            "/console/directory/services",
+            &[
+                ("csrf", &token),
+                ("name", "evil"),
+                ("endpoint_url_internal", "javascript:alert(1)"),
+                ("endpoint_url_external", ""),
+                ("endpoint_url_admin", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("service evil: endpoint_url_internal: "),
+        "{html}"
+    );
+    let listed = browser.get("/console/directory/services").await;
+    assert!(!listed.text().await.unwrap().contains("javascript:"));
+}

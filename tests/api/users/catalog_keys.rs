@@ -80,6 +80,47 @@ async fn a_service_needs_an_internal_endpoint_and_urls_without_spaces() {
     assert_eq!(app.create("services", relative).await.status(), 201);
 }
 
+#[tokio::test]
+async fn a_service_url_other_than_http_https_or_host_port_is_refused_naming_the_service() {
+    let app = spawn_app().await;
+    for (field, url) in [
+        ("endpoint_url_internal", "javascript:alert(1)"),
+        (
+            "endpoint_url_external",
+            "data:text/html,<script>alert(1)</script>",
+        ),
+        ("endpoint_url_admin", "javascript:1/alert(document.cookie)"),
+        ("endpoint_url_internal", "file:///etc/passwd"),
+        ("endpoint_url_external", "ftp://files.example"),
+    ] {
+        let mut body = json!({"name": "evil", "endpoint_url_internal": "http://ok.example"});
+        body[field] = json!(url);
+        let r = app.create("services", body).await;
+        assert_eq!(r.status(), 400, "{url}");
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"], "invalid_request");
+        let said = error["error_description"].as_str().unwrap();
+        assert!(
+            said.starts_with(&format!("service evil: {field}: ")),
+            "{said}"
+        );
+        assert!(said.contains("http://…, https://… or host:port"), "{said}");
+    }
+    let access = app.admin_token().await;
+    let r = app
+        .http
+        .get(app.url("/catalog"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({}),
+        "nothing stored"
+    );
+}
+
 /// Reads an `ssh-rsa` line into (n, e), stripping the mpints' sign bytes.
 pub fn parse_ssh(line: &str) -> (Vec<u8>, Vec<u8>) {
     let mut words = line.split_whitespace();

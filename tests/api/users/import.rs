@@ -165,6 +165,42 @@ async fn a_tokenleader_database_is_imported_once_and_its_users_log_in_with_their
 }
 
 #[tokio::test]
+async fn imported_catalog_urls_other_than_http_https_or_host_port_are_skipped_by_name() {
+    let app = spawn_app().await;
+    let (_dir, db) = tokenleader_db();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO service_catalog VALUES(3,'evil',NULL,'javascript:alert(1)',NULL,NULL);
+             INSERT INTO service_catalog VALUES(4,'sneaky',NULL,'http://ok.example',
+                 'data:text/html,<script>alert(1)</script>',NULL);",
+        )
+        .unwrap();
+    let summary = import(&app, &db, &[]).await;
+    assert_eq!(
+        names(&summary["services"]["created"]),
+        ["tokenleader", "micros1"]
+    );
+    let services = skipped(&summary, "services");
+    let names_skipped: Vec<&str> = services.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names_skipped, ["evil", "sneaky"]);
+    assert!(
+        services[0].1.contains("javascript: is refused"),
+        "{}",
+        services[0].1
+    );
+    assert!(
+        services[1].1.contains("data: is refused"),
+        "{}",
+        services[1].1
+    );
+    let r = app.gettoken("user1", "user1").await;
+    let body: Value = r.json().await.unwrap();
+    let catalog = body["service_catalog"].as_object().unwrap();
+    assert!(!catalog.contains_key("evil") && !catalog.contains_key("sneaky"));
+}
+
+#[tokio::test]
 async fn an_imported_user_is_locked_out_like_any_other() {
     let app = spawn_with(|s| s.users.max_failures_per_user = 2).await;
     let (_dir, db) = tokenleader_db();

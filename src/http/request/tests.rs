@@ -1,0 +1,142 @@
+//! Request reading's unit tests: charsets, Basic credentials and where they were, repeated parameters.
+
+use super::*;
+
+#[test]
+fn a_form_declared_in_another_charset_than_utf8_is_refused() {
+    let form = "application/x-www-form-urlencoded";
+    let with = |value: &str| {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+        require_content_type(&headers, form).map_err(|e| e.description().into_owned())
+    };
+    for ok in [
+        form,
+        "Application/X-WWW-Form-Urlencoded",
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "application/x-www-form-urlencoded;charset=UTF-8",
+        "application/x-www-form-urlencoded; charset=\"utf-8\"",
+        "application/x-www-form-urlencoded ; charset=utf-8",
+        "application/x-www-form-urlencoded; charset=utf8",
+        "application/x-www-form-urlencoded; charset=US-ASCII",
+        "application/x-www-form-urlencoded; x=1; charset=utf-8",
+    ] {
+        assert_eq!(with(ok), Ok(()), "{ok}");
+    }
+    for charset in [
+        "iso-8859-1",
+        "latin1",
+        "utf-16",
+        "\"windows-1252\"",
+        "utf-8; charset=latin1",
+        "latin1; charset=utf-8",
+        "utf-8; charset=utf-8",
+        "utf-8; charset*=iso-8859-1''",
+    ] {
+        let value = format!("{form}; charset={charset}");
+        assert!(with(&value).unwrap_err().contains("UTF-8"), "{value}");
+    }
+    for other in [
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencodedx",
+        "",
+    ] {
+        let err = with(other).unwrap_err();
+        assert!(
+            err.contains("must be application/x-www-form-urlencoded"),
+            "{other}"
+        );
+    }
+}
+
+#[test]
+fn basic_credentials_are_form_unescaped() {
+    let encoded = STANDARD.encode("my%3Aclient:s%2Bcr%20t");
+    let header = format!("Basic {encoded}");
+    let (id, secret) = decode_basic(basic_payload(header.as_bytes()).unwrap()).unwrap();
+    assert_eq!((id.as_str(), secret.as_str()), ("my:client", "s+cr t"));
+}
+
+#[test]
+fn an_authorization_header_the_endpoint_cannot_use_is_invalid_client() {
+    let form = Form(HashMap::from([("grant_type".into(), "x".into())]));
+    let no_colon = format!("Basic {}", STANDARD.encode("svc"));
+    let empty_id = format!("basic {}", STANDARD.encode(":secret"));
+    for value in [
+        "Bearer abc",
+        "Digest username=\"svc\"",
+        "Basic !!!",
+        "Basic",
+        &no_colon,
+        &empty_id,
+    ] {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, value.parse().unwrap());
+        let err = client_auth(&h, &form).unwrap_err();
+        assert!(
+            matches!(err, Rejection::InvalidClient(CredentialsIn::Header)),
+            "{value}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn credentials_are_read_with_where_they_were() {
+    let basic = format!("Basic {}", STANDARD.encode("svc:s3cret"));
+    let mut h = HeaderMap::new();
+    h.insert(header::AUTHORIZATION, basic.parse().unwrap());
+    let (auth, presented) = client_auth(&h, &Form(HashMap::new())).unwrap();
+    assert_eq!(
+        (auth.client_id.as_str(), presented),
+        ("svc", CredentialsIn::Header)
+    );
+    let form = Form(HashMap::from([
+        ("client_id".into(), "svc".into()),
+        ("client_secret".into(), "s3cret".into()),
+    ]));
+    let (auth, presented) = client_auth(&HeaderMap::new(), &form).unwrap();
+    assert_eq!(
+        (auth.client_id.as_str(), presented),
+        ("svc", CredentialsIn::Form)
+    );
+    let nothing = client_auth(&HeaderMap::new(), &Form(HashMap::new())).unwrap_err();
+    assert!(matches!(
+        nothing,
+        Rejection::InvalidClient(CredentialsIn::Form)
+    ));
+}
+
+#[test]
+fn debug_output_never_shows_a_secret_or_a_password() {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded".parse().unwrap(),
+    );
+    let form = Form::parse(&h, b"client_secret=s3cr3t&password=hunter22&client_id=a").unwrap();
+    let creds = ClientAuth {
+        client_id: "a".into(),
+        client_secret: "s3cr3t".into(),
+    };
+    let printed = format!("{form:?} {creds:?}");
+    assert!(
+        !printed.contains("s3cr3t") && !printed.contains("hunter22"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("client_secret") && printed.contains("\"a\""),
+        "{printed}"
+    );
+}
+
+#[test]
+fn a_repeated_form_parameter_is_refused() {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded".parse().unwrap(),
+    );
+    let err = Form::parse(&h, b"grant_type=a&grant_type=b").unwrap_err();
+    assert_eq!(err.code(), "invalid_request");
+}
