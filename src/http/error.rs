@@ -229,7 +229,7 @@ mod tests {
             OAuthError::invalid_request("x"),
             OAuthError::InvalidClient,
             OAuthError::InvalidGrant("x"),
-            OAuthError::UnauthorizedClient,
+            OAuthError::grant_not_allowed(),
             OAuthError::UnsupportedGrantType,
             OAuthError::InvalidScope("x"),
             OAuthError::InvalidTarget("x".into()),

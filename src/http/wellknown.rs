@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{Body, Rejection};
 use super::response::cacheable;
 use crate::domain::GrantType;
-use crate::domain::keys::SigningAlg;
+use crate::domain::keys::Algorithms;
 
 const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
 /// Request headers a preflight is granted when it asks for none, or for some we cannot echo.
@@ -103,8 +103,8 @@ pub fn endpoint_url(issuer: &str, path: &str) -> String {
 
 /// The RFC 8414 authorization server metadata, serialized once at start. `issuer` is exactly
 /// the configured one, as in the tokens' `iss` (RFC 8414 §3.3).
-pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
-    let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
+pub fn metadata_document(issuer: &str, algorithms: Algorithms) -> anyhow::Result<Bytes> {
+    let algs = algorithms.names();
     let url = |path| endpoint_url(issuer, path);
     let grants: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
     let doc = serde_json::json!({

@@ -90,7 +90,8 @@ impl KeyManager {
         &self,
         algs: &[SigningAlg],
         now: UnixTime,
-    ) -> anyhow::Result<Vec<KeyInfo>> {
+    ) -> Result<Vec<KeyInfo>, AdminError> {
+        self.signs_all(algs)?;
         let started = Instant::now();
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
@@ -147,6 +148,7 @@ impl KeyManager {
         now: UnixTime,
         retire_previous: bool,
     ) -> Result<Vec<KeyInfo>, AdminError> {
+        self.signs_all(algs)?;
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
         let old = self.ring.load_full();
@@ -188,7 +190,8 @@ impl KeyManager {
                 };
                 stored.push(replaced);
             }
-            tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key at once");
+            let previous = old.active_for(alg).map(|k| k.kid().to_owned());
+            tracing::info!(kid = key.kid(), %alg, ?previous, "rotated a signing key at once");
             let record = KeyRecord {
                 kid: key.kid().to_owned(),
                 alg: alg.as_str().into(),
@@ -201,7 +204,12 @@ impl KeyManager {
             keys.insert(key.kid().to_owned(), Arc::new(key));
         }
         // Stored before it signs: every instance must be able to verify what it signs.
-        let ring = KeyRing::build(merged(old.records(), &stored), &keys, now)?;
+        let ring = KeyRing::build(
+            merged(old.records(), &stored),
+            &keys,
+            now,
+            self.policy.algorithms,
+        )?;
         self.store.put(&stored).await?;
         self.ring.store(Arc::new(ring));
         if retire_previous {
@@ -216,9 +224,12 @@ impl KeyManager {
     pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
         let ring = self.ring();
         // The recorded signer, or a next key whose due time came a moment ago.
-        let active = SigningAlg::ALL.into_iter().find(|&alg| {
-            ring.active_for(alg).kid() == kid || ring.signer_for(alg, now).kid() == kid
-        });
+        let is = |key: Option<&Arc<SigningKey>>| key.is_some_and(|k| k.kid() == kid);
+        let active = self
+            .policy
+            .algorithms
+            .iter()
+            .find(|&alg| is(ring.active_for(alg)) || is(ring.signer_for(alg, now)));
         drop(ring);
         if let Some(alg) = active {
             self.rotate_algs(&[alg], now, true).await?;
@@ -230,8 +241,13 @@ impl KeyManager {
                 .records()
                 .iter()
                 .find(|r| {
+                    // An active key here is one of an algorithm that does not sign here (another
+                    // instance's, with another `[keys] algorithms`): it only verifies.
                     r.kid == kid
-                        && matches!(r.state, KeyState::Retiring { .. } | KeyState::Next { .. })
+                        && matches!(
+                            r.state,
+                            KeyState::Retiring { .. } | KeyState::Next { .. } | KeyState::Active
+                        )
                 })
                 .cloned()
             else {
@@ -240,13 +256,35 @@ impl KeyManager {
             record.state = KeyState::Retired { at: now.as_secs() };
             let stored = [record];
             // Out of the ring before anything else: from here on nothing verifies with it.
-            let ring = KeyRing::build(merged(old.records(), &stored), &old.keys(), now)?;
+            let ring = KeyRing::build(
+                merged(old.records(), &stored),
+                &old.keys(),
+                now,
+                self.policy.algorithms,
+            )?;
             self.ring.store(Arc::new(ring));
             self.store.put(&stored).await?;
             self.files.remove(kid).await?;
             tracing::warn!(kid, "retired a signing key on request");
         }
         Ok(self.list()?.into_iter().find(|k| k.kid == kid))
+    }
+
+    /// Refuses a rotation for an algorithm outside `[keys] algorithms`: this dealer would publish
+    /// a key it never signs with.
+    fn signs_all(&self, algs: &[SigningAlg]) -> Result<(), AdminError> {
+        let signs = self.policy.algorithms;
+        match algs.iter().find(|a| !signs.contains(**a)) {
+            None => Ok(()),
+            Some(alg) => Err(AdminError::Invalid(
+                format!(
+                    "{alg} is not one of the algorithms this dealer signs with ({}; set by {})",
+                    signs.listed(),
+                    super::Algorithms::SETTING
+                )
+                .into(),
+            )),
+        }
     }
 
     /// Generates a key off the async workers and stores its private key.
@@ -266,7 +304,12 @@ impl KeyManager {
         keys: &HashMap<String, Arc<SigningKey>>,
         now: UnixTime,
     ) -> anyhow::Result<()> {
-        let ring = KeyRing::build(merged(old.records(), &stored), keys, now)?;
+        let ring = KeyRing::build(
+            merged(old.records(), &stored),
+            keys,
+            now,
+            self.policy.algorithms,
+        )?;
         self.ring.store(Arc::new(ring));
         if let Err(e) = self.store.put(&stored).await {
             self.ring.store(old.clone());
