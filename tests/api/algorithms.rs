@@ -199,6 +199,16 @@ async fn with_rs512_alone_configured_the_jwks_and_discovery_hold_rs512_alone() {
         meta["access_token_signing_alg_values_supported"],
         json!(["RS512"])
     );
+    let openid: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        openid["id_token_signing_alg_values_supported"],
+        json!(["RS512"])
+    );
     // A rotation of every algorithm rotates the configured one only, and publishes no other.
     let r = app
         .admin(

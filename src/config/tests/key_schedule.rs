@@ -42,6 +42,8 @@ fn an_issuer_is_a_bounded_url_without_quotes() {
         "https://a\"b".to_owned(),
         "https://a\\b".to_owned(),
         "ftp://a".to_owned(),
+        "https://auth.example/t?x=1".to_owned(),
+        "https://auth.example/t#x".to_owned(),
     ] {
         assert!(load(&bad).is_err(), "{bad}");
     }
