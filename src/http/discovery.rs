@@ -7,6 +7,7 @@
 //! accepts only the algorithms it lists (RS256 when it lists none).
 
 use bytes::Bytes;
+use http::Uri;
 use serde::Serialize;
 
 use crate::domain::GrantType;
@@ -132,6 +133,19 @@ impl Discovery {
         path.strip_prefix(self.issuer_path.as_str())
             .filter(|rest| rest.starts_with('/'))
     }
+
+    /// `uri` with [`Discovery::under_issuer`]'s path, its query kept; `None` if its path is not
+    /// under the issuer's.
+    pub fn inner_uri(&self, uri: &Uri) -> Option<Uri> {
+        let inner = self.under_issuer(uri.path())?;
+        let path_and_query = match uri.query() {
+            Some(query) => format!("{inner}?{query}"),
+            None => inner.to_owned(),
+        };
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(path_and_query.parse().ok()?);
+        Uri::from_parts(parts).ok()
+    }
 }
 
 /// The path of `issuer` without its final `/`; empty when it has none.
@@ -207,6 +221,8 @@ mod tests {
             Some("/oauth/token")
         );
         assert_eq!(d.under_issuer("/tenant-ab/oauth/token"), None);
+        let uri = Uri::from_static("/tenant-a/admin/clients?limit=1");
+        assert_eq!(d.inner_uri(&uri).unwrap(), "/admin/clients?limit=1");
         let root = Discovery::new("https://auth.example/", Algorithms::ALL).unwrap();
         assert!(!root.serves("/.well-known/openid-configuration/", Document::OpenId));
         assert_eq!(root.under_issuer("/oauth/token"), None);

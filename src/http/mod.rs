@@ -197,23 +197,16 @@ fn find_route(
     req: &mut Request<Incoming>,
 ) -> Result<(usize, &'static routes::Route), Rejection> {
     let console = state.console.settings.enabled;
-    let path = req.uri().path();
-    let found = routes::find(path, req.method(), console);
+    let found = routes::find(req.uri().path(), req.method(), console);
     let Err(Rejection::NotFound) = found else {
         return found;
     };
-    let Some(inner) = state.metadata.under_issuer(path) else {
+    let Some(inner) = state.metadata.inner_uri(req.uri()) else {
         return found;
     };
-    let (index, route) = routes::find(inner, req.method(), false)?;
-    let inner = match req.uri().query() {
-        Some(query) => format!("{inner}?{query}"),
-        None => inner.to_owned(),
-    };
-    let mut parts = req.uri().clone().into_parts();
-    parts.path_and_query = Some(inner.parse().map_err(|_| Rejection::NotFound)?);
-    *req.uri_mut() = http::Uri::from_parts(parts).map_err(|_| Rejection::NotFound)?;
-    Ok((index, route))
+    let row = routes::find(inner.path(), req.method(), false)?;
+    *req.uri_mut() = inner;
+    Ok(row)
 }
 
 /// Everything else under `/admin/`; the writes among it are recorded in the audit trail.

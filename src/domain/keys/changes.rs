@@ -1,5 +1,5 @@
-//! Changing the keys: the schedule's tick, rotations asked for (published first, or at once
-//! in an emergency), and retiring a key on request.
+//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at once
+//! in an emergency). Retiring one key on request is in `retire`.
 //!
 //! Order of writes, so that a crash or another instance never sees a key it cannot use: the
 //! private key is stored before any record names it; a next key enters this instance's JWKS
@@ -218,58 +218,6 @@ impl KeyManager {
         Ok(rotated)
     }
 
-    /// Retires one key now (a compromised key): it leaves the key set at once, so every token
-    /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
-    /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
-    pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
-        let ring = self.ring();
-        // The recorded signer, or a next key whose due time came a moment ago.
-        let is = |key: Option<&Arc<SigningKey>>| key.is_some_and(|k| k.kid() == kid);
-        let active = self
-            .policy
-            .algorithms
-            .iter()
-            .find(|&alg| is(ring.active_for(alg)) || is(ring.signer_for(alg, now)));
-        drop(ring);
-        if let Some(alg) = active {
-            self.rotate_algs(&[alg], now, true).await?;
-        } else {
-            let _guard = self.write.lock().await;
-            self.sync_locked(now).await?;
-            let old = self.ring.load_full();
-            let Some(mut record) = old
-                .records()
-                .iter()
-                .find(|r| {
-                    // An active key here is one of an algorithm that does not sign here (another
-                    // instance's, with another `[keys] algorithms`): it only verifies.
-                    r.kid == kid
-                        && matches!(
-                            r.state,
-                            KeyState::Retiring { .. } | KeyState::Next { .. } | KeyState::Active
-                        )
-                })
-                .cloned()
-            else {
-                return Ok(None);
-            };
-            record.state = KeyState::Retired { at: now.as_secs() };
-            let stored = [record];
-            // Out of the ring before anything else: from here on nothing verifies with it.
-            let ring = KeyRing::build(
-                merged(old.records(), &stored),
-                &old.keys(),
-                now,
-                self.policy.algorithms,
-            )?;
-            self.ring.store(Arc::new(ring));
-            self.store.put(&stored).await?;
-            self.files.remove(kid).await?;
-            tracing::warn!(kid, "retired a signing key on request");
-        }
-        Ok(self.list()?.into_iter().find(|k| k.kid == kid))
-    }
-
     /// Refuses a rotation for an algorithm outside `[keys] algorithms`: this dealer would publish
     /// a key it never signs with.
     fn signs_all(&self, algs: &[SigningAlg]) -> Result<(), AdminError> {
@@ -336,7 +284,7 @@ fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
 }
 
 /// `records` with `changes` applied by `kid`.
-fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
+pub(super) fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
     let mut all = records.to_vec();
     for c in changes {
         match all.iter_mut().find(|r| r.kid == c.kid) {
