@@ -131,7 +131,7 @@ impl Application {
             registry,
             issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
             revocations,
-            metadata: http::metadata_document(&issuer)?,
+            metadata: http::Discovery::new(&issuer, settings.keys.algorithms)?,
             public_cache_control: http::public_cache_control(settings.jwks_max_age),
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,

@@ -189,7 +189,8 @@ enum ClientCommand {
         /// Lifetime of its tokens in seconds [default: the server's, 3600].
         #[arg(long)]
         token_ttl: Option<u64>,
-        /// Algorithm of its tokens: RS512 (default), EdDSA or ES256.
+        /// Algorithm of its tokens: RS512 (default), EdDSA or ES256, if in the server's
+        /// [keys] algorithms.
         #[arg(long)]
         alg: Option<String>,
     },
@@ -216,10 +217,11 @@ enum ClientCommand {
 enum KeysCommand {
     /// List signing keys with their state (next, active, retiring, retired) and its times.
     List,
-    /// Publish new keys (every algorithm unless --alg) as next: they sign once they have been
+    /// Publish new keys (every algorithm of [keys] algorithms unless --alg) as next: they sign once they have been
     /// in the JWKS for prepublish_secs; the old ones then verify until their tokens expired.
     Rotate {
-        /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all of them].
+        /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all the server
+        /// signs with].
         #[arg(long)]
         alg: Option<String>,
         /// An emergency: the new keys sign at once, before verifiers' cached JWKS know them.

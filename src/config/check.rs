@@ -78,6 +78,11 @@ impl Settings {
                 issuer.starts_with("https://") || issuer.starts_with("http://"),
                 "issuer must be an http(s) URL, got {issuer:?}"
             );
+            // RFC 8414 §2: the metadata's locations are made from the host and the path alone.
+            anyhow::ensure!(
+                !issuer.contains(['?', '#']),
+                "issuer must be a URL without a query or fragment (RFC 8414 §2), got {issuer:?}"
+            );
             // Every token carries it: bounded, and written in JSON as it is.
             anyhow::ensure!(
                 issuer.len() <= MAX_ISSUER_BYTES

@@ -228,6 +228,16 @@ impl Settings {
             "prepublish_secs".into(),
             int(self.keys.prepublish(self.jwks_max_age)),
         );
+        let algorithms = self.keys.algorithms.names();
+        keys.insert(
+            "algorithms".into(),
+            Value::Array(
+                algorithms
+                    .into_iter()
+                    .map(|a| Value::String(a.into()))
+                    .collect(),
+            ),
+        );
         t.insert("keys".into(), Value::Table(keys));
         self.tls.print_into(&mut t);
         if let Some(url) = &self.database_url {

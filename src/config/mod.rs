@@ -172,6 +172,7 @@ impl Settings {
             verify_window: longest.saturating_add(VERIFIER_LEEWAY_SECS),
             rotation_period: self.keys.rotation_period_secs,
             prepublish: self.keys.prepublish(self.jwks_max_age),
+            algorithms: self.keys.algorithms,
         }
     }
 }

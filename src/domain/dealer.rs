@@ -76,7 +76,9 @@ impl Dealer<'_> {
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
         let client = self.authenticate(auth, origin, now)?;
-        let (grant, issued) = match &request? {
+        let request = request?;
+        self.issuer.ensure_signs_for(&client)?;
+        let (grant, issued) = match &request {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
                 client_credentials::issue(self.issuer, &client, r, now).await?,

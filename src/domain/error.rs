@@ -17,9 +17,10 @@ pub enum OAuthError {
     /// The resource-owner credentials are wrong (or the user unknown: same answer).
     #[error("invalid_grant: {0}")]
     InvalidGrant(&'static str),
-    /// The client is not allowed to use this grant type.
-    #[error("unauthorized_client")]
-    UnauthorizedClient,
+    /// The client may not get this token: not allowed the grant type, or registered for a
+    /// signing algorithm this dealer no longer signs with. The description says which.
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(Cow<'static, str>),
     /// The grant type is not one this dealer serves.
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
@@ -132,6 +133,13 @@ impl StoreUnavailable {
 }
 
 impl OAuthError {
+    /// The `unauthorized_client` of a client registered without the grant it asked for.
+    pub fn grant_not_allowed() -> Self {
+        Self::UnauthorizedClient(Cow::Borrowed(
+            "the client is not allowed to use this grant type",
+        ))
+    }
+
     /// Shorthand for an `invalid_request` with a fixed description.
     pub fn invalid_request(description: &'static str) -> Self {
         Self::InvalidRequest(Cow::Borrowed(description))
@@ -143,7 +151,7 @@ impl OAuthError {
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant(_) => "invalid_grant",
-            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::InvalidTarget(_) => "invalid_target",
@@ -159,13 +167,14 @@ impl OAuthError {
     /// A human-readable description that is safe to show to the caller.
     pub fn description(&self) -> Cow<'static, str> {
         match self {
-            Self::InvalidRequest(d) | Self::InvalidTarget(d) => d.clone(),
+            Self::InvalidRequest(d) | Self::InvalidTarget(d) | Self::UnauthorizedClient(d) => {
+                d.clone()
+            }
             Self::InvalidClient => "client authentication failed".into(),
             Self::InvalidGrant(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::InvalidScope(d) => Cow::Borrowed(d),
-            Self::UnauthorizedClient => "the client is not allowed to use this grant type".into(),
             Self::UnsupportedGrantType => "grant_type is not supported".into(),
             Self::TooManyRequests { .. } => "too many failed attempts; retry later".into(),
             Self::TemporarilyUnavailable { .. } => {

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use jsonwebtoken::Validation;
 use serde::Serialize;
 
-use super::keys::{KeyManager, SignerPool, SigningAlg};
-use super::{Audience, OAuthError, UnixTime};
+use super::keys::{Algorithms, KeyManager, SignerPool, SigningAlg};
+use super::{Audience, Client, OAuthError, UnixTime};
+use crate::telemetry::throttle::SharedThrottle;
 
 /// The claims of an RFC 9068 access token: the wire type shared with the service library.
 pub use tokendealer_client::wire::{AccessTokenClaims as AccessClaims, WfcClaim};
@@ -66,12 +67,27 @@ fn presentable(token: String) -> Result<String, OAuthError> {
     Ok(token)
 }
 
+/// The refusal of a token in `alg`, which this dealer does not sign with.
+fn not_signed(alg: SigningAlg, algorithms: Algorithms) -> OAuthError {
+    OAuthError::UnauthorizedClient(
+        format!(
+            "this client is registered for {alg} tokens, and this dealer no longer signs with \
+             {alg} (it signs with {}): an administrator must register the client again with \
+             one of those",
+            algorithms.listed()
+        )
+        .into(),
+    )
+}
+
 /// Mints and checks this dealer's own access tokens.
 #[derive(Clone)]
 pub struct TokenIssuer {
     issuer: Arc<str>,
     keys: Arc<KeyManager>,
     signer: Arc<SignerPool>,
+    /// Throttles the warning about clients of an algorithm taken out of the set.
+    refusals: Arc<SharedThrottle>,
 }
 
 impl TokenIssuer {
@@ -80,6 +96,7 @@ impl TokenIssuer {
             issuer: issuer.into(),
             keys,
             signer: Arc::new(SignerPool::inline()),
+            refusals: Arc::default(),
         }
     }
 
@@ -87,6 +104,23 @@ impl TokenIssuer {
     pub fn with_signer(mut self, signer: SignerPool) -> Self {
         self.signer = Arc::new(signer);
         self
+    }
+
+    /// Refuses a client registered for an algorithm outside `[keys] algorithms` (taken out
+    /// since it registered): there is no key to sign its tokens with. The operator's doing, not
+    /// the client's, so the log says who is left without tokens (once per interval at most).
+    pub fn ensure_signs_for(&self, client: &Client) -> Result<(), OAuthError> {
+        let algorithms = self.keys.policy().algorithms;
+        if algorithms.contains(client.alg) {
+            return Ok(());
+        }
+        if let Some(skipped) = self.refusals.due(std::time::Instant::now()) {
+            tracing::warn!(
+                client_id = %client.id, alg = %client.alg, skipped,
+                "refused a token to a client registered for an algorithm outside [keys] algorithms"
+            );
+        }
+        Err(not_signed(client.alg, algorithms))
     }
 
     /// The `iss` of every token: the dealer's public base URL.
@@ -113,7 +147,12 @@ impl TokenIssuer {
         claims: AccessClaims,
     ) -> Result<String, OAuthError> {
         let now = UnixTime::from_secs(claims.iat);
-        let key = self.keys.ring().signer_for(alg, now).clone();
+        let key = self
+            .keys
+            .ring()
+            .signer_for(alg, now)
+            .cloned()
+            .ok_or_else(|| not_signed(alg, self.keys.policy().algorithms))?;
         let token = if alg.offload() {
             // Boxed, the claims cross the pool's layers as a pointer instead of being copied
             // into each layer's future.
@@ -134,7 +173,7 @@ impl TokenIssuer {
         claims: C,
         now: UnixTime,
     ) -> Result<String, OAuthError> {
-        let key = self.keys.ring().signer_for(SigningAlg::Rs512, now).clone();
+        let key = self.keys.ring().rs512_signer(now).clone();
         presentable(
             self.signer
                 .run(move || key.sign_tokenleader_token(&claims))

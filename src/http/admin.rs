@@ -169,14 +169,28 @@ pub(super) fn new_client(state: &AppState, body: &AddClient) -> Result<NewClient
         token_ttl: ttl,
         alg: match &body.alg {
             None => SigningAlg::default(),
-            Some(raw) => SigningAlg::parse(raw).ok_or_else(|| {
-                OAuthError::InvalidRequest(
-                    format!("unknown alg {raw}: use RS512, EdDSA or ES256").into(),
-                )
-            })?,
+            Some(raw) => signing_alg(state, raw)?,
         },
     };
     Ok(new)
+}
+
+/// An algorithm this dealer signs with (`[keys] algorithms`), by its JWS name: for a client's
+/// tokens or a rotation. Another is refused, known or not, naming the ones it may be.
+fn signing_alg(state: &AppState, raw: &str) -> Result<SigningAlg, Rejection> {
+    let algorithms = state.issuer.keys().policy().algorithms;
+    let refused = |why: &str| {
+        let listed = algorithms.listed();
+        OAuthError::InvalidRequest(format!("{why}: this dealer signs with {listed}").into()).into()
+    };
+    match SigningAlg::parse(raw) {
+        None => Err(refused(&format!("unknown alg {raw:?}"))),
+        Some(alg) if !algorithms.contains(alg) => Err(refused(&format!(
+            "alg {alg} is not in {}",
+            crate::domain::keys::Algorithms::SETTING
+        ))),
+        Some(alg) => Ok(alg),
+    }
 }
 
 /// Rotates every algorithm's key, or only `{"alg": ...}`'s. By default the new key is published
@@ -193,12 +207,8 @@ async fn rotate_keys(
     let body: RotateKeys = json_body(state, req).await?;
     *target = Some(body.alg.clone().unwrap_or_else(|| "all".to_owned()));
     let algs = match &body.alg {
-        None => SigningAlg::ALL.to_vec(),
-        Some(raw) => vec![SigningAlg::parse(raw).ok_or_else(|| {
-            OAuthError::InvalidRequest(
-                format!("unknown alg {raw}: use RS512, EdDSA or ES256").into(),
-            )
-        })?],
+        None => state.issuer.keys().policy().algorithms.iter().collect(),
+        Some(raw) => vec![signing_alg(state, raw)?],
     };
     let manager = state.issuer.keys();
     let keys = if body.now || body.retire_previous {

@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 use super::AppState;
 use super::error::{Body, Rejection};
 use super::response::json_no_store;
-use crate::domain::keys::SigningAlg;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
 use crate::domain::{AdminError, OAuthError, UnixTime};
@@ -61,7 +60,7 @@ pub fn active_key(state: &AppState, query: Option<&str>) -> Result<Response<Body
         .find_map(|kv| kv.strip_prefix("format="))
         .unwrap_or("jwk");
     let ring = state.issuer.keys().ring();
-    let key = ring.signer_for(SigningAlg::Rs512, UnixTime::now());
+    let key = ring.rs512_signer(UnixTime::now());
     if format == "jwk" {
         return Ok(json_no_store(StatusCode::OK, key.jwk()));
     }

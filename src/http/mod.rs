@@ -6,6 +6,7 @@ mod catalog;
 mod client_pages;
 mod connection;
 pub mod console;
+mod discovery;
 mod error;
 mod import_admin;
 mod introspect;
@@ -28,16 +29,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
 use routes::Handler;
 use tracing::Instrument;
 
+pub use discovery::{Discovery, endpoint_url};
 pub use error::{Body, Rejection};
 pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
-pub use wellknown::{endpoint_url, metadata_document};
 
 use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
 use crate::telemetry::metrics::Refusal;
@@ -52,8 +52,8 @@ pub struct AppState {
     pub registry: ClientRegistry,
     pub issuer: TokenIssuer,
     pub revocations: Revocations,
-    /// The RFC 8414 document, serialized once.
-    pub metadata: Bytes,
+    /// The discovery documents (RFC 8414 and OpenID Connect), serialized once.
+    pub metadata: Discovery,
     /// `Cache-Control` of the JWKS and the metadata (`public, max-age=<jwks_max_age>`), made
     /// once: these are the most requested documents.
     pub public_cache_control: http::HeaderValue,
@@ -161,8 +161,7 @@ async fn route(
     if req.method() == Method::HEAD {
         *req.method_mut() = Method::GET;
     }
-    let console = state.console.settings.enabled;
-    let (index, route) = routes::find(req.uri().path(), req.method(), console)?;
+    let (index, route) = find_route(state, &mut req)?;
     *matched = Some(index);
     let now = UnixTime::now();
     let caller = routes::authorize(route.access, state, req.headers(), now)?;
@@ -174,7 +173,10 @@ async fn route(
         Handler::Introspect => Box::pin(introspect::introspect(state, req)).await,
         Handler::Revoke => Box::pin(introspect::revoke(state, req)).await,
         Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
-        Handler::Metadata => wellknown::public(&req, || wellknown::metadata(state)),
+        Handler::Metadata(which) if state.metadata.serves(req.uri().path(), which) => {
+            wellknown::public(&req, || wellknown::metadata(state, which))
+        }
+        Handler::Metadata(_) => Err(Rejection::NotFound),
         Handler::Healthz => Ok(wellknown::healthz()),
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
@@ -184,6 +186,27 @@ async fn route(
         Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
         Handler::Admin => Box::pin(admin_action(state, req, caller, now)).await,
     }
+}
+
+/// The request's row; for an issuer with a path, a request under that path (as a proxy that
+/// forwards the issuer's path delivers `{issuer}/oauth/token`) is routed, and handled, as the
+/// same request without it. Tried only when the path as it came finds nothing: a row's own path
+/// always wins. The console stays at `/console` only: its links and cookies are rooted there.
+fn find_route(
+    state: &AppState,
+    req: &mut Request<Incoming>,
+) -> Result<(usize, &'static routes::Route), Rejection> {
+    let console = state.console.settings.enabled;
+    let found = routes::find(req.uri().path(), req.method(), console);
+    let Err(Rejection::NotFound) = found else {
+        return found;
+    };
+    let Some(inner) = state.metadata.inner_uri(req.uri()) else {
+        return found;
+    };
+    let row = routes::find(inner.path(), req.method(), false)?;
+    *req.uri_mut() = inner;
+    Ok(row)
 }
 
 /// Everything else under `/admin/`; the writes among it are recorded in the audit trail.

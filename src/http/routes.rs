@@ -5,6 +5,7 @@
 use http::{HeaderMap, Method};
 
 use super::AppState;
+use super::discovery::{self, Document};
 use super::error::Rejection;
 use super::request::bearer_token;
 use crate::domain::users::tokenleader;
@@ -40,7 +41,9 @@ pub(super) enum Handler {
     Introspect,
     Revoke,
     Jwks,
-    Metadata,
+    /// A discovery document: which one, and the route has only its well-known prefix (the
+    /// handler checks the issuer's path after it).
+    Metadata(Document),
     Healthz,
     Tokenleader,
     ActiveKey,
@@ -120,11 +123,33 @@ const ROUTES: &[Route] = &[
         Handler::Jwks,
     ),
     row(
-        Path::Exact("/.well-known/oauth-authorization-server"),
+        Path::Exact(discovery::OAUTH_METADATA),
         ANY,
         "",
         Access::Public,
-        Handler::Metadata,
+        Handler::Metadata(Document::OAuth),
+    ),
+    row(
+        Path::Exact(discovery::OPENID_CONFIGURATION),
+        ANY,
+        "",
+        Access::Public,
+        Handler::Metadata(Document::OpenId),
+    ),
+    // RFC 8414 §3.1: the issuer's path after the well-known suffix (and §5 for OpenID's).
+    row(
+        Path::Prefix("/.well-known/oauth-authorization-server/"),
+        ANY,
+        "",
+        Access::Public,
+        Handler::Metadata(Document::OAuth),
+    ),
+    row(
+        Path::Prefix("/.well-known/openid-configuration/"),
+        ANY,
+        "",
+        Access::Public,
+        Handler::Metadata(Document::OpenId),
     ),
     row(
         Path::Exact("/healthz"),

@@ -1,8 +1,9 @@
-//! Public documents: the JWKS, the RFC 8414 metadata and the health check.
+//! Public documents: the JWKS, the discovery documents (RFC 8414, OpenID Connect) and the
+//! health check.
 //!
-//! The JWKS and the metadata are the only resources open to browsers on other origins (CORS):
-//! they hold nothing secret and a browser-based client or verifier needs them. Every answer of
-//! theirs carries `Access-Control-Allow-Origin: *`, whether or not the request had an `Origin`, so
+//! The JWKS and the discovery documents are the only resources open to browsers on other origins
+//! (CORS): they hold nothing secret and a browser-based client or verifier needs them. Every
+//! answer of theirs carries `Access-Control-Allow-Origin: *`, whether or not the request had an `Origin`, so
 //! a cache keeps one copy for everybody (no `Vary: Origin`). No credentialed request is ever
 //! allowed, and no other route answers CORS at all.
 
@@ -11,10 +12,9 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header
 use http_body_util::Full;
 
 use super::AppState;
+use super::discovery::Document;
 use super::error::{Body, Rejection};
 use super::response::cacheable;
-use crate::domain::GrantType;
-use crate::domain::keys::SigningAlg;
 
 const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
 /// Request headers a preflight is granted when it asks for none, or for some we cannot echo.
@@ -84,8 +84,9 @@ pub fn jwks(state: &AppState) -> Response<Body> {
     )
 }
 
-pub fn metadata(state: &AppState) -> Response<Body> {
-    cacheable(state.metadata.clone(), &state.public_cache_control)
+/// A discovery document (the route has checked that the path names this issuer's).
+pub fn metadata(state: &AppState, which: Document) -> Response<Body> {
+    cacheable(state.metadata.document(which), &state.public_cache_control)
 }
 
 pub fn healthz() -> Response<Body> {
@@ -95,51 +96,9 @@ pub fn healthz() -> Response<Body> {
     )
 }
 
-/// The URL of the endpoint at `path` (which starts with `/`) under `issuer`: one slash between
-/// them whether or not the issuer ends with one. The issuer itself stays as configured.
-pub fn endpoint_url(issuer: &str, path: &str) -> String {
-    format!("{}{path}", issuer.trim_end_matches('/'))
-}
-
-/// The RFC 8414 authorization server metadata, serialized once at start. `issuer` is exactly
-/// the configured one, as in the tokens' `iss` (RFC 8414 §3.3).
-pub fn metadata_document(issuer: &str) -> anyhow::Result<Bytes> {
-    let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
-    let url = |path| endpoint_url(issuer, path);
-    let grants: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
-    let doc = serde_json::json!({
-        "issuer": issuer,
-        "token_endpoint": url("/oauth/token"),
-        "jwks_uri": url("/.well-known/jwks.json"),
-        "grant_types_supported": grants,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint": url("/oauth/introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint": url("/oauth/revoke"),
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "response_types_supported": [],
-        "access_token_signing_alg_values_supported": algs,
-    });
-    Ok(Bytes::from(serde_json::to_vec(&doc)?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_have_one_slash_after_the_issuer_with_or_without_a_trailing_one() {
-        for issuer in ["https://auth.example.com", "https://auth.example.com/"] {
-            assert_eq!(
-                endpoint_url(issuer, "/oauth/token"),
-                "https://auth.example.com/oauth/token"
-            );
-        }
-        assert_eq!(
-            endpoint_url("https://x.example/tenant/", "/oauth/token"),
-            "https://x.example/tenant/oauth/token"
-        );
-    }
 
     #[test]
     fn only_header_name_lists_are_echoed_to_a_preflight() {

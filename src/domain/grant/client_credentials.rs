@@ -20,7 +20,7 @@ pub async fn issue(
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::ClientCredentials) {
-        return Err(OAuthError::UnauthorizedClient);
+        return Err(OAuthError::grant_not_allowed());
     }
     let (audience, scope) = negotiate(client, request.audience.as_ref(), request.scope.as_ref())?;
     let id = client.id.as_str();

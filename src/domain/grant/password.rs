@@ -27,7 +27,7 @@ pub async fn issue(
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::Password) {
-        return Err(OAuthError::UnauthorizedClient);
+        return Err(OAuthError::grant_not_allowed());
     }
     let (audience, scope) = negotiate(client, request.audience.as_ref(), request.scope.as_ref())?;
     let user = match users

@@ -1,5 +1,5 @@
-//! Changing the keys: the schedule's tick, rotations asked for (published first, or at once
-//! in an emergency), and retiring a key on request.
+//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at once
+//! in an emergency). Retiring one key on request is in `retire`.
 //!
 //! Order of writes, so that a crash or another instance never sees a key it cannot use: the
 //! private key is stored before any record names it; a next key enters this instance's JWKS
@@ -90,7 +90,8 @@ impl KeyManager {
         &self,
         algs: &[SigningAlg],
         now: UnixTime,
-    ) -> anyhow::Result<Vec<KeyInfo>> {
+    ) -> Result<Vec<KeyInfo>, AdminError> {
+        self.signs_all(algs)?;
         let started = Instant::now();
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
@@ -147,6 +148,7 @@ impl KeyManager {
         now: UnixTime,
         retire_previous: bool,
     ) -> Result<Vec<KeyInfo>, AdminError> {
+        self.signs_all(algs)?;
         let _guard = self.write.lock().await;
         self.sync_locked(now).await?;
         let old = self.ring.load_full();
@@ -188,7 +190,8 @@ impl KeyManager {
                 };
                 stored.push(replaced);
             }
-            tracing::info!(kid = key.kid(), %alg, previous = old.active_for(alg).kid(), "rotated a signing key at once");
+            let previous = old.active_for(alg).map(|k| k.kid().to_owned());
+            tracing::info!(kid = key.kid(), %alg, ?previous, "rotated a signing key at once");
             let record = KeyRecord {
                 kid: key.kid().to_owned(),
                 alg: alg.as_str().into(),
@@ -201,7 +204,12 @@ impl KeyManager {
             keys.insert(key.kid().to_owned(), Arc::new(key));
         }
         // Stored before it signs: every instance must be able to verify what it signs.
-        let ring = KeyRing::build(merged(old.records(), &stored), &keys, now)?;
+        let ring = KeyRing::build(
+            merged(old.records(), &stored),
+            &keys,
+            now,
+            self.policy.algorithms,
+        )?;
         self.store.put(&stored).await?;
         self.ring.store(Arc::new(ring));
         if retire_previous {
@@ -210,43 +218,21 @@ impl KeyManager {
         Ok(rotated)
     }
 
-    /// Retires one key now (a compromised key): it leaves the key set at once, so every token
-    /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
-    /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
-    pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
-        let ring = self.ring();
-        // The recorded signer, or a next key whose due time came a moment ago.
-        let active = SigningAlg::ALL.into_iter().find(|&alg| {
-            ring.active_for(alg).kid() == kid || ring.signer_for(alg, now).kid() == kid
-        });
-        drop(ring);
-        if let Some(alg) = active {
-            self.rotate_algs(&[alg], now, true).await?;
-        } else {
-            let _guard = self.write.lock().await;
-            self.sync_locked(now).await?;
-            let old = self.ring.load_full();
-            let Some(mut record) = old
-                .records()
-                .iter()
-                .find(|r| {
-                    r.kid == kid
-                        && matches!(r.state, KeyState::Retiring { .. } | KeyState::Next { .. })
-                })
-                .cloned()
-            else {
-                return Ok(None);
-            };
-            record.state = KeyState::Retired { at: now.as_secs() };
-            let stored = [record];
-            // Out of the ring before anything else: from here on nothing verifies with it.
-            let ring = KeyRing::build(merged(old.records(), &stored), &old.keys(), now)?;
-            self.ring.store(Arc::new(ring));
-            self.store.put(&stored).await?;
-            self.files.remove(kid).await?;
-            tracing::warn!(kid, "retired a signing key on request");
+    /// Refuses a rotation for an algorithm outside `[keys] algorithms`: this dealer would publish
+    /// a key it never signs with.
+    fn signs_all(&self, algs: &[SigningAlg]) -> Result<(), AdminError> {
+        let signs = self.policy.algorithms;
+        match algs.iter().find(|a| !signs.contains(**a)) {
+            None => Ok(()),
+            Some(alg) => Err(AdminError::Invalid(
+                format!(
+                    "{alg} is not one of the algorithms this dealer signs with ({}; set by {})",
+                    signs.listed(),
+                    super::Algorithms::SETTING
+                )
+                .into(),
+            )),
         }
-        Ok(self.list()?.into_iter().find(|k| k.kid == kid))
     }
 
     /// Generates a key off the async workers and stores its private key.
@@ -266,7 +252,12 @@ impl KeyManager {
         keys: &HashMap<String, Arc<SigningKey>>,
         now: UnixTime,
     ) -> anyhow::Result<()> {
-        let ring = KeyRing::build(merged(old.records(), &stored), keys, now)?;
+        let ring = KeyRing::build(
+            merged(old.records(), &stored),
+            keys,
+            now,
+            self.policy.algorithms,
+        )?;
         self.ring.store(Arc::new(ring));
         if let Err(e) = self.store.put(&stored).await {
             self.ring.store(old.clone());
@@ -293,7 +284,7 @@ fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
 }
 
 /// `records` with `changes` applied by `kid`.
-fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
+pub(super) fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
     let mut all = records.to_vec();
     for c in changes {
         match all.iter_mut().find(|r| r.kid == c.kid) {

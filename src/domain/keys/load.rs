@@ -23,7 +23,8 @@ impl KeyManager {
     }
 
     /// Loads every key in `files`, reconciles with the stored records, creates a key for each
-    /// algorithm that has none, and builds the ring. Due changes of the schedule are left to
+    /// algorithm of the policy that has none, retires from now (after one verification window)
+    /// the active and next keys of an algorithm the policy no longer has, and builds the ring. Due changes of the schedule are left to
     /// the first [`KeyManager::tick`]; until then a next key whose due time has passed
     /// already signs (see [`KeyRing::signer_for`]).
     pub async fn load_with(
@@ -46,6 +47,10 @@ impl KeyManager {
         let mut changed = Vec::new();
 
         for alg in SigningAlg::ALL {
+            if !policy.algorithms.contains(alg) {
+                changed.extend(stop_signing(&mut records, alg, now, policy.verify_window));
+                continue;
+            }
             let active_kid = records
                 .values()
                 .find(|r| r.state == KeyState::Active && r.alg == alg.as_str())
@@ -128,7 +133,12 @@ impl KeyManager {
             store.put(&changed).await?;
         }
         let keys = loaded.into_iter().map(|(kid, (k, _))| (kid, k)).collect();
-        let ring = KeyRing::build(records.into_values().collect(), &keys, now)?;
+        let ring = KeyRing::build(
+            records.into_values().collect(),
+            &keys,
+            now,
+            policy.algorithms,
+        )?;
         Ok(Self {
             store,
             files,
@@ -172,9 +182,40 @@ impl KeyManager {
                 .with_context(|| format!("loading {}", stored.source))?;
             keys.insert(key.kid().to_owned(), Arc::new(key));
         }
-        let ring = KeyRing::build(records, &keys, now).context("rebuilding the key ring")?;
+        let ring = KeyRing::build(records, &keys, now, self.policy.algorithms)
+            .context("rebuilding the key ring")?;
         self.ring.store(Arc::new(ring));
         tracing::debug!("reloaded the signing keys from the store");
         Ok(())
     }
+}
+
+/// An algorithm taken out of `[keys] algorithms`: its active key, and a next key (which a
+/// stale instance may sign with from its due time), become retiring, so they stay in the key
+/// set until every token they may have signed has expired, as a replaced key does. The changed
+/// records.
+fn stop_signing(
+    records: &mut HashMap<String, KeyRecord>,
+    alg: SigningAlg,
+    now: UnixTime,
+    verify_window: u64,
+) -> Vec<KeyRecord> {
+    let now = now.as_secs();
+    let mut changed = Vec::new();
+    for rec in records.values_mut().filter(|r| r.alg == alg.as_str()) {
+        let signs_from = match rec.state {
+            KeyState::Active => now,
+            KeyState::Next { due } => due.max(now),
+            _ => continue,
+        };
+        let until = signs_from.saturating_add(verify_window);
+        rec.state = KeyState::Retiring { since: now, until };
+        tracing::warn!(
+            kid = %rec.kid, %alg, until,
+            "{alg} is not in [keys] algorithms any more: its key stops signing and stays in the \
+             key set until the tokens it signed have expired"
+        );
+        changed.push(rec.clone());
+    }
+    changed
 }

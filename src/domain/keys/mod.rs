@@ -2,14 +2,15 @@
 //!
 //! Layout: `record` (stored metadata and states), `schedule` (the schedule as a pure function
 //! of the records and `now`), `ring` (the keys in use), `load` (start and refresh from the
-//! stores), `changes` (the schedule's tick, asked-for rotations, retirement), `rotation` (the
-//! tick under a lease, for several instances sharing a store).
+//! stores), `changes` (the schedule's tick, asked-for rotations), `retire` (one key, on
+//! request), `rotation` (the tick under a lease, for several instances sharing a store).
 
 mod alg;
 mod changes;
 mod load;
 mod pool;
 mod record;
+mod retire;
 mod ring;
 mod rotation;
 mod schedule;
@@ -17,7 +18,7 @@ mod signing;
 
 use std::sync::Arc;
 
-pub use alg::SigningAlg;
+pub use alg::{Algorithms, SigningAlg};
 use arc_swap::ArcSwap;
 pub use pool::{DEFAULT_SIGNING_QUEUE, SignerMode, SignerPool};
 pub use record::{KeyRecord, KeyState};
@@ -82,6 +83,11 @@ impl KeyManager {
         &self.policy
     }
 
+    /// Whether keys of the algorithm named `alg` sign here (`[keys] algorithms`).
+    fn signs(&self, alg: &str) -> bool {
+        SigningAlg::parse(alg).is_some_and(|a| self.policy.algorithms.contains(a))
+    }
+
     /// Every key the dealer knows: active keys first, then next, retiring and retired ones,
     /// newest first within a state.
     pub fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
@@ -91,7 +97,7 @@ impl KeyManager {
             .iter()
             .map(|r| KeyInfo {
                 rotates_at: match r.state {
-                    KeyState::Active => self.policy.rotates_at(r),
+                    KeyState::Active if self.signs(&r.alg) => self.policy.rotates_at(r),
                     _ => None,
                 },
                 ..KeyInfo::from(r)

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{KeyRecord, KeyState, SigningAlg};
+use super::{Algorithms, KeyRecord, KeyState, SigningAlg};
 use crate::domain::UnixTime;
 
 /// The leeway of the dealer's own verifier library (`tokendealer-client`): it accepts a token
@@ -28,6 +28,12 @@ pub const MAX_REPLACED_KEYS: usize = 48;
 /// up): the rest is room for rotations at once.
 pub const MAX_SCHEDULED_REPLACED_KEYS: u64 = 32;
 
+/// The least default pre-publication, in seconds: Istio's istiod refetches a remote JWKS every
+/// 20 minutes and never on an unknown `kid`, so a key must be in the JWKS longer than that before
+/// it signs; 30 minutes leaves 10 for a slow or failed fetch (`docs/operations.md` lists each
+/// verifier's refresh).
+pub const MIN_DEFAULT_PREPUBLISH_SECS: u64 = 1800;
+
 /// When keys change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyPolicy {
@@ -38,6 +44,8 @@ pub struct KeyPolicy {
     pub rotation_period: u64,
     /// How long a new key is in the JWKS before it signs.
     pub prepublish: u64,
+    /// The algorithms that sign and get keys; another's keys only verify until they retire.
+    pub algorithms: Algorithms,
 }
 
 impl KeyPolicy {
@@ -48,6 +56,7 @@ impl KeyPolicy {
             verify_window,
             rotation_period: 0,
             prepublish: 0,
+            algorithms: Algorithms::ALL,
         }
     }
 
@@ -64,9 +73,12 @@ impl KeyPolicy {
 pub struct KeySettings {
     /// How long a key signs before a new one replaces it, in seconds; 0 = never.
     pub rotation_period_secs: u64,
-    /// How long a new key is in the JWKS before it signs; `None`: twice `jwks_max_age`.
+    /// How long a new key is in the JWKS before it signs; `None`: the larger of
+    /// [`MIN_DEFAULT_PREPUBLISH_SECS`] and twice `jwks_max_age`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prepublish_secs: Option<u64>,
+    /// The algorithms the dealer signs with and publishes keys for.
+    pub algorithms: Algorithms,
 }
 
 impl Default for KeySettings {
@@ -74,19 +86,25 @@ impl Default for KeySettings {
         Self {
             rotation_period_secs: 90 * 86_400,
             prepublish_secs: None,
+            algorithms: Algorithms::ALL,
         }
     }
 }
 
 impl KeySettings {
     /// The names of the table's keys (for the environment layer).
-    pub const NAMES: [&str; 2] = ["rotation_period_secs", "prepublish_secs"];
+    pub const NAMES: [&str; 3] = ["rotation_period_secs", "prepublish_secs", "algorithms"];
 
     /// The pre-publication time: as set, else twice the JWKS's cache lifetime, so a verifier
-    /// that fetched the JWKS just before the key appeared has refetched it, with time to spare.
+    /// that fetched the JWKS just before the key appeared has refetched it, with time to spare
+    /// — and never less than [`MIN_DEFAULT_PREPUBLISH_SECS`], for the verifiers that ignore
+    /// `max-age` and refresh on a timer of their own.
     pub fn prepublish(&self, jwks_max_age: u64) -> u64 {
-        self.prepublish_secs
-            .unwrap_or(jwks_max_age.saturating_mul(2))
+        self.prepublish_secs.unwrap_or(
+            jwks_max_age
+                .saturating_mul(2)
+                .max(MIN_DEFAULT_PREPUBLISH_SECS),
+        )
     }
 
     /// Refuses a pre-publication as long as the period: the next key would be due before
@@ -96,9 +114,9 @@ impl KeySettings {
         let period = self.rotation_period_secs;
         anyhow::ensure!(
             period == 0 || prepublish < period,
-            "[keys] prepublish_secs ({prepublish}; by default twice jwks_max_age) must be less \
-             than rotation_period_secs ({period}): a new key is published that long before it \
-             signs"
+            "[keys] prepublish_secs ({prepublish}; by default the larger of \
+             {MIN_DEFAULT_PREPUBLISH_SECS} and twice jwks_max_age) must be less than \
+             rotation_period_secs ({period}): a new key is published that long before it signs"
         );
         Ok(())
     }
@@ -121,7 +139,8 @@ impl Plan {
     }
 }
 
-/// The schedule's step at `now`:
+/// The schedule's step at `now`, for each algorithm of `policy.algorithms` (keys of another
+/// algorithm are only retired, when their window has passed):
 /// 1. each next key whose due time has come becomes active (activated at its due time, which
 ///    is when every instance began to sign with it), and the key it replaces starts retiring
 ///    from that same moment;
@@ -135,7 +154,7 @@ pub fn plan(records: &[KeyRecord], now: UnixTime, policy: &KeyPolicy) -> Plan {
         .map(|r| (r.kid.as_str(), r.clone()))
         .collect();
     let mut generate = Vec::new();
-    for alg in SigningAlg::ALL {
+    for alg in policy.algorithms.iter() {
         let mut due_next: Vec<(u64, String)> = work
             .values()
             .filter(|r| r.alg == alg.as_str())

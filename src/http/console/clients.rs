@@ -129,7 +129,7 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
                 max=(ctx.state.max_token_ttl) value=(ctx.state.default_token_ttl);
             label for="alg" { "Signing algorithm" }
             select id="alg" name="alg" {
-                @for alg in SigningAlg::ALL {
+                @for alg in ctx.state.issuer.keys().policy().algorithms.iter() {
                     option value=(alg.as_str()) selected[alg == SigningAlg::default()] { (alg.as_str()) }
                 }
             }

@@ -20,7 +20,7 @@ pub async fn route(
         ([], None) => list(ctx),
         (["rotate"], Some(form)) => {
             let algs = match form.get("alg") {
-                "" | "all" => SigningAlg::ALL.to_vec(),
+                "" | "all" => keys.policy().algorithms.iter().collect(),
                 raw => vec![
                     SigningAlg::parse(raw)
                         .ok_or_else(|| OAuthError::invalid_request("unknown algorithm"))?,
@@ -32,9 +32,7 @@ pub async fn route(
                 keys.rotate_algs(&algs, ctx.now, form.has("retire_previous"))
                     .await
             } else {
-                keys.schedule_rotation(&algs, ctx.now)
-                    .await
-                    .map_err(AdminError::from)
+                keys.schedule_rotation(&algs, ctx.now).await
             };
             ctx.audit("key.rotate", form.get("alg"), outcome.is_ok());
             outcome?;
@@ -105,7 +103,9 @@ fn list(ctx: &Ctx<'_>) -> Result<Response<Body>, Rejection> {
             label for="alg" { "Algorithm" }
             select id="alg" name="alg" {
                 option value="all" { "every algorithm" }
-                @for alg in SigningAlg::ALL { option value=(alg.as_str()) { (alg.as_str()) } }
+                @for alg in ctx.state.issuer.keys().policy().algorithms.iter() {
+                    option value=(alg.as_str()) { (alg.as_str()) }
+                }
             }
             p { "A new key is published in the key set first and signs once verifiers' caches know it (" (ctx.state.issuer.keys().policy().prepublish) " s)." }
             div {

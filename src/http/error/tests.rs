@@ -7,7 +7,7 @@ fn every_error() -> Vec<OAuthError> {
         OAuthError::invalid_request("x"),
         OAuthError::InvalidClient,
         OAuthError::InvalidGrant("x"),
-        OAuthError::UnauthorizedClient,
+        OAuthError::grant_not_allowed(),
         OAuthError::UnsupportedGrantType,
         OAuthError::InvalidScope("x"),
         OAuthError::InvalidTarget("x".into()),

@@ -260,3 +260,24 @@ async fn keys_rotate_publishes_first_and_signs_when_due_and_with_now_signs_at_on
         .await
         .expect("the replaced key still verifies");
 }
+
+#[tokio::test]
+async fn by_default_a_new_key_is_published_half_an_hour_before_it_signs() {
+    let app = crate::helpers::spawn_app().await;
+    let asked = unix_now();
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/keys/rotate",
+            Some(json!({"alg": "RS512"})),
+        )
+        .await;
+    let next: Value = r.json().await.unwrap();
+    assert_eq!(next["state"], "next", "{next}");
+    // Istio refreshes a remote JWKS every 20 minutes and not on an unknown kid.
+    let ahead = next["due"].as_u64().unwrap() as f64 - asked;
+    assert!(
+        (1800.0..1805.0).contains(&ahead),
+        "due {ahead} s after it was asked for"
+    );
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tokendealer::domain::UnixTime;
-use tokendealer::domain::keys::{KeyManager, KeyPolicy, KeyRotation, KeyState, SigningAlg};
+use tokendealer::domain::keys::{Algorithms, KeyManager, KeyPolicy, KeyRotation, KeyState};
 use tokendealer::domain::ports::Leases;
 use tokendealer::storage::{KeyFiles, Store};
 
@@ -19,6 +19,7 @@ const POLICY: KeyPolicy = KeyPolicy {
     verify_window: 60,
     rotation_period: 100,
     prepublish: 10,
+    algorithms: Algorithms::ALL,
 };
 
 #[tokio::test]
@@ -51,7 +52,7 @@ async fn a_due_time_missed_while_stopped_is_caught_up_at_start() {
         .await
         .unwrap();
     assert_eq!(
-        keys.ring().signer_for(SigningAlg::Rs512, later).kid(),
+        keys.ring().rs512_signer(later).kid(),
         next.kid,
         "the overdue next key signs from the start"
     );
@@ -97,12 +98,9 @@ async fn an_instance_sharing_the_store_learns_a_next_key_and_switches_at_its_due
     assert!(!b.sync(t0.plus(91)).await.unwrap(), "and are now the same");
     assert_eq!(b.ring().jwks_json(), a.ring().jwks_json());
     let before_due = UnixTime::from_secs(due.as_secs() - 1);
+    assert_eq!(b.ring().rs512_signer(before_due).kid(), old);
     assert_eq!(
-        b.ring().signer_for(SigningAlg::Rs512, before_due).kid(),
-        old
-    );
-    assert_eq!(
-        b.ring().signer_for(SigningAlg::Rs512, due).kid(),
+        b.ring().rs512_signer(due).kid(),
         next,
         "b signs with it at its due time, before any record says it is active"
     );

@@ -6,6 +6,7 @@ const POLICY: KeyPolicy = KeyPolicy {
     verify_window: 50,
     rotation_period: 100,
     prepublish: 10,
+    algorithms: Algorithms::ALL,
 };
 
 fn rec(kid: &str, state: KeyState, activated_at: Option<u64>) -> KeyRecord {
@@ -190,4 +191,36 @@ fn each_algorithm_follows_its_own_active_key() {
         step.generate,
         [(SigningAlg::Rs512, 100), (SigningAlg::EdDsa, 150)]
     );
+}
+
+#[test]
+fn an_algorithm_outside_the_set_gets_no_key_and_its_keys_only_retire() {
+    let only_rsa = KeyPolicy {
+        algorithms: Algorithms::parse(&["RS512"]).unwrap(),
+        ..POLICY
+    };
+    let ed = |kid: &str, state| KeyRecord {
+        alg: "EdDSA".into(),
+        ..rec(kid, state, Some(0))
+    };
+    let records = [
+        rec("a", KeyState::Active, Some(0)),
+        ed("e", KeyState::Active),
+        ed("n", KeyState::Next { due: 95 }),
+        ed(
+            "r",
+            KeyState::Retiring {
+                since: 0,
+                until: 96,
+            },
+        ),
+    ];
+    let step = plan(&records, at(96), &only_rsa);
+    // RS512 follows its schedule; EdDSA's next key is not promoted, nor a successor asked for.
+    assert_eq!(step.generate, [(SigningAlg::Rs512, 100)]);
+    assert_eq!(step.retired, ["r"]);
+    assert_eq!(step.changed.len(), 1, "{:?}", step.changed);
+    assert_eq!(state_of(&step, "n"), None);
+    let all = plan(&records, at(96), &POLICY);
+    assert_eq!(state_of(&all, "n"), Some((KeyState::Active, Some(95))));
 }

@@ -1,5 +1,8 @@
 //! Per-client signing algorithms through the HTTP API: tokens verify with the JWKS, with the
 //! right key type only, and the admin API accepts tokens of every algorithm the dealer signs with.
+//! `configured`: the set of algorithms, `[keys] algorithms`.
+
+mod configured;
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
