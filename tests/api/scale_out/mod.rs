@@ -9,6 +9,7 @@
 mod changes;
 mod migrate;
 mod outage;
+mod revocation;
 mod tls;
 
 use std::future::Future;
@@ -41,8 +42,8 @@ struct Node {
 
 /// What the nodes of one test share: the database and the master key file.
 struct Cluster {
-    _url: String,
-    _master: PathBuf,
+    url: String,
+    master: PathBuf,
     _dir: TempDir,
 }
 
@@ -122,11 +123,23 @@ async fn pair_with(issuer: Option<&str>) -> (Node, Node, Cluster) {
     let a = attach(started_a, &creds, issuer);
     let b = attach(started_b, &creds, issuer);
     let cluster = Cluster {
-        _url: url,
-        _master: master,
+        url,
+        master,
         _dir: dir,
     };
     (a, b, cluster)
+}
+
+impl Cluster {
+    /// Stops `old` (killed, as a crash would) and starts a new instance in its place on the
+    /// same database, with `old`'s issuer and admin credentials.
+    async fn replace(&self, mut old: Node) -> Node {
+        old.child.kill().await.unwrap();
+        let issuer = old.app.issuer.clone();
+        let started = node(&self.url, &self.master, Some(&issuer)).await;
+        let creds = old.app.data_dir.path().join("admin-credentials.json");
+        attach(started, &creds, Some(&issuer))
+    }
 }
 
 /// Whether `check` comes true within one second (asked every 25 ms).
