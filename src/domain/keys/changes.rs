@@ -1,5 +1,5 @@
-//! Changing the keys: the schedule's tick, rotations asked for (published first, or at once
-//! in an emergency), and retiring a key on request.
+//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at
+//! once in an emergency). Each runs under [`KeyManager::begin_change`]'s locks.
 //!
 //! Order of writes, so that a crash or another instance never sees a key it cannot use: the
 //! private key is stored before any record names it; a next key enters this instance's JWKS
@@ -29,8 +29,7 @@ impl KeyManager {
     /// instances, call it only while holding the lease ([`super::KeyRotation`] does).
     pub async fn tick(&self, now: UnixTime) -> anyhow::Result<()> {
         let started = Instant::now();
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
         self.advance_locked(now, started).await
     }
 
@@ -92,8 +91,7 @@ impl KeyManager {
         now: UnixTime,
     ) -> anyhow::Result<Vec<KeyInfo>> {
         let started = Instant::now();
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
         let old = self.ring.load_full();
         let mut chosen = Vec::with_capacity(algs.len());
         for &alg in algs {
@@ -147,8 +145,17 @@ impl KeyManager {
         now: UnixTime,
         retire_previous: bool,
     ) -> Result<Vec<KeyInfo>, AdminError> {
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
+        self.rotate_locked(algs, now, retire_previous).await
+    }
+
+    /// [`KeyManager::rotate_algs`], the change begun.
+    pub(super) async fn rotate_locked(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+        retire_previous: bool,
+    ) -> Result<Vec<KeyInfo>, AdminError> {
         let old = self.ring.load_full();
         let now_secs = now.as_secs();
         for &alg in algs.iter().filter(|_| !retire_previous) {
@@ -210,45 +217,6 @@ impl KeyManager {
         Ok(rotated)
     }
 
-    /// Retires one key now (a compromised key): it leaves the key set at once, so every token
-    /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
-    /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
-    pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
-        let ring = self.ring();
-        // The recorded signer, or a next key whose due time came a moment ago.
-        let active = SigningAlg::ALL.into_iter().find(|&alg| {
-            ring.active_for(alg).kid() == kid || ring.signer_for(alg, now).kid() == kid
-        });
-        drop(ring);
-        if let Some(alg) = active {
-            self.rotate_algs(&[alg], now, true).await?;
-        } else {
-            let _guard = self.write.lock().await;
-            self.sync_locked(now).await?;
-            let old = self.ring.load_full();
-            let Some(mut record) = old
-                .records()
-                .iter()
-                .find(|r| {
-                    r.kid == kid
-                        && matches!(r.state, KeyState::Retiring { .. } | KeyState::Next { .. })
-                })
-                .cloned()
-            else {
-                return Ok(None);
-            };
-            record.state = KeyState::Retired { at: now.as_secs() };
-            let stored = [record];
-            // Out of the ring before anything else: from here on nothing verifies with it.
-            let ring = KeyRing::build(merged(old.records(), &stored), &old.keys(), now)?;
-            self.ring.store(Arc::new(ring));
-            self.store.put(&stored).await?;
-            self.files.remove(kid).await?;
-            tracing::warn!(kid, "retired a signing key on request");
-        }
-        Ok(self.list()?.into_iter().find(|k| k.kid == kid))
-    }
-
     /// Generates a key off the async workers and stores its private key.
     async fn make_key(&self, alg: SigningAlg) -> anyhow::Result<SigningKey> {
         let (key, der) =
@@ -293,7 +261,7 @@ fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
 }
 
 /// `records` with `changes` applied by `kid`.
-fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
+pub(super) fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRecord> {
     let mut all = records.to_vec();
     for c in changes {
         match all.iter_mut().find(|r| r.kid == c.kid) {

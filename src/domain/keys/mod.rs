@@ -2,14 +2,16 @@
 //!
 //! Layout: `record` (stored metadata and states), `schedule` (the schedule as a pure function
 //! of the records and `now`), `ring` (the keys in use), `load` (start and refresh from the
-//! stores), `changes` (the schedule's tick, asked-for rotations, retirement), `rotation` (the
-//! tick under a lease, for several instances sharing a store).
+//! stores, and the locks every change holds), `changes` (the schedule's tick, asked-for
+//! rotations), `retire` (a key out at once), `rotation` (the tick under a lease, for several
+//! instances sharing a store).
 
 mod alg;
 mod changes;
 mod load;
 mod pool;
 mod record;
+mod retire;
 mod ring;
 mod rotation;
 mod schedule;
