@@ -1,6 +1,7 @@
-//! Changes of the key set on two instances at once: each runs under the cross-instance lock
-//! against the records as stored, so the set stays what one instance at a time would make of
-//! it — one active key per algorithm, at most one next key, the bound of replaced keys kept.
+//! Changes of the key set on two instances at once (rotations asked of both, the schedule
+//! ticking on both): each runs under the cross-instance lock against the records as stored, so
+//! the set stays what one instance at a time would make of it — one active key per algorithm,
+//! at most one next key, the bound of replaced keys kept.
 
 use std::collections::BTreeMap;
 
@@ -112,4 +113,76 @@ async fn the_bound_of_replaced_keys_holds_when_two_instances_rotate_at_once() {
     assert_eq!(statuses, [200, 409]);
     assert_eq!(count(&a, "retiring").await["EdDSA"], MAX_REPLACED_KEYS);
     assert_eq!(count(&a, "active").await["EdDSA"], 1);
+}
+
+/// Keys per algorithm and state, as the database holds them.
+async fn stored_states(url: &str) -> BTreeMap<(String, String), usize> {
+    let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let rows = db
+        .query(
+            "SELECT record->>'alg', record->'state'->>'state' FROM td_key_records",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut counts = BTreeMap::new();
+    for row in rows {
+        *counts.entry((row.get(0), row.get(1))).or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL (.ci/run sets it)"]
+async fn the_schedule_ticking_on_two_instances_at_once_keeps_one_active_and_one_next_key_at_most() {
+    use std::sync::Arc;
+    use tokendealer::domain::UnixTime;
+    use tokendealer::domain::keys::{KeyManager, KeyPolicy};
+
+    let url = super::database().await;
+    let mut app = crate::helpers::spawn_with(|s| crate::helpers::use_postgres(s, &url)).await;
+    let policy = KeyPolicy {
+        verify_window: 60,
+        rotation_period: 100,
+        prepublish: 10,
+    };
+    let t0 = UnixTime::now();
+    let (one, two) = (app.postgres().await.unwrap(), app.postgres().await.unwrap());
+    let manager = |pg: &tokendealer::storage::PgStore| {
+        let pg = Arc::new(pg.clone());
+        KeyManager::load_with(pg.clone(), pg, policy, t0)
+    };
+    let (a, b) = (manager(&one).await.unwrap(), manager(&two).await.unwrap());
+    // Both tick at once, as two instances would if one's lease lapsed while it was still
+    // acting: the lease picks who acts, the lock keeps what they do consistent.
+    let mut seen = BTreeMap::new();
+    for step in 1..=60 {
+        let now = t0.plus(7 * step);
+        let (ra, rb) = tokio::join!(a.tick(now), b.tick(now));
+        ra.unwrap();
+        rb.unwrap();
+        let states = stored_states(&url).await;
+        for alg in ["ES256", "EdDSA", "RS512"] {
+            let of = |state: &str| states.get(&(alg.to_owned(), state.to_owned())).copied();
+            assert_eq!(of("active"), Some(1), "{alg} at step {step}: {states:?}");
+            assert!(
+                of("next").unwrap_or(0) <= 1,
+                "{alg} at step {step}: {states:?}"
+            );
+        }
+        for (key, n) in states {
+            seen.insert(key, n);
+        }
+    }
+    let rotated = seen.get(&("RS512".to_owned(), "retired".to_owned()));
+    assert!(
+        rotated.is_some_and(|&n| n >= 2),
+        "the schedule ran: {seen:?}"
+    );
+    one.close();
+    two.close();
+    app.stop().await;
 }
