@@ -81,6 +81,11 @@ impl Application {
             .issuer
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{addr}"));
+        if settings.issuer.is_none() && settings.database_url.is_some() {
+            // Instances behind one load balancer refuse each other's tokens unless they share it.
+            tracing::warn!(%issuer, "no issuer set on a shared database: this instance names its \
+                own address in its tokens; give every instance the same --issuer");
+        }
         create_private_dir(&settings.data_dir)?;
         let (engine, startup_lock) = engine::Engine::open(&settings, &telemetry).await?;
         let now = UnixTime::now();

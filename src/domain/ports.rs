@@ -98,6 +98,27 @@ pub trait KeyRecordStore: Send + Sync {
     fn list(&self) -> anyhow::Result<Vec<KeyRecord>>;
     /// Writes several records at once (a rotation changes two).
     async fn put(&self, records: &[KeyRecord]) -> anyhow::Result<()>;
+    /// Takes the lock every change of the key set runs under, across every process sharing
+    /// the store, and brings [`KeyRecordStore::list`] up to the records as stored: a change
+    /// decided under it sees every change made before it, wherever. Waits a bounded time
+    /// ([`super::StoreUnavailable`] past it).
+    async fn lock_changes(&self) -> anyhow::Result<KeyChangeLock>;
+}
+
+/// Held while one change of the key set runs ([`KeyRecordStore::lock_changes`]); dropping it
+/// releases the lock.
+#[must_use = "the lock is released when this is dropped"]
+pub struct KeyChangeLock {
+    _guard: Box<dyn std::any::Any + Send>,
+}
+
+impl KeyChangeLock {
+    /// A lock that `guard` holds until it is dropped.
+    pub fn held_by(guard: impl Send + 'static) -> Self {
+        Self {
+            _guard: Box::new(guard),
+        }
+    }
 }
 
 /// A private key as the key material store holds it.

@@ -226,3 +226,46 @@ async fn rotations_at_once_stop_at_the_bound_of_replaced_keys_and_the_key_set_st
     assert_eq!(rotate(retire).await.status(), 200);
     assert_eq!(eddsa().await, MAX_REPLACED_KEYS + 1);
 }
+
+#[tokio::test]
+async fn a_key_retired_while_a_rotation_replaces_it_still_leaves_the_key_set() {
+    let app = spawn_app().await;
+    for round in 0..4 {
+        let keys: Value = app
+            .admin(Method::GET, "/admin/keys", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let signer = keys.as_array().unwrap().iter();
+        let signer = signer
+            .filter(|k| k["alg"] == "RS512" && k["state"] == "active")
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .next()
+            .unwrap();
+        let token = app.admin_token().await;
+        let rotate = app.admin_as(
+            &token,
+            Method::POST,
+            "/admin/keys/rotate",
+            Some(serde_json::json!({"alg": "RS512", "now": true})),
+        );
+        // Asked a moment after the rotation began: the signer it names is being replaced.
+        let retire = async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let path = format!("/admin/keys/{signer}/retire");
+            app.admin_as(&token, Method::POST, &path, None).await
+        };
+        let (rotated, retired) = tokio::join!(rotate, retire);
+        assert_eq!(rotated.status(), 200, "round {round}");
+        assert_eq!(retired.status(), 200, "round {round}");
+        let retired: Value = retired.json().await.unwrap();
+        assert_eq!(retired["state"], "retired", "round {round}: {retired}");
+        let jwks = app.jwks_json().await;
+        let kids = jwks["keys"].as_array().unwrap().iter();
+        assert!(
+            !kids.map(|k| &k["kid"]).any(|k| k == signer.as_str()),
+            "round {round}: the retired key left the JWKS"
+        );
+    }
+}

@@ -1,5 +1,6 @@
-//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at once
-//! in an emergency). Retiring one key on request is in `retire`.
+//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at
+//! once in an emergency). Each runs under [`KeyManager::begin_change`]'s locks. Retiring one key
+//! on request is in `retire`.
 //!
 //! Order of writes, so that a crash or another instance never sees a key it cannot use: the
 //! private key is stored before any record names it; a next key enters this instance's JWKS
@@ -29,8 +30,7 @@ impl KeyManager {
     /// instances, call it only while holding the lease ([`super::KeyRotation`] does).
     pub async fn tick(&self, now: UnixTime) -> anyhow::Result<()> {
         let started = Instant::now();
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
         self.advance_locked(now, started).await
     }
 
@@ -93,8 +93,7 @@ impl KeyManager {
     ) -> Result<Vec<KeyInfo>, AdminError> {
         self.signs_all(algs)?;
         let started = Instant::now();
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
         let old = self.ring.load_full();
         let mut chosen = Vec::with_capacity(algs.len());
         for &alg in algs {
@@ -149,8 +148,17 @@ impl KeyManager {
         retire_previous: bool,
     ) -> Result<Vec<KeyInfo>, AdminError> {
         self.signs_all(algs)?;
-        let _guard = self.write.lock().await;
-        self.sync_locked(now).await?;
+        let _changing = self.begin_change(now).await?;
+        self.rotate_locked(algs, now, retire_previous).await
+    }
+
+    /// [`KeyManager::rotate_algs`], the change begun.
+    pub(super) async fn rotate_locked(
+        &self,
+        algs: &[SigningAlg],
+        now: UnixTime,
+        retire_previous: bool,
+    ) -> Result<Vec<KeyInfo>, AdminError> {
         let old = self.ring.load_full();
         let now_secs = now.as_secs();
         for &alg in algs.iter().filter(|_| !retire_previous) {

@@ -9,7 +9,13 @@ use arc_swap::ArcSwap;
 
 use super::{KeyManager, KeyPolicy, KeyRecord, KeyRing, KeyState, SigningAlg, SigningKey};
 use crate::domain::UnixTime;
-use crate::domain::ports::{KeyMaterial, KeyRecordStore};
+use crate::domain::ports::{KeyChangeLock, KeyMaterial, KeyRecordStore};
+
+/// Both locks a change of the key set holds, released in this order when dropped.
+pub(super) struct Changing<'a> {
+    _shared: KeyChangeLock,
+    _local: tokio::sync::MutexGuard<'a, ()>,
+}
 
 impl KeyManager {
     /// [`KeyManager::load_with`] without a schedule: keys change only when asked.
@@ -33,6 +39,9 @@ impl KeyManager {
         policy: KeyPolicy,
         now: UnixTime,
     ) -> anyhow::Result<Self> {
+        // A key file with no record yet is recorded below as replaced: under the lock, so that
+        // it is never a key another instance is rotating in at this moment.
+        let _changing = store.lock_changes().await?;
         let mut loaded = HashMap::new();
         for stored in files.load_all().await? {
             let key = SigningKey::from_der(&stored.tag, &stored.der)
@@ -160,6 +169,21 @@ impl KeyManager {
     pub async fn sync(&self, now: UnixTime) -> anyhow::Result<bool> {
         let _guard = self.write.lock().await;
         self.sync_locked(now).await
+    }
+
+    /// Starts a change of the key set: this instance's turn, then the lock every instance
+    /// sharing the store takes, then the ring rebuilt from the records as stored if they
+    /// differ. Every decision of a change (which key is active, how many are replaced) is made
+    /// after this returns, on what it read: two instances rotating at once would otherwise
+    /// each replace the active key they both saw, leaving two active keys.
+    pub(super) async fn begin_change(&self, now: UnixTime) -> anyhow::Result<Changing<'_>> {
+        let local = self.write.lock().await;
+        let shared = self.store.lock_changes().await?;
+        self.sync_locked(now).await?;
+        Ok(Changing {
+            _shared: shared,
+            _local: local,
+        })
     }
 
     pub(super) async fn sync_locked(&self, now: UnixTime) -> anyhow::Result<bool> {

@@ -1,4 +1,4 @@
-//! Retiring one key on request (a compromised key): it leaves the key set at once.
+//! Retiring one key on request (a compromised key): out of the key set at once.
 
 use std::sync::Arc;
 
@@ -11,21 +11,20 @@ impl KeyManager {
     /// it signed stops verifying here and, after their JWKS cache, everywhere. An active key is
     /// replaced by a new signer of its algorithm first. `None` if no such key is in the key set.
     pub async fn retire(&self, kid: &str, now: UnixTime) -> anyhow::Result<Option<KeyInfo>> {
-        let ring = self.ring();
-        // The recorded signer, or a next key whose due time came a moment ago.
+        let changing = self.begin_change(now).await?;
+        let old = self.ring.load_full();
+        // The recorded signer, or a next key whose due time came a moment ago; decided under
+        // the lock: the signer seen a moment before may have been replaced since, and retiring
+        // the signer then would leave the key asked for in the key set.
         let is = |key: Option<&Arc<SigningKey>>| key.is_some_and(|k| k.kid() == kid);
         let active = self
             .policy
             .algorithms
             .iter()
-            .find(|&alg| is(ring.active_for(alg)) || is(ring.signer_for(alg, now)));
-        drop(ring);
+            .find(|&alg| is(old.active_for(alg)) || is(old.signer_for(alg, now)));
         if let Some(alg) = active {
-            self.rotate_algs(&[alg], now, true).await?;
+            self.rotate_locked(&[alg], now, true).await?;
         } else {
-            let _guard = self.write.lock().await;
-            self.sync_locked(now).await?;
-            let old = self.ring.load_full();
             let Some(mut record) = old
                 .records()
                 .iter()
@@ -56,6 +55,7 @@ impl KeyManager {
             self.files.remove(kid).await?;
             tracing::warn!(kid, "retired a signing key on request");
         }
+        drop(changing);
         Ok(self.list()?.into_iter().find(|k| k.kid == kid))
     }
 }

@@ -91,6 +91,11 @@ impl Revocations {
     /// Revokes `token` if it is a live token of this dealer issued to `caller`. The denylist entry
     /// is flushed to disk before this returns. A caller with its full share of entries listed is
     /// refused ([`OAuthError::RevocationsFull`]): nothing is written and the token stays valid.
+    ///
+    /// "Of this dealer" is "signed by a key of its key set", whatever `iss` the token names:
+    /// instances sharing one database share the keys and the denylist, and one started with
+    /// another issuer (each its own default `http://<listen>`) must still take back a token its
+    /// siblings accept, not answer 200 and leave it live there.
     pub async fn revoke(
         &self,
         issuer: &TokenIssuer,
@@ -98,7 +103,7 @@ impl Revocations {
         token: &str,
         now: UnixTime,
     ) -> Result<Revocation, OAuthError> {
-        let claims = match issuer.verify(token, None, now) {
+        let claims = match issuer.verify_any_issuer(token, now) {
             Ok(claims) => claims,
             Err(OAuthError::InvalidToken(_)) => return Ok(Revocation::NotALiveToken),
             Err(other) => return Err(other),

@@ -84,6 +84,22 @@ async fn a_client_revokes_its_own_token_and_verification_then_refuses_it() {
 }
 
 #[tokio::test]
+async fn a_sibling_with_another_issuer_on_the_same_keys_revokes_the_token_for_both() {
+    let f = fixture().await;
+    let svc = client("svc", "");
+    let t = token(&f, &svc, T0, 60);
+    let sibling = TokenIssuer::new("http://127.0.0.1:5002", f.issuer.keys().clone());
+    assert!(
+        sibling.verify(&t, None, T0).is_err(),
+        "not the sibling's issuer"
+    );
+    let outcome = f.revocations.revoke(&sibling, &svc, &t, T0).await.unwrap();
+    assert_eq!(outcome, Revocation::Revoked);
+    let err = f.revocations.verify(&f.issuer, &t, None, T0).unwrap_err();
+    assert_eq!(err.code(), "invalid_token");
+}
+
+#[tokio::test]
 async fn a_token_of_another_client_is_left_alone() {
     let f = fixture().await;
     let (owner, other) = (client("owner", ""), client("other", ""));

@@ -228,7 +228,9 @@ impl Cache {
     }
 }
 
-async fn load_keys(conn: &tokio_postgres::Client) -> anyhow::Result<BTreeMap<String, KeyRecord>> {
+pub(super) async fn load_keys(
+    conn: &tokio_postgres::Client,
+) -> anyhow::Result<BTreeMap<String, KeyRecord>> {
     let mut keys = BTreeMap::new();
     for row in conn
         .query("SELECT kid, record FROM td_key_records", &[])

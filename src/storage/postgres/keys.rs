@@ -8,7 +8,8 @@ use super::{PgStore, db, json, notify, to_i64, to_u64};
 use crate::domain::RevokedToken;
 use crate::domain::keys::KeyRecord;
 use crate::domain::ports::{
-    DenylistStore, KeyMaterial, KeyRecordStore, Leases, Listing, LockoutStore, StoredKey,
+    DenylistStore, KeyChangeLock, KeyMaterial, KeyRecordStore, Leases, Listing, LockoutStore,
+    StoredKey,
 };
 use crate::storage::records;
 
@@ -45,6 +46,10 @@ impl KeyRecordStore for PgStore {
             .await
         })
         .await
+    }
+
+    async fn lock_changes(&self) -> anyhow::Result<KeyChangeLock> {
+        self.lock_key_changes().await
     }
 }
 

@@ -10,6 +10,7 @@
 mod cache;
 mod clients;
 mod directory;
+mod keylock;
 mod keys;
 mod listener;
 mod operators;

@@ -8,6 +8,8 @@ use super::db;
 
 /// `pg_advisory_lock` key of the startup (ASCII "tokdeal1").
 pub(super) const STARTUP_LOCK: i64 = 0x746f_6b64_6561_6c31;
+/// `pg_advisory_lock` key every change of the key set holds (ASCII "tokdkeys").
+pub(super) const KEY_CHANGE_LOCK: i64 = 0x746f_6b64_6b65_7973;
 
 /// Each migration once, in order; never edit one that shipped, add the next.
 const MIGRATIONS: &[(i32, &str)] = &[

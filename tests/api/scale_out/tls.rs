@@ -7,12 +7,19 @@ use std::path::PathBuf;
 
 use tokendealer::{Application, Settings};
 
-use crate::helpers::{fresh_database, spawn_with, use_postgres};
+use crate::helpers::{spawn_with, use_postgres};
 
-/// The CA of the test cluster, when there is one.
-fn cluster_ca() -> Option<PathBuf> {
-    let dir = std::env::var_os("TOKENDEALER_TEST_PG_DIR")?;
-    Some(PathBuf::from(dir).join("ca.crt")).filter(|p| p.exists())
+/// The CA of the test cluster; a test asked to run without one fails, saying why.
+fn cluster_ca() -> PathBuf {
+    let dir = std::env::var_os("TOKENDEALER_TEST_PG_DIR")
+        .expect("needs TOKENDEALER_TEST_PG_DIR, the folder .ci/pg-cluster.sh started");
+    let ca = PathBuf::from(dir).join("ca.crt");
+    assert!(
+        ca.exists(),
+        "no {} (.ci/pg-cluster.sh makes it)",
+        ca.display()
+    );
+    ca
 }
 
 /// `url` with `query` appended.
@@ -22,10 +29,9 @@ fn with_query(url: &str, query: &str) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL and _PG_DIR (.ci/run sets them)"]
 async fn with_verify_full_every_connection_of_the_dealer_is_encrypted() {
-    let (Some(url), Some(ca)) = (fresh_database().await, cluster_ca()) else {
-        return;
-    };
+    let (url, ca) = (super::database().await, cluster_ca());
     let tls_url = with_query(
         &url,
         &format!("sslmode=verify-full&sslrootcert={}", ca.display()),
@@ -57,10 +63,10 @@ async fn with_verify_full_every_connection_of_the_dealer_is_encrypted() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL and _PG_DIR (.ci/run sets them)"]
 async fn a_database_certificate_the_roots_do_not_vouch_for_stops_the_start() {
-    let (Some(url), Some(_)) = (fresh_database().await, cluster_ca()) else {
-        return;
-    };
+    let url = super::database().await;
+    cluster_ca(); // the cluster serves TLS: what stops the start is trust alone
     let data = tempfile::tempdir().unwrap();
     let keys = tempfile::tempdir().unwrap();
     // The system's roots do not hold the cluster's throwaway CA; nor does another CA file.
