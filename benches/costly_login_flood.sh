@@ -14,8 +14,8 @@
 # wrong passwords for the costly users to /token/gettoken in a loop, each request on a new
 # connection from the next address of 127.1.0.0/16 (rotating, so the per-address lockout
 # barely bites), for --seconds (25); meanwhile alice logs in every 0.5 s, and carol every 2 s.
-# Prints alice's and carol's outcomes and latencies, the flood's statuses, and the server's CPU
-# time over the flood. --config appends a TOML [users] fragment; TOKENDEALER_BIN runs another
+# Prints the time one wrong password for a costly user takes while idle, then alice's and
+# carol's outcomes and latencies, the flood's statuses, and the server's CPU time over it. --config appends a TOML [users] fragment; TOKENDEALER_BIN runs another
 # build (e.g. one built from an older commit) instead of building.
 set -euo pipefail
 
@@ -108,8 +108,12 @@ def gettoken(user, password, source=None):
     status, took, _ = request("POST", "/token/gettoken", body, {"Content-Type": "application/json"}, source)
     return status, took
 
-# carol's first good login replaces her hash with argon2id: measure one before the flood only
-# if asked; during the flood her logins show what a costly user meets.
+# What one check of METHOD costs through the server, idle: wrong passwords, one at a time.
+idle = sorted(gettoken(f"costly{i % costly}", "a wrong password")[1] for i in range(5))
+print(f"one wrong password for a {method} user, idle, 5 in a row: median {idle[2] * 1000:.0f} ms "
+      f"(min {idle[0] * 1000:.0f}, max {idle[-1] * 1000:.0f})")
+# carol's first good login replaces her hash with argon2id: during the flood her logins show
+# what a costly user meets.
 cpu = lambda: sum(int(x) for x in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13]) / os.sysconf("SC_CLK_TCK")
 stop = threading.Event(); flood = {}; lock = threading.Lock()
 def sender(t):
