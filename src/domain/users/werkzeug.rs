@@ -68,7 +68,7 @@ impl Digest {
 
     /// A PBKDF2 iteration's cost, in SHA-256 iterations: SHA-512 and SHA-384 work on 128-byte
     /// blocks with 64-bit words, which measured 2.2–3.2 times SHA-256's cost here (aws-lc-rs and
-    /// OpenSSL; SHA-256 has the CPU's SHA extensions); SHA-1 measured 0.7 times, counted as 1.
+    /// OpenSSL; SHA-256 has the CPU's SHA extensions); SHA-1 measured 0.7–1.1 times, counted as 1.
     fn weight(self) -> u64 {
         match self {
             Self::Sha1 | Self::Sha256 => 1,
