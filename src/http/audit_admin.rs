@@ -1,5 +1,6 @@
 //! Admin actions in the audit trail: which requests under `/admin/` are actions (every write;
-//! reads are not), what each is called, and `GET /admin/audit?limit=N` to read the recent ones.
+//! reads are not), what each is called, and `GET /admin/audit?limit=N&kind=admin|auth` to read
+//! the recent events.
 
 use http::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
@@ -9,7 +10,8 @@ use super::error::{Body, Rejection};
 use super::request::page_limit;
 use super::response::json_no_store;
 use crate::domain::{AccessClaims, OAuthError, UnixTime};
-use crate::telemetry::{Actor, AuditEvent, AuditRecord, Origin, Outcome, audit::RECENT_CAPACITY};
+use crate::telemetry::audit::{AuditKind, RECENT_CAPACITY};
+use crate::telemetry::{Actor, AuditEvent, AuditRecord, Origin, Outcome};
 
 /// The directory's resources under `/admin/`; an action's name is the singular (`user.add`).
 const DIRECTORY: [&str; 7] = ["orgs", "ous", "depts", "wfcs", "roles", "users", "services"];
@@ -88,22 +90,33 @@ pub fn record(
     state.telemetry.audit.record(event, origin, now);
 }
 
-/// `GET /admin/audit`'s query: `limit`, at most once; nothing else.
+/// `GET /admin/audit`'s query: `limit` and `kind`, each at most once; nothing else.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RecentQuery {
     limit: Option<String>,
+    kind: Option<String>,
 }
 
-/// `GET /admin/audit?limit=N`: the most recent events, newest first (N at most 1000).
+/// `GET /admin/audit?limit=N&kind=K`: the most recent events, newest first (N at most 1000):
+/// administrative ones (`kind=admin`), failed authentications (`kind=auth`), or both merged in
+/// the order they happened.
 pub fn recent<B>(state: &AppState, req: &Request<B>) -> Result<Response<Body>, Rejection> {
     let query: RecentQuery = match req.uri().query() {
         None => RecentQuery::default(),
-        Some(query) => serde_urlencoded::from_str(query)
-            .map_err(|_| OAuthError::invalid_request("the query takes limit, once"))?,
+        Some(query) => serde_urlencoded::from_str(query).map_err(|_| {
+            OAuthError::invalid_request("the query takes limit and kind, each at most once")
+        })?,
     };
     let limit = page_limit(query.limit.as_deref(), DEFAULT_LIMIT)?.min(RECENT_CAPACITY);
-    let events = state.telemetry.audit.recent(limit);
+    let kind = match query.kind.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            AuditKind::parse(raw)
+                .ok_or(OAuthError::invalid_request("kind must be admin or auth"))?,
+        ),
+    };
+    let events = state.telemetry.audit.recent_of(kind, limit);
     let events: Vec<&AuditRecord> = events.iter().map(|e| &**e).collect();
     Ok(json_no_store(StatusCode::OK, &events))
 }

@@ -1,17 +1,19 @@
 //! The audit trail: every admin action and every failed client authentication or login, as one
 //! JSON line each in the audit log (appended by one writer thread through a bounded queue) and
-//! in a bounded in-memory list of recent events for the admin API and the console.
+//! in bounded in-memory rings of recent events, one per kind ([`recent`]), for the admin API
+//! and the console.
 //!
 //! Recording never blocks and never fails: a full queue drops the event (counted, warned about
 //! at most every [`WARN_EVERY_SECS`]), a write error is logged and counted. No event holds a
 //! secret, password, token or hash: the types below have no field that could carry one.
 
-use std::collections::VecDeque;
+mod recent;
+
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -20,9 +22,8 @@ use serde::Serialize;
 use super::metrics::{FailureReason, Metrics};
 use super::request_id::Origin;
 use crate::domain::UnixTime;
-
-/// Events kept in memory for [`AuditTrail::recent`].
-pub const RECENT_CAPACITY: usize = 1000;
+use recent::Recent;
+pub use recent::{AuditKind, RECENT_CAPACITY};
 /// Events waiting for the writer thread, at most.
 const QUEUE: usize = 4096;
 /// A presented id longer than this is cut: a flood of huge names must not make huge lines.
@@ -131,7 +132,7 @@ pub struct AuditTrail {
 }
 
 struct Inner {
-    recent: Mutex<VecDeque<Arc<AuditRecord>>>,
+    recent: Recent,
     queue: Option<Sender<Arc<AuditRecord>>>,
     metrics: Arc<Metrics>,
     last_warning: AtomicU64,
@@ -184,7 +185,7 @@ impl AuditTrail {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                recent: Mutex::new(VecDeque::with_capacity(RECENT_CAPACITY)),
+                recent: Recent::default(),
                 queue,
                 metrics,
                 last_warning: AtomicU64::new(0),
@@ -201,17 +202,7 @@ impl AuditTrail {
             source: origin.address,
             request_id: origin.request_id.clone(),
         });
-        {
-            let mut recent = self
-                .inner
-                .recent
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if recent.len() >= RECENT_CAPACITY {
-                recent.pop_front();
-            }
-            recent.push_back(record.clone());
-        }
+        self.inner.recent.push(record.clone());
         let Some(queue) = &self.inner.queue else {
             return;
         };
@@ -230,14 +221,15 @@ impl AuditTrail {
         }
     }
 
-    /// The most recent `limit` events (at most [`RECENT_CAPACITY`]), newest first.
+    /// The most recent `limit` events of both kinds, newest first.
     pub fn recent(&self, limit: usize) -> Vec<Arc<AuditRecord>> {
-        let recent = self
-            .inner
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        recent.iter().rev().take(limit).cloned().collect()
+        self.recent_of(None, limit)
+    }
+
+    /// The most recent `limit` events of `kind` (at most [`RECENT_CAPACITY`] of each kind kept;
+    /// both kinds, merged in the order they happened, if `None`), newest first.
+    pub fn recent_of(&self, kind: Option<AuditKind>, limit: usize) -> Vec<Arc<AuditRecord>> {
+        self.inner.recent.newest(kind, limit)
     }
 }
 

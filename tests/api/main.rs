@@ -10,6 +10,7 @@
 mod admin;
 mod algorithms;
 mod audit;
+mod audit_trail;
 mod cli;
 mod client_credentials;
 mod client_library;

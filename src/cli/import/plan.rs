@@ -170,10 +170,12 @@ impl Planner<'_> {
             .password_hash
             .as_deref()
             .ok_or("it has no password hash")?;
-        WerkzeugHash::parse(hash).map_err(|_| {
+        // The parse errors are fixed texts: they never quote the hash.
+        WerkzeugHash::parse(hash).map_err(|e| {
             format!(
-                "its password hash is not a Werkzeug hash tokendealer can verify ({})",
-                hash_method(hash)
+                "its password hash ({}) cannot be imported: {}",
+                hash_method(hash),
+                e.description()
             )
         })?;
         let email = row.email.as_deref().unwrap_or_default();

@@ -1,4 +1,4 @@
-//! The user directory: adding, showing, listing and removing its entries, and checking logins.
+//! The user directory: adding, showing, listing and removing its entries (logins: `login.rs`).
 
 use serde::Serialize;
 
@@ -7,8 +7,8 @@ use super::entries::{
     DirectoryRecord, EntryKind, Inserted, NamedRecord, Removed, ServiceRecord, UserRecord,
     WfcRecord,
 };
-use super::names::{Email, Name, NewPassword, PresentedPassword};
-use super::password::{HashPermit, PasswordHasher};
+use super::names::{Email, Name, NewPassword};
+use super::password::PasswordHasher;
 use super::stored::Scheme;
 use crate::domain::{AdminError, OAuthError, UnixTime};
 use std::sync::Arc;
@@ -85,7 +85,8 @@ pub enum LoginFailure {
     Locked {
         retry_after_secs: u64,
     },
-    /// Too many logins are waiting for the password pool: nothing was checked or counted.
+    /// Too many logins are waiting for the password pool: nothing was checked, and the failure
+    /// counts against the sender's address only.
     Busy {
         retry_after_secs: u64,
     },
@@ -243,53 +244,6 @@ impl Directory {
                 by_kind.label()
             ))),
         }
-    }
-
-    /// Checks a username and password, doing the same argon2 work whether the user exists or not.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &PresentedPassword,
-        hasher: &PasswordHasher,
-        turn: &mut HashPermit,
-    ) -> Result<User, LoginFailure> {
-        // A malformed username is simply unknown: same answer, same work.
-        let record = match Name::parse(username) {
-            Ok(name) => self
-                .get::<UserRecord>(name.as_str())
-                .map_err(|e| LoginFailure::Internal(e.into()))?,
-            Err(_) => None,
-        };
-        let phc = record.as_ref().map(|r| r.password_phc.as_str());
-        let matched = hasher
-            .verify(turn, phc, password)
-            .await
-            .map_err(LoginFailure::Internal)?;
-        let Some(record) = record else {
-            return Err(LoginFailure::UnknownUser);
-        };
-        if !matched {
-            return Err(LoginFailure::WrongPassword);
-        }
-        self.upgrade_imported_hash(&record, password, hasher, turn)
-            .await;
-        let wfc = self
-            .get::<WfcRecord>(&record.wfc)
-            .map_err(|e| LoginFailure::Internal(e.into()))?
-            .ok_or_else(|| {
-                LoginFailure::Internal(anyhow::anyhow!(
-                    "user {} refers to a missing wfc {}",
-                    record.username,
-                    record.wfc
-                ))
-            })?;
-        Ok(User {
-            id: record.id,
-            username: record.username,
-            email: record.email,
-            roles: record.roles,
-            wfc,
-        })
     }
 
     async fn insert<R: DirectoryRecord + Send + 'static>(

@@ -119,6 +119,14 @@ impl Lockout {
             .collect()
     }
 
+    /// Counts a failure for the address alone (a login refused for a full hashing queue: its
+    /// sender asked for more than the pool holds); names the lockout it has just caused, if any.
+    pub fn record_address_failure(&self, address: IpAddr, now: UnixTime) -> Vec<LockedBy> {
+        let locked =
+            lock(&self.addresses).fail(&address_key(address), self.window, self.capacity, now);
+        locked.then_some(LockedBy::Address).into_iter().collect()
+    }
+
     /// A successful login clears the username's failures (not the address's: one good password
     /// must not reset a spray from that address).
     pub fn record_success(&self, username: &str) {

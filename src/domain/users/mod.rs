@@ -7,7 +7,9 @@ pub mod directory;
 pub mod endpoint;
 pub mod entries;
 mod imported;
+mod lanes;
 pub mod lockout;
+mod login;
 pub mod names;
 pub mod password;
 pub mod policy;
@@ -19,10 +21,12 @@ pub mod werkzeug;
 pub use directory::{Directory, LoginFailure, NewUser, NewWfc, User, UserView};
 pub use endpoint::{EndpointUrl, NewService};
 pub use imported::ImportedUser;
+pub use lanes::Refused;
 pub use lockout::Lockout;
 pub use names::{Email, Name, NewPassword, PresentedPassword};
 pub use password::{Busy, HashPermit, PasswordHasher};
 pub use policy::UserSettings;
+pub use stored::Cost;
 pub use throttle::Throttle;
 
 use super::UnixTime;
@@ -70,7 +74,8 @@ impl Users {
 
     /// A login with lockout: refused at once while the username or address is locked out;
     /// otherwise checked (same work for unknown users) and counted as a failure or a success.
-    /// Throttled by [`Users::throttled`]; failures are counted and audited.
+    /// Throttled by [`Users::throttled_as`] in the lane its stored hash's cost calls for;
+    /// failures are counted and audited.
     pub async fn login(
         &self,
         username: &str,
@@ -78,12 +83,19 @@ impl Users {
         origin: &Origin,
         now: UnixTime,
     ) -> Result<User, LoginFailure> {
-        let verify = async |turn: &mut HashPermit| {
-            self.directory
-                .login(username, password, &self.hasher, turn)
-                .await
+        let outcome = match self.directory.login_record(username) {
+            Ok(record) => {
+                let cost = Cost::of(record.as_ref().map(|r| r.password_phc.as_str()));
+                let verify = async |turn: &mut HashPermit| {
+                    self.directory
+                        .check_login(record, password, &self.hasher, turn)
+                        .await
+                };
+                self.throttled_as(cost, username, origin.address, now, verify)
+                    .await
+            }
+            Err(failure) => Err(failure),
         };
-        let outcome = self.throttled(username, origin.address, now, verify).await;
         let failed = match &outcome {
             Err(LoginFailure::Locked { .. }) => Some(FailureReason::LockedOut),
             Err(LoginFailure::UnknownUser) => Some(FailureReason::UnknownUser),
@@ -96,13 +108,29 @@ impl Users {
         outcome
     }
 
-    /// One login attempt under the lockout key `key` from `address`: refused at once while
-    /// either is locked out; otherwise `verify` runs with a turn on the hashing pool, the lockout
-    /// checked again once the turn is held, and its outcome counted before the turn ends — so
-    /// however many guesses arrive in parallel, at most one per pool thread gets past the
-    /// threshold. User logins and console operators' share it.
+    /// One login attempt under the lockout key `key` from `address`, in the ordinary lane: see
+    /// [`Users::throttled_as`]. User logins and console operators' share it.
     pub async fn throttled<T>(
         &self,
+        key: &str,
+        address: IpAddr,
+        now: UnixTime,
+        verify: impl AsyncFnOnce(&mut HashPermit) -> Result<T, LoginFailure>,
+    ) -> Result<T, LoginFailure> {
+        self.throttled_as(Cost::Ordinary, key, address, now, verify)
+            .await
+    }
+
+    /// One login attempt under the lockout key `key` from `address`, whose check costs `cost`:
+    /// refused at once while either is locked out; otherwise `verify` runs with a turn in the
+    /// lane for `cost`, the lockout checked again once the turn is held, and its outcome
+    /// counted before the turn ends — so however many guesses arrive in parallel, at most one
+    /// per pool thread gets past the threshold. A full lane's refusal counts against the
+    /// address (the sender asked for more than the pool holds); a costly check for a `key`
+    /// that has one under way already is refused like a lockout.
+    pub async fn throttled_as<T>(
+        &self,
+        cost: Cost,
         key: &str,
         address: IpAddr,
         now: UnixTime,
@@ -113,13 +141,18 @@ impl Users {
             .check(key, address, now)
             .await
             .map_err(locked)?;
-        let mut turn = self
-            .hasher
-            .permit()
-            .await
-            .map_err(|busy| LoginFailure::Busy {
-                retry_after_secs: busy.retry_after_secs,
-            })?;
+        let mut turn = match self.hasher.permit_for(cost, key).await {
+            Ok(turn) => turn,
+            Err(Refused::InFlight { retry_after_secs }) => return Err(locked(retry_after_secs)),
+            Err(Refused::Busy(busy)) => {
+                for by in self.lockout.record_address_failure(address, now).await {
+                    self.telemetry.metrics.locked_out(by);
+                }
+                return Err(LoginFailure::Busy {
+                    retry_after_secs: busy.retry_after_secs,
+                });
+            }
+        };
         self.lockout
             .check(key, address, now)
             .await

@@ -1,31 +1,36 @@
-//! argon2id password hashing on a bounded pool of blocking threads behind a bounded queue, so
-//! logins can neither starve the async workers that serve client-credentials tokens nor pile up.
+//! argon2id password hashing on a bounded pool of blocking threads behind bounded queues (an
+//! ordinary lane and a costly one, see [`super::lanes`]), so logins can neither starve the async
+//! workers that serve client-credentials tokens nor pile up, and costly imported hashes cannot
+//! starve ordinary logins.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use argon2::Params;
 use tokio::runtime::Handle;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::UserSettings;
 use super::argon::{self, Blocks};
+pub use super::lanes::Busy;
+use super::lanes::{Lane, Refused, Turn, lock};
 use super::names::{NewPassword, PresentedPassword};
-use super::stored;
+use super::stored::{self, Cost};
 use crate::domain::OAuthError;
 
 /// How long argon2's memory is kept after the last hash: a burst of logins reuses it (a fresh
 /// mapping costs page faults, up to as much as the hash itself); an idle server gives it back.
 const KEEP_MEMORY: Duration = Duration::from_secs(10);
-/// What `Retry-After` assumes one hash takes before the first has been timed (argon2id at the
-/// default 19 MiB, 2 passes takes ~30–60 ms on one core of current servers).
-const GUESSED_HASH_MICROS: u64 = 100_000;
+/// What `Retry-After` assumes one hash takes before the first has been timed: argon2id at the
+/// default 19 MiB, 2 passes takes ~30–60 ms on one core of current servers; the costliest
+/// imported hash accepted (`pbkdf2:sha512:1000000`) ~0.6 s.
+const GUESSED_HASH: Duration = Duration::from_millis(100);
+const GUESSED_COSTLY_HASH: Duration = Duration::from_secs(1);
 
-/// Hashes and checks passwords. At most `concurrency` hashes run at once, each on a blocking
-/// thread, and at most `queue` more wait for a turn, each at most `wait`; anything beyond is
-/// refused at once with [`Busy`].
+/// Hashes and checks passwords. In the ordinary lane at most `concurrency` hashes run at once,
+/// each on a blocking thread, and at most `queue` more wait for a turn, each at most `wait`;
+/// anything beyond is refused at once with [`Busy`]. The costly lane is the same, smaller, and
+/// admits one check per user at a time.
 #[derive(Clone)]
 pub struct PasswordHasher {
     pool: Arc<Pool>,
@@ -33,36 +38,19 @@ pub struct PasswordHasher {
 
 struct Pool {
     params: Params,
-    /// Turns handed out or waited for: `concurrency + queue` permits, never waited on.
-    admitted: Arc<Semaphore>,
-    /// Turns running: `concurrency` permits.
-    running: Arc<Semaphore>,
-    concurrency: usize,
-    capacity: usize,
-    wait: Duration,
+    ordinary: Arc<Lane>,
+    costly: Arc<Lane>,
     /// argon2 memory of finished turns, for the next ones.
     spare: Mutex<Spare>,
     keep: Duration,
-    /// An exponential average of recent hash times, for `Retry-After`; 0 until the first hash.
-    hash_micros: AtomicU64,
     /// A hash of a random password with the configured parameters: an unknown user's login is
     /// checked against it, so it costs what a known user's wrong password costs.
     dummy: String,
 }
 
-/// The queue is full, or the turn did not come within the deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy {
-    pub retry_after_secs: u64,
-}
-
-impl From<Busy> for OAuthError {
-    fn from(busy: Busy) -> Self {
-        OAuthError::TemporarilyUnavailable {
-            retry_after_secs: busy.retry_after_secs,
-        }
-    }
-}
+/// How many costly checks may wait per costly-lane thread: each takes up to ~0.6 s, so a turn
+/// still comes within a few seconds.
+const COSTLY_WAITING_PER_THREAD: usize = 4;
 
 impl PasswordHasher {
     /// Builds the pool and the dummy hash (no hashing: see [`argon::unmatchable`]).
@@ -74,41 +62,43 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| anyhow!("invalid argon2 parameters: {e}"))?;
-        let concurrency = settings.hash_threads();
         let wait = Duration::from_secs(settings.hash_queue_timeout_secs);
-        Self::build(
-            params,
-            concurrency,
+        let ordinary = Lane::new(
+            settings.hash_threads(),
             settings.hash_waiting(),
             wait,
-            KEEP_MEMORY,
-        )
+            GUESSED_HASH,
+            false,
+        );
+        let costly_threads = settings.costly_hash_threads();
+        let costly = Lane::new(
+            costly_threads,
+            COSTLY_WAITING_PER_THREAD * costly_threads,
+            wait,
+            GUESSED_COSTLY_HASH,
+            true,
+        );
+        Self::build(params, ordinary, costly, KEEP_MEMORY)
     }
 
     fn build(
         params: Params,
-        concurrency: usize,
-        queue: usize,
-        wait: Duration,
+        ordinary: Arc<Lane>,
+        costly: Arc<Lane>,
         keep: Duration,
     ) -> anyhow::Result<Self> {
         let dummy = argon::unmatchable(&params)?;
-        let capacity = concurrency + queue;
         Ok(Self {
             pool: Arc::new(Pool {
                 params,
-                admitted: Arc::new(Semaphore::new(capacity)),
-                running: Arc::new(Semaphore::new(concurrency)),
-                concurrency,
-                capacity,
-                wait,
+                ordinary,
+                costly,
                 spare: Mutex::new(Spare {
                     blocks: Vec::new(),
                     last_used: Instant::now(),
                     reaper: false,
                 }),
                 keep,
-                hash_micros: AtomicU64::new(0),
                 dummy,
             }),
         })
@@ -124,33 +114,39 @@ impl PasswordHasher {
             .map_err(OAuthError::Internal)
     }
 
-    /// A turn on the pool: at once if a thread is free, else after the logins ahead of it, or
-    /// [`Busy`] at once when the queue is full and after the deadline when the turn is late.
+    /// A turn in the ordinary lane: at once if a thread is free, else after the logins ahead of
+    /// it, or [`Busy`] at once when the queue is full and after the deadline when the turn is late.
     ///
     /// A login holds its turn from its lockout check until its failure is counted, so parallel
     /// guesses cannot all slip past one check.
     pub async fn permit(&self) -> Result<HashPermit, Busy> {
+        self.permit_for(Cost::Ordinary, "")
+            .await
+            .map_err(|refused| match refused {
+                Refused::Busy(busy) => busy,
+                Refused::InFlight { retry_after_secs } => Busy { retry_after_secs },
+            })
+    }
+
+    /// A turn in the lane of a check that costs `cost`, for `user`: a costly one is also
+    /// refused at once while `user` holds a turn in that lane.
+    pub async fn permit_for(&self, cost: Cost, user: &str) -> Result<HashPermit, Refused> {
         let pool = &self.pool;
-        let admitted = pool.admitted.clone().try_acquire_owned();
-        let admitted = admitted.map_err(|_| pool.busy())?;
-        let running = tokio::time::timeout(pool.wait, pool.running.clone().acquire_owned());
-        // The semaphores are never closed: an error can only be the deadline.
-        let running = match running.await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) | Err(_) => return Err(pool.busy()),
+        let turn = match cost {
+            Cost::Ordinary => pool.ordinary.turn(None).await?,
+            Cost::Costly => pool.costly.turn(Some(user)).await?,
         };
         let memory = lock(&pool.spare).blocks.pop();
         Ok(HashPermit {
             memory,
             pool: pool.clone(),
-            _running: running,
-            _admitted: admitted,
+            turn,
         })
     }
 
     /// Whether `password` matches `phc` (argon2id, or a Werkzeug hash imported from
-    /// tokenleader, see [`stored`]); with `phc` absent (unknown user) the dummy hash is checked
-    /// instead and the answer is `false`, after the same work.
+    /// tokenleader, see [`stored`]), checked once; with `phc` absent (unknown user) the dummy
+    /// hash is checked instead and the answer is `false`, after the same work.
     pub async fn verify(
         &self,
         turn: &mut HashPermit,
@@ -181,27 +177,11 @@ impl PasswordHasher {
     }
 }
 
-impl Pool {
-    /// Refused: retry once the turns admitted now have run, by the recent time per hash.
-    fn busy(&self) -> Busy {
-        let queued = (self.capacity - self.admitted.available_permits()).max(1) as u64;
-        let micros = match self.hash_micros.load(Ordering::Relaxed) {
-            0 => GUESSED_HASH_MICROS,
-            measured => measured,
-        };
-        let drain = (queued * micros).div_ceil(self.concurrency.max(1) as u64 * 1_000_000);
-        Busy {
-            retry_after_secs: drain.clamp(1, 60),
-        }
-    }
-}
-
 /// A turn on the hashing pool, with argon2's working memory; the turn ends when it is dropped.
 pub struct HashPermit {
     memory: Option<Blocks>,
     pool: Arc<Pool>,
-    _running: OwnedSemaphorePermit,
-    _admitted: OwnedSemaphorePermit,
+    turn: Turn,
 }
 
 impl HashPermit {
@@ -219,12 +199,7 @@ impl HashPermit {
         .await
         .context("a password hash task failed")?;
         self.memory = Some(memory);
-        let average = &self.pool.hash_micros;
-        let average_now = match average.load(Ordering::Relaxed) {
-            0 => micros(took).max(1),
-            old => old.saturating_mul(7).saturating_add(micros(took)) / 8,
-        };
-        average.store(average_now, Ordering::Relaxed);
+        self.turn.holder.lane.timed(took);
         outcome
     }
 }
@@ -241,7 +216,7 @@ impl Drop for HashPermit {
         };
         let mut spare = lock(&self.pool.spare);
         spare.last_used = Instant::now();
-        if spare.blocks.len() < self.pool.concurrency {
+        if spare.blocks.len() < self.pool.ordinary.concurrency {
             spare.blocks.push(memory);
         }
         if !spare.reaper {
@@ -280,15 +255,6 @@ fn release_if_idle(pool: &Weak<Pool>) -> Option<Duration> {
     };
     drop(released);
     None
-}
-
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// A poisoned lock only means another thread panicked while moving a buffer: keep going.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

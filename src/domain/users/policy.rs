@@ -23,6 +23,10 @@ pub struct UserSettings {
     pub hash_queue: usize,
     /// How long a hash may wait for its turn before it is answered 503, in seconds.
     pub hash_queue_timeout_secs: u64,
+    /// How many costly checks (imported PBKDF2 hashes above tokenleader 1.8's cost) may run at
+    /// once, on threads of their own; 4 per thread may wait. 0 means half the hashing threads,
+    /// at least one.
+    pub costly_hash_concurrency: usize,
     /// Failed logins for one username within the window before it is locked out.
     pub max_failures_per_user: u32,
     /// Failed logins from one source address within the window before it is locked out.
@@ -53,6 +57,7 @@ impl Default for UserSettings {
             hash_concurrency: 0,
             hash_queue: 0,
             hash_queue_timeout_secs: 5,
+            costly_hash_concurrency: 0,
             max_failures_per_user: 10,
             max_failures_per_address: 100,
             failure_window_secs: 15 * 60,
@@ -115,6 +120,15 @@ impl UserSettings {
         }
     }
 
+    /// How many costly checks run at once: `costly_hash_concurrency`, or half the hashing
+    /// threads (at least one), so a flood of them leaves cores to the ordinary lane.
+    pub fn costly_hash_threads(&self) -> usize {
+        match self.costly_hash_concurrency {
+            0 => (self.hash_threads() / 2).max(1),
+            n => n,
+        }
+    }
+
     /// Cheap argon2 parameters for tests: the same code path, a fraction of the cost.
     pub fn for_tests() -> Self {
         Self {
@@ -149,6 +163,11 @@ mod tests {
         assert_eq!(s.hash_queue_timeout_secs, 5);
         let s: UserSettings = toml::from_str("hash_concurrency = 3\nhash_queue = 7\n").unwrap();
         assert_eq!(s.hash_waiting(), 7);
+        assert_eq!(s.costly_hash_threads(), 1);
+        let s: UserSettings = toml::from_str("hash_concurrency = 8\n").unwrap();
+        assert_eq!(s.costly_hash_threads(), 4);
+        let s: UserSettings = toml::from_str("costly_hash_concurrency = 3\n").unwrap();
+        assert_eq!(s.costly_hash_threads(), 3);
         let zero_wait = UserSettings {
             hash_queue_timeout_secs: 0,
             ..UserSettings::default()

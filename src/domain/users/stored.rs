@@ -31,11 +31,38 @@ impl Scheme {
     }
 }
 
-/// Whether the password matches `stored`. argon2id hashes are checked against the normalized
-/// form only. Werkzeug hashes were made by tokenleader from the raw UTF-8, so the raw form is
-/// tried first and, only if normalizing changed it, the normalized form too (a password stored
-/// in NFC and typed in NFD): a wrong non-normalized password costs two PBKDF2 runs, a wrong
-/// normalized one one; the difference tells a guesser only about their own input.
+/// Which lane of the hashing pool checking a stored hash belongs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cost {
+    /// argon2id under the configured parameters, or an imported hash no costlier than
+    /// tokenleader 1.8's own.
+    Ordinary,
+    /// An imported PBKDF2 hash costlier than tokenleader 1.8's own, up to ~10 times it.
+    Costly,
+}
+
+impl Cost {
+    /// The cost of checking `stored`: costly for a Werkzeug hash above
+    /// [`WerkzeugHash::ORDINARY_WORK`], ordinary for anything else (an unknown user's dummy
+    /// included).
+    pub fn of(stored: Option<&str>) -> Self {
+        match stored.map(|s| (Scheme::of(s), s)) {
+            Some((Scheme::Werkzeug, s)) => match WerkzeugHash::parse(s) {
+                Ok(hash) if hash.work() > WerkzeugHash::ORDINARY_WORK => Self::Costly,
+                _ => Self::Ordinary,
+            },
+            _ => Self::Ordinary,
+        }
+    }
+}
+
+/// Whether the password matches `stored`, with one hash. argon2id hashes are checked against the
+/// normalized form (what they were made from). Werkzeug hashes against the raw form only:
+/// Werkzeug hashed the UTF-8 of the password exactly as tokenleader received it, and the same
+/// clients send it the same way here, so raw is the form that matches whenever tokenleader's
+/// check did. Trying the normalized form as well would double the cost of every wrong
+/// non-normalized guess (two PBKDF2 runs of up to ~0.6 s each) to accept only a spelling
+/// tokenleader itself refused.
 pub fn matches(
     stored: &str,
     raw: &str,
@@ -47,8 +74,7 @@ pub fn matches(
         Scheme::Werkzeug => {
             let hash = WerkzeugHash::parse(stored)
                 .map_err(|_| anyhow::anyhow!("a stored password hash is not a Werkzeug hash"))?;
-            Ok(hash.verify(raw.as_bytes())
-                || (raw != normalized && hash.verify(normalized.as_bytes())))
+            Ok(hash.verify(raw.as_bytes()))
         }
     }
 }

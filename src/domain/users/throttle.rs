@@ -56,23 +56,22 @@ impl Throttle {
         match self {
             Self::Local(l) => l.record_failure(username, address, now),
             Self::Shared(s) => {
-                let mut locked = Vec::new();
-                for (key, limit, by) in [
+                let keys = [
                     (user(username), s.per_user, LockedBy::User),
                     (addr(address), s.per_address, LockedBy::Address),
-                ] {
-                    if let Err(e) = s.store.fail(&key, s.window, now.as_secs()).await {
-                        tracing::warn!(error = format!("{e:#}"), "counting a login failure failed");
-                        continue;
-                    }
-                    // This failure locked it if it is the one that reached the limit.
-                    if let Ok(Some((_, failures))) = s.store.failures(&key).await {
-                        if failures == limit {
-                            locked.push(by);
-                        }
-                    }
-                }
-                locked
+                ];
+                s.fail(keys, now).await
+            }
+        }
+    }
+
+    /// Counts a failure for the address alone (a login refused for a full hashing queue).
+    pub async fn record_address_failure(&self, address: IpAddr, now: UnixTime) -> Vec<LockedBy> {
+        match self {
+            Self::Local(l) => l.record_address_failure(address, now),
+            Self::Shared(s) => {
+                let keys = [(addr(address), s.per_address, LockedBy::Address)];
+                s.fail(keys, now).await
             }
         }
     }
@@ -91,6 +90,28 @@ impl Throttle {
 }
 
 impl SharedLockout {
+    /// Counts a failure under each key; names those it has just locked out.
+    async fn fail<const N: usize>(
+        &self,
+        keys: [(String, u32, LockedBy); N],
+        now: UnixTime,
+    ) -> Vec<LockedBy> {
+        let mut locked = Vec::new();
+        for (key, limit, by) in keys {
+            if let Err(e) = self.store.fail(&key, self.window, now.as_secs()).await {
+                tracing::warn!(error = format!("{e:#}"), "counting a login failure failed");
+                continue;
+            }
+            // This failure locked it if it is the one that reached the limit.
+            if let Ok(Some((_, failures))) = self.store.failures(&key).await {
+                if failures == limit {
+                    locked.push(by);
+                }
+            }
+        }
+        locked
+    }
+
     async fn check(&self, username: &str, address: IpAddr, now: UnixTime) -> Result<(), u64> {
         let mut wait = None;
         for (key, limit) in [

@@ -11,6 +11,14 @@
 //! NAME is `sha1`, `sha256`, `sha384` or `sha512`. Refused: `plain$$...` (a clear-text
 //! password), `md5`, an empty salt (unsalted digests), iterations missing or above
 //! [`MAX_ITERATIONS`] (each login would cost that much), anything else.
+//!
+//! Which iteration counts, and why: 1 to 1,000,000, whatever the digest. Werkzeug's own
+//! defaults are the guide: `pbkdf2:sha1:1000` (0.9), `pbkdf2:sha256:50000` (0.12), `150000`
+//! (0.15, tokenleader 1.8's), `260000` (2.0), `600000` (2.3), `1000000` (3.1; 3.0 made scrypt
+//! the default method, which is not accepted). A count above the highest default was chosen by
+//! hand, and each login would cost more than the ~0.6 s (`sha512`) to ~0.3 s (`sha256`) of CPU
+//! the bound allows. Checks costlier than tokenleader 1.8's own ([`WerkzeugHash::work`] above
+//! [`WerkzeugHash::ORDINARY_WORK`]) run in the hashing pool's costly lane.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -58,6 +66,16 @@ impl Digest {
         }
     }
 
+    /// A PBKDF2 iteration's cost, in SHA-256 iterations: SHA-512 and SHA-384 work on 128-byte
+    /// blocks with 64-bit words, which measured 2.2–3.2 times SHA-256's cost here (aws-lc-rs and
+    /// OpenSSL; SHA-256 has the CPU's SHA extensions); SHA-1 measured 0.7–1.1 times, counted as 1.
+    fn weight(self) -> u64 {
+        match self {
+            Self::Sha1 | Self::Sha256 => 1,
+            Self::Sha384 | Self::Sha512 => 3,
+        }
+    }
+
     fn len(self) -> usize {
         match self {
             Self::Sha1 => 20,
@@ -88,11 +106,43 @@ impl Digest {
 
 const MALFORMED: &str = "not a Werkzeug password hash (pbkdf2:sha256:ITERATIONS$SALT$HEX, \
      pbkdf2:sha1:..., or sha256$SALT$HEX)";
+const TOO_COSTLY: &str = "a Werkzeug hash with more than 1,000,000 PBKDF2 iterations (Werkzeug \
+     3.1's default, the highest any Werkzeug release wrote): each login would cost more than the \
+     bound of one check";
 
 impl WerkzeugHash {
+    /// The [`WerkzeugHash::work`] of tokenleader 1.8's hashes (`pbkdf2:sha256:150000`), about
+    /// what an argon2id check costs: checks up to this are ordinary, beyond it costly.
+    pub const ORDINARY_WORK: u64 = 150_000;
+
     /// Parses `METHOD$SALT$HEX` as Werkzeug writes it; anything else is refused.
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
+        if Self::too_many_iterations(raw) {
+            return Err(OAuthError::invalid_request(TOO_COSTLY));
+        }
         Self::parse_inner(raw).ok_or(OAuthError::invalid_request(MALFORMED))
+    }
+
+    /// `pbkdf2:NAME:N$...` with N a number above [`MAX_ITERATIONS`]: refused with its reason.
+    fn too_many_iterations(raw: &str) -> bool {
+        let method = raw.split('$').next().unwrap_or_default();
+        let count = method
+            .strip_prefix("pbkdf2:")
+            .and_then(|m| m.split(':').nth(1));
+        count.is_some_and(|n| {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && n.parse::<u64>()
+                    .map_or(true, |n| n > u64::from(MAX_ITERATIONS))
+        })
+    }
+
+    /// What one check costs, in SHA-256 PBKDF2 iterations (an HMAC hash counts as one).
+    pub fn work(&self) -> u64 {
+        match self.scheme {
+            Scheme::Pbkdf2 { iterations } => u64::from(iterations.get()) * self.digest.weight(),
+            Scheme::Hmac => 1,
+        }
     }
 
     fn parse_inner(raw: &str) -> Option<Self> {

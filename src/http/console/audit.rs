@@ -1,10 +1,14 @@
 //! The console and the audit trail: every console action is recorded as an admin action by
-//! its operator ([`Ctx::audit`]), and the Audit page shows the trail's recent events.
+//! its operator ([`Ctx::audit`]), and the Audit page shows the trail's recent events, all or of
+//! one kind (`?kind=admin`, `?kind=auth`), with names shown as [`views::visible`] text.
 
 use maud::html;
 
+use super::forms::Form;
 use super::{Ctx, views};
-use crate::http::error::Body;
+use crate::domain::OAuthError;
+use crate::http::error::{Body, Rejection};
+use crate::telemetry::audit::AuditKind;
 use crate::telemetry::{Actor, AuditEvent, AuditRecord, Outcome};
 
 impl Ctx<'_> {
@@ -32,24 +36,59 @@ impl Ctx<'_> {
 /// How many events the Audit page shows.
 const SHOWN: usize = 200;
 
-pub fn page(ctx: &Ctx<'_>) -> http::Response<Body> {
-    let events = ctx.state.telemetry.audit.recent(SHOWN);
+/// The filter's choices: the query string, and its link text.
+const FILTERS: [(Option<AuditKind>, &str); 3] = [
+    (None, "All events"),
+    (Some(AuditKind::Admin), "Administrative actions"),
+    (Some(AuditKind::Auth), "Failed authentications"),
+];
+
+/// `/console/audit[?kind=admin|auth]`; another kind is refused (400), as by the admin API.
+pub fn page(ctx: &Ctx<'_>, query: Option<&str>) -> Result<http::Response<Body>, Rejection> {
+    let query = Form::query(query);
+    let kind = match query.has("kind") {
+        false => None,
+        true => Some(
+            AuditKind::parse(query.get("kind"))
+                .ok_or(OAuthError::invalid_request("kind must be admin or auth"))?,
+        ),
+    };
+    let events = ctx.state.telemetry.audit.recent_of(kind, SHOWN);
+    let what = match kind {
+        None => "events (admin API, console, failed authentications)",
+        Some(AuditKind::Admin) => "administrative actions (admin API, console)",
+        Some(AuditKind::Auth) => "failed authentications (clients, users, operators)",
+    };
     let body = html! {
+        nav aria-label="Which events" {
+            ul {
+                @for (filter, label) in FILTERS {
+                    @let href = match filter {
+                        None => "/console/audit".to_owned(),
+                        Some(k) => format!("/console/audit?kind={}", k.as_str()),
+                    };
+                    li {
+                        @if filter == kind { a href=(href) aria-current="page" { strong { (label) } } }
+                        @else { a href=(href) { (label) } }
+                    }
+                }
+            }
+        }
         table {
-            caption { "The " (events.len()) " most recent events, newest first (admin API, console, failed authentications)" }
+            caption { "The " (events.len()) " most recent " (what) ", newest first" }
             thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Target" } th scope="col" { "Outcome" } th scope="col" { "Source" } } }
             tbody {
                 @for e in &events {
                     @let row = Row::of(e);
-                    tr { td { (views::when(e.time)) } td { (row.who) } td { (row.what) } td { (row.target) } td { (row.outcome) } td { (e.source) } }
+                    tr { td { (views::when(e.time)) } td { (views::visible(&row.who)) } td { (views::visible(&row.what)) } td { (views::visible(&row.target)) } td { (row.outcome) } td { (e.source) } }
                 }
             }
         }
     };
-    views::html_response(
+    Ok(views::html_response(
         http::StatusCode::OK,
         views::layout("Audit", Some(&ctx.session), body),
-    )
+    ))
 }
 
 /// One audit record as the Audit page's columns.

@@ -168,7 +168,8 @@ fn list(
             tbody {
                 @for row in &rows {
                     tr {
-                        @for c in &columns { td { (cell(c, row.get(c))) } }
+                        // Imported emails and catalog URLs are whatever tokenleader held.
+                        @for c in &columns { td { (views::visible(&cell(c, row.get(c)))) } }
                         td {
                             @if let Some(name) = row.get(key).and_then(|n| n.as_str()) {
                                 (views::post_button(&ctx.session, &format!("/console/directory/{path}/{}/remove", views::escape(name)), &format!("Remove {name}")))

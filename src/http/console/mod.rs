@@ -159,7 +159,7 @@ async fn pages(
         }
         (["keys", ..], form) => keys::route(ctx, seg.get(1..).unwrap_or_default(), form).await,
         (["directory", kind, rest @ ..], form) => directory::route(ctx, kind, rest, form).await,
-        (["audit"], None) => Ok(audit::page(ctx)),
+        (["audit"], None) => audit::page(ctx, query),
         _ => Err(Rejection::NotFound),
     }
 }

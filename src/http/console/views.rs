@@ -2,6 +2,8 @@
 //! the two static files. Pages read top to bottom without the stylesheet; every control has a
 //! `<label>`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
@@ -147,6 +149,29 @@ pub fn asset(text: &'static str, content_type: &'static str) -> Response<Body> {
     r
 }
 
+/// `text` with every character that would not show as itself written as a `\u{…}` escape:
+/// controls, bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), zero-width and other
+/// format characters, spaces other than U+0020 (Rust's `char::escape_debug` decides which),
+/// and `\` doubled so an escape cannot be faked. For text anyone may have chosen (a name
+/// presented at a failed login, an imported email): escaped HTML still reads reversed under a
+/// right-to-left override.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    let hidden =
+        |c: char| c == '\\' || (!matches!(c, ' ' | '\'' | '"') && c.escape_debug().len() > 1);
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\\' => shown.push_str("\\\\"),
+            c if hidden(c) => shown.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
+}
+
 /// A path segment, percent-encoded for a link.
 pub fn escape(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -176,6 +201,24 @@ pub fn when(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn controls_bidi_and_invisible_characters_show_as_escapes() {
+        use super::visible;
+        assert_eq!(visible("alice"), "alice");
+        assert_eq!(visible("José O'Brien \"q\""), "José O'Brien \"q\"");
+        assert_eq!(visible("admin\u{202e}nimda"), "admin\\u{202e}nimda");
+        assert_eq!(
+            visible("a\u{2066}b\u{200b}c\u{feff}d\u{a0}e\u{7}f\ng"),
+            "a\\u{2066}b\\u{200b}c\\u{feff}d\\u{a0}e\\u{7}f\\u{a}g"
+        );
+        assert_eq!(
+            visible("x\\u{202e}"),
+            "x\\\\u{202e}",
+            "a typed escape is not a real one"
+        );
+        assert_eq!(visible("\\\u{202e}"), "\\\\\\u{202e}");
+    }
+
     #[test]
     fn times_read_as_utc_dates() {
         assert_eq!(super::when(0), "1970-01-01 00:00:00 UTC");

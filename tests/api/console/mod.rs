@@ -1,6 +1,7 @@
 //! The web console over HTTP. `mod.rs`: a browser without JavaScript (a cookie jar, no
 //! redirects followed) and the bootstrap operator's credentials.
 
+mod audit;
 mod login;
 mod pages;
 mod paging;

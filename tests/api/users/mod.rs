@@ -3,6 +3,7 @@
 mod authorization;
 mod catalog_keys;
 mod cli;
+mod costly;
 mod directory;
 mod import;
 mod limits;

@@ -164,6 +164,13 @@ fn names_hashes_and_urls_tokendealer_cannot_take_are_skipped_and_so_is_what_need
         roles: vec![],
         wfc: some("wfc1"),
     });
+    db.users.push(UserRow {
+        username: some("gus"),
+        email: None,
+        password_hash: some(&HASH.replacen(":150000$", ":2000000$", 1)),
+        roles: vec!["role1".into()],
+        wfc: some("wfc1"),
+    });
     db.services.push(ServiceRow {
         name: some("s2"),
         internal: None,
@@ -185,6 +192,11 @@ fn names_hashes_and_urls_tokendealer_cannot_take_are_skipped_and_so_is_what_need
     assert!(
         fred.contains("(unrecognized)") && !fred.contains("hunter2"),
         "{fred}"
+    );
+    let gus = skip_reason(&plan, Kind::User, "gus");
+    assert!(
+        gus.contains("(pbkdf2:sha256:2000000)") && gus.contains("more than 1,000,000"),
+        "{gus}"
     );
     assert!(skip_reason(&plan, Kind::Service, "s2").contains("no internal URL"));
     assert!(skip_reason(&plan, Kind::Service, "s3").contains("spaces"));

@@ -4,8 +4,19 @@ fn cheap() -> Params {
     Params::new(64, 1, 1, None).unwrap()
 }
 
+fn lane(concurrency: usize, queue: usize, wait: Duration, one_per_user: bool) -> Arc<Lane> {
+    Lane::new(concurrency, queue, wait, GUESSED_HASH, one_per_user)
+}
+
 fn pool(concurrency: usize, queue: usize, wait: Duration) -> PasswordHasher {
-    PasswordHasher::build(cheap(), concurrency, queue, wait, KEEP_MEMORY).unwrap()
+    let costly = lane(1, 0, wait, true);
+    PasswordHasher::build(
+        cheap(),
+        lane(concurrency, queue, wait, false),
+        costly,
+        KEEP_MEMORY,
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -70,7 +81,9 @@ async fn a_full_queue_is_an_rfc_temporarily_unavailable_for_a_new_password() {
 #[tokio::test]
 async fn working_memory_is_reused_by_the_next_turns_and_released_once_idle() {
     let keep = Duration::from_millis(200);
-    let hasher = PasswordHasher::build(cheap(), 2, 4, Duration::from_secs(60), keep).unwrap();
+    let wait = Duration::from_secs(60);
+    let (ordinary, costly) = (lane(2, 4, wait, false), lane(1, 0, wait, true));
+    let hasher = PasswordHasher::build(cheap(), ordinary, costly, keep).unwrap();
     let password = PresentedPassword::new("pw");
     let spare = || lock(&hasher.pool.spare).blocks.len();
     let (mut a, mut b) = (
@@ -102,7 +115,7 @@ async fn working_memory_is_reused_by_the_next_turns_and_released_once_idle() {
 }
 
 #[tokio::test]
-async fn an_imported_werkzeug_hash_is_checked_raw_then_normalized_and_rehashed_as_argon2id() {
+async fn an_imported_werkzeug_hash_is_checked_once_as_presented_and_rehashed_as_argon2id() {
     // Werkzeug 0.16.1, "Pässwörd" hashed precomposed (NFC) and decomposed (NFD).
     let nfc_hash = "pbkdf2:sha256:1000$LVINoooh$bcf7c30927f32ab79923b5c95e610416d87b0bbda11f777b11bcfbcf3971f907";
     let nfd_hash = "pbkdf2:sha256:1000$HyurYpGv$0f46576029e8dee1ef8ff72ea4689d6d688f8a4ffdd289707068e8674b830a62";
@@ -116,10 +129,10 @@ async fn an_imported_werkzeug_hash_is_checked_raw_then_normalized_and_rehashed_a
             .await
             .unwrap()
     };
-    // Stored in NFC: typed in NFD, it matches once normalized.
+    // Each spelling matches the hash tokenleader made of it, and only that one: the password
+    // is hashed once, as presented, like Werkzeug did.
     assert!(check(nfc_hash, &nfc).await);
-    assert!(check(nfc_hash, &nfd).await);
-    // Stored in NFD: the raw NFD matches; NFC did not match in tokenleader either.
+    assert!(!check(nfc_hash, &nfd).await);
     assert!(check(nfd_hash, &nfd).await);
     assert!(!check(nfd_hash, &nfc).await);
     assert!(!check(nfc_hash, &PresentedPassword::new("Passwort")).await);
@@ -129,4 +142,56 @@ async fn an_imported_werkzeug_hash_is_checked_raw_then_normalized_and_rehashed_a
     assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
     assert!(hasher.verify(&mut turn, Some(&phc), &nfc).await.unwrap());
     assert!(hasher.verify(&mut turn, Some(&phc), &nfd).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_user_has_one_costly_check_at_a_time_and_a_full_costly_lane_leaves_the_ordinary_free() {
+    let hasher = pool(1, 0, Duration::from_millis(50));
+    let alice = hasher.permit_for(Cost::Costly, "alice").await.unwrap();
+    let again = hasher.permit_for(Cost::Costly, "alice").await.err();
+    assert!(
+        matches!(again, Some(Refused::InFlight { retry_after_secs }) if retry_after_secs >= 1),
+        "{again:?}"
+    );
+    // The costly lane (one thread, no queue) is full: another user is refused at once...
+    let bob = hasher.permit_for(Cost::Costly, "bob").await.err();
+    assert!(matches!(bob, Some(Refused::Busy(_))), "{bob:?}");
+    // ...while the ordinary lane is untouched.
+    let ordinary = hasher.permit().await;
+    assert!(ordinary.is_ok());
+    drop(ordinary);
+    drop(alice);
+    assert!(hasher.permit_for(Cost::Costly, "alice").await.is_ok());
+}
+
+#[test]
+fn a_werkzeug_hash_costlier_than_tokenleaders_own_is_costly() {
+    let hex = |n: usize| "0".repeat(2 * n);
+    let cost = |hash: String| Cost::of(Some(&hash));
+    assert_eq!(
+        cost(format!("pbkdf2:sha256:150000$s${}", hex(32))),
+        Cost::Ordinary
+    );
+    assert_eq!(
+        cost(format!("pbkdf2:sha1:1000$s${}", hex(20))),
+        Cost::Ordinary
+    );
+    assert_eq!(cost(format!("sha512$s${}", hex(64))), Cost::Ordinary);
+    assert_eq!(
+        cost(format!("pbkdf2:sha256:260000$s${}", hex(32))),
+        Cost::Costly
+    );
+    assert_eq!(
+        cost(format!("pbkdf2:sha512:60000$s${}", hex(64))),
+        Cost::Costly
+    );
+    assert_eq!(
+        cost(format!("pbkdf2:sha512:1000000$s${}", hex(64))),
+        Cost::Costly
+    );
+    assert_eq!(
+        Cost::of(Some("$argon2id$v=19$m=64,t=1,p=1$x$y")),
+        Cost::Ordinary
+    );
+    assert_eq!(Cost::of(None), Cost::Ordinary);
 }

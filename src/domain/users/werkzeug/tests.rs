@@ -119,8 +119,62 @@ fn anything_but_a_well_formed_werkzeug_hash_is_refused() {
 }
 
 #[test]
+fn more_iterations_than_any_werkzeug_default_are_refused_with_the_reason() {
+    let hex64 = "f8033bb50884a12a2edb534466288788d309617c71179d24cfecdccda7dbfa31";
+    for count in ["1000001", "2000000", "99999999999999999999999"] {
+        let refused = WerkzeugHash::parse(&format!("pbkdf2:sha256:{count}$salt${hex64}"));
+        let text = refused.err().unwrap().description().into_owned();
+        assert!(text.contains("more than 1,000,000"), "{count}: {text}");
+    }
+    let malformed = WerkzeugHash::parse("pbkdf2:sha256:+1$salt$00")
+        .err()
+        .unwrap();
+    assert!(
+        malformed
+            .description()
+            .contains("not a Werkzeug password hash")
+    );
+}
+
+#[test]
+fn the_work_of_a_check_is_counted_in_sha256_iterations() {
+    let hex = |n: usize| "0".repeat(2 * n);
+    let work = |hash: String| WerkzeugHash::parse(&hash).unwrap().work();
+    assert_eq!(work(format!("pbkdf2:sha256:150000$s${}", hex(32))), 150_000);
+    assert_eq!(work(format!("pbkdf2:sha1:1000$s${}", hex(20))), 1000);
+    assert_eq!(
+        work(format!("pbkdf2:sha512:1000000$s${}", hex(64))),
+        3_000_000
+    );
+    assert_eq!(work(format!("sha256$s${}", hex(32))), 1);
+}
+
+#[test]
 fn debug_shows_the_method_and_never_the_digest_or_salt() {
     let hash = WerkzeugHash::parse(VECTORS[0].1).unwrap();
     let shown = format!("{hash:?}");
     assert_eq!(shown, "WerkzeugHash(pbkdf2:sha256:150000, ..)");
+}
+
+/// What one check of each accepted PBKDF2 digest costs at Werkzeug's defaults, in this build:
+/// `cargo test --release --lib -- --ignored --nocapture what_a_werkzeug_check_costs`.
+#[test]
+#[ignore = "a measurement: prints timings"]
+fn what_a_werkzeug_check_costs() {
+    for digest in ["sha1", "sha256", "sha512"] {
+        for iterations in [150_000u32, 260_000, 600_000, 1_000_000] {
+            let hex = "0".repeat(2 * Digest::parse(digest).unwrap().len());
+            let hash =
+                WerkzeugHash::parse(&format!("pbkdf2:{digest}:{iterations}$salt${hex}")).unwrap();
+            let mut times: Vec<_> = (0..3)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    assert!(!hash.verify(b"a wrong password"));
+                    started.elapsed()
+                })
+                .collect();
+            times.sort();
+            println!("pbkdf2:{digest}:{iterations}  median {:?}", times[1]);
+        }
+    }
 }
