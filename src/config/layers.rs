@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 42] = [
+pub(super) const KEYS: [&str; 43] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -25,6 +25,7 @@ pub(super) const KEYS: [&str; 42] = [
     "max_token_ttl",
     "jwks_max_age",
     "shutdown_timeout_secs",
+    "shutdown_delay_secs",
     "signer",
     "signer_threads",
     "io",
@@ -152,6 +153,7 @@ impl Settings {
         t.insert("max_token_ttl".into(), int(self.max_token_ttl));
         t.insert("jwks_max_age".into(), int(self.jwks_max_age));
         t.insert("shutdown_timeout_secs".into(), secs(self.shutdown_timeout));
+        t.insert("shutdown_delay_secs".into(), secs(self.shutdown_delay));
         t.insert(
             "signer".into(),
             Value::String(self.signer.as_str().to_owned()),

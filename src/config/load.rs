@@ -26,6 +26,7 @@ struct FileSettings {
     max_token_ttl: Option<u64>,
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    shutdown_delay_secs: Option<u64>,
     users: Option<UserSettings>,
     keys: Option<KeySettings>,
     signer: Option<String>,
@@ -97,6 +98,7 @@ impl Settings {
             max_token_ttl: file.max_token_ttl.unwrap_or(d.max_token_ttl),
             jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
             shutdown_timeout: secs(file.shutdown_timeout_secs, d.shutdown_timeout),
+            shutdown_delay: secs(file.shutdown_delay_secs, d.shutdown_delay),
             users: file.users.unwrap_or(d.users),
             keys: {
                 // Resolved here, so that the printed settings say what is in force.

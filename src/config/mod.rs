@@ -44,6 +44,9 @@ pub struct Settings {
     pub jwks_max_age: u64,
     /// How long a stop waits for open connections to finish.
     pub shutdown_timeout: Duration,
+    /// How long after a stop signal the instance goes on serving while `/readyz` answers 503, so
+    /// that load balancers take it out before it stops accepting.
+    pub shutdown_delay: Duration,
     /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
     pub users: UserSettings,
     /// The signing keys' rotation schedule: the `[keys]` table.
@@ -112,6 +115,7 @@ impl Default for Settings {
             max_token_ttl: 86_400,
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
+            shutdown_delay: Duration::ZERO,
             users: UserSettings::default(),
             keys: KeySettings::default(),
             // What `load` picks for the default I/O model.

@@ -69,6 +69,8 @@ pub struct AppState {
     pub operators: crate::domain::operators::Operators,
     /// The web console: its settings and sessions.
     pub console: console::Console,
+    /// What `/readyz` answers: the stop and the store's health.
+    pub readiness: crate::domain::readiness::Readiness,
 }
 
 impl AppState {
@@ -136,7 +138,10 @@ async fn answer(
     let refusal = routed.as_ref().err().and_then(Rejection::refusal);
     let mut response = routed.unwrap_or_else(Rejection::into_response);
     let metrics = &state.telemetry.metrics;
-    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+    // An unready instance's probe answer is no refused request.
+    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE
+        && !matched.is_some_and(routes::is_probe)
+    {
         metrics.refused(refusal.unwrap_or(Refusal::Overloaded));
     }
     if head {
@@ -176,6 +181,7 @@ async fn route(
         Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
         Handler::Metadata => wellknown::public(&req, || wellknown::metadata(state)),
         Handler::Healthz => Ok(wellknown::healthz()),
+        Handler::Readyz => Ok(wellknown::readyz(state)),
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),

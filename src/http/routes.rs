@@ -41,7 +41,10 @@ pub(super) enum Handler {
     Revoke,
     Jwks,
     Metadata,
+    /// Liveness: `/healthz` and `/livez`.
     Healthz,
+    /// Readiness: `/readyz`.
+    Readyz,
     Tokenleader,
     ActiveKey,
     Catalog,
@@ -132,6 +135,21 @@ const ROUTES: &[Route] = &[
         "GET, HEAD",
         Access::Public,
         Handler::Healthz,
+    ),
+    // Kubernetes' names (kube-apiserver's): liveness under its own name beside `/healthz`.
+    row(
+        Path::Exact("/livez"),
+        GET,
+        "GET, HEAD",
+        Access::Public,
+        Handler::Healthz,
+    ),
+    row(
+        Path::Exact("/readyz"),
+        GET,
+        "GET, HEAD",
+        Access::Public,
+        Handler::Readyz,
     ),
     row(
         Path::Exact("/token/gettoken"),
@@ -240,6 +258,13 @@ pub(super) fn find(
         Some(allow) if !allow.is_empty() => Err(Rejection::MethodNotAllowed(allow)),
         _ => Err(Rejection::NotFound),
     }
+}
+
+/// Whether the row at `index` is a health probe's: its 503 says "not ready", and refuses nothing.
+pub(super) fn is_probe(index: usize) -> bool {
+    ROUTES
+        .get(index)
+        .is_some_and(|r| matches!(r.handler, Handler::Healthz | Handler::Readyz))
 }
 
 /// Each row's path pattern, in table order: `/oauth/token`, `/admin/*`, … A bounded label set.
