@@ -138,6 +138,7 @@ impl Application {
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
+            body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
             users,
             telemetry,
             operators,

@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 43] = [
+pub(super) const KEYS: [&str; 44] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -39,6 +39,7 @@ pub(super) const KEYS: [&str; 43] = [
     "first_byte_timeout_secs",
     "header_read_timeout_secs",
     "body_read_timeout_secs",
+    "body_budget_mb",
     "idle_timeout_secs",
     "h2_keepalive_interval_secs",
     "h2_keepalive_timeout_secs",
@@ -185,6 +186,7 @@ impl Settings {
             "body_read_timeout_secs".into(),
             secs(self.body_read_timeout),
         );
+        t.insert("body_budget_mb".into(), int(self.body_budget_mb));
         t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
         t.insert("console".into(), Value::Boolean(self.console.enabled));
         t.insert(

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit_admin;
+mod body;
 mod catalog;
 mod client_pages;
 mod connection;
@@ -34,6 +35,7 @@ use hyper::body::Incoming;
 use routes::Handler;
 use tracing::Instrument;
 
+pub use body::BodyBudget;
 pub use error::{Body, Rejection};
 pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
@@ -61,6 +63,8 @@ pub struct AppState {
     pub max_token_ttl: u64,
     /// The total time a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Request body bytes held at once, across every connection.
+    pub body_budget: BodyBudget,
     /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
     pub users: crate::domain::users::Users,
     /// Metrics and the audit trail.
