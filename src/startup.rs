@@ -26,6 +26,7 @@ mod bootstrap;
 mod chores;
 mod engine;
 mod listen;
+mod memory;
 mod migrate;
 use bootstrap::{bootstrap_admin, bootstrap_operator, create_private_dir};
 use chores::{
@@ -221,6 +222,7 @@ impl Application {
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), tls = tls.is_some(), "tokendealer is serving");
         let stopping = CancellationToken::new();
+        memory::release_after_bursts(stopping.clone());
         let watch = tls.as_ref().and_then(|tls| tls.watch(stopping.clone()));
         let retire = tokio::spawn(rotate_keys_periodically(rotation, stopping.clone()));
         let sweep = tokio::spawn(sweep_revocations_periodically(
