@@ -31,6 +31,7 @@ mod migrate;
 use bootstrap::{bootstrap_admin, bootstrap_operator, create_private_dir};
 use chores::{
     CHORES_DEADLINE, exit_after, rotate_keys_periodically, sweep_revocations_periodically,
+    unready_for,
 };
 pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
@@ -249,16 +250,7 @@ impl Application {
         let unready = state.clone();
         let stop = async {
             stop.await;
-            unready.readiness.begin_stopping();
-            if !shutdown_delay.is_zero() {
-                // Load balancers probing /readyz take the instance out meanwhile; until they
-                // have, requests keep coming and are served.
-                tracing::info!(
-                    ?shutdown_delay,
-                    "stopping: unready, serving on until the delay is over"
-                );
-                tokio::time::sleep(shutdown_delay).await;
-            }
+            unready_for(&unready.readiness, shutdown_delay).await;
             metrics_stop.cancel();
         };
         let served = match io {
