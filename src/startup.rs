@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -11,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
 use crate::domain::operators::Operators;
+use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
 use crate::domain::{ClientRegistry, Revocations, TokenIssuer, UnixTime};
 use crate::http::per_thread::{self, IoModel};
@@ -24,12 +26,14 @@ mod bootstrap;
 mod chores;
 mod engine;
 mod listen;
+mod memory;
 mod migrate;
 use bootstrap::{
     bootstrap_admin, bootstrap_operator, create_private_dir, refresh_credentials_urls,
 };
 use chores::{
     CHORES_DEADLINE, exit_after, rotate_keys_periodically, sweep_revocations_periodically,
+    unready_for,
 };
 pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
@@ -56,6 +60,8 @@ pub struct Application {
     tls: Option<Tls>,
     /// The shared database, when that is the engine: its key changes rebuild the key ring.
     postgres: Option<PgStore>,
+    /// After a stop signal: serving on, unready, before the listener closes.
+    shutdown_delay: Duration,
 }
 
 impl Application {
@@ -116,6 +122,7 @@ impl Application {
         }
         let operators = Operators::new(engine.operators.clone());
         let registry = ClientRegistry::new(engine.clients.clone());
+        let readiness = Readiness::new(engine.clients.clone());
         // On a shared database only the first instance ever bootstraps (under the startup lock).
         let bootstrap = match &engine.postgres {
             Some(pg) => !pg.bootstrapped().await? && registry.is_empty()?,
@@ -141,10 +148,12 @@ impl Application {
             default_token_ttl: settings.default_token_ttl,
             max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
+            body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
             users,
             telemetry,
             operators,
             console: http::console::Console::new(settings.console.clone()),
+            readiness,
         };
         Ok(Self {
             listener,
@@ -160,6 +169,7 @@ impl Application {
             },
             tls,
             postgres: engine.postgres,
+            shutdown_delay: settings.shutdown_delay,
         })
     }
 
@@ -187,7 +197,7 @@ impl Application {
     /// signals: once one arrives, the process exits within the shutdown timeout plus
     /// [`EXIT_MARGIN`] even if something (a wedged thread, a drop waiting on one) never ends.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let deadline = self.limits.shutdown_timeout + EXIT_MARGIN;
+        let deadline = self.shutdown_delay + self.limits.shutdown_timeout + EXIT_MARGIN;
         let hangups = tls::reload_on_sighup(self.tls_reloader()).context("handling SIGHUP")?;
         let hangups = tokio::spawn(hangups);
         let served = self
@@ -200,9 +210,11 @@ impl Application {
         served
     }
 
-    /// Serves until `stop` completes, then stops accepting, drains open connections for at most
-    /// the configured shutdown timeout and drops the rest. When it returns, every connection
-    /// task has ended (or been abandoned as stuck), so the data dir can be opened again.
+    /// Serves until `stop` completes, then answers `/readyz` with 503 and, after the configured
+    /// shutdown delay (serving on meanwhile), stops accepting, drains open connections for at
+    /// most the configured shutdown timeout and drops the rest. When it returns, every
+    /// connection task has ended (or been abandoned as stuck), so the data dir can be opened
+    /// again.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Self {
             listener,
@@ -215,9 +227,11 @@ impl Application {
             io_threads,
             tls,
             postgres,
+            shutdown_delay,
         } = self;
         tracing::info!(%addr, issuer = state.issuer.issuer(), tls = tls.is_some(), "tokendealer is serving");
         let stopping = CancellationToken::new();
+        memory::release_after_bursts(stopping.clone());
         let watch = tls.as_ref().and_then(|tls| tls.watch(stopping.clone()));
         let retire = tokio::spawn(rotate_keys_periodically(rotation, stopping.clone()));
         let sweep = tokio::spawn(sweep_revocations_periodically(
@@ -241,8 +255,10 @@ impl Application {
                 stop,
             ))
         });
+        let unready = state.clone();
         let stop = async {
             stop.await;
+            unready_for(&unready.readiness, shutdown_delay).await;
             metrics_stop.cancel();
         };
         let served = match io {

@@ -20,6 +20,11 @@ impl Settings {
             self.max_token_ttl
         );
         anyhow::ensure!(self.max_connections > 0, "max_connections must be positive");
+        // One largest body must fit, or that route could never be used.
+        anyhow::ensure!(
+            self.body_budget_mb > 0,
+            "body_budget_mb must be positive (one largest body is 64 KiB)"
+        );
         anyhow::ensure!(
             self.h2_max_concurrent_streams > 0,
             "h2_max_concurrent_streams must be positive"

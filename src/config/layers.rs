@@ -16,7 +16,7 @@ use crate::domain::keys::KeySettings;
 use crate::domain::users::UserSettings;
 
 /// The top-level keys of the file.
-pub(super) const KEYS: [&str; 42] = [
+pub(super) const KEYS: [&str; 44] = [
     "listen",
     "data_dir",
     "keys_dir",
@@ -25,6 +25,7 @@ pub(super) const KEYS: [&str; 42] = [
     "max_token_ttl",
     "jwks_max_age",
     "shutdown_timeout_secs",
+    "shutdown_delay_secs",
     "signer",
     "signer_threads",
     "io",
@@ -38,6 +39,7 @@ pub(super) const KEYS: [&str; 42] = [
     "first_byte_timeout_secs",
     "header_read_timeout_secs",
     "body_read_timeout_secs",
+    "body_budget_mb",
     "idle_timeout_secs",
     "h2_keepalive_interval_secs",
     "h2_keepalive_timeout_secs",
@@ -152,6 +154,7 @@ impl Settings {
         t.insert("max_token_ttl".into(), int(self.max_token_ttl));
         t.insert("jwks_max_age".into(), int(self.jwks_max_age));
         t.insert("shutdown_timeout_secs".into(), secs(self.shutdown_timeout));
+        t.insert("shutdown_delay_secs".into(), secs(self.shutdown_delay));
         t.insert(
             "signer".into(),
             Value::String(self.signer.as_str().to_owned()),
@@ -183,6 +186,7 @@ impl Settings {
             "body_read_timeout_secs".into(),
             secs(self.body_read_timeout),
         );
+        t.insert("body_budget_mb".into(), int(self.body_budget_mb));
         t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
         t.insert("console".into(), Value::Boolean(self.console.enabled));
         t.insert(

@@ -26,6 +26,7 @@ struct FileSettings {
     max_token_ttl: Option<u64>,
     jwks_max_age: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    shutdown_delay_secs: Option<u64>,
     users: Option<UserSettings>,
     keys: Option<KeySettings>,
     signer: Option<String>,
@@ -41,6 +42,7 @@ struct FileSettings {
     first_byte_timeout_secs: Option<u64>,
     header_read_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
+    body_budget_mb: Option<u64>,
     idle_timeout_secs: Option<u64>,
     h2_keepalive_interval_secs: Option<u64>,
     h2_keepalive_timeout_secs: Option<u64>,
@@ -97,6 +99,7 @@ impl Settings {
             max_token_ttl: file.max_token_ttl.unwrap_or(d.max_token_ttl),
             jwks_max_age: file.jwks_max_age.unwrap_or(d.jwks_max_age),
             shutdown_timeout: secs(file.shutdown_timeout_secs, d.shutdown_timeout),
+            shutdown_delay: secs(file.shutdown_delay_secs, d.shutdown_delay),
             users: file.users.unwrap_or(d.users),
             keys: {
                 // Resolved here, so that the printed settings say what is in force.
@@ -133,6 +136,7 @@ impl Settings {
             first_byte_timeout: secs(file.first_byte_timeout_secs, d.first_byte_timeout),
             header_read_timeout: secs(file.header_read_timeout_secs, d.header_read_timeout),
             body_read_timeout: secs(file.body_read_timeout_secs, d.body_read_timeout),
+            body_budget_mb: file.body_budget_mb.unwrap_or(d.body_budget_mb),
             idle_timeout: secs(file.idle_timeout_secs, d.idle_timeout),
             h2_keepalive_interval: secs(file.h2_keepalive_interval_secs, d.h2_keepalive_interval),
             h2_keepalive_timeout: secs(file.h2_keepalive_timeout_secs, d.h2_keepalive_timeout),

@@ -44,6 +44,9 @@ pub struct Settings {
     pub jwks_max_age: u64,
     /// How long a stop waits for open connections to finish.
     pub shutdown_timeout: Duration,
+    /// How long after a stop signal the instance goes on serving while `/readyz` answers 503, so
+    /// that load balancers take it out before it stops accepting.
+    pub shutdown_delay: Duration,
     /// Users, passwords, login lockout and the tokenleader-compatible API: the `[users]` table.
     pub users: UserSettings,
     /// The signing keys' rotation schedule: the `[keys]` table.
@@ -75,6 +78,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// For a whole request body, from the moment a handler starts reading it (answered 408).
     pub body_read_timeout: Duration,
+    /// MiB of request bodies held at once across every connection; a body beyond gets 503.
+    pub body_budget_mb: u64,
     /// A connection with no request in flight this long is closed (both protocols).
     pub idle_timeout: Duration,
     /// HTTP/2: a PING after this long without frames from the peer.
@@ -112,6 +117,7 @@ impl Default for Settings {
             max_token_ttl: 86_400,
             jwks_max_age: 300,
             shutdown_timeout: Duration::from_secs(10),
+            shutdown_delay: Duration::ZERO,
             users: UserSettings::default(),
             keys: KeySettings::default(),
             // What `load` picks for the default I/O model.
@@ -128,6 +134,7 @@ impl Default for Settings {
             first_byte_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
+            body_budget_mb: 16,
             idle_timeout: Duration::from_secs(60),
             h2_keepalive_interval: Duration::from_secs(30),
             h2_keepalive_timeout: Duration::from_secs(10),
@@ -163,6 +170,11 @@ pub struct Overrides {
 }
 
 impl Settings {
+    /// `body_budget_mb` in bytes (saturating: a huge value means no budget to speak of).
+    pub fn body_budget_bytes(&self) -> usize {
+        usize::try_from(self.body_budget_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
+
     /// When keys change: the schedule of `[keys]`, and how long a replaced key keeps
     /// verifying (the longest token lifetime, tokenleader tokens included, plus the leeway of
     /// the dealer's verifier library).

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod operators;
 pub mod ports;
 pub mod pubkey;
+pub mod readiness;
 pub mod registry;
 pub mod revocation;
 pub mod scope;

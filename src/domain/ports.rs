@@ -29,6 +29,11 @@ pub trait ClientStore: Send + Sync {
     fn count(&self) -> usize;
     /// Whether no client is registered: O(1).
     fn is_empty(&self) -> anyhow::Result<bool>;
+    /// `Err` (a [`super::StoreUnavailable`]) while the store would refuse the token path or
+    /// every write: what the readiness probe reports. Cheap: it is probed every few seconds.
+    fn health(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Stores a new client; `false` if its id is taken.
     async fn insert(&self, client: &Client) -> anyhow::Result<bool>;
     /// Applies `change` atomically against every other write; `None` if there is no such client

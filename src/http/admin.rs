@@ -270,7 +270,7 @@ pub(super) async fn json_body<T: for<'de> Deserialize<'de> + Default>(
     req: Request<Incoming>,
 ) -> Result<T, Rejection> {
     let (parts, body) = req.into_parts();
-    let bytes = read_body(body, state.body_read_timeout).await?;
+    let bytes = read_body(body, state).await?;
     if bytes.is_empty() {
         return Ok(T::default());
     }

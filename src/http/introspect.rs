@@ -53,7 +53,7 @@ async fn authenticated_form(
     now: UnixTime,
 ) -> Result<(Client, Form), Rejection> {
     let (parts, body) = req.into_parts();
-    let body = read_body(body, state.body_read_timeout).await?;
+    let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let (auth, presented) = client_auth(&parts.headers, &form)?;
     let origin = super::peer::origin(&parts.extensions);

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit_admin;
+mod body;
 mod catalog;
 mod client_pages;
 mod connection;
@@ -34,6 +35,7 @@ use hyper::body::Incoming;
 use routes::Handler;
 use tracing::Instrument;
 
+pub use body::BodyBudget;
 pub use discovery::{Discovery, endpoint_url};
 pub use error::{Body, Rejection};
 pub use response::public_cache_control;
@@ -61,6 +63,8 @@ pub struct AppState {
     pub max_token_ttl: u64,
     /// The total time a request body may take to arrive.
     pub body_read_timeout: Duration,
+    /// Request body bytes held at once, across every connection.
+    pub body_budget: BodyBudget,
     /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
     pub users: crate::domain::users::Users,
     /// Metrics and the audit trail.
@@ -69,6 +73,8 @@ pub struct AppState {
     pub operators: crate::domain::operators::Operators,
     /// The web console: its settings and sessions.
     pub console: console::Console,
+    /// What `/readyz` answers: the stop and the store's health.
+    pub readiness: crate::domain::readiness::Readiness,
 }
 
 impl AppState {
@@ -136,7 +142,10 @@ async fn answer(
     let refusal = routed.as_ref().err().and_then(Rejection::refusal);
     let mut response = routed.unwrap_or_else(Rejection::into_response);
     let metrics = &state.telemetry.metrics;
-    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+    // An unready instance's probe answer is no refused request.
+    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE
+        && !matched.is_some_and(routes::is_probe)
+    {
         metrics.refused(refusal.unwrap_or(Refusal::Overloaded));
     }
     if head {
@@ -178,6 +187,7 @@ async fn route(
         }
         Handler::Metadata(_) => Err(Rejection::NotFound),
         Handler::Healthz => Ok(wellknown::healthz()),
+        Handler::Readyz => Ok(wellknown::readyz(state)),
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
         Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
         Handler::Catalog => catalog::route(state, req),

@@ -1,38 +1,28 @@
 //! Reading requests at the edge: bounded bodies, strict forms, client credentials, bearer tokens.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
 use http::{HeaderMap, header};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use mediatype::names::CHARSET;
 use mediatype::{MediaType, ReadParams};
 
+use super::AppState;
+use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
 use crate::domain::{ClientAuth, OAuthError};
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY: usize = 64 * 1024;
-
-/// Reads the whole body within `deadline` in total, however the bytes trickle in (408 past it),
-/// refusing more than [`MAX_BODY`] bytes with a 413.
-pub async fn read_body(body: Incoming, deadline: Duration) -> Result<Bytes, Rejection> {
-    let Ok(collected) =
-        tokio::time::timeout(deadline, Limited::new(body, MAX_BODY).collect()).await
-    else {
-        return Err(Rejection::RequestTimeout(deadline));
-    };
-    match collected {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(Rejection::PayloadTooLarge(MAX_BODY))
-        }
-        Err(_) => Err(OAuthError::invalid_request("the request body could not be read").into()),
-    }
+/// Reads the whole body within the body deadline in total, however the bytes trickle in (408
+/// past it), refusing more than [`MAX_BODY`](super::body::MAX_BODY) bytes with a 413, and with a 503 when the bodies
+/// held across every connection would exceed the [`BodyBudget`].
+pub async fn read_body(body: Incoming, state: &AppState) -> Result<Buffered<'_>, Rejection> {
+    let deadline = state.body_read_timeout;
+    let budget: &BodyBudget = &state.body_budget;
+    tokio::time::timeout(deadline, budget.collect(body))
+        .await
+        .unwrap_or(Err(Rejection::RequestTimeout(deadline)))
 }
 
 /// Charsets a body may declare: UTF-8 (also by its common label `utf8`), and US-ASCII, a subset.

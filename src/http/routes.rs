@@ -44,7 +44,10 @@ pub(super) enum Handler {
     /// A discovery document: which one, and the route has only its well-known prefix (the
     /// handler checks the issuer's path after it).
     Metadata(Document),
+    /// Liveness: `/healthz` and `/livez`.
     Healthz,
+    /// Readiness: `/readyz`.
+    Readyz,
     Tokenleader,
     ActiveKey,
     Catalog,
@@ -158,6 +161,21 @@ const ROUTES: &[Route] = &[
         Access::Public,
         Handler::Healthz,
     ),
+    // Kubernetes' names (kube-apiserver's): liveness under its own name beside `/healthz`.
+    row(
+        Path::Exact("/livez"),
+        GET,
+        "GET, HEAD",
+        Access::Public,
+        Handler::Healthz,
+    ),
+    row(
+        Path::Exact("/readyz"),
+        GET,
+        "GET, HEAD",
+        Access::Public,
+        Handler::Readyz,
+    ),
     row(
         Path::Exact("/token/gettoken"),
         ANY,
@@ -265,6 +283,13 @@ pub(super) fn find(
         Some(allow) if !allow.is_empty() => Err(Rejection::MethodNotAllowed(allow)),
         _ => Err(Rejection::NotFound),
     }
+}
+
+/// Whether the row at `index` is a health probe's: its 503 says "not ready", and refuses nothing.
+pub(super) fn is_probe(index: usize) -> bool {
+    ROUTES
+        .get(index)
+        .is_some_and(|r| matches!(r.handler, Handler::Healthz | Handler::Readyz))
 }
 
 /// Each row's path pattern, in table order: `/oauth/token`, `/admin/*`, … A bounded label set.

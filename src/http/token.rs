@@ -15,7 +15,7 @@ use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, Uni
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let (parts, body) = req.into_parts();
-    let body = read_body(body, state.body_read_timeout).await?;
+    let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let (auth, presented) = client_auth(&parts.headers, &form)?;
     // Read now, answered after client authentication (see `Dealer::issue`).

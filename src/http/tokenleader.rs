@@ -40,7 +40,7 @@ pub async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<
 
 async fn gettoken(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     let origin = super::peer::origin(req.extensions());
-    let body = match read_body(req.into_body(), state.body_read_timeout).await {
+    let body = match read_body(req.into_body(), state).await {
         Ok(body) => body,
         // Late bodies get the edge's 408 and a closed connection, bodies over 64 KiB its 413,
         // as on every other route.

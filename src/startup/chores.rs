@@ -1,5 +1,5 @@
 //! The periodic chores (the key schedule's tick, the revocation sweep) and the process's end:
-//! the stop signal and the exit deadline.
+//! the stop signal, the unready delay and the exit deadline.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::UnixTime;
 use crate::domain::keys::KeyRotation;
+use crate::domain::readiness::Readiness;
 use crate::http::AppState;
 
 /// How long a stop waits for a periodic chore under way.
@@ -48,6 +49,20 @@ pub(super) async fn sweep_revocations_periodically(
             Ok(n) => tracing::debug!(removed = n, "swept expired revocations"),
             Err(e) => tracing::error!(error = format!("{e:#}"), "sweeping revocations failed"),
         }
+    }
+}
+
+/// The start of a stop: `/readyz` answers 503 from now on, and everything is still served for
+/// `delay`, while load balancers probing it take the instance out; only then does the listener
+/// close.
+pub(super) async fn unready_for(readiness: &Readiness, delay: Duration) {
+    readiness.begin_stopping();
+    if !delay.is_zero() {
+        tracing::info!(
+            ?delay,
+            "stopping: unready, serving on until the delay is over"
+        );
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -68,6 +68,10 @@ impl ClientStore for Store {
             .is_none())
     }
 
+    fn health(&self) -> anyhow::Result<()> {
+        self.writer().health()
+    }
+
     async fn insert(&self, client: &Client) -> anyhow::Result<bool> {
         let bytes = records::encode(to_record(client))?;
         let (clients, id) = (self.clients.clone(), client.id.as_str().to_owned());

@@ -100,6 +100,17 @@ impl Writer {
         result
     }
 
+    /// `Err` once the writer thread has ended (a panic outside any job, in sled's flush say):
+    /// every write would then fail until a restart.
+    pub fn health(&self) -> anyhow::Result<()> {
+        match self.inner.done.try_recv() {
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                Err(StoreUnavailable::new("the store writer has stopped").into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn write_unobserved<T, F>(&self, op: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
@@ -210,6 +221,22 @@ mod tests {
             t.await.unwrap().unwrap();
         }
         assert_eq!(db.len(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_writer_whose_thread_ended_reports_itself_unhealthy() {
+        let (_dir, db) = open();
+        let writer = Writer::start(db, 16, DEFAULT_WRITE_TIMEOUT).unwrap();
+        assert!(writer.health().is_ok());
+        // A panic outside the job's own catch (in what acknowledges it) ends the thread.
+        let job: Job = Box::new(|| Box::new(|_| panic!("the acknowledgement panics")));
+        writer.inner.jobs.as_ref().unwrap().send(job).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while writer.health().is_ok() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let err = writer.health().unwrap_err();
+        assert!(err.downcast_ref::<StoreUnavailable>().is_some(), "{err:#}");
     }
 
     #[tokio::test]

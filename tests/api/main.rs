@@ -25,6 +25,7 @@ mod keys;
 mod metrics;
 mod overload;
 mod persistence;
+mod readiness;
 mod revocation;
 mod runnerly;
 mod scale_out;

@@ -23,7 +23,7 @@ impl std::fmt::Debug for Form {
 impl Form {
     /// Reads an `application/x-www-form-urlencoded` body, within the usual size and deadline.
     pub async fn read(state: &AppState, req: Request<Incoming>) -> Result<Self, Rejection> {
-        let bytes = read_body(req.into_body(), state.body_read_timeout).await?;
+        let bytes = read_body(req.into_body(), state).await?;
         Ok(Self(
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default(),
         ))

@@ -47,6 +47,12 @@ impl ClientStore for PgStore {
         Ok(read(&self.cache().clients).is_empty())
     }
 
+    /// Stale once the change listener has been cut off past `database_stale_secs`: the token
+    /// path refuses then (see `Cache::fresh`).
+    fn health(&self) -> anyhow::Result<()> {
+        self.cache().fresh()
+    }
+
     async fn insert(&self, client: &Client) -> anyhow::Result<bool> {
         let record = json(&records::encode(to_record(client))?)?;
         let id = client.id.as_str();

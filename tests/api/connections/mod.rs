@@ -3,6 +3,7 @@
 
 mod backlog;
 mod h2;
+mod h2_memory;
 mod host;
 mod process;
 mod threads;

@@ -1,6 +1,7 @@
 //! The database out of reach (a TCP relay in front of it, cut and restored): admin writes
 //! answer 503 at once, cached clients get tokens for a bounded time, then the token path fails
-//! closed; once the database is back everything works again without a restart.
+//! closed and `/readyz` says so; once the database is back everything works again without a
+//! restart. (A relay rather than the cluster stopped: the other tests share the cluster.)
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -47,9 +48,9 @@ impl Relay {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL (.ci/run sets it)"]
-async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_after_the_bound() {
+/// A fresh database reached through a [`Relay`]: the relay, the URL through it, and the
+/// database's own address (to start a relay on again).
+async fn relayed_database() -> (Relay, String, String) {
     let url = super::database().await;
     let config: tokio_postgres::Config = url.parse().unwrap();
     let upstream = match (config.get_hosts().first(), config.get_ports().first()) {
@@ -67,6 +68,13 @@ async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_
         relay.addr,
         config.get_dbname().unwrap()
     );
+    (relay, relayed, upstream)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL (.ci/run sets it)"]
+async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_after_the_bound() {
+    let (relay, relayed, upstream) = relayed_database().await;
     let app = spawn_with(|s| {
         use_postgres(s, &relayed);
         s.database_stale = Duration::from_secs(3);
@@ -125,6 +133,69 @@ async fn with_the_database_out_of_reach_writes_answer_503_and_reads_fail_closed_
     let again = app.register("after", &["https://api"], &[]).await;
     assert_eq!(
         app.token_post("after", &again.secret, &[]).await.status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: TOKENDEALER_TEST_DATABASE_URL (.ci/run sets it)"]
+async fn readyz_answers_503_while_the_database_is_out_of_reach_past_the_bound_and_200_once_it_is_back()
+ {
+    let (relay, relayed, upstream) = relayed_database().await;
+    let app = spawn_with(|s| {
+        use_postgres(s, &relayed);
+        s.database_stale = Duration::from_secs(2);
+    })
+    .await;
+    let client = app.register("svc", &["https://api"], &[]).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+
+    relay.cut.cancel();
+    let cut = Instant::now();
+    let mut unready = None;
+    while cut.elapsed() < Duration::from_secs(15) {
+        let r = app.get("/readyz").await;
+        if r.status() == 503 {
+            unready = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = unready.expect("/readyz answers 503 once the cache may be stale");
+    assert!(
+        cut.elapsed() >= Duration::from_secs(2),
+        "ready for the bound: tokens are served meanwhile ({:?})",
+        cut.elapsed()
+    );
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(body["reason"], "store_unavailable");
+    let description = body["description"].as_str().unwrap();
+    assert!(
+        description.contains("cut off from the database"),
+        "{description}"
+    );
+    assert!(!description.contains(&relayed), "no URL: {description}");
+    // What readiness says is what the token path does; liveness holds.
+    assert_eq!(
+        app.token_post("svc", &client.secret, &[]).await.status(),
+        503
+    );
+    assert_eq!(app.get("/livez").await.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    let _relay = Relay::start(relay.addr, upstream).await;
+    let back = Instant::now();
+    let mut ready = false;
+    while back.elapsed() < Duration::from_secs(20) {
+        if app.get("/readyz").await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "/readyz answers 200 again once the database is back");
+    assert_eq!(
+        app.token_post("svc", &client.secret, &[]).await.status(),
         200
     );
 }
