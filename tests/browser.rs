@@ -132,13 +132,13 @@ async fn heading(client: &Client, expected: &str) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut last = String::new();
     while std::time::Instant::now() < deadline {
-        if let Ok(h1) = client.find(Locator::Css("h1")).await {
-            if let Ok(text) = h1.text().await {
-                if text == expected {
-                    return text;
-                }
-                last = text;
+        if let Ok(h1) = client.find(Locator::Css("h1")).await
+            && let Ok(text) = h1.text().await
+        {
+            if text == expected {
+                return text;
             }
+            last = text;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

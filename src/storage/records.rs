@@ -22,10 +22,10 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {
     // the tagged enum would first buffer every field into serde's generic `Content` and then
     // read them again — on the token path, for every client lookup. Any other layout takes the
     // general path, which also refuses versions this build does not know.
-    if bytes.starts_with(V1_PREFIX) {
-        if let Ok(record) = serde_json::from_slice::<T>(bytes) {
-            return Ok(record);
-        }
+    if bytes.starts_with(V1_PREFIX)
+        && let Ok(record) = serde_json::from_slice::<T>(bytes)
+    {
+        return Ok(record);
     }
     match serde_json::from_slice::<Versioned<T>>(bytes)? {
         Versioned::V1(record) => Ok(record),

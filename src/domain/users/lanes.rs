@@ -94,10 +94,10 @@ impl Lane {
         let admitted = self.admitted.clone().try_acquire_owned();
         let admitted = admitted.map_err(|_| Refused::Busy(self.busy()))?;
         // Named once admitted, so the set never holds more names than the lane has turns.
-        if let (Some(set), Some(key)) = (&self.in_flight, &key) {
-            if !lock(set).insert(key.clone()) {
-                return Err(refused());
-            }
+        if let (Some(set), Some(key)) = (&self.in_flight, &key)
+            && !lock(set).insert(key.clone())
+        {
+            return Err(refused());
         }
         let holder = Holder {
             lane: self.clone(),

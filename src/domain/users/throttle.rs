@@ -103,10 +103,10 @@ impl SharedLockout {
                 continue;
             }
             // This failure locked it if it is the one that reached the limit.
-            if let Ok(Some((_, failures))) = self.store.failures(&key).await {
-                if failures == limit {
-                    locked.push(by);
-                }
+            if let Ok(Some((_, failures))) = self.store.failures(&key).await
+                && failures == limit
+            {
+                locked.push(by);
             }
         }
         locked
