@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::domain::events::Events;
 use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
@@ -113,10 +114,12 @@ impl Application {
             .await?,
         );
         let rotation = Arc::new(KeyRotation::new(keys.clone(), engine.leases.clone()));
+        let events: Arc<dyn Events> = Arc::new(telemetry.clone());
         let revocations =
-            Revocations::new(engine.denylist.clone(), settings.max_revocations_per_client);
-        let mut users = Users::new(engine.directory.clone(), settings.users.clone())?
-            .with_telemetry(telemetry.clone());
+            Revocations::new(engine.denylist.clone(), settings.max_revocations_per_client)
+                .with_events(events.clone());
+        let mut users =
+            Users::new(engine.directory.clone(), settings.users.clone())?.with_events(events);
         if let Some(lockout) = engine.lockout.clone() {
             users = users.with_shared_lockout(lockout);
         }

@@ -1,24 +1,25 @@
 //! Logging (`tracing` to stderr, filtered by `RUST_LOG`, default `info`), and the handles of the
-//! metrics and the audit trail that the domain, the storage and the edge share.
+//! metrics and the audit trail that the storage and the edge share; the domain's events port
+//! ([`crate::domain::events::Events`]) is implemented here, over both (`events.rs`).
 
 pub mod audit;
+mod events;
 mod labels;
 pub mod metrics;
-pub mod request_id;
 pub mod throttle;
 
 use std::sync::Arc;
 
 pub use audit::{Actor, AuditEvent, AuditRecord, AuditSink, AuditTrail, Outcome};
-pub use metrics::{FailureReason, Issued, Metrics, StoreObserver};
-pub use request_id::{Origin, RequestId};
+pub use metrics::{Metrics, StoreObserver};
 
 /// What the dealer reports about itself: its metrics and its audit trail, one of each per
-/// application. Cheap to clone.
+/// application, and the throttles of the warnings the domain's events raise. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Telemetry {
     pub metrics: Arc<Metrics>,
     pub audit: AuditTrail,
+    warnings: Arc<events::Warnings>,
 }
 
 impl Default for Telemetry {
@@ -28,6 +29,7 @@ impl Default for Telemetry {
         Self {
             audit: AuditTrail::in_memory(metrics.clone()),
             metrics,
+            warnings: Arc::default(),
         }
     }
 }
@@ -41,20 +43,11 @@ impl Telemetry {
             Some(path) => AuditTrail::writing_to(AuditSink::parse(path), metrics.clone())?,
             None => AuditTrail::in_memory(metrics.clone()),
         };
-        Ok(Self { metrics, audit })
-    }
-
-    /// Records a failed client authentication or login in the metrics and the audit trail.
-    pub fn auth_failed(
-        &self,
-        presented: &str,
-        reason: FailureReason,
-        origin: &Origin,
-        now: crate::domain::UnixTime,
-    ) {
-        self.metrics.auth_failed(reason);
-        self.audit
-            .record(AuditEvent::failure(presented, reason), origin, now);
+        Ok(Self {
+            metrics,
+            audit,
+            warnings: Arc::default(),
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use aws_lc_rs::digest::{SHA256, digest};
 use subtle::ConstantTimeEq;
 
+use super::auth_failure::FailureReason;
 use super::keys::SigningAlg;
 use super::{AccessClaims, Audience, OAuthError, ScopeSet, UnixTime};
 
@@ -195,8 +196,7 @@ pub fn authenticate_why(
     found: Option<Client>,
     presented: &str,
     now: UnixTime,
-) -> Result<Client, crate::telemetry::FailureReason> {
-    use crate::telemetry::FailureReason;
+) -> Result<Client, FailureReason> {
     let presented = SecretDigest::of(presented);
     let (current, previous, live) = match &found {
         Some(c) => {

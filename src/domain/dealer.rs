@@ -1,14 +1,15 @@
 //! The token endpoint's one entry point: authenticate the client (constant time, one answer for
 //! every failure), then issue for the grant the request names.
 
+use super::events::{Events, Issued};
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
+use super::origin::Origin;
 use super::users::Users;
 use super::{
     Client, ClientRegistry, GrantType, OAuthError, TokenIssuer, UnixTime, authenticate_why,
 };
-use crate::telemetry::{Issued, Origin, Telemetry};
 
 /// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
 /// has decoded them and checked that only one method was used.
@@ -44,7 +45,8 @@ pub struct Dealer<'a> {
     pub issuer: &'a TokenIssuer,
     pub registry: &'a ClientRegistry,
     pub users: &'a Users,
-    pub telemetry: &'a Telemetry,
+    /// Told of every token issued and every failed authentication.
+    pub events: &'a dyn Events,
 }
 
 impl Dealer<'_> {
@@ -58,7 +60,7 @@ impl Dealer<'_> {
     ) -> Result<Client, OAuthError> {
         let found = self.registry.find(&auth.client_id)?;
         authenticate_why(found, &auth.client_secret, now).map_err(|reason| {
-            self.telemetry
+            self.events
                 .auth_failed(&auth.client_id, reason, origin, now);
             OAuthError::InvalidClient
         })
@@ -77,7 +79,10 @@ impl Dealer<'_> {
     ) -> Result<IssuedToken, OAuthError> {
         let client = self.authenticate(auth, origin, now)?;
         let request = request?;
-        self.issuer.ensure_signs_for(&client)?;
+        if let Err(refused) = self.issuer.ensure_signs_for(&client) {
+            self.events.alg_withdrawn(&client.id, client.alg);
+            return Err(refused);
+        }
         let (grant, issued) = match &request {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
@@ -99,9 +104,7 @@ impl Dealer<'_> {
             ),
             TokenRequest::Unsupported => return Err(OAuthError::UnsupportedGrantType),
         };
-        self.telemetry
-            .metrics
-            .token_issued(Issued::Grant(grant), client.alg);
+        self.events.token_issued(Issued::Grant(grant), client.alg);
         Ok(issued)
     }
 }

@@ -1,14 +1,18 @@
 //! The dealer's domain: clients, secrets, audiences, scopes, grants, claims and keys.
-//! It knows neither HTTP nor sled; time comes in as a `now` argument.
+//! It knows neither HTTP nor sled; time comes in as a `now` argument. It owns the ports it
+//! needs: storage's ([`ports`]) and the one telemetry listens on ([`events`]).
 
 pub mod access;
+pub mod auth_failure;
 pub mod client;
 pub mod dealer;
 pub mod error;
+pub mod events;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
 pub mod operators;
+pub mod origin;
 pub mod ports;
 pub mod pubkey;
 pub mod readiness;

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::keys::{Algorithms, KeyManager, SignerPool, SigningAlg};
 use super::{Audience, Client, OAuthError, UnixTime};
-use crate::telemetry::throttle::SharedThrottle;
 
 /// The claims of an RFC 9068 access token: the wire type shared with the service library.
 pub use tokendealer_client::wire::{AccessTokenClaims as AccessClaims, WfcClaim};
@@ -86,8 +85,6 @@ pub struct TokenIssuer {
     issuer: Arc<str>,
     keys: Arc<KeyManager>,
     signer: Arc<SignerPool>,
-    /// Throttles the warning about clients of an algorithm taken out of the set.
-    refusals: Arc<SharedThrottle>,
 }
 
 impl TokenIssuer {
@@ -96,7 +93,6 @@ impl TokenIssuer {
             issuer: issuer.into(),
             keys,
             signer: Arc::new(SignerPool::inline()),
-            refusals: Arc::default(),
         }
     }
 
@@ -108,17 +104,11 @@ impl TokenIssuer {
 
     /// Refuses a client registered for an algorithm outside `[keys] algorithms` (taken out
     /// since it registered): there is no key to sign its tokens with. The operator's doing, not
-    /// the client's, so the log says who is left without tokens (once per interval at most).
+    /// the client's: the token endpoint reports it ([`super::events::Events::alg_withdrawn`]).
     pub fn ensure_signs_for(&self, client: &Client) -> Result<(), OAuthError> {
         let algorithms = self.keys.policy().algorithms;
         if algorithms.contains(client.alg) {
             return Ok(());
-        }
-        if let Some(skipped) = self.refusals.due(std::time::Instant::now()) {
-            tracing::warn!(
-                client_id = %client.id, alg = %client.alg, skipped,
-                "refused a token to a client registered for an algorithm outside [keys] algorithms"
-            );
         }
         Err(not_signed(client.alg, algorithms))
     }

@@ -11,7 +11,8 @@ use super::request::page_limit;
 use super::response::json_no_store;
 use crate::domain::{AccessClaims, OAuthError, UnixTime};
 use crate::telemetry::audit::{AuditKind, RECENT_CAPACITY};
-use crate::telemetry::{Actor, AuditEvent, AuditRecord, Origin, Outcome};
+use crate::domain::origin::Origin;
+use crate::telemetry::{Actor, AuditEvent, AuditRecord, Outcome};
 
 /// The directory's resources under `/admin/`; an action's name is the singular (`user.add`).
 const DIRECTORY: [&str; 7] = ["orgs", "ous", "depts", "wfcs", "roles", "users", "services"];

@@ -43,7 +43,8 @@ pub use routes::patterns as route_patterns;
 
 use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
 use crate::telemetry::metrics::Refusal;
-use crate::telemetry::{RequestId, Telemetry};
+use crate::domain::origin::RequestId;
+use crate::telemetry::Telemetry;
 
 /// The request id header: kept when valid, made otherwise, on every response.
 /// (A `HeaderName`, not a string: a string is parsed into one on every use.)
@@ -84,7 +85,7 @@ impl AppState {
             issuer: &self.issuer,
             registry: &self.registry,
             users: &self.users,
-            telemetry: &self.telemetry,
+            events: &self.telemetry,
         }
     }
 

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use http::Extensions;
 
-use crate::telemetry::{Origin, RequestId};
+use crate::domain::origin::{Origin, RequestId};
 
 /// The address the connection came from.
 #[derive(Debug, Clone, Copy)]

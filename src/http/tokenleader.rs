@@ -24,8 +24,8 @@ use super::response::json_no_store;
 use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
+use crate::domain::events::Issued;
 use crate::domain::{OAuthError, UnixTime};
-use crate::telemetry::Issued;
 
 const GETTOKEN: &str = "/token/gettoken";
 

@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde::Serialize;
 
-use super::metrics::{FailureReason, Metrics};
-use super::request_id::Origin;
+use super::metrics::Metrics;
 use crate::domain::UnixTime;
+use crate::domain::auth_failure::FailureReason;
+use crate::domain::origin::{Origin, RequestId};
 use recent::Recent;
 pub use recent::{AuditKind, RECENT_CAPACITY};
 /// Events waiting for the writer thread, at most.
@@ -104,7 +105,7 @@ pub struct AuditRecord {
     #[serde(flatten)]
     pub event: AuditEvent,
     pub source: std::net::IpAddr,
-    pub request_id: super::request_id::RequestId,
+    pub request_id: RequestId,
 }
 
 /// Where the audit log goes.

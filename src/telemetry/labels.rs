@@ -1,74 +1,54 @@
-//! The label values of the metrics (and the audit log's reasons): small enums, each with its
-//! fixed set of values, so that every series can be created up front.
+//! The label values of the metrics: the domain's event types mapped to fixed sets of values
+//! and to their places in the metrics' arrays, so that every series can be created up front.
 
 use crate::domain::GrantType;
+use crate::domain::auth_failure::FailureReason;
+use crate::domain::events::Issued;
 
-/// Why a client authentication or a login failed, as the metrics and the audit log name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureReason {
-    UnknownClient,
-    WrongSecret,
-    DisabledClient,
-    UnknownUser,
-    WrongPassword,
-    /// Refused without a check: the username or the address is locked out.
-    LockedOut,
-}
+/// The reasons a client authentication fails, in the order of their series.
+pub(super) const CLIENT_REASONS: [FailureReason; 3] = [
+    FailureReason::UnknownClient,
+    FailureReason::WrongSecret,
+    FailureReason::DisabledClient,
+];
+/// The reasons a login fails, in the order of their series.
+pub(super) const LOGIN_REASONS: [FailureReason; 3] = [
+    FailureReason::UnknownUser,
+    FailureReason::WrongPassword,
+    FailureReason::LockedOut,
+];
 
-impl FailureReason {
-    pub(super) const CLIENT: [Self; 3] =
-        [Self::UnknownClient, Self::WrongSecret, Self::DisabledClient];
-    pub(super) const LOGIN: [Self; 3] = [Self::UnknownUser, Self::WrongPassword, Self::LockedOut];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::UnknownClient => "unknown_client",
-            Self::WrongSecret => "wrong_secret",
-            Self::DisabledClient => "disabled_client",
-            Self::UnknownUser => "unknown_user",
-            Self::WrongPassword => "wrong_password",
-            Self::LockedOut => "locked_out",
-        }
-    }
-
-    pub(super) const fn index(self) -> usize {
-        match self {
-            Self::UnknownClient | Self::UnknownUser => 0,
-            Self::WrongSecret | Self::WrongPassword => 1,
-            Self::DisabledClient | Self::LockedOut => 2,
-        }
+/// `reason`'s place in [`CLIENT_REASONS`] or [`LOGIN_REASONS`].
+pub(super) const fn reason_index(reason: FailureReason) -> usize {
+    match reason {
+        FailureReason::UnknownClient | FailureReason::UnknownUser => 0,
+        FailureReason::WrongSecret | FailureReason::WrongPassword => 1,
+        FailureReason::DisabledClient | FailureReason::LockedOut => 2,
     }
 }
 
-/// What kind of token was issued: a grant of the token endpoint, or a tokenleader-layout one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Issued {
-    Grant(GrantType),
-    Tokenleader,
+/// Every kind of token issued, in the order of their series.
+pub(super) const ISSUED: [Issued; 3] = [
+    Issued::Grant(GrantType::ClientCredentials),
+    Issued::Grant(GrantType::Password),
+    Issued::Tokenleader,
+];
+
+/// The `grant` label of a kind of token.
+pub(super) const fn issued_label(kind: Issued) -> &'static str {
+    match kind {
+        Issued::Grant(GrantType::ClientCredentials) => "client_credentials",
+        Issued::Grant(GrantType::Password) => "password",
+        Issued::Tokenleader => "tokenleader",
+    }
 }
 
-impl Issued {
-    pub(super) const ALL: [Self; 3] = [
-        Self::Grant(GrantType::ClientCredentials),
-        Self::Grant(GrantType::Password),
-        Self::Tokenleader,
-    ];
-
-    pub(super) const fn as_str(self) -> &'static str {
-        match self {
-            Self::Grant(GrantType::ClientCredentials) => "client_credentials",
-            Self::Grant(GrantType::Password) => "password",
-            Self::Tokenleader => "tokenleader",
-        }
-    }
-
-    pub(super) const fn index(self) -> usize {
-        match self {
-            Self::Grant(GrantType::ClientCredentials) => 0,
-            Self::Grant(GrantType::Password) => 1,
-            Self::Tokenleader => 2,
-        }
+/// `kind`'s place in [`ISSUED`].
+pub(super) const fn issued_index(kind: Issued) -> usize {
+    match kind {
+        Issued::Grant(GrantType::ClientCredentials) => 0,
+        Issued::Grant(GrantType::Password) => 1,
+        Issued::Tokenleader => 2,
     }
 }
 
@@ -81,11 +61,4 @@ pub enum Refusal {
     Overloaded,
     /// A revocation by a client with its full share of revoked tokens listed.
     RevocationsFull,
-}
-
-/// Which counter a new lockout was: a username's or an address's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockedBy {
-    User,
-    Address,
 }

@@ -10,9 +10,14 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use super::labels::{
+    CLIENT_REASONS, ISSUED, LOGIN_REASONS, issued_index, issued_label, reason_index,
+};
+use crate::domain::auth_failure::FailureReason;
+use crate::domain::events::{Issued, LockedBy};
 use crate::domain::keys::SigningAlg;
 
-pub use super::labels::{FailureReason, Issued, LockedBy, Refusal};
+pub use super::labels::Refusal;
 
 /// The `Content-Type` of what [`Metrics::encode`] writes (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
@@ -67,10 +72,10 @@ impl Metrics {
             "Access tokens issued, by grant and signing algorithm",
             tokens_family.clone(),
         );
-        let tokens = Issued::ALL.map(|grant| {
+        let tokens = ISSUED.map(|grant| {
             SigningAlg::ALL.map(|alg| {
                 tokens_family.get_or_create_owned(&vec![
-                    ("grant", grant.as_str().to_owned()),
+                    ("grant", issued_label(grant).to_owned()),
                     ("alg", alg.as_str().to_owned()),
                 ])
             })
@@ -84,13 +89,13 @@ impl Metrics {
             &mut r,
             "client_auth_failures",
             "Failed client authentications, by reason",
-            FailureReason::CLIENT,
+            CLIENT_REASONS,
         );
         let login_failures = reasons(
             &mut r,
             "login_failures",
             "Failed user logins, by reason",
-            FailureReason::LOGIN,
+            LOGIN_REASONS,
         );
         fn labelled<const N: usize>(
             r: &mut Registry,
@@ -196,7 +201,7 @@ impl Metrics {
     pub fn token_issued(&self, kind: Issued, alg: SigningAlg) {
         if let Some(c) = self
             .tokens
-            .get(kind.index())
+            .get(issued_index(kind))
             .and_then(|row| row.get(alg_index(alg)))
         {
             c.inc();
@@ -211,7 +216,7 @@ impl Metrics {
             | FailureReason::DisabledClient => &self.client_auth_failures,
             _ => &self.login_failures,
         };
-        if let Some(c) = family.get(reason.index()) {
+        if let Some(c) = family.get(reason_index(reason)) {
             c.inc();
         }
     }

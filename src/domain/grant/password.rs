@@ -2,6 +2,7 @@
 //! username and password for an access token about that user.
 
 use super::{IssuedToken, negotiate};
+use crate::domain::origin::Origin;
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
     Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, WfcClaim, new_claims,
@@ -23,7 +24,7 @@ pub async fn issue(
     users: &Users,
     client: &Client,
     request: &PasswordRequest,
-    origin: &crate::telemetry::Origin,
+    origin: &Origin,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::Password) {

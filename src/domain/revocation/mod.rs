@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::events::{Events, Unheard};
 use super::ports::{DenylistStore, Listing};
-use crate::telemetry::throttle::SharedThrottle;
 
 /// A revoked access token: listed by `jti` until its own `exp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +53,8 @@ const RETRY_FULL_AFTER_SECS: u64 = 60;
 pub struct Revocations {
     denylist: Arc<dyn DenylistStore>,
     per_client: usize,
-    /// Refusals are warned of at most once per interval: a client at its bound may retry fast.
-    refusals: Arc<SharedThrottle>,
+    /// Told of each refusal for a full share.
+    events: Arc<dyn Events>,
 }
 
 impl Revocations {
@@ -63,8 +63,14 @@ impl Revocations {
         Self {
             denylist,
             per_client,
-            refusals: Arc::default(),
+            events: Arc::new(Unheard),
         }
+    }
+
+    /// Tells `events` (the application's telemetry) of every refusal for a full share.
+    pub fn with_events(mut self, events: Arc<dyn Events>) -> Self {
+        self.events = events;
+        self
     }
 
     /// [`TokenIssuer::verify`], and then refuses a token that has been revoked.
@@ -126,11 +132,8 @@ impl Revocations {
                 revoked_at: now.as_secs(),
             };
             if self.denylist.insert(&record, self.per_client).await? == Listing::ClientFull {
-                if let Some(unlogged) = self.refusals.due(std::time::Instant::now()) {
-                    tracing::warn!(client_id = %claims.client_id, limit = self.per_client,
-                        unlogged, "refused a revocation: the client has its full share of \
-                        revoked tokens listed");
-                }
+                self.events
+                    .revocations_full(&claims.client_id, self.per_client);
                 return Err(OAuthError::RevocationsFull {
                     limit: self.per_client,
                     retry_after_secs: RETRY_FULL_AFTER_SECS,

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::UserSettings;
 use crate::domain::UnixTime;
-use crate::telemetry::metrics::LockedBy;
+use crate::domain::events::LockedBy;
 
 /// Failures counted since `since`; the count lapses when the window has passed.
 #[derive(Debug, Clone, Copy)]

@@ -30,7 +30,9 @@ pub use stored::Cost;
 pub use throttle::Throttle;
 
 use super::UnixTime;
-use crate::telemetry::{FailureReason, Origin};
+use super::auth_failure::FailureReason;
+use super::events::{Events, Unheard};
+use super::origin::Origin;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -42,8 +44,8 @@ pub struct Users {
     pub hasher: PasswordHasher,
     pub lockout: Throttle,
     pub settings: UserSettings,
-    /// Failed logins and lockouts are counted and audited here.
-    pub telemetry: crate::telemetry::Telemetry,
+    /// Told of failed logins and lockouts.
+    events: Arc<dyn Events>,
 }
 
 impl Users {
@@ -55,13 +57,13 @@ impl Users {
             hasher: PasswordHasher::new(&settings)?,
             lockout: Throttle::Local(Lockout::new(&settings)),
             settings,
-            telemetry: crate::telemetry::Telemetry::default(),
+            events: Arc::new(Unheard),
         })
     }
 
-    /// Counts and audits into `telemetry` (the application's) instead of a detached one.
-    pub fn with_telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
-        self.telemetry = telemetry;
+    /// Tells `events` (the application's telemetry) of failed logins and lockouts.
+    pub fn with_events(mut self, events: Arc<dyn Events>) -> Self {
+        self.events = events;
         self
     }
 
@@ -103,7 +105,7 @@ impl Users {
             _ => None,
         };
         if let Some(reason) = failed {
-            self.telemetry.auth_failed(username, reason, origin, now);
+            self.events.auth_failed(username, reason, origin, now);
         }
         outcome
     }
@@ -146,7 +148,7 @@ impl Users {
             Err(Refused::InFlight { retry_after_secs }) => return Err(locked(retry_after_secs)),
             Err(Refused::Busy(busy)) => {
                 for by in self.lockout.record_address_failure(address, now).await {
-                    self.telemetry.metrics.locked_out(by);
+                    self.events.locked_out(by);
                 }
                 return Err(LoginFailure::Busy {
                     retry_after_secs: busy.retry_after_secs,
@@ -162,7 +164,7 @@ impl Users {
             Ok(_) => self.lockout.record_success(key).await,
             Err(LoginFailure::UnknownUser | LoginFailure::WrongPassword) => {
                 for by in self.lockout.record_failure(key, address, now).await {
-                    self.telemetry.metrics.locked_out(by);
+                    self.events.locked_out(by);
                 }
             }
             Err(_) => {}

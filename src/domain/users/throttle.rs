@@ -8,7 +8,7 @@ use super::UserSettings;
 use super::lockout::{Lockout, address_key, user_key};
 use crate::domain::UnixTime;
 use crate::domain::ports::LockoutStore;
-use crate::telemetry::metrics::LockedBy;
+use crate::domain::events::LockedBy;
 
 /// How long a login waits when the shared counters cannot be read: it is refused (fail closed).
 const UNREADABLE_RETRY_SECS: u64 = 5;

@@ -20,7 +20,7 @@ use super::AppState;
 use super::error::{Body, Rejection};
 use crate::config::ConsoleSettings;
 use crate::domain::UnixTime;
-use crate::telemetry::Origin;
+use crate::domain::origin::Origin;
 use forms::Form;
 
 /// The console's state: its settings, its sessions and the key binding login tokens to cookies.

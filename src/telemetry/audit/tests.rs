@@ -1,7 +1,7 @@
 //! The audit trail's memory bound, order, and the line's shape.
 
 use super::*;
-use crate::telemetry::RequestId;
+use crate::domain::origin::RequestId;
 
 fn origin(id: &str) -> Origin {
     Origin {

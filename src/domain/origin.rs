@@ -1,5 +1,6 @@
-//! `X-Request-Id`: an incoming valid one is kept, otherwise a fresh random one is made; with the
-//! peer's address it is the [`Origin`] of everything a request causes (log lines, audit events).
+//! Where a request came from: the peer's address and its `X-Request-Id` (an incoming valid one
+//! is kept, otherwise a fresh random one is made), the [`Origin`] of everything a request causes:
+//! lockout counts by address; log lines and audit events carry both.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
