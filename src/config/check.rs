@@ -4,7 +4,7 @@
 use super::Settings;
 use crate::domain::keys::MAX_SCHEDULED_REPLACED_KEYS;
 
-/// The longest `issuer`: it is in every token (see `domain::token::MAX_TOKEN_BYTES`).
+/// The longest `issuer`: it is in every token (see `domain::token_budget::MAX_TOKEN_BYTES`).
 pub const MAX_ISSUER_BYTES: usize = 256;
 
 impl Settings {

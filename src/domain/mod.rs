@@ -21,6 +21,7 @@ pub mod revocation;
 pub mod scope;
 pub mod time;
 pub mod token;
+pub mod token_budget;
 pub mod users;
 
 pub use access::{Access, Requirement};

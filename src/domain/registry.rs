@@ -4,14 +4,10 @@ use std::sync::Arc;
 
 use super::keys::SigningAlg;
 use super::ports::ClientStore;
+use super::token_budget::MAX_CLIENT_SCOPE_BYTES;
 use super::{
     AdminError, Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime,
 };
-
-/// The most bytes a client's scope set takes, space-separated. A token carries the scopes
-/// granted, and a token must fit where it is presented: an `Authorization` header, an
-/// introspection or revocation body (see [`super::token::MAX_TOKEN_BYTES`]).
-pub const MAX_CLIENT_SCOPE_BYTES: usize = 4096;
 
 /// A client to register, already validated.
 #[derive(Debug, Clone)]

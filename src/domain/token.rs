@@ -6,6 +6,7 @@ use jsonwebtoken::Validation;
 use serde::Serialize;
 
 use super::keys::{Algorithms, KeyManager, SignerPool, SigningAlg};
+use super::token_budget::MAX_TOKEN_BYTES;
 use super::{Audience, Client, OAuthError, UnixTime};
 
 /// The claims of an RFC 9068 access token: the wire type shared with the service library.
@@ -37,19 +38,6 @@ pub fn new_claims(
         uid: None,
     }
 }
-
-/// The longest token this dealer issues, in bytes: one it can take back, in an `Authorization`
-/// header (HTTP/2 allows 16 KiB of headers in all) as in an introspection or revocation body.
-///
-/// Every claim is bounded so that the widest token fits: a signature of at most 683 base64
-/// characters (RSA-4096) and a header of about 100 leave 11,500 for the claims, 8,627 bytes of
-/// JSON. The widest password-grant claims, each written with JSON escapes at worst: `scope`
-/// 4,096 ([`super::registry::MAX_CLIENT_SCOPE_BYTES`]), `roles` 1,536
-/// ([`super::users::directory::MAX_USER_ROLE_BYTES`]), `aud` 1,024 (512 characters, each
-/// possibly escaped), `email` 508, `iss` 256, `wfc` 256, `client_id` 128, `sub` 64, the rest
-/// (names, punctuation, numbers, `jti`, `reg`) about 300: 8,168 bytes. Checked by
-/// `tests/api/contract/token_size.rs`; refusing a longer token stays the guarantee.
-pub const MAX_TOKEN_BYTES: usize = 12 * 1024;
 
 /// `token`, unless it is longer than [`MAX_TOKEN_BYTES`]: such a token could not be presented,
 /// introspected or revoked, so it is refused instead of issued.

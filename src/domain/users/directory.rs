@@ -14,11 +14,7 @@ use crate::domain::{AdminError, OAuthError, UnixTime};
 use std::sync::Arc;
 
 use crate::domain::ports::DirectoryStore;
-
-/// The most a user's roles may take in its tokens' claims, a JSON array: each name plus its two
-/// quotes and a comma. With every other claim bounded too, the widest user's token from the
-/// widest client fits in [`crate::domain::token::MAX_TOKEN_BYTES`] (the budget is there).
-pub const MAX_USER_ROLE_BYTES: usize = 1536;
+use crate::domain::token_budget::MAX_USER_ROLE_BYTES;
 
 /// A work-function context to create: all three parts must exist.
 #[derive(Debug)]
