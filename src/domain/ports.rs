@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::keys::KeyRecord;
-use super::operators::Operator;
+use super::operators::record::Operator;
 use super::revocation::RevokedToken;
 use super::users::entries::{Entry, EntryKind, Inserted, Removed, UserRecord};
 use super::{Client, ClientId};

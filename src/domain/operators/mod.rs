@@ -1,10 +1,12 @@
 //! Console operators: accounts of their own (not directory users), with argon2id passwords
 //! hashed on the users' bounded pool and logins throttled by the users' lockout.
 
+pub mod record;
+
+pub use record::{Operator, OperatorView};
+
 use std::net::IpAddr;
 use std::sync::Arc;
-
-use serde::{Deserialize, Serialize};
 
 use super::ports::OperatorStore;
 use super::users::lockout::address_key;
@@ -14,31 +16,6 @@ use super::{AdminError, OAuthError, UnixTime};
 
 /// The operator created on a first start, with a random password.
 pub const BOOTSTRAP_OPERATOR: &str = "admin";
-
-/// An operator as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Operator {
-    pub name: String,
-    /// The argon2id PHC string; never shown.
-    pub password_phc: String,
-    pub created_at: u64,
-}
-
-/// An operator as the admin API and the console show it: never the hash.
-#[derive(Debug, Clone, Serialize)]
-pub struct OperatorView {
-    pub name: String,
-    pub created_at: u64,
-}
-
-impl From<&Operator> for OperatorView {
-    fn from(o: &Operator) -> Self {
-        Self {
-            name: o.name.clone(),
-            created_at: o.created_at,
-        }
-    }
-}
 
 /// Operators over their store.
 #[derive(Clone)]

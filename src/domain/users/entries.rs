@@ -74,7 +74,7 @@ pub trait DirectoryRecord: Serialize + for<'de> Deserialize<'de> + Clone + Send 
     fn from_entry(entry: Entry) -> Option<Self>;
 }
 
-/// Any directory entry: what [`crate::domain::ports::DirectoryStore`] stores and returns.
+/// Any directory entry: what the directory's store keeps and returns.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     /// An organization, org unit, department or role.
