@@ -1,4 +1,5 @@
-//! Admin commands: get an admin token, call the admin API, print one JSON document.
+//! The admin commands' connection: get an admin token, call the admin API, print one JSON
+//! document (the commands themselves: `clients.rs`, `keys.rs`, `users.rs`, `operators.rs`).
 
 use std::path::Path;
 
@@ -6,9 +7,8 @@ use crate::client::{ClientError, TokenSource};
 use anyhow::{Context, anyhow, bail};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{ClientCommand, KeysCommand};
 use crate::domain::{ADMIN_AUDIENCE, ADMIN_SCOPE};
 use crate::startup::ADMIN_CREDENTIALS_FILE;
 
@@ -126,98 +126,14 @@ impl AdminClient {
         })
     }
 
-    pub async fn client(&self, cmd: &ClientCommand) -> anyhow::Result<()> {
-        let id = segment;
-        let out = match cmd {
-            ClientCommand::Add {
-                client_id,
-                audiences,
-                scopes,
-                grants,
-                token_ttl,
-                alg,
-            } => {
-                let mut body = serde_json::Map::new();
-                body.insert("client_id".into(), json!(client_id));
-                body.insert("audiences".into(), json!(audiences));
-                body.insert("scopes".into(), json!(scopes));
-                if !grants.is_empty() {
-                    body.insert("grants".into(), json!(grants));
-                }
-                if let Some(ttl) = token_ttl {
-                    body.insert("token_ttl".into(), json!(ttl));
-                }
-                if let Some(alg) = alg {
-                    body.insert("alg".into(), json!(alg));
-                }
-                let body = serde_json::Value::Object(body);
-                self.call(Method::POST, "/admin/clients", Some(body))
-                    .await?
-            }
-            ClientCommand::List => self.all_clients().await?,
-            ClientCommand::Show { client_id } => {
-                self.call(
-                    Method::GET,
-                    &format!("/admin/clients/{}", id(client_id)),
-                    None,
-                )
-                .await?
-            }
-            ClientCommand::RotateSecret { client_id, grace } => {
-                let body = json!({ "grace_secs": grace });
-                let path = format!("/admin/clients/{}/rotate-secret", id(client_id));
-                self.call(Method::POST, &path, Some(body)).await?
-            }
-            ClientCommand::Disable { client_id } => {
-                self.call(
-                    Method::POST,
-                    &format!("/admin/clients/{}/disable", id(client_id)),
-                    None,
-                )
-                .await?
-            }
-            ClientCommand::Enable { client_id } => {
-                self.call(
-                    Method::POST,
-                    &format!("/admin/clients/{}/enable", id(client_id)),
-                    None,
-                )
-                .await?
-            }
-            ClientCommand::Remove { client_id } => {
-                self.call(
-                    Method::DELETE,
-                    &format!("/admin/clients/{}", id(client_id)),
-                    None,
-                )
-                .await?
-            }
-        };
-        self.print(&out)
+    /// The dealer's base URL, without a trailing slash.
+    pub(super) fn base(&self) -> &str {
+        &self.base
     }
 
-    pub async fn keys(&self, cmd: &KeysCommand) -> anyhow::Result<()> {
-        let out = match cmd {
-            KeysCommand::List => self.call(Method::GET, "/admin/keys", None).await?,
-            KeysCommand::Rotate {
-                alg,
-                now,
-                retire_previous,
-            } => {
-                let body = json!({ "alg": alg, "now": now, "retire_previous": retire_previous });
-                self.call(Method::POST, "/admin/keys/rotate", Some(body))
-                    .await?
-            }
-            KeysCommand::Retire { kid } => {
-                let path = format!("/admin/keys/{}/retire", segment(kid));
-                self.call(Method::POST, &path, Some(json!({}))).await?
-            }
-            KeysCommand::Show { format } => {
-                return super::users::show_key(self.tokens.http_client(), &self.base, *format)
-                    .await;
-            }
-        };
-        self.print(&out)
+    /// The HTTP client, for the public endpoints no token is needed for.
+    pub(super) fn http(&self) -> &reqwest::Client {
+        self.tokens.http_client()
     }
 
     pub(super) async fn call(
@@ -231,37 +147,6 @@ impl AdminClient {
             bail!("{}", describe(status, &body));
         }
         Ok(body)
-    }
-
-    /// Every client, one page of the admin API after the other, as one array.
-    async fn all_clients(&self) -> anyhow::Result<Value> {
-        const PAGE: usize = 1000;
-        let mut all: Vec<Value> = Vec::new();
-        let mut after = String::new();
-        loop {
-            let query = serde_urlencoded::to_string([("limit", "1000"), ("after", &after)])?;
-            let page = self
-                .call(Method::GET, &format!("/admin/clients?{query}"), None)
-                .await?;
-            let Value::Array(page) = page else {
-                bail!("the server's client list is not a JSON array");
-            };
-            let full = page.len() == PAGE;
-            let last = page
-                .last()
-                .and_then(|c| c["client_id"].as_str())
-                .unwrap_or_default()
-                .to_owned();
-            all.extend(page);
-            if !full {
-                return Ok(Value::Array(all));
-            }
-            // Ids come in order: a page that does not move on is a server that does not page.
-            if last.as_str() <= after.as_str() {
-                bail!("the server's client list does not move past {after:?}");
-            }
-            after = last;
-        }
     }
 
     /// Like [`Self::call`], but an answer with an error status is returned, not failed.
@@ -353,6 +238,6 @@ pub(super) fn say(text: impl std::fmt::Display) -> anyhow::Result<()> {
 }
 
 /// One path segment, percent-encoded.
-fn segment(raw: &str) -> String {
+pub(super) fn segment(raw: &str) -> String {
     percent_encoding::utf8_percent_encode(raw, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

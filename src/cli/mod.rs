@@ -1,8 +1,10 @@
 //! The `tokendealer` command line: `serve`, and admin commands that call a running server.
 
 mod admin;
+mod clients;
 #[cfg(feature = "import")]
 mod import;
+mod keys;
 mod operators;
 mod users;
 
@@ -238,7 +240,7 @@ enum KeysCommand {
     /// Print the active public key (no credentials needed: it is public).
     Show {
         #[arg(long, value_enum, default_value = "jwk")]
-        format: users::KeyFormat,
+        format: keys::KeyFormat,
     },
 }
 
@@ -284,7 +286,7 @@ impl Cli {
             }
             Command::Client(cmd) => admin()?.client(cmd).await,
             Command::Keys(KeysCommand::Show { format }) => {
-                users::show_key(&http()?, &self.url, *format).await
+                keys::show_key(&http()?, &self.url, *format).await
             }
             Command::Keys(cmd) => admin()?.keys(cmd).await,
             Command::Org(cmd) => admin()?.named("orgs", cmd).await,

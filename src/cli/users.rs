@@ -1,14 +1,14 @@
-//! Directory commands (`org`, `ou`, `dept`, `wfc`, `role`, `user`, `service`) over the admin API,
-//! and `keys show`. Passwords come from stdin (`--password-stdin`) or a prompt, never a flag.
+//! Directory commands (`org`, `ou`, `dept`, `wfc`, `role`, `user`, `service`) over the admin API.
+//! Passwords come from stdin (`--password-stdin`) or a prompt, never a flag.
 
 use std::io::BufRead;
 
 use anyhow::{Context, bail};
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::admin::{AdminClient, print_json};
+use super::admin::AdminClient;
 
 /// `add`, `list`, `show`, `remove` for entries that are just a name.
 #[derive(Debug, Subcommand)]
@@ -91,17 +91,6 @@ pub enum ServiceCommand {
     Show { name: String },
     /// Delete a service.
     Remove { name: String },
-}
-
-/// How `keys show` prints the active public key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeyFormat {
-    /// The JWK, as in the JWKS.
-    Jwk,
-    /// SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`).
-    Pem,
-    /// One `ssh-rsa AAAA... tokendealer` line: tokenleaderclient's `tl_public_key`.
-    Ssh,
 }
 
 impl AdminClient {
@@ -201,30 +190,6 @@ impl AdminClient {
     async fn remove(&self, resource: &str, name: &str) -> anyhow::Result<Value> {
         let path = format!("/admin/{resource}/{}", escape(name));
         self.call(Method::DELETE, &path, None).await
-    }
-}
-
-/// `keys show`: fetches the active public key from the public `GET /keys/active` and prints it.
-pub async fn show_key(http: &reqwest::Client, base: &str, format: KeyFormat) -> anyhow::Result<()> {
-    let name = match format {
-        KeyFormat::Jwk => "jwk",
-        KeyFormat::Pem => "pem",
-        KeyFormat::Ssh => "ssh",
-    };
-    let url = format!("{}/keys/active?format={name}", base.trim_end_matches('/'));
-    let response = http
-        .get(&url)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach tokendealer at {base}"))?;
-    let status = response.status();
-    let text = response.text().await?;
-    if !status.is_success() {
-        bail!("HTTP {}: {text}", status.as_u16());
-    }
-    match format {
-        KeyFormat::Jwk => print_json(&serde_json::from_str(&text)?),
-        KeyFormat::Pem | KeyFormat::Ssh => super::admin::say(text.trim_end()),
     }
 }
 
