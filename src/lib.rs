@@ -15,7 +15,8 @@
 //! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
 //!   tokenleader-layout tokens), and the console's operators (`domain::operators`). Knows
-//!   neither HTTP nor sled; time is a `now` argument.
+//!   neither HTTP nor sled; time is a `now` argument. Owns its ports: storage's
+//!   (`domain::ports`) and the events port telemetry implements (`domain::events`).
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled;
 //!   `storage::postgres` is the second engine (PostgreSQL, a LISTEN/NOTIFY-kept cache, sealed keys).
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
@@ -26,9 +27,9 @@
 //!   shares with it. It depends on none of the dealer's crates.
 //! - [`cli`]: the `tokendealer` command line (server and admin commands, and with the `import`
 //!   feature, on by default, `import tokenleader`), built on `client`.
-//! - [`telemetry`]: logging setup, Prometheus metrics (one registry per application), the audit
-//!   trail (JSON lines and recent events in memory) and `X-Request-Id`; plain types that `domain`,
-//!   `storage` and `http` all take.
+//! - [`telemetry`]: logging setup, Prometheus metrics (one registry per application) and the audit
+//!   trail (JSON lines and recent events in memory), which `storage` and `http` take; it hears
+//!   the domain through `domain::events::Events`, and imports nothing the domain imports back.
 
 #![cfg_attr(
     test,
