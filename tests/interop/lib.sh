@@ -31,7 +31,8 @@ interop_exit() {
     set +e # a service killed by the signal reports 143: not this script's failure
     if ((status != 0)); then
         for log in "${interop_logs[@]}"; do
-            [[ -s "$log" ]] && { echo "--- ${log#"$work"/}" >&2; tail -n 80 "$log" >&2; }
+            echo "--- ${log#"$work"/}" >&2
+            if [[ -s "$log" ]]; then tail -n 80 "$log" >&2; else echo "(empty)" >&2; fi
         done
     fi
     for ((i = ${#interop_pids[@]} - 1; i >= 0; i--)); do
@@ -56,6 +57,13 @@ expect() {
         echo "not ok - $1: $3, expected $2"
         interop_failed=1
     fi
+}
+# run_check WHAT COMMAND…: a checker program (its own ok/not ok lines); a failure is counted
+# and the next checker still runs.
+run_check() {
+    local what="$1"
+    shift
+    "$@" || { echo "not ok - $what" && interop_failed=1; }
 }
 checks_passed() {
     ((interop_failed == 0)) || fail "$1"
@@ -96,7 +104,7 @@ start_dealer() {
     dealer_url="$scheme://127.0.0.1:$port"
     dealer_urls[$name]="$dealer_url"
     dealer_cas[$name]="$ca"
-    RUST_LOG="${RUST_LOG:-warn}" start_background "$work/$name/dealer.log" \
+    RUST_LOG="${RUST_LOG:-info}" start_background "$work/$name/dealer.log" \
         "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/$name/data" \
         --keys-dir "$work/$name/keys" "$@"
     wait_for "$dealer_url/healthz" -f ${ca:+--cacert "$ca"}
@@ -110,12 +118,17 @@ admin() {
         ${dealer_cas[$name]:+--ca-cert "${dealer_cas[$name]}"}
 }
 
-# register_client NAME ID AUDIENCE…: prints the secret.
+# register_client NAME ID AUDIENCE… [--FLAG VALUE…]: prints the secret. Flags (--scope S, --alg A)
+# go to `client add` as given. The secret is read from the JSON answer (older builds have no
+# --field), so a build from any commit can be checked.
 register_client() {
-    local name="$1" id="$2" audiences=() aud
+    local name="$1" id="$2" args=()
     shift 2
-    for aud in "$@"; do audiences+=(--audience "$aud"); done
-    admin "$name" client add "$id" "${audiences[@]}" --field client_secret ||
+    while (($#)); do
+        if [[ $1 == --* ]]; then args+=("$1" "$2") && shift 2; else args+=(--audience "$1") && shift; fi
+    done
+    admin "$name" client add "$id" "${args[@]}" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])' ||
         fail "could not register $id on $name"
 }
 

@@ -45,7 +45,12 @@ def main():
     if len(sys.argv) != 5 or not os.environ.get("TOKENDEALER_CLIENT_SECRET"):
         sys.exit("usage: TOKENDEALER_CLIENT_SECRET=... python verify.py ISSUER CLIENT_ID AUDIENCE OTHER_AUDIENCE")
     issuer, client_id, audience, other = sys.argv[1:]
-    metadata = get_json(f"{issuer}/.well-known/openid-configuration")
+    discovery = f"{issuer}/.well-known/openid-configuration"
+    try:
+        metadata = get_json(discovery)
+    except OSError as e:  # urllib's HTTPError and URLError
+        check(f"the discovery document at {discovery}", False, repr(e))
+        sys.exit(1)
     jwks = jwt.PyJWKClient(metadata["jwks_uri"], timeout=10)
 
     for aud, accepted in ((audience, True), (other, False)):

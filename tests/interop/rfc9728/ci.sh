@@ -17,8 +17,7 @@ interop_init "${1:-}"
 start_dealer main "$(free_port)"
 service_port="$(free_port)"
 resource="http://127.0.0.1:$service_port/runs"
-secret="$(admin main client add svc --audience "$resource" --audience https://other.example \
-    --scope runs:read --field client_secret)" || fail "could not register svc"
+secret="$(register_client main svc "$resource" https://other.example --scope runs:read)"
 
 DEALER_URL="$dealer_url" LISTEN="127.0.0.1:$service_port" \
     start_background "$work/service.log" "$interop_repo/target/debug/examples/protected_resource"
