@@ -11,6 +11,7 @@
 #   INTEROP_KEYS_ALGORITHMS='["RS512","EdDSA","ES256"]' tests/interop/apache/ci.sh   # fails: OKP
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 interop_init "${1:-}"
 

@@ -8,6 +8,7 @@
 #   tests/interop/go-oidc/ci.sh [path/to/tokendealer]   (default: target/debug/tokendealer)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 interop_init "${1:-}"
 
@@ -18,18 +19,19 @@ gopath=/usr/share/gocode
 GO111MODULE=off GOPATH="$gopath" go build -o "$work/verify" "$here/verify.go" ||
     fail "verify.go did not build against Debian's go-oidc"
 
+declare -A issuers
 port="$(free_port)"
 start_dealer root "$port"
-root_issuer="$dealer_url"
+issuers[root]="$dealer_url"
 port="$(free_port)"
 start_dealer tenant "$port" --issuer "http://127.0.0.1:$port/tenant-a"
-tenant_issuer="$dealer_url/tenant-a"
+issuers[tenant]="$dealer_url/tenant-a"
 
 for dealer in root tenant; do
-    issuer="${dealer}_issuer"
+    issuer="${issuers[$dealer]}"
     secret="$(register_client "$dealer" svc https://api.example https://other.example)"
-    echo "# $dealer: issuer ${!issuer}"
-    TOKENDEALER_CLIENT_SECRET="$secret" run_check "go-oidc against ${!issuer}" \
-        "$work/verify" "${!issuer}" svc https://api.example https://other.example
+    echo "# $dealer: issuer $issuer"
+    TOKENDEALER_CLIENT_SECRET="$secret" run_check "go-oidc against $issuer" \
+        "$work/verify" "$issuer" svc https://api.example https://other.example
 done
 checks_passed "go-oidc did not discover or verify as expected"

@@ -8,6 +8,7 @@
 #   tests/interop/openid-client/ci.sh [path/to/tokendealer]   (default: target/debug/tokendealer)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 interop_init "${1:-}"
 
@@ -17,21 +18,21 @@ major="$(node -p 'process.versions.node.split(".")[0]')"
 # The locked versions exactly (package-lock.json); node_modules is not committed.
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
+declare -A issuers secrets
 start_dealer root "$(free_port)"
-root_issuer="$dealer_url"
+issuers[root]="$dealer_url"
 port="$(free_port)"
 start_dealer tenant "$port" --issuer "http://127.0.0.1:$port/tenant-a"
-tenant_issuer="$dealer_url/tenant-a"
-
-root_secret="$(register_client root oidc-check https://api.example https://other.example)"
-tenant_secret="$(register_client tenant oidc-check https://api.example https://other.example)"
-
-TOKENDEALER_CLIENT_SECRET="$root_secret" run_check "openid-client's client authentication against $root_issuer" \
-    node "$here/check.mjs" "$root_issuer" oidc-check https://api.example
+issuers[tenant]="$dealer_url/tenant-a"
 for dealer in root tenant; do
-    issuer="${dealer}_issuer" secret="${dealer}_secret"
-    echo "# default discovery and jose, issuer ${!issuer}"
-    TOKENDEALER_CLIENT_SECRET="${!secret}" run_check "openid-client and jose against ${!issuer}" \
-        node "$here/discovery.mjs" "${!issuer}" oidc-check https://api.example https://other.example
+    secrets[$dealer]="$(register_client "$dealer" oidc-check https://api.example https://other.example)"
+done
+
+TOKENDEALER_CLIENT_SECRET="${secrets[root]}" run_check "openid-client's client authentication against ${issuers[root]}" \
+    node "$here/check.mjs" "${issuers[root]}" oidc-check https://api.example
+for dealer in root tenant; do
+    echo "# default discovery and jose, issuer ${issuers[$dealer]}"
+    TOKENDEALER_CLIENT_SECRET="${secrets[$dealer]}" run_check "openid-client and jose against ${issuers[$dealer]}" \
+        node "$here/discovery.mjs" "${issuers[$dealer]}" oidc-check https://api.example https://other.example
 done
 checks_passed "openid-client or jose did not get or verify tokens as expected"

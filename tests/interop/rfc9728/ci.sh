@@ -7,6 +7,7 @@
 #   tests/interop/rfc9728/ci.sh [path/to/tokendealer]   (default: target/debug/tokendealer)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 interop_init "${1:-}"
 
