@@ -9,7 +9,11 @@
 #   start_dealer main "$port" [serve flags…]    # sets dealer_url; waits for /healthz
 #   secret="$(register_client main svc https://api.example https://other.example)"
 #   token="$(get_token main svc "$secret" https://api.example)"
-#   … || fail "what did not match"              # the message, then the logs; exit 1
+#   expect "what" 200 "$got"; run_check "what" checker args…   # ok / not ok lines, counted
+#   checks_passed "what did not match"          # or fail "…": the message, then the logs; exit 1
+#
+# Every request has a deadline (curl --max-time; the checkers' own timeouts), so a dealer that
+# hangs fails the script instead of holding CI.
 
 interop_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -17,6 +21,7 @@ interop_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 interop_init() {
     bin="${1:-$interop_repo/target/debug/tokendealer}"
     [[ -x "$bin" ]] || (cd "$interop_repo" && cargo build --quiet)
+    [[ -x "$bin" ]] || fail "no dealer binary at $bin"
     work="$(mktemp -d /tmp/tokendealer-interop.XXXXXX)"
     interop_pids=()
     interop_logs=()
@@ -87,7 +92,7 @@ wait_for() {
     local url="$1" _
     shift
     for _ in $(seq 1 100); do
-        curl -sS -o /dev/null "$@" "$url" 2>/dev/null && return 0
+        curl -sS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null && return 0
         sleep 0.1
     done
     fail "nothing answered at $url within 10 s"
@@ -137,7 +142,7 @@ register_client() {
 get_token() {
     local name="$1" id="$2" secret="$3" audience="$4" ca="${dealer_cas[$1]}"
     printf 'client_secret=%s' "$secret" |
-        curl -fsS ${ca:+--cacert "$ca"} -d grant_type=client_credentials -d "client_id=$id" \
+        curl -fsS --max-time 10 ${ca:+--cacert "$ca"} -d grant_type=client_credentials -d "client_id=$id" \
             --data-urlencode "audience=$audience" -d @- "${dealer_urls[$name]}/oauth/token" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' ||
         fail "no token for $id with audience $audience from $name"

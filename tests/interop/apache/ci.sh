@@ -70,7 +70,7 @@ wait_for "http://127.0.0.1:$apache_port/"
 
 # status [TOKEN]: Apache's answer to GET /api with that bearer token (none when empty).
 status() {
-    curl -sS -o /dev/null -w '%{http_code}' ${1:+-H "Authorization: Bearer $1"} \
+    curl -sS -o /dev/null --max-time 10 -w '%{http_code}' ${1:+-H "Authorization: Bearer $1"} \
         "http://127.0.0.1:$apache_port/api"
 }
 expect "the token for Apache's audience" 200 "$(status "$(get_token main svc "$secret" https://api.example)")"

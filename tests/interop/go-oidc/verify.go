@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"time"
 
 	"github.com/coreos/go-oidc"
 	"golang.org/x/oauth2"
@@ -38,7 +39,9 @@ func main() {
 		os.Exit(2)
 	}
 	issuer, clientID, audience, other := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
-	ctx := context.Background()
+	// Every request below (discovery, keys, tokens) carries this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 
 	provider, err := oidc.NewProvider(ctx, issuer)
 	check("NewProvider reads "+issuer+"/.well-known/openid-configuration", err)
