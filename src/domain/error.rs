@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use super::ports::{StoreError, StoreUnavailable};
+
 /// Everything that can go wrong while serving a request.
 ///
 /// The domain speaks in these terms; `http::error` alone decides status codes and headers.
@@ -60,10 +62,20 @@ impl From<anyhow::Error> for OAuthError {
     /// A failure anywhere below whose cause is an unavailable store is temporary; the rest is
     /// internal.
     fn from(e: anyhow::Error) -> Self {
-        if e.chain().any(|c| c.is::<StoreUnavailable>()) {
-            Self::StoreBusy(e)
-        } else {
+        if StoreError::unavailable_in(&e).is_empty() {
             Self::Internal(e)
+        } else {
+            Self::StoreBusy(e)
+        }
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    /// An unavailable store is temporary (503); any other failure is internal (500).
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => Self::StoreBusy(cause),
+            StoreError::Failed(cause) => Self::Internal(cause),
         }
     }
 }
@@ -98,37 +110,9 @@ impl From<anyhow::Error> for AdminError {
     }
 }
 
-/// The store cannot take or confirm a write right now: its write queue is full, the disk stalls,
-/// or a flush failed. Storage raises it; the caller gets 503 and may retry.
-#[derive(Debug, thiserror::Error)]
-#[error("the store is unavailable: {why}")]
-pub struct StoreUnavailable {
-    why: String,
-    unconfirmed: bool,
-}
-
-impl StoreUnavailable {
-    /// Nothing was written: the write was refused before it started (a full queue, no
-    /// connection) or the database rolled it back.
-    pub fn new(why: impl Into<String>) -> Self {
-        Self {
-            why: why.into(),
-            unconfirmed: false,
-        }
-    }
-
-    /// The write may have been applied: it ran but its flush failed, or its answer did not come
-    /// in time (a commit cut off, a disk that stalls). A caller must look before retrying a write
-    /// that is not idempotent, such as registering a client.
-    pub fn unconfirmed(why: impl Into<String>) -> Self {
-        Self {
-            why: why.into(),
-            unconfirmed: true,
-        }
-    }
-
-    pub fn is_unconfirmed(&self) -> bool {
-        self.unconfirmed
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(OAuthError::from(e))
     }
 }
 
@@ -186,9 +170,8 @@ impl OAuthError {
             )
             .into(),
             Self::StoreBusy(cause) => {
-                let unconfirmed = cause
-                    .chain()
-                    .filter_map(|c| c.downcast_ref::<StoreUnavailable>())
+                let unconfirmed = StoreError::unavailable_in(cause)
+                    .into_iter()
                     .any(StoreUnavailable::is_unconfirmed);
                 if unconfirmed {
                     "the server could not confirm that this change was stored; it may have been \
@@ -220,5 +203,35 @@ mod tests {
         assert_eq!(unknown.code(), "temporarily_unavailable");
         assert!(refused.description().contains("nothing was changed"));
         assert!(unknown.description().contains("may have been applied"));
+    }
+
+    #[test]
+    fn a_store_error_keeps_its_answer_directly_and_through_anyhow() {
+        let unavailable = || {
+            StoreError::from(
+                anyhow::Error::new(StoreUnavailable::unconfirmed("flush failed"))
+                    .context("registering client \"a\""),
+            )
+        };
+        let failed = || StoreError::from(anyhow::anyhow!("a corrupt record"));
+        assert!(matches!(unavailable(), StoreError::Unavailable(_)));
+        assert!(matches!(failed(), StoreError::Failed(_)));
+        let direct = OAuthError::from(unavailable());
+        let carried = OAuthError::from(anyhow::Error::new(unavailable()).context("rotating keys"));
+        for busy in [direct, carried] {
+            assert_eq!(busy.code(), "temporarily_unavailable");
+            assert!(busy.description().contains("may have been applied"));
+        }
+        assert_eq!(
+            format!(
+                "{:#}",
+                anyhow::Error::new(unavailable()).context("rotating keys")
+            ),
+            "rotating keys: registering client \"a\": the store is unavailable: flush failed",
+            "shown as its cause, once"
+        );
+        assert_eq!(OAuthError::from(failed()).code(), "server_error");
+        let carried = anyhow::Error::new(failed()).context("listing");
+        assert_eq!(OAuthError::from(carried).code(), "server_error");
     }
 }

@@ -29,8 +29,9 @@ pub use client::{
     Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
 };
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
-pub use error::{AdminError, OAuthError, StoreUnavailable};
+pub use error::{AdminError, OAuthError};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
+pub use ports::{StoreError, StoreUnavailable};
 pub use registry::{ClientPage, ClientRegistry, NewClient};
 pub use revocation::{DEFAULT_MAX_REVOCATIONS_PER_CLIENT, Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};

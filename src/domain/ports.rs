@@ -1,8 +1,8 @@
 //! What the domain needs from storage, as traits the domain owns and in the domain's own types.
 //!
-//! `storage` implements them (sled today; a second engine is a second implementation). Every
-//! write is durable when its future resolves; a store that cannot take a write fails it with
-//! [`super::StoreUnavailable`] somewhere in the error's chain, which callers answer with 503.
+//! `storage` implements them (sled, and PostgreSQL). Every write is durable when its future
+//! resolves. Every port fails with a [`StoreError`]: unavailable (a store that cannot take or
+//! confirm an operation now, answered 503) or failed (anything else, answered 500).
 
 use std::time::SystemTime;
 
@@ -14,6 +14,92 @@ use super::revocation::RevokedToken;
 use super::users::entries::{Entry, EntryKind, Inserted, Removed, UserRecord};
 use super::{Client, ClientId};
 
+/// What a store fails with: the two outcomes its callers answer differently. It shows as its
+/// cause, context and all, and carries no `source` of its own: an `{:#}` of it, or of an
+/// `anyhow` chain it is in, reads as the cause did, once.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot take or confirm the operation now (a full write queue, a stalled disk,
+    /// a failed flush, the database out of reach): a [`StoreUnavailable`] in the cause's chain
+    /// says whether a write may have been applied. Answered 503; the caller may retry.
+    #[error("{0:#}")]
+    Unavailable(anyhow::Error),
+    /// Anything else: a corrupt record, an I/O or database error. Answered 500.
+    #[error("{0:#}")]
+    Failed(anyhow::Error),
+}
+
+impl From<anyhow::Error> for StoreError {
+    /// Unavailable if a [`StoreUnavailable`] is in the chain; failed otherwise.
+    fn from(e: anyhow::Error) -> Self {
+        if StoreError::unavailable_in(&e).is_empty() {
+            Self::Failed(e)
+        } else {
+            Self::Unavailable(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// What went wrong, with its context.
+    pub fn cause(&self) -> &anyhow::Error {
+        match self {
+            Self::Unavailable(cause) | Self::Failed(cause) => cause,
+        }
+    }
+
+    /// Every [`StoreUnavailable`] in `e`'s chain, those inside the [`StoreError`]s it carries
+    /// included: what makes a failure temporary, and says whether a write may have happened.
+    pub fn unavailable_in(e: &anyhow::Error) -> Vec<&StoreUnavailable> {
+        let mut found = Vec::new();
+        for cause in e.chain() {
+            if let Some(unavailable) = cause.downcast_ref::<StoreUnavailable>() {
+                found.push(unavailable);
+            } else if let Some(store) = cause.downcast_ref::<StoreError>() {
+                found.extend(Self::unavailable_in(store.cause()));
+            }
+        }
+        found
+    }
+}
+
+/// A port's result.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store cannot take or confirm a write right now: its write queue is full, the disk stalls,
+/// or a flush failed. Storage raises it; the caller gets 503 and may retry.
+#[derive(Debug, thiserror::Error)]
+#[error("the store is unavailable: {why}")]
+pub struct StoreUnavailable {
+    why: String,
+    unconfirmed: bool,
+}
+
+impl StoreUnavailable {
+    /// Nothing was written: the write was refused before it started (a full queue, no
+    /// connection) or the database rolled it back.
+    pub fn new(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            unconfirmed: false,
+        }
+    }
+
+    /// The write may have been applied: it ran but its flush failed, or its answer did not come
+    /// in time (a commit cut off, a disk that stalls). A caller must look before retrying a write
+    /// that is not idempotent, such as registering a client.
+    pub fn unconfirmed(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            unconfirmed: true,
+        }
+    }
+
+    pub fn is_unconfirmed(&self) -> bool {
+        self.unconfirmed
+    }
+}
+
 /// A change to a stored client, applied to the client as stored when the write happens.
 pub type ClientChange = Box<dyn FnOnce(&mut Client) + Send>;
 
@@ -22,25 +108,25 @@ pub type ClientChange = Box<dyn FnOnce(&mut Client) + Send>;
 pub trait ClientStore: Send + Sync {
     /// Looks a client up for authentication with the same work whether it exists or not: an
     /// unknown (or `None`, malformed) id yields `false` and a stand-in client of typical size.
-    fn lookup(&self, id: Option<&ClientId>) -> anyhow::Result<(bool, Client)>;
-    fn get(&self, id: &ClientId) -> anyhow::Result<Option<Client>>;
-    fn list(&self) -> anyhow::Result<Vec<Client>>;
+    fn lookup(&self, id: Option<&ClientId>) -> StoreResult<(bool, Client)>;
+    fn get(&self, id: &ClientId) -> StoreResult<Option<Client>>;
+    fn list(&self) -> StoreResult<Vec<Client>>;
     /// Counts every client: O(clients).
     fn count(&self) -> usize;
     /// Whether no client is registered: O(1).
-    fn is_empty(&self) -> anyhow::Result<bool>;
-    /// `Err` (a [`super::StoreUnavailable`]) while the store would refuse the token path or
+    fn is_empty(&self) -> StoreResult<bool>;
+    /// `Err` ([`StoreError::Unavailable`]) while the store would refuse the token path or
     /// every write: what the readiness probe reports. Cheap: it is probed every few seconds.
-    fn health(&self) -> anyhow::Result<()> {
+    fn health(&self) -> StoreResult<()> {
         Ok(())
     }
     /// Stores a new client; `false` if its id is taken.
-    async fn insert(&self, client: &Client) -> anyhow::Result<bool>;
+    async fn insert(&self, client: &Client) -> StoreResult<bool>;
     /// Applies `change` atomically against every other write; `None` if there is no such client
     /// (so a removal is never undone by an update racing it).
-    async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>>;
+    async fn update(&self, id: &ClientId, change: ClientChange) -> StoreResult<Option<Client>>;
     /// Removes a client; `false` if there was none.
-    async fn remove(&self, id: &ClientId) -> anyhow::Result<bool>;
+    async fn remove(&self, id: &ClientId) -> StoreResult<bool>;
     /// At most `limit` clients whose id starts with `prefix`, in id order, after the id `after`
     /// (exclusive) when given: one range read, whatever the number of clients stored.
     fn page(
@@ -48,7 +134,7 @@ pub trait ClientStore: Send + Sync {
         prefix: &str,
         after: Option<&ClientId>,
         limit: usize,
-    ) -> anyhow::Result<Vec<Client>>;
+    ) -> StoreResult<Vec<Client>>;
 }
 
 /// A change to a stored user, applied to the user as stored when the write happens.
@@ -58,17 +144,17 @@ pub type UserChange = Box<dyn FnOnce(UserRecord) -> UserRecord + Send>;
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
     /// A fresh number, unique in this directory, for an entry's `id`.
-    async fn next_id(&self) -> anyhow::Result<u64>;
-    fn get(&self, kind: EntryKind, name: &str) -> anyhow::Result<Option<Entry>>;
+    async fn next_id(&self) -> StoreResult<u64>;
+    fn get(&self, kind: EntryKind, name: &str) -> StoreResult<Option<Entry>>;
     /// Every entry of one kind, ordered by name.
-    fn list(&self, kind: EntryKind) -> anyhow::Result<Vec<Entry>>;
+    fn list(&self, kind: EntryKind) -> StoreResult<Vec<Entry>>;
     /// Stores a new entry if its name is free and everything it refers to exists, atomically
     /// against every other write.
-    async fn insert(&self, entry: Entry) -> anyhow::Result<Inserted>;
+    async fn insert(&self, entry: Entry) -> StoreResult<Inserted>;
     /// Applies `change` to a stored user atomically; `false` if the user is gone.
-    async fn update_user(&self, username: &str, change: UserChange) -> anyhow::Result<bool>;
+    async fn update_user(&self, username: &str, change: UserChange) -> StoreResult<bool>;
     /// Removes an entry unless another still refers to it, atomically against every write.
-    async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed>;
+    async fn remove(&self, kind: EntryKind, name: &str) -> StoreResult<Removed>;
 }
 
 /// What [`DenylistStore::insert`] did.
@@ -83,13 +169,13 @@ pub enum Listing {
 /// The revocation denylist: ids of revoked tokens until those tokens expire.
 #[async_trait]
 pub trait DenylistStore: Send + Sync {
-    fn contains(&self, jti: &str) -> anyhow::Result<bool>;
+    fn contains(&self, jti: &str) -> StoreResult<bool>;
     /// Lists `entry` unless its client already has `per_client` entries (expired ones not yet
     /// swept included), atomically against other revocations of that client; durable once this
     /// returns [`Listing::Listed`].
-    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> anyhow::Result<Listing>;
+    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> StoreResult<Listing>;
     /// Drops entries whose token expired at or before `now` (Unix seconds); returns how many.
-    async fn remove_expired(&self, now: u64) -> anyhow::Result<usize>;
+    async fn remove_expired(&self, now: u64) -> StoreResult<usize>;
     /// Entries listed, expired ones not yet swept included.
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
@@ -100,14 +186,14 @@ pub trait DenylistStore: Send + Sync {
 /// Signing-key metadata (state and times), by `kid`.
 #[async_trait]
 pub trait KeyRecordStore: Send + Sync {
-    fn list(&self) -> anyhow::Result<Vec<KeyRecord>>;
+    fn list(&self) -> StoreResult<Vec<KeyRecord>>;
     /// Writes several records at once (a rotation changes two).
-    async fn put(&self, records: &[KeyRecord]) -> anyhow::Result<()>;
+    async fn put(&self, records: &[KeyRecord]) -> StoreResult<()>;
     /// Takes the lock every change of the key set runs under, across every process sharing
     /// the store, and brings [`KeyRecordStore::list`] up to the records as stored: a change
     /// decided under it sees every change made before it, wherever. Waits a bounded time
-    /// ([`super::StoreUnavailable`] past it).
-    async fn lock_changes(&self) -> anyhow::Result<KeyChangeLock>;
+    /// ([`StoreError::Unavailable`] past it).
+    async fn lock_changes(&self) -> StoreResult<KeyChangeLock>;
 }
 
 /// Held while one change of the key set runs ([`KeyRecordStore::lock_changes`]); dropping it
@@ -141,12 +227,12 @@ pub struct StoredKey {
 /// Private key material (PEM files, or encrypted rows in a shared database), never logged.
 #[async_trait]
 pub trait KeyMaterial: Send + Sync {
-    async fn load_all(&self) -> anyhow::Result<Vec<StoredKey>>;
+    async fn load_all(&self) -> StoreResult<Vec<StoredKey>>;
     /// Stores a PKCS#8 key under its `kid`, durably, readable by the owner only; returns where
     /// it went, for messages.
-    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<String>;
+    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> StoreResult<String>;
     /// Deletes a key; one already gone is fine.
-    async fn remove(&self, kid: &str) -> anyhow::Result<()>;
+    async fn remove(&self, kid: &str) -> StoreResult<()>;
     /// Where keys live, for messages.
     fn location(&self) -> String;
 }
@@ -157,13 +243,7 @@ pub trait KeyMaterial: Send + Sync {
 pub trait Leases: Send + Sync {
     /// Takes or renews the lease `name` for `holder` until `until` (Unix seconds); `false` if
     /// another holder has it and it has not lapsed at `now`.
-    async fn try_hold(
-        &self,
-        name: &str,
-        holder: &str,
-        now: u64,
-        until: u64,
-    ) -> anyhow::Result<bool>;
+    async fn try_hold(&self, name: &str, holder: &str, now: u64, until: u64) -> StoreResult<bool>;
 }
 
 /// A change to a stored operator, applied to the operator as stored when the write happens.
@@ -172,16 +252,16 @@ pub type OperatorChange = Box<dyn FnOnce(&mut Operator) + Send>;
 /// Console operators: their own accounts, by name (a handful, never a directory's worth).
 #[async_trait]
 pub trait OperatorStore: Send + Sync {
-    fn get(&self, name: &str) -> anyhow::Result<Option<Operator>>;
+    fn get(&self, name: &str) -> StoreResult<Option<Operator>>;
     /// Every operator, ordered by name.
-    fn list(&self) -> anyhow::Result<Vec<Operator>>;
+    fn list(&self) -> StoreResult<Vec<Operator>>;
     /// Stores a new operator; `false` if the name is taken.
-    async fn insert(&self, operator: &Operator) -> anyhow::Result<bool>;
+    async fn insert(&self, operator: &Operator) -> StoreResult<bool>;
     /// Applies `change` atomically against every other write; `None` if there is no such
     /// operator.
-    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>>;
+    async fn update(&self, name: &str, change: OperatorChange) -> StoreResult<Option<Operator>>;
     /// Removes an operator; `false` if there was none.
-    async fn remove(&self, name: &str) -> anyhow::Result<bool>;
+    async fn remove(&self, name: &str) -> StoreResult<bool>;
 }
 
 /// Login-failure counters shared by every instance (the lockout's), each counting failures
@@ -189,10 +269,10 @@ pub trait OperatorStore: Send + Sync {
 #[async_trait]
 pub trait LockoutStore: Send + Sync {
     /// When the window of `key` started and the failures in it; `None` if nothing is counted.
-    async fn failures(&self, key: &str) -> anyhow::Result<Option<(u64, u32)>>;
+    async fn failures(&self, key: &str) -> StoreResult<Option<(u64, u32)>>;
     /// Counts one failure for `key` at `now`, starting a new window if `window` seconds have
     /// passed since the current one began.
-    async fn fail(&self, key: &str, window: u64, now: u64) -> anyhow::Result<()>;
+    async fn fail(&self, key: &str, window: u64, now: u64) -> StoreResult<()>;
     /// Forgets the failures of `key`.
-    async fn clear(&self, key: &str) -> anyhow::Result<()>;
+    async fn clear(&self, key: &str) -> StoreResult<()>;
 }

@@ -9,9 +9,9 @@ use super::AppState;
 use super::error::{Body, Rejection};
 use super::request::page_limit;
 use super::response::json_no_store;
+use crate::domain::origin::Origin;
 use crate::domain::{AccessClaims, OAuthError, UnixTime};
 use crate::telemetry::audit::{AuditKind, RECENT_CAPACITY};
-use crate::domain::origin::Origin;
 use crate::telemetry::{Actor, AuditEvent, AuditRecord, Outcome};
 
 /// The directory's resources under `/admin/`; an action's name is the singular (`user.add`).

@@ -41,10 +41,10 @@ pub use error::{Body, Rejection};
 pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
 
-use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
-use crate::telemetry::metrics::Refusal;
 use crate::domain::origin::RequestId;
+use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
 use crate::telemetry::Telemetry;
+use crate::telemetry::metrics::Refusal;
 
 /// The request id header: kept when valid, made otherwise, on every response.
 /// (A `HeaderName`, not a string: a string is parsed into one on every use.)

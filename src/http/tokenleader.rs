@@ -21,10 +21,10 @@ use super::catalog::service_catalog;
 use super::error::{Body, Rejection};
 use super::request::read_body;
 use super::response::json_no_store;
+use crate::domain::events::Issued;
 use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
-use crate::domain::events::Issued;
 use crate::domain::{OAuthError, UnixTime};
 
 const GETTOKEN: &str = "/token/gettoken";

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use async_trait::async_trait;
 
+use super::StoreErr;
 use super::records::{self, ClientRecord, PreviousSecret};
 use super::{ABSENT_KEY, DECOY_KEY, RESERVED_PREFIX, Store};
 use crate::domain::keys::SigningAlg;
-use crate::domain::ports::{ClientChange, ClientStore};
+use crate::domain::ports::{ClientChange, ClientStore, StoreResult};
 use crate::domain::{Audience, Client, ClientId, GrantType, ScopeSet, SecretDigest, UnixTime};
 
 #[async_trait]
@@ -17,14 +18,16 @@ impl ClientStore for Store {
     /// known id is paired with a key that is never stored; an unknown (or malformed: `None`) id
     /// with the stored decoy, and decodes the last record a lookup found in its place.
     /// (`what_authentication_failures_cost` measures what remains.)
-    fn lookup(&self, id: Option<&ClientId>) -> anyhow::Result<(bool, Client)> {
+    fn lookup(&self, id: Option<&ClientId>) -> StoreResult<(bool, Client)> {
         let found = self
             .clients
-            .get(id.map_or(ABSENT_KEY, |id| id.as_str().as_bytes()))?;
+            .get(id.map_or(ABSENT_KEY, |id| id.as_str().as_bytes()))
+            .store_err()?;
         let known = found.is_some();
         let paired = self
             .clients
-            .get(if known { ABSENT_KEY } else { DECOY_KEY })?;
+            .get(if known { ABSENT_KEY } else { DECOY_KEY })
+            .store_err()?;
         let bytes = match found {
             Some(bytes) => {
                 self.recent.store(Arc::new(bytes.clone()));
@@ -38,41 +41,45 @@ impl ClientStore for Store {
         Ok((known, from_record(records::decode(&bytes)?)?))
     }
 
-    fn get(&self, id: &ClientId) -> anyhow::Result<Option<Client>> {
+    fn get(&self, id: &ClientId) -> StoreResult<Option<Client>> {
         self.clients
-            .get(id.as_str())?
+            .get(id.as_str())
+            .store_err()?
             .map(|bytes| from_record(records::decode(&bytes)?))
             .transpose()
             .with_context(|| format!("reading client {id:?}"))
+            .store_err()
     }
 
-    fn list(&self) -> anyhow::Result<Vec<Client>> {
+    fn list(&self) -> StoreResult<Vec<Client>> {
         // Client ids are printable ASCII, so every real key sorts before the reserved ones.
         self.clients
             .range(..RESERVED_PREFIX)
             .values()
             .map(|v| from_record(records::decode(&v?)?))
-            .collect()
+            .collect::<anyhow::Result<_>>()
+            .store_err()
     }
 
     fn count(&self) -> usize {
         self.clients.range(..RESERVED_PREFIX).count()
     }
 
-    fn is_empty(&self) -> anyhow::Result<bool> {
+    fn is_empty(&self) -> StoreResult<bool> {
         Ok(self
             .clients
             .range(..RESERVED_PREFIX)
             .next()
-            .transpose()?
+            .transpose()
+            .store_err()?
             .is_none())
     }
 
-    fn health(&self) -> anyhow::Result<()> {
-        self.writer().health()
+    fn health(&self) -> StoreResult<()> {
+        self.writer().health().store_err()
     }
 
-    async fn insert(&self, client: &Client) -> anyhow::Result<bool> {
+    async fn insert(&self, client: &Client) -> StoreResult<bool> {
         let bytes = records::encode(to_record(client))?;
         let (clients, id) = (self.clients.clone(), client.id.as_str().to_owned());
         self.writer
@@ -83,11 +90,12 @@ impl ClientStore for Store {
             })
             .await
             .with_context(|| format!("registering client {:?}", client.id.as_str()))
+            .store_err()
     }
 
     /// Runs on the writer: it reads the record as stored when the write happens, so concurrent
     /// updates and removals serialize and none is lost or undone.
-    async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>> {
+    async fn update(&self, id: &ClientId, change: ClientChange) -> StoreResult<Option<Client>> {
         let (clients, key) = (self.clients.clone(), id.as_str().to_owned());
         self.writer
             .write(move || {
@@ -105,14 +113,16 @@ impl ClientStore for Store {
             })
             .await
             .with_context(|| format!("updating client {:?}", id.as_str()))
+            .store_err()
     }
 
-    async fn remove(&self, id: &ClientId) -> anyhow::Result<bool> {
+    async fn remove(&self, id: &ClientId) -> StoreResult<bool> {
         let (clients, key) = (self.clients.clone(), id.as_str().to_owned());
         self.writer
             .write(move || Ok(clients.remove(key.as_bytes())?.is_some()))
             .await
             .with_context(|| format!("removing client {:?}", id.as_str()))
+            .store_err()
     }
 
     /// A range scan from the first key past `after` (or `prefix`), stopped at the first key
@@ -122,7 +132,7 @@ impl ClientStore for Store {
         prefix: &str,
         after: Option<&ClientId>,
         limit: usize,
-    ) -> anyhow::Result<Vec<Client>> {
+    ) -> StoreResult<Vec<Client>> {
         let mut start = prefix.as_bytes().to_vec();
         if let Some(after) = after.filter(|a| a.as_str() >= prefix) {
             // The smallest key greater than `after`.
@@ -134,7 +144,7 @@ impl ClientStore for Store {
             return Ok(page);
         }
         for entry in self.clients.range(start..RESERVED_PREFIX.to_vec()) {
-            let (key, value) = entry?;
+            let (key, value) = entry.store_err()?;
             if page.len() >= limit || !key.starts_with(prefix.as_bytes()) {
                 break;
             }

@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context;
 use async_trait::async_trait;
 
+use super::StoreErr;
 use super::{Store, records};
 use crate::domain::RevokedToken;
-use crate::domain::ports::{DenylistStore, Listing};
+use crate::domain::ports::{DenylistStore, Listing, StoreResult};
 
 /// Handle to the denylist tree. Cheap to clone.
 #[derive(Clone)]
@@ -58,14 +59,15 @@ impl Store {
 #[async_trait]
 impl DenylistStore for Denylist {
     /// One B-tree lookup; nothing is decoded.
-    fn contains(&self, jti: &str) -> anyhow::Result<bool> {
+    fn contains(&self, jti: &str) -> StoreResult<bool> {
         self.tree
             .contains_key(jti)
             .with_context(|| format!("looking up revoked token {jti:?}"))
+            .store_err()
     }
 
     /// Returns once the entry is on disk: an acknowledged revocation survives a crash.
-    async fn insert(&self, record: &RevokedToken, per_client: usize) -> anyhow::Result<Listing> {
+    async fn insert(&self, record: &RevokedToken, per_client: usize) -> StoreResult<Listing> {
         let (tree, counts, jti, share, bytes) = (
             self.tree.clone(),
             self.per_client.clone(),
@@ -90,13 +92,14 @@ impl DenylistStore for Denylist {
             })
             .await
             .context("storing the revocation")
+            .store_err()
     }
 
     /// Removes every record whose `exp` is at or before `now`; returns how many went.
     ///
     /// Scans on a blocking thread, then removes on the writer in chunks, each entry only if it
     /// is still the value scanned (it may have been re-revoked meanwhile).
-    async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
+    async fn remove_expired(&self, now: u64) -> StoreResult<usize> {
         let tree = self.tree.clone();
         let mut expired = tokio::task::spawn_blocking(move || expired_entries(&tree, now))
             .await

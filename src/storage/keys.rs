@@ -3,22 +3,26 @@
 use anyhow::Context;
 use async_trait::async_trait;
 
+use super::StoreErr;
 use super::records;
 use super::{KeyFiles, Store};
 use crate::domain::keys::KeyRecord;
-use crate::domain::ports::{KeyChangeLock, KeyMaterial, KeyRecordStore, Leases, StoredKey};
+use crate::domain::ports::{
+    KeyChangeLock, KeyMaterial, KeyRecordStore, Leases, StoreResult, StoredKey,
+};
 
 #[async_trait]
 impl KeyRecordStore for Store {
-    fn list(&self) -> anyhow::Result<Vec<KeyRecord>> {
+    fn list(&self) -> StoreResult<Vec<KeyRecord>> {
         self.keys
             .iter()
             .values()
             .map(|v| records::decode(&v?))
-            .collect()
+            .collect::<anyhow::Result<_>>()
+            .store_err()
     }
 
-    async fn put(&self, records: &[KeyRecord]) -> anyhow::Result<()> {
+    async fn put(&self, records: &[KeyRecord]) -> StoreResult<()> {
         let mut batch = sled::Batch::default();
         for r in records {
             batch.insert(r.kid.as_str(), records::encode(r)?);
@@ -28,11 +32,12 @@ impl KeyRecordStore for Store {
             .write(move || Ok(keys.apply_batch(batch)?))
             .await
             .context("storing key records")
+            .store_err()
     }
 
     /// sled locks its directory to one process, whose key manager serializes its own changes:
     /// there is no one else to wait for, and the tree is the records as stored.
-    async fn lock_changes(&self) -> anyhow::Result<KeyChangeLock> {
+    async fn lock_changes(&self) -> StoreResult<KeyChangeLock> {
         Ok(KeyChangeLock::held_by(()))
     }
 }
@@ -40,7 +45,7 @@ impl KeyRecordStore for Store {
 /// Small, rare file operations (start, rotation, retirement): done in place.
 #[async_trait]
 impl KeyMaterial for KeyFiles {
-    async fn load_all(&self) -> anyhow::Result<Vec<StoredKey>> {
+    async fn load_all(&self) -> StoreResult<Vec<StoredKey>> {
         Ok(KeyFiles::load_all(self)?
             .into_iter()
             .map(|(path, tag, der)| StoredKey {
@@ -52,12 +57,12 @@ impl KeyMaterial for KeyFiles {
             .collect())
     }
 
-    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<String> {
+    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> StoreResult<String> {
         Ok(KeyFiles::write(self, kid, pkcs8_der)?.display().to_string())
     }
 
-    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
-        KeyFiles::remove(self, kid)
+    async fn remove(&self, kid: &str) -> StoreResult<()> {
+        KeyFiles::remove(self, kid).store_err()
     }
 
     fn location(&self) -> String {
@@ -74,7 +79,7 @@ impl Leases for Store {
         _holder: &str,
         _now: u64,
         _until: u64,
-    ) -> anyhow::Result<bool> {
+    ) -> StoreResult<bool> {
         Ok(true)
     }
 }

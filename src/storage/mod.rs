@@ -29,6 +29,19 @@ pub use records::{ClientRecord, PreviousSecret};
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 
+/// An engine's result, its error whatever its type, as the domain's ports answer it: a
+/// [`StoreError`](crate::domain::StoreError), unavailable when a
+/// [`StoreUnavailable`](crate::domain::StoreUnavailable) is in the error's chain.
+pub(crate) trait StoreErr<T> {
+    fn store_err(self) -> crate::domain::ports::StoreResult<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> StoreErr<T> for Result<T, E> {
+    fn store_err(self) -> crate::domain::ports::StoreResult<T> {
+        self.map_err(|e| crate::domain::StoreError::from(e.into()))
+    }
+}
+
 /// sled's page cache unless configured: enough for the hot records of a large registry.
 pub const DEFAULT_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 

@@ -5,9 +5,10 @@ use anyhow::Context;
 use async_trait::async_trait;
 
 use super::Store;
+use super::StoreErr;
 use super::records;
 use crate::domain::operators::Operator;
-use crate::domain::ports::{OperatorChange, OperatorStore};
+use crate::domain::ports::{OperatorChange, OperatorStore, StoreResult};
 
 /// Handle to the operators tree. Cheap to clone.
 #[derive(Clone)]
@@ -27,24 +28,27 @@ impl OperatorTree {
 
 #[async_trait]
 impl OperatorStore for OperatorTree {
-    fn get(&self, name: &str) -> anyhow::Result<Option<Operator>> {
+    fn get(&self, name: &str) -> StoreResult<Option<Operator>> {
         self.tree
-            .get(name.as_bytes())?
+            .get(name.as_bytes())
+            .store_err()?
             .map(|bytes| records::decode(&bytes))
             .transpose()
             .with_context(|| format!("reading operator {name:?}"))
+            .store_err()
     }
 
-    fn list(&self) -> anyhow::Result<Vec<Operator>> {
+    fn list(&self) -> StoreResult<Vec<Operator>> {
         self.tree
             .iter()
             .values()
             .map(|v| records::decode(&v?))
             .collect::<anyhow::Result<_>>()
             .context("listing operators")
+            .store_err()
     }
 
-    async fn insert(&self, operator: &Operator) -> anyhow::Result<bool> {
+    async fn insert(&self, operator: &Operator) -> StoreResult<bool> {
         let bytes = records::encode(operator)?;
         let (tree, name) = (self.tree.clone(), operator.name.clone());
         self.store
@@ -55,10 +59,11 @@ impl OperatorStore for OperatorTree {
                 Ok(swapped.is_ok())
             })
             .await
+            .store_err()
     }
 
     /// Runs on the writer: the record as stored when the write happens is the one changed.
-    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>> {
+    async fn update(&self, name: &str, change: OperatorChange) -> StoreResult<Option<Operator>> {
         let (tree, name) = (self.tree.clone(), name.to_owned());
         self.store
             .writer()
@@ -76,14 +81,16 @@ impl OperatorStore for OperatorTree {
                 Ok(Some(operator))
             })
             .await
+            .store_err()
     }
 
-    async fn remove(&self, name: &str) -> anyhow::Result<bool> {
+    async fn remove(&self, name: &str) -> StoreResult<bool> {
         let (tree, name) = (self.tree.clone(), name.to_owned());
         self.store
             .writer()
             .write(move || Ok(tree.remove(name.as_bytes())?.is_some()))
             .await
+            .store_err()
     }
 }
 

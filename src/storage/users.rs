@@ -14,7 +14,8 @@ use super::Store;
 use super::records;
 use async_trait::async_trait;
 
-use crate::domain::ports::{DirectoryStore, UserChange};
+use super::StoreErr;
+use crate::domain::ports::{DirectoryStore, StoreResult, UserChange};
 use crate::domain::users::entries::{
     DirectoryRecord, Entry, EntryKind, Inserted, Removed, UserRecord, WfcRecord,
 };
@@ -103,33 +104,37 @@ impl UserStore {
 #[async_trait]
 impl DirectoryStore for UserStore {
     /// On the writer: sled may persist its id counter (a flush of its own) when handing one out.
-    async fn next_id(&self) -> anyhow::Result<u64> {
+    async fn next_id(&self) -> StoreResult<u64> {
         let db = self.store.db.clone();
         // sled's ids start at 0; tokenleader's started at 1.
         self.store
             .writer()
             .write(move || Ok(db.generate_id()? + 1))
             .await
+            .store_err()
     }
 
-    fn get(&self, kind: EntryKind, name: &str) -> anyhow::Result<Option<Entry>> {
+    fn get(&self, kind: EntryKind, name: &str) -> StoreResult<Option<Entry>> {
         self.tree(kind)?
-            .get(name)?
+            .get(name)
+            .store_err()?
             .map(|bytes| decode_entry(kind, &bytes))
             .transpose()
             .with_context(|| format!("reading {} {name:?}", kind.label()))
+            .store_err()
     }
 
-    fn list(&self, kind: EntryKind) -> anyhow::Result<Vec<Entry>> {
+    fn list(&self, kind: EntryKind) -> StoreResult<Vec<Entry>> {
         self.tree(kind)?
             .iter()
             .values()
             .map(|v| decode_entry(kind, &v?))
             .collect::<anyhow::Result<_>>()
             .with_context(|| format!("listing {}s", kind.label()))
+            .store_err()
     }
 
-    async fn insert(&self, entry: Entry) -> anyhow::Result<Inserted> {
+    async fn insert(&self, entry: Entry) -> StoreResult<Inserted> {
         let bytes = encode_entry(&entry)?;
         let (trees, kind, name) = (self.trees.clone(), entry.kind(), entry.name().to_owned());
         let references: Vec<(EntryKind, String)> = entry
@@ -158,10 +163,11 @@ impl DirectoryStore for UserStore {
                 })
             })
             .await
+            .store_err()
     }
 
     /// `change` gets the record as the writer sees it, so a concurrent removal is never undone.
-    async fn update_user(&self, username: &str, change: UserChange) -> anyhow::Result<bool> {
+    async fn update_user(&self, username: &str, change: UserChange) -> StoreResult<bool> {
         let (trees, username) = (self.trees.clone(), username.to_owned());
         self.store
             .writer()
@@ -185,9 +191,10 @@ impl DirectoryStore for UserStore {
                 Ok(true)
             })
             .await
+            .store_err()
     }
 
-    async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
+    async fn remove(&self, kind: EntryKind, name: &str) -> StoreResult<Removed> {
         let (trees, name) = (self.trees.clone(), name.to_owned());
         self.store
             .writer()
@@ -202,6 +209,7 @@ impl DirectoryStore for UserStore {
                 })
             })
             .await
+            .store_err()
     }
 }
 

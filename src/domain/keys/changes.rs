@@ -269,7 +269,7 @@ impl KeyManager {
         self.ring.store(Arc::new(ring));
         if let Err(e) = self.store.put(&stored).await {
             self.ring.store(old.clone());
-            return Err(e);
+            return Err(e.into());
         }
         Ok(())
     }

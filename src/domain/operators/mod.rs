@@ -103,7 +103,7 @@ impl Operators {
             let stored = self
                 .store
                 .get(name)
-                .map_err(LoginFailure::Internal)?
+                .map_err(|e| LoginFailure::Internal(e.into()))?
                 .filter(|_| Name::parse(name).is_ok());
             let phc = stored.as_ref().map(|o| o.password_phc.as_str());
             let matched = users

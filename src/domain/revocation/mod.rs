@@ -146,7 +146,7 @@ impl Revocations {
 
     /// Drops the entries of tokens that have expired by `now`; returns how many went.
     pub async fn sweep(&self, now: UnixTime) -> anyhow::Result<usize> {
-        self.denylist.remove_expired(now.as_secs()).await
+        Ok(self.denylist.remove_expired(now.as_secs()).await?)
     }
 
     /// How many tokens are on the list (expired ones not yet swept included).

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::UserSettings;
 use super::lockout::{Lockout, address_key, user_key};
 use crate::domain::UnixTime;
-use crate::domain::ports::LockoutStore;
 use crate::domain::events::LockedBy;
+use crate::domain::ports::LockoutStore;
 
 /// How long a login waits when the shared counters cannot be read: it is refused (fail closed).
 const UNREADABLE_RETRY_SECS: u64 = 5;

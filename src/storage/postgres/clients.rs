@@ -5,8 +5,9 @@ use async_trait::async_trait;
 
 use super::cache::read;
 use super::{PgStore, bytes, db, json, notify};
-use crate::domain::ports::{ClientChange, ClientStore};
+use crate::domain::ports::{ClientChange, ClientStore, StoreResult};
 use crate::domain::{Client, ClientId};
+use crate::storage::StoreErr;
 use crate::storage::clients::{from_record, to_record};
 use crate::storage::records;
 
@@ -17,7 +18,7 @@ const ABSENT: &str = "\u{7f}absent";
 impl ClientStore for PgStore {
     /// Two map probes and one client cloned, whatever the outcome: a known id is paired with a
     /// key that is never stored, an unknown one clones the stand-in client.
-    fn lookup(&self, id: Option<&ClientId>) -> anyhow::Result<(bool, Client)> {
+    fn lookup(&self, id: Option<&ClientId>) -> StoreResult<(bool, Client)> {
         self.cache().fresh()?;
         let clients = read(&self.cache().clients);
         let found = clients.get(id.map_or(ABSENT, |id| id.as_str()));
@@ -28,12 +29,12 @@ impl ClientStore for PgStore {
         })
     }
 
-    fn get(&self, id: &ClientId) -> anyhow::Result<Option<Client>> {
+    fn get(&self, id: &ClientId) -> StoreResult<Option<Client>> {
         self.cache().fresh()?;
         Ok(read(&self.cache().clients).get(id.as_str()).cloned())
     }
 
-    fn list(&self) -> anyhow::Result<Vec<Client>> {
+    fn list(&self) -> StoreResult<Vec<Client>> {
         let mut all: Vec<Client> = read(&self.cache().clients).values().cloned().collect();
         all.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
         Ok(all)
@@ -43,17 +44,17 @@ impl ClientStore for PgStore {
         read(&self.cache().clients).len()
     }
 
-    fn is_empty(&self) -> anyhow::Result<bool> {
+    fn is_empty(&self) -> StoreResult<bool> {
         Ok(read(&self.cache().clients).is_empty())
     }
 
     /// Stale once the change listener has been cut off past `database_stale_secs`: the token
     /// path refuses then (see `Cache::fresh`).
-    fn health(&self) -> anyhow::Result<()> {
-        self.cache().fresh()
+    fn health(&self) -> StoreResult<()> {
+        self.cache().fresh().store_err()
     }
 
-    async fn insert(&self, client: &Client) -> anyhow::Result<bool> {
+    async fn insert(&self, client: &Client) -> StoreResult<bool> {
         let record = json(&records::encode(to_record(client))?)?;
         let id = client.id.as_str();
         let inserted = self
@@ -82,7 +83,7 @@ impl ClientStore for PgStore {
 
     /// Reads the row `FOR UPDATE` and writes it back in one transaction: concurrent updates and
     /// removals on any instance serialize, none is lost or undone.
-    async fn update(&self, id: &ClientId, change: ClientChange) -> anyhow::Result<Option<Client>> {
+    async fn update(&self, id: &ClientId, change: ClientChange) -> StoreResult<Option<Client>> {
         let key = id.as_str();
         let updated = self
             .bounded(&format!("updating client {key:?}"), async {
@@ -127,7 +128,7 @@ impl ClientStore for PgStore {
         prefix: &str,
         after: Option<&ClientId>,
         limit: usize,
-    ) -> anyhow::Result<Vec<Client>> {
+    ) -> StoreResult<Vec<Client>> {
         use std::ops::Bound;
         let start = match after.filter(|a| a.as_str() >= prefix) {
             Some(after) => Bound::Excluded(after.as_str()),
@@ -142,7 +143,7 @@ impl ClientStore for PgStore {
             .collect())
     }
 
-    async fn remove(&self, id: &ClientId) -> anyhow::Result<bool> {
+    async fn remove(&self, id: &ClientId) -> StoreResult<bool> {
         let key = id.as_str();
         let removed = self
             .bounded(&format!("removing client {key:?}"), async {

@@ -8,14 +8,15 @@ use async_trait::async_trait;
 
 use super::cache::{kind_name, read};
 use super::{PgStore, bytes, db, json, notify, to_u64};
-use crate::domain::ports::{DirectoryStore, UserChange};
+use crate::domain::ports::{DirectoryStore, StoreResult, UserChange};
 use crate::domain::users::entries::{Entry, EntryKind, Inserted, Removed, UserRecord};
+use crate::storage::StoreErr;
 use crate::storage::records;
 use crate::storage::users::{decode_entry, encode_entry};
 
 #[async_trait]
 impl DirectoryStore for PgStore {
-    async fn next_id(&self) -> anyhow::Result<u64> {
+    async fn next_id(&self) -> StoreResult<u64> {
         self.bounded("numbering a directory entry", async {
             let conn = self.conn().await?;
             let row = conn
@@ -25,9 +26,10 @@ impl DirectoryStore for PgStore {
             Ok(to_u64(row.try_get(0)?))
         })
         .await
+        .store_err()
     }
 
-    fn get(&self, kind: EntryKind, name: &str) -> anyhow::Result<Option<Entry>> {
+    fn get(&self, kind: EntryKind, name: &str) -> StoreResult<Option<Entry>> {
         self.cache().fresh()?;
         Ok(read(&self.cache().directory)
             .get(&kind)
@@ -35,7 +37,7 @@ impl DirectoryStore for PgStore {
             .cloned())
     }
 
-    fn list(&self, kind: EntryKind) -> anyhow::Result<Vec<Entry>> {
+    fn list(&self, kind: EntryKind) -> StoreResult<Vec<Entry>> {
         self.cache().fresh()?;
         Ok(read(&self.cache().directory)
             .get(&kind)
@@ -43,7 +45,7 @@ impl DirectoryStore for PgStore {
             .unwrap_or_default())
     }
 
-    async fn insert(&self, entry: Entry) -> anyhow::Result<Inserted> {
+    async fn insert(&self, entry: Entry) -> StoreResult<Inserted> {
         let (kind, name) = (entry.kind(), entry.name().to_owned());
         let record = json(&encode_entry(&entry)?)?;
         let references: Vec<(EntryKind, String)> = entry
@@ -87,7 +89,7 @@ impl DirectoryStore for PgStore {
         Ok(inserted)
     }
 
-    async fn update_user(&self, username: &str, change: UserChange) -> anyhow::Result<bool> {
+    async fn update_user(&self, username: &str, change: UserChange) -> StoreResult<bool> {
         let user = kind_name(EntryKind::User);
         let updated = self
             .bounded(&format!("updating user {username:?}"), async {
@@ -143,7 +145,7 @@ impl DirectoryStore for PgStore {
         Ok(found)
     }
 
-    async fn remove(&self, kind: EntryKind, name: &str) -> anyhow::Result<Removed> {
+    async fn remove(&self, kind: EntryKind, name: &str) -> StoreResult<Removed> {
         let removed = self
             .bounded(&format!("removing {} {name:?}", kind.label()), async {
                 let mut conn = self.conn().await?;

@@ -9,8 +9,9 @@ use crate::domain::RevokedToken;
 use crate::domain::keys::KeyRecord;
 use crate::domain::ports::{
     DenylistStore, KeyChangeLock, KeyMaterial, KeyRecordStore, Leases, Listing, LockoutStore,
-    StoredKey,
+    StoreResult, StoredKey,
 };
+use crate::storage::StoreErr;
 use crate::storage::records;
 
 /// The first key of the two-key advisory locks that serialize one client's revocations (the
@@ -19,11 +20,11 @@ const REVOCATION_LOCK_CLASS: i32 = 7;
 
 #[async_trait]
 impl KeyRecordStore for PgStore {
-    fn list(&self) -> anyhow::Result<Vec<KeyRecord>> {
+    fn list(&self) -> StoreResult<Vec<KeyRecord>> {
         Ok(read(&self.cache().keys).values().cloned().collect())
     }
 
-    async fn put(&self, records: &[KeyRecord]) -> anyhow::Result<()> {
+    async fn put(&self, records: &[KeyRecord]) -> StoreResult<()> {
         self.bounded("storing key records", async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
@@ -46,17 +47,18 @@ impl KeyRecordStore for PgStore {
             .await
         })
         .await
+        .store_err()
     }
 
-    async fn lock_changes(&self) -> anyhow::Result<KeyChangeLock> {
-        self.lock_key_changes().await
+    async fn lock_changes(&self) -> StoreResult<KeyChangeLock> {
+        self.lock_key_changes().await.store_err()
     }
 }
 
 /// Private keys sealed under the master key; opened only when the key ring is built.
 #[async_trait]
 impl KeyMaterial for PgStore {
-    async fn load_all(&self) -> anyhow::Result<Vec<StoredKey>> {
+    async fn load_all(&self) -> StoreResult<Vec<StoredKey>> {
         let rows = self
             .bounded("loading private keys", async {
                 let conn = self.conn().await?;
@@ -70,20 +72,20 @@ impl KeyMaterial for PgStore {
             .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for row in rows {
-            let kid: String = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let sealed: Vec<u8> = row.try_get(2)?;
+            let kid: String = row.try_get(0).store_err()?;
+            let nonce: Vec<u8> = row.try_get(1).store_err()?;
+            let sealed: Vec<u8> = row.try_get(2).store_err()?;
             keys.push(StoredKey {
                 der: self.inner.master.open(&kid, &nonce, &sealed)?,
                 source: format!("database key {kid}"),
                 tag: "PRIVATE KEY".to_owned(),
-                modified: Some(row.try_get(3)?),
+                modified: Some(row.try_get(3).store_err()?),
             });
         }
         Ok(keys)
     }
 
-    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> anyhow::Result<String> {
+    async fn write(&self, kid: &str, pkcs8_der: &[u8]) -> StoreResult<String> {
         let (nonce, sealed) = self.inner.master.seal(kid, pkcs8_der)?;
         self.bounded("storing a private key", async {
             let mut conn = self.conn().await?;
@@ -104,7 +106,7 @@ impl KeyMaterial for PgStore {
         Ok(format!("database key {kid}"))
     }
 
-    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
+    async fn remove(&self, kid: &str) -> StoreResult<()> {
         self.bounded("removing a private key", async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
@@ -116,6 +118,7 @@ impl KeyMaterial for PgStore {
             Ok(())
         })
         .await
+        .store_err()
     }
 
     fn location(&self) -> String {
@@ -126,13 +129,7 @@ impl KeyMaterial for PgStore {
 #[async_trait]
 impl Leases for PgStore {
     /// One upsert: it takes the row when free, lapsed or already ours, and touches nothing else.
-    async fn try_hold(
-        &self,
-        name: &str,
-        holder: &str,
-        now: u64,
-        until: u64,
-    ) -> anyhow::Result<bool> {
+    async fn try_hold(&self, name: &str, holder: &str, now: u64, until: u64) -> StoreResult<bool> {
         self.bounded("holding a lease", async {
             let conn = self.conn().await?;
             let row = conn
@@ -147,18 +144,18 @@ impl Leases for PgStore {
                 .map_err(db)?;
             Ok(row.is_some())
         })
-        .await
+        .await.store_err()
     }
 }
 
 #[async_trait]
 impl DenylistStore for PgStore {
-    fn contains(&self, jti: &str) -> anyhow::Result<bool> {
+    fn contains(&self, jti: &str) -> StoreResult<bool> {
         self.cache().fresh()?;
         Ok(read(&self.cache().revoked).contains_key(jti))
     }
 
-    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> anyhow::Result<Listing> {
+    async fn insert(&self, entry: &RevokedToken, per_client: usize) -> StoreResult<Listing> {
         let record = json(&records::encode(entry)?)?;
         let limit = i64::try_from(per_client).unwrap_or(i64::MAX);
         self.bounded("storing the revocation", async {
@@ -202,9 +199,10 @@ impl DenylistStore for PgStore {
             Ok(Listing::Listed)
         })
         .await
+        .store_err()
     }
 
-    async fn remove_expired(&self, now: u64) -> anyhow::Result<usize> {
+    async fn remove_expired(&self, now: u64) -> StoreResult<usize> {
         let n = self
             .bounded("sweeping expired revocations", async {
                 let mut conn = self.conn().await?;
@@ -240,7 +238,7 @@ impl DenylistStore for PgStore {
 
 #[async_trait]
 impl LockoutStore for PgStore {
-    async fn failures(&self, key: &str) -> anyhow::Result<Option<(u64, u32)>> {
+    async fn failures(&self, key: &str) -> StoreResult<Option<(u64, u32)>> {
         self.bounded("reading login failures", async {
             let conn = self.conn().await?;
             let row = conn
@@ -257,9 +255,10 @@ impl LockoutStore for PgStore {
             .transpose()
         })
         .await
+        .store_err()
     }
 
-    async fn fail(&self, key: &str, window: u64, now: u64) -> anyhow::Result<()> {
+    async fn fail(&self, key: &str, window: u64, now: u64) -> StoreResult<()> {
         self.bounded("counting a login failure", async {
             let conn = self.conn().await?;
             conn.execute(
@@ -275,9 +274,10 @@ impl LockoutStore for PgStore {
             Ok(())
         })
         .await
+        .store_err()
     }
 
-    async fn clear(&self, key: &str) -> anyhow::Result<()> {
+    async fn clear(&self, key: &str) -> StoreResult<()> {
         self.bounded("clearing login failures", async {
             let conn = self.conn().await?;
             conn.execute("DELETE FROM td_lockout WHERE key = $1", &[&key])
@@ -286,5 +286,6 @@ impl LockoutStore for PgStore {
             Ok(())
         })
         .await
+        .store_err()
     }
 }

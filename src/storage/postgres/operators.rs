@@ -6,20 +6,21 @@ use async_trait::async_trait;
 use super::cache::read;
 use super::{PgStore, bytes, db, json, notify};
 use crate::domain::operators::Operator;
-use crate::domain::ports::{OperatorChange, OperatorStore};
+use crate::domain::ports::{OperatorChange, OperatorStore, StoreResult};
+use crate::storage::StoreErr;
 use crate::storage::records;
 
 #[async_trait]
 impl OperatorStore for PgStore {
-    fn get(&self, name: &str) -> anyhow::Result<Option<Operator>> {
+    fn get(&self, name: &str) -> StoreResult<Option<Operator>> {
         Ok(read(&self.cache().operators).get(name).cloned())
     }
 
-    fn list(&self) -> anyhow::Result<Vec<Operator>> {
+    fn list(&self) -> StoreResult<Vec<Operator>> {
         Ok(read(&self.cache().operators).values().cloned().collect())
     }
 
-    async fn insert(&self, operator: &Operator) -> anyhow::Result<bool> {
+    async fn insert(&self, operator: &Operator) -> StoreResult<bool> {
         let record = json(&records::encode(operator)?)?;
         let name = operator.name.as_str();
         self.bounded(&format!("adding operator {name:?}"), async {
@@ -41,11 +42,11 @@ impl OperatorStore for PgStore {
             .await?;
             Ok(n == 1)
         })
-        .await
+        .await.store_err()
     }
 
     /// Reads the row `FOR UPDATE` and writes it back in one transaction.
-    async fn update(&self, name: &str, change: OperatorChange) -> anyhow::Result<Option<Operator>> {
+    async fn update(&self, name: &str, change: OperatorChange) -> StoreResult<Option<Operator>> {
         self.bounded(&format!("updating operator {name:?}"), async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
@@ -79,9 +80,10 @@ impl OperatorStore for PgStore {
             Ok(Some(operator))
         })
         .await
+        .store_err()
     }
 
-    async fn remove(&self, name: &str) -> anyhow::Result<bool> {
+    async fn remove(&self, name: &str) -> StoreResult<bool> {
         self.bounded(&format!("removing operator {name:?}"), async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
@@ -95,5 +97,6 @@ impl OperatorStore for PgStore {
             Ok(n == 1)
         })
         .await
+        .store_err()
     }
 }

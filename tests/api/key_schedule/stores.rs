@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokendealer::domain::UnixTime;
 use tokendealer::domain::keys::{Algorithms, KeyManager, KeyPolicy, KeyRotation, KeyState};
-use tokendealer::domain::ports::Leases;
+use tokendealer::domain::ports::{Leases, StoreResult};
 use tokendealer::storage::{KeyFiles, Store};
 
 fn stores(data: &tempfile::TempDir) -> (Arc<Store>, Arc<KeyFiles>) {
@@ -113,7 +113,7 @@ struct Taken;
 
 #[async_trait]
 impl Leases for Taken {
-    async fn try_hold(&self, _: &str, _: &str, _: u64, _: u64) -> anyhow::Result<bool> {
+    async fn try_hold(&self, _: &str, _: &str, _: u64, _: u64) -> StoreResult<bool> {
         Ok(false)
     }
 }
