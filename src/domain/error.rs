@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::ports::{StoreError, StoreUnavailable};
+use super::ports::error::{StoreError, StoreUnavailable};
 
 /// Everything that can go wrong while serving a request.
 ///
