@@ -5,9 +5,11 @@ use std::fmt;
 use aws_lc_rs::digest::{SHA256, digest};
 use subtle::ConstantTimeEq;
 
+use tokendealer_client::wire::AccessTokenClaims as AccessClaims;
+
 use super::auth_failure::FailureReason;
 use super::keys::SigningAlg;
-use super::{AccessClaims, Audience, OAuthError, ScopeSet, UnixTime};
+use super::{Audience, OAuthError, ScopeSet, UnixTime};
 
 /// A client identifier: 1–128 printable ASCII characters, as presented or stored; new clients
 /// are held to the stricter [`ClientId::parse_new`].

@@ -6,27 +6,15 @@
 //! `max_revocations_per_client` entries listed at once, so one client revoking as fast as it can
 //! issue cannot grow the list without bound.
 
+pub mod record;
+
+pub use record::RevokedToken;
+
 use super::{AccessClaims, Client, OAuthError, TokenIssuer, UnixTime};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::events::{Events, Unheard};
 use super::ports::{DenylistStore, Listing};
-
-/// A revoked access token: listed by `jti` until its own `exp`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevokedToken {
-    pub jti: String,
-    pub client_id: String,
-    /// The registration of the client the token was issued to (its `reg` claim): a client's
-    /// share of the list is per registration, so one removed and registered again starts afresh.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reg: Option<String>,
-    /// The token's own `exp`: past it the token is dead without our help and the entry can go.
-    pub exp: u64,
-    pub revoked_at: u64,
-}
 
 /// What a revocation request came to. The endpoint answers 200 in every case (RFC 7009 §2.2), so
 /// the caller cannot probe for other clients' tokens; the distinction is for logs and tests.
