@@ -5,8 +5,9 @@
 use figment::Figment;
 
 use super::layers::{self, Layer};
-use super::{IoModel, Overrides, Settings};
+use super::{Overrides, Settings};
 use crate::domain::keys::SignerMode;
+use crate::http::per_thread::IoModel;
 
 impl Settings {
     /// Resolves the settings: a flag beats the environment (`TOKENDEALER_<KEY>`), which beats

@@ -23,15 +23,11 @@ use serde::Serialize;
 
 pub use console::ConsoleSettings;
 pub use database::DatabaseUrl;
-#[cfg(test)]
-use descriptors::MIN_DEFAULT_CONNECTIONS;
 pub use descriptors::{RESERVED_DESCRIPTORS, default_max_connections};
 pub use settings::Settings;
 pub use tls::{TlsFiles, TlsSettings};
 
 use crate::domain::keys::SignerMode;
-// The one place config names the transport's type (`io`), for its children.
-use crate::http::per_thread::IoModel;
 
 /// Values given explicitly (flags, or the environment through clap's `env`), each optional: the
 /// top layer, each field named as the setting it gives.
@@ -55,5 +51,7 @@ pub struct Overrides {
     pub master_key_file: Option<PathBuf>,
 }
 
+#[cfg(test)]
+use descriptors::MIN_DEFAULT_CONNECTIONS;
 #[cfg(test)]
 mod tests;

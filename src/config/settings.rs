@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
 use super::units::secs;
-use super::{ConsoleSettings, DatabaseUrl, IoModel, TlsSettings, default_max_connections};
+use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
+use crate::http::per_thread::IoModel;
 
 /// Everything the server needs to start. A field's TOML key is its name, or the one it is
 /// renamed to (`*_secs`: a duration in whole seconds); `users` and `keys` are the `[users]` and

@@ -3,8 +3,8 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::IoModel;
 use crate::domain::keys::SignerMode;
+use crate::http::per_thread::IoModel;
 
 /// A `Duration` as the whole seconds of a `*_secs` key (`#[serde(with = "secs")]`).
 pub(super) mod secs {
