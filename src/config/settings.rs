@@ -16,7 +16,9 @@ use crate::http::per_thread::IoModel;
 
 /// Everything the server needs to start. A field's TOML key is its name, or the one it is
 /// renamed to (`*_secs`: a duration in whole seconds); `users` and `keys` are the `[users]` and
-/// `[keys]` tables; the console's and TLS's keys are top-level keys too (`console_*`, `tls_*`).
+/// `[keys]` tables; the console's and TLS's keys are top-level keys too (`console_*`, `tls_*`),
+/// read as parts of their own by [`Settings::load`] (deserializing `Settings` alone leaves those
+/// two at their defaults).
 #[derive(Debug, Clone, SmartDefault, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
