@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{ConsoleSettings, DatabaseUrl, Overrides, Settings, TlsSettings, layers};
 use crate::domain::keys::{KeySettings, SignerMode};
 use crate::domain::users::UserSettings;
-use crate::http::per_thread::IoModel;
+use crate::server::IoModel;
 
 /// The TOML file's shape: the same names as the flags, with underscores.
 #[derive(Debug, Default, Deserialize)]

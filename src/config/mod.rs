@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
-use crate::http::per_thread::IoModel;
+use crate::server::IoModel;
 
 pub use self::tls::{TlsFiles, TlsSettings};
 

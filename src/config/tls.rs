@@ -18,12 +18,7 @@ pub struct TlsSettings {
     pub watch_interval: Duration,
 }
 
-/// The PEM files of the listener's certificate: the chain (leaf first) and its private key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
+pub use crate::server::TlsFiles;
 
 impl Default for TlsSettings {
     fn default() -> Self {

@@ -1,25 +1,23 @@
-//! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
+//! The HTTP edge: routing, request parsing and error responses, called by the transport
+//! (`crate::server`) through [`Routes`] and [`Metrics`].
 
 mod admin;
 mod audit_admin;
 mod body;
 mod catalog;
 mod client_pages;
-mod connection;
 pub mod console;
 mod discovery;
 mod error;
+mod handler;
 mod import_admin;
 mod introspect;
 pub mod metrics_endpoint;
 mod operators_admin;
 mod peer;
-pub mod per_thread;
 mod request;
 mod response;
 mod routes;
-pub mod server;
-pub mod tls;
 mod token;
 mod tokenleader;
 mod users_admin;
@@ -38,6 +36,7 @@ use tracing::Instrument;
 pub use body::BodyBudget;
 pub use discovery::{Discovery, endpoint_url};
 pub use error::{Body, Rejection};
+pub use handler::{Metrics, Routes};
 pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
 
@@ -112,7 +111,6 @@ pub async fn handle(
         .get(&X_REQUEST_ID)
         .and_then(|v| RequestId::parse(v.as_bytes()))
         .unwrap_or_else(RequestId::random);
-    req.extensions_mut().insert(peer::Peer(peer));
     req.extensions_mut().insert(request_id.clone());
     // At error level, so the id is on every line a request writes whatever `RUST_LOG` lets through.
     let span = tracing::error_span!("request", request_id = %request_id);

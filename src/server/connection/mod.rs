@@ -12,11 +12,14 @@
 mod activity;
 mod handshake;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::Request;
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -30,8 +33,8 @@ use tokio_util::task::TaskTracker;
 pub(super) use self::activity::Deadlines;
 use self::activity::{Activity, InFlight, Watched};
 pub(super) use self::handshake::TlsServing;
-use super::AppState;
-use super::server::{Limits, Service};
+use super::accept::Limits;
+use super::handler::{ConnectionInfo, Handler};
 
 /// At the connection cap, a connection idle this long is closed to make room: not one idle for
 /// an instant (just accepted, or between two requests of a busy client), whose next request may
@@ -54,9 +57,9 @@ const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
 const H2_MAX_SEND_BUF: usize = 64 * 1024;
 
 /// What every connection task shares.
-pub(super) struct Shared {
-    pub state: Arc<AppState>,
-    pub service: Service,
+pub(super) struct Shared<H> {
+    /// What answers the requests.
+    pub handler: H,
     pub builder: auto::Builder<Tracked>,
     pub deadlines: Deadlines,
     /// Cancelled when the server stops: finish what is in flight, start nothing new.
@@ -109,7 +112,12 @@ pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tr
 
 /// Serves one accepted connection until it ends, is cut, or is dropped at shutdown. The permit
 /// is its place under the connection cap, given back when this returns.
-pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, place: Place) {
+pub(super) async fn serve<H: Handler>(
+    shared: Arc<Shared<H>>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    place: Place,
+) {
     let Place {
         permit: _permit,
         mut pressure,
@@ -117,14 +125,18 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     } = place;
     let _ = stream.set_nodelay(true);
     match &shared.tls {
-        None => serve_http(&shared, &shared.builder, stream, peer, pressure, accepted).await,
+        None => {
+            let info = ConnectionInfo::plain(peer);
+            serve_http(&shared, &shared.builder, stream, info, pressure, accepted).await;
+        }
         Some(tls) => {
             if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
                 // A handshake under way is not idle: calls for room made during it are not for
                 // this connection (the next one, a quarter second later, is).
                 pressure.borrow_and_update();
                 let builder = tls.builder(&shared.builder, &stream);
-                serve_http(&shared, builder, stream, peer, pressure, Instant::now()).await;
+                let info = handshake::connection_info(&stream, peer);
+                serve_http(&shared, builder, stream, info, pressure, Instant::now()).await;
             }
         }
     }
@@ -132,30 +144,29 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
 
 /// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`; the
 /// first-byte deadline and idleness count from `accepted` (the accept, or the handshake's end).
-async fn serve_http<S>(
-    shared: &Shared,
+/// Each request carries `info` in its extensions to the handler.
+async fn serve_http<H: Handler, S>(
+    shared: &Arc<Shared<H>>,
     builder: &auto::Builder<Tracked>,
     stream: S,
-    peer: SocketAddr,
+    info: ConnectionInfo,
     mut pressure: watch::Receiver<u64>,
     accepted: Instant,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let peer = info.peer;
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
-    let state = shared.state.clone();
-    let kind = shared.service;
-    let service = service_fn(move |req| {
+    let answers = shared.clone();
+    let service = service_fn(move |mut req: Request<Incoming>| {
         let in_flight = InFlight::begin(&activity);
-        let state = state.clone();
+        req.extensions_mut().insert(info.clone());
+        let answer = answers.handler.call(req, &info);
         async move {
-            let response = match kind {
-                Service::Main => super::handle(state, peer, req).await,
-                Service::Metrics => super::metrics_endpoint::handle(state, req).await,
-            };
+            let response = answer.await;
             drop(in_flight);
-            response
+            Ok::<_, Infallible>(response)
         }
     });
     let conn = builder.serve_connection(io, service);
