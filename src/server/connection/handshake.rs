@@ -1,7 +1,7 @@
 //! A connection's TLS handshake, under its own deadline and inside its place under the cap, and
 //! the HTTP version its ALPN chose.
 //!
-//! The handshake is timed from accept by `tls_handshake_timeout_secs`; the HTTP deadlines
+//! The handshake is timed from accept by `Limits::tls_handshake_timeout`; the HTTP deadlines
 //! (protocol detection, head, body, idle) start once it is done. A handshake holds its place
 //! under the cap until then: it is not closed to make room while the cap is reached, as an idle
 //! connection is, since the cap's first call for room comes the moment the place is taken, in

@@ -2,8 +2,8 @@
 //! when a phase overruns its deadline, or when the server drains.
 //!
 //! Each phase has its own bound: protocol detection `first_byte_timeout` (hyper-util's sniffing
-//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body
-//! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
+//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body the handler's
+//! own deadline (the dealer's `body_read_timeout`, which answers 408); no request in flight
 //! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
 //! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
 //! a connection that keeps making progress may live as long as it likes. Over TLS the
