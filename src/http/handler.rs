@@ -1,6 +1,7 @@
 //! The dealer's two handlers as the transport calls them: [`Routes`], every route of the table
 //! on the main listener, and [`Metrics`], `/metrics` alone on the metrics listener.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -18,17 +19,11 @@ impl Handler for Routes {
     type Body = Body;
 
     fn call(
-        &self,
+        self,
         req: Request<Incoming>,
         conn: &ConnectionInfo,
-    ) -> impl Future<Output = Response<Body>> + Send + use<> {
-        let answer = super::handle(self.0.clone(), conn.peer, req);
-        async move {
-            match answer.await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        }
+    ) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send + use<> {
+        super::handle(self.0, conn.peer, req)
     }
 }
 
@@ -40,16 +35,10 @@ impl Handler for Metrics {
     type Body = Body;
 
     fn call(
-        &self,
+        self,
         req: Request<Incoming>,
         _conn: &ConnectionInfo,
-    ) -> impl Future<Output = Response<Body>> + Send + use<> {
-        let answer = super::metrics_endpoint::handle(self.0.clone(), req);
-        async move {
-            match answer.await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        }
+    ) -> impl Future<Output = Result<Response<Body>, Infallible>> + Send + use<> {
+        super::metrics_endpoint::handle(self.0, req)
     }
 }

@@ -20,16 +20,18 @@ use super::*;
 
 /// Answers what it was told of the connection: the peer as given, whether certificates came,
 /// and whether the request's extension says the same.
+#[derive(Clone)]
 struct Echo;
 
 impl Handler for Echo {
     type Body = Full<Bytes>;
 
     fn call(
-        &self,
+        self,
         req: Request<Incoming>,
         conn: &ConnectionInfo,
-    ) -> impl Future<Output = Response<Full<Bytes>>> + Send + use<> {
+    ) -> impl Future<Output = Result<Response<Full<Bytes>>, std::convert::Infallible>> + Send + use<>
+    {
         let extension = req.extensions().get::<ConnectionInfo>();
         let same = extension.is_some_and(|e| {
             e.peer == conn.peer && e.peer_certificates.is_none() == conn.peer_certificates.is_none()
@@ -39,7 +41,7 @@ impl Handler for Echo {
             conn.peer,
             conn.peer_certificates.is_some()
         );
-        async move { Response::new(Full::new(Bytes::from(text))) }
+        async move { Ok(Response::new(Full::new(Bytes::from(text)))) }
     }
 }
 
@@ -157,4 +159,12 @@ fn certificate() -> (
     std::fs::write(&files.key, key.serialize_pem()).unwrap();
     let ca_der = rustls::pki_types::CertificateDer::from(ca.der().to_vec());
     (ca_der, files, dir)
+}
+
+/// Every request's extensions box a `ConnectionInfo`: at 40 bytes it takes the allocator's
+/// 48-byte chunks, as the bare address did before it (with a fat pointer in it, a JWKS request
+/// cost about 1 % more instructions, in the allocator).
+#[test]
+fn a_connection_info_is_no_larger_than_an_address_and_a_pointer() {
+    assert!(std::mem::size_of::<ConnectionInfo>() <= 40);
 }

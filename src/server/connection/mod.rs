@@ -12,7 +12,6 @@
 mod activity;
 mod handshake;
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -146,7 +145,7 @@ pub(super) async fn serve<H: Handler>(
 /// first-byte deadline and idleness count from `accepted` (the accept, or the handshake's end).
 /// Each request carries `info` in its extensions to the handler.
 async fn serve_http<H: Handler, S>(
-    shared: &Arc<Shared<H>>,
+    shared: &Shared<H>,
     builder: &auto::Builder<Tracked>,
     stream: S,
     info: ConnectionInfo,
@@ -158,15 +157,17 @@ async fn serve_http<H: Handler, S>(
     let peer = info.peer;
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
-    let answers = shared.clone();
+    let handler = shared.handler.clone();
     let service = service_fn(move |mut req: Request<Incoming>| {
         let in_flight = InFlight::begin(&activity);
-        req.extensions_mut().insert(info.clone());
-        let answer = answers.handler.call(req, &info);
+        let (handler, info) = (handler.clone(), info.clone());
+        // The handler's future is made inside, in place: made outside and moved in, it would be
+        // held twice over (kilobytes) and copied on every move.
         async move {
-            let response = answer.await;
+            req.extensions_mut().insert(info.clone());
+            let response = handler.call(req, &info).await;
             drop(in_flight);
-            Ok::<_, Infallible>(response)
+            response
         }
     });
     let conn = builder.serve_connection(io, service);
