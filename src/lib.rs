@@ -6,7 +6,8 @@
 //! sled database.
 //!
 //! # Layout
-//! Layers point one way: `http` → `domain` → `storage`.
+//! Layers point one way: `http` → `domain` → `storage`; `startup` hands `http`'s handlers to
+//! `server`, the transport, which imports nothing else of the crate.
 //! - [`server`]: the transport — listeners, the accept loop under a connection cap, each
 //!   phase's deadline, HTTP/1 and HTTP/2, native TLS with a reloadable certificate, per-thread
 //!   runtimes, the drain. Given a handler and its limits; knows no route and no setting.
