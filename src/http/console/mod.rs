@@ -66,7 +66,7 @@ pub(super) async fn route(
     let mut response = match dispatch(state, req, now).await {
         Ok(response) => response,
         Err(rejection) => {
-            let (status, text) = rejection.for_people().await;
+            let (status, text) = rejection.for_people();
             views::problem(status, &text, None)
         }
     };
@@ -136,7 +136,7 @@ async fn dispatch(
             match pages(&ctx, &seg, form, query.as_deref()).await {
                 Ok(response) => Ok(response),
                 Err(rejection) => {
-                    let (status, text) = rejection.for_people().await;
+                    let (status, text) = rejection.for_people();
                     Ok(views::problem(status, &text, Some(&ctx.session)))
                 }
             }
