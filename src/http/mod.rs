@@ -3,101 +3,51 @@
 mod admin;
 mod audit_admin;
 mod body;
-mod catalog;
 mod client_pages;
 mod connection;
 pub mod console;
-mod discovery;
 mod error;
 mod import_admin;
-mod introspect;
 pub mod metrics_endpoint;
+mod oauth;
 mod operators_admin;
 mod peer;
 pub mod per_thread;
+mod probes;
 mod request;
 mod response;
 mod routes;
 pub mod server;
+mod state;
 pub mod tls;
-mod token;
 mod tokenleader;
 mod users_admin;
-mod wellknown;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
+use oauth::wellknown;
 use routes::Handler;
 use tracing::Instrument;
 
 pub use body::BodyBudget;
-pub use discovery::{Discovery, endpoint_url};
 pub use error::{Body, Rejection};
+pub use oauth::discovery::{Discovery, endpoint_url};
 pub use response::public_cache_control;
 pub use routes::patterns as route_patterns;
+pub use state::AppState;
 
-use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
+use crate::domain::{OAuthError, UnixTime};
 use crate::telemetry::metrics::Refusal;
-use crate::telemetry::{RequestId, Telemetry};
+use crate::telemetry::RequestId;
 
 /// The request id header: kept when valid, made otherwise, on every response.
 /// (A `HeaderName`, not a string: a string is parsed into one on every use.)
 pub const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
-
-/// What every handler can reach. Built once by `startup`, shared by all connections.
-pub struct AppState {
-    pub registry: ClientRegistry,
-    pub issuer: TokenIssuer,
-    pub revocations: Revocations,
-    /// The discovery documents (RFC 8414 and OpenID Connect), serialized once.
-    pub metadata: Discovery,
-    /// `Cache-Control` of the JWKS and the metadata (`public, max-age=<jwks_max_age>`), made
-    /// once: these are the most requested documents.
-    pub public_cache_control: http::HeaderValue,
-    pub default_token_ttl: u64,
-    pub max_token_ttl: u64,
-    /// The total time a request body may take to arrive.
-    pub body_read_timeout: Duration,
-    /// Request body bytes held at once, across every connection.
-    pub body_budget: BodyBudget,
-    /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
-    pub users: crate::domain::users::Users,
-    /// Metrics and the audit trail.
-    pub telemetry: Telemetry,
-    /// The console's operators (their own accounts).
-    pub operators: crate::domain::operators::Operators,
-    /// The web console: its settings and sessions.
-    pub console: console::Console,
-    /// What `/readyz` answers: the stop and the store's health.
-    pub readiness: crate::domain::readiness::Readiness,
-}
-
-impl AppState {
-    /// The token endpoint's entry point, over this dealer's parts.
-    pub fn dealer(&self) -> crate::domain::Dealer<'_> {
-        crate::domain::Dealer {
-            issuer: &self.issuer,
-            registry: &self.registry,
-            users: &self.users,
-            telemetry: &self.telemetry,
-        }
-    }
-
-    /// The authorization step, over this dealer's parts.
-    pub fn access(&self) -> crate::domain::Access<'_> {
-        crate::domain::Access {
-            issuer: &self.issuer,
-            revocations: &self.revocations,
-            registry: &self.registry,
-            directory: &self.users.directory,
-        }
-    }
-}
 
 /// Answers one request. Never fails: every error becomes a response, and every response carries
 /// the request's `X-Request-Id`, as does every log line written while it is handled.
@@ -178,19 +128,19 @@ async fn route(
     // hyper moves the request's future (this one inside it) by value, so unboxed, every request
     // would copy the state of the largest handler (kilobytes), several times over.
     match route.handler {
-        Handler::Token => Box::pin(token::token(state, req)).await,
-        Handler::Introspect => Box::pin(introspect::introspect(state, req)).await,
-        Handler::Revoke => Box::pin(introspect::revoke(state, req)).await,
+        Handler::Token => Box::pin(oauth::token::token(state, req)).await,
+        Handler::Introspect => Box::pin(oauth::introspection::introspect(state, req)).await,
+        Handler::Revoke => Box::pin(oauth::revocation::revoke(state, req)).await,
         Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
         Handler::Metadata(which) if state.metadata.serves(req.uri().path(), which) => {
             wellknown::public(&req, || wellknown::metadata(state, which))
         }
         Handler::Metadata(_) => Err(Rejection::NotFound),
-        Handler::Healthz => Ok(wellknown::healthz()),
-        Handler::Readyz => Ok(wellknown::readyz(state)),
+        Handler::Healthz => Ok(probes::healthz()),
+        Handler::Readyz => Ok(probes::readyz(state)),
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
-        Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
-        Handler::Catalog => catalog::route(state, req),
+        Handler::ActiveKey => tokenleader::catalog::active_key(state, req.uri().query()),
+        Handler::Catalog => tokenleader::catalog::route(state, req),
         Handler::Audit => audit_admin::recent(state, &req),
         // Off, the console's rows are not found (`routes::find`).
         Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
@@ -229,7 +179,7 @@ async fn admin_action(
     // The table's Admin and UserListing rows always yield the caller's claims.
     let caller = caller.ok_or(Rejection::NotFound)?;
     let path = req.uri().path();
-    let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
+    let segments = request::decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
         .ok_or(Rejection::NotFound)?;
     let origin = peer::origin(req.extensions());
     let mut audited = audit_admin::action(req.method(), &segments);
@@ -274,19 +224,6 @@ fn host_is_valid<B>(req: &Request<B>) -> bool {
         }
         (Some(_), Some(_)) => false,
     }
-}
-
-/// Splits a path into percent-decoded segments; `None` if one is not UTF-8.
-fn decode_segments(path: &str) -> Option<Vec<String>> {
-    path.trim_end_matches('/')
-        .split('/')
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8()
-                .ok()
-                .map(|c| c.into_owned())
-        })
-        .collect()
 }
 
 #[cfg(test)]

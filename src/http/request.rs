@@ -224,6 +224,19 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
     }
 }
 
+/// Splits a path into percent-decoded segments; `None` if one is not UTF-8.
+pub fn decode_segments(path: &str) -> Option<Vec<String>> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
+        .collect()
+}
+
 /// A `limit` query parameter: `default` when absent, else a number from 1 to 1000 (the most any
 /// listing answers at once).
 pub fn page_limit(raw: Option<&str>, default: usize) -> Result<usize, OAuthError> {

@@ -5,8 +5,8 @@
 use http::{HeaderMap, Method};
 
 use super::AppState;
-use super::discovery::{self, Document};
 use super::error::Rejection;
+use super::oauth::discovery::{self, Document};
 use super::request::bearer_token;
 use crate::domain::users::tokenleader;
 use crate::domain::{AccessClaims, OAuthError, Requirement, UnixTime};

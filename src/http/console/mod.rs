@@ -83,7 +83,7 @@ async fn dispatch(
     let query = req.uri().query().map(str::to_owned);
     let rest = path.strip_prefix("/console").unwrap_or_default();
     let segments =
-        super::decode_segments(rest.trim_start_matches('/')).ok_or(Rejection::NotFound)?;
+        super::request::decode_segments(rest.trim_start_matches('/')).ok_or(Rejection::NotFound)?;
     let seg: Vec<&str> = segments
         .iter()
         .map(String::as_str)
