@@ -14,7 +14,7 @@ use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
-use crate::domain::{ClientRegistry, Revocations, TokenIssuer, UnixTime};
+use crate::domain::{ClientRegistry, RegistrationPolicy, Revocations, TokenIssuer, UnixTime};
 use crate::http::per_thread::{self, IoModel};
 use crate::http::server::{self, Limits};
 use crate::http::tls::{self, CertificateReloader, Tls};
@@ -121,7 +121,11 @@ impl Application {
             users = users.with_shared_lockout(lockout);
         }
         let operators = Operators::new(engine.operators.clone());
-        let registry = ClientRegistry::new(engine.clients.clone());
+        let registry =
+            ClientRegistry::new(engine.clients.clone()).with_policy(RegistrationPolicy {
+                default_token_ttl: settings.default_token_ttl,
+                max_token_ttl: settings.max_token_ttl,
+            });
         let readiness = Readiness::new(engine.clients.clone());
         // On a shared database only the first instance ever bootstraps (under the startup lock).
         let bootstrap = match &engine.postgres {
@@ -145,8 +149,6 @@ impl Application {
             revocations,
             metadata: http::Discovery::new(&issuer, settings.keys.algorithms)?,
             public_cache_control: http::public_cache_control(settings.jwks_max_age),
-            default_token_ttl: settings.default_token_ttl,
-            max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
             body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
             users,

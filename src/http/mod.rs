@@ -1,16 +1,13 @@
 //! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
 
+mod access;
 mod admin;
-mod audit_admin;
 mod body;
-mod client_pages;
 mod connection;
 pub mod console;
 mod error;
-mod import_admin;
 pub mod metrics_endpoint;
 mod oauth;
-mod operators_admin;
 mod peer;
 pub mod per_thread;
 mod probes;
@@ -21,7 +18,6 @@ pub mod server;
 mod state;
 pub mod tls;
 mod tokenleader;
-mod users_admin;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -42,8 +38,8 @@ pub use routes::patterns as route_patterns;
 pub use state::AppState;
 
 use crate::domain::{OAuthError, UnixTime};
-use crate::telemetry::metrics::Refusal;
 use crate::telemetry::RequestId;
+use crate::telemetry::metrics::Refusal;
 
 /// The request id header: kept when valid, made otherwise, on every response.
 /// (A `HeaderName`, not a string: a string is parsed into one on every use.)
@@ -123,7 +119,7 @@ async fn route(
     let (index, route) = find_route(state, &mut req)?;
     *matched = Some(index);
     let now = UnixTime::now();
-    let caller = routes::authorize(route.access, state, req.headers(), now)?;
+    access::authorize(route.access, state, req.headers(), now)?;
     // Every handler that waits runs boxed: a future is as large as its largest branch, and
     // hyper moves the request's future (this one inside it) by value, so unboxed, every request
     // would copy the state of the largest handler (kilobytes), several times over.
@@ -141,10 +137,9 @@ async fn route(
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
         Handler::ActiveKey => tokenleader::catalog::active_key(state, req.uri().query()),
         Handler::Catalog => tokenleader::catalog::route(state, req),
-        Handler::Audit => audit_admin::recent(state, &req),
         // Off, the console's rows are not found (`routes::find`).
         Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
-        Handler::Admin => Box::pin(admin_action(state, req, caller, now)).await,
+        Handler::Admin => Box::pin(admin::dispatch(state, req, now)).await,
     }
 }
 
@@ -167,37 +162,6 @@ fn find_route(
     let row = routes::find(inner.path(), req.method(), false)?;
     *req.uri_mut() = inner;
     Ok(row)
-}
-
-/// Everything else under `/admin/`; the writes among it are recorded in the audit trail.
-async fn admin_action(
-    state: &AppState,
-    req: Request<Incoming>,
-    caller: Option<crate::domain::AccessClaims>,
-    now: UnixTime,
-) -> Result<Response<Body>, Rejection> {
-    // The table's Admin and UserListing rows always yield the caller's claims.
-    let caller = caller.ok_or(Rejection::NotFound)?;
-    let path = req.uri().path();
-    let segments = request::decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
-        .ok_or(Rejection::NotFound)?;
-    let origin = peer::origin(req.extensions());
-    let mut audited = audit_admin::action(req.method(), &segments);
-    let mut target = audited.as_mut().and_then(|a| a.target.take());
-    let result = if operators_admin::serves(&segments) {
-        operators_admin::route(state, req, &segments, now, &mut target).await
-    } else if users_admin::serves(&segments) {
-        users_admin::route(state, req, &segments, now, &mut target).await
-    } else if import_admin::serves(&segments) {
-        import_admin::route(state, req, &segments, now, &mut target).await
-    } else {
-        admin::route(state, req, &segments, &caller, now, &mut target).await
-    };
-    if let Some(mut audited) = audited {
-        audited.target = target;
-        audit_admin::record(state, audited, &caller, &origin, &result, now);
-    }
-    result
 }
 
 /// A HEAD answer: the GET answer's headers, its length, no body. hyper drops the body itself on

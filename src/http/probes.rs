@@ -4,8 +4,8 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::AppState;
 use super::response::{Body, bytes_response, json_no_store};
+use super::state::AppState;
 
 /// Liveness: 200 whenever the process answers. Nothing it depends on is checked: a restart
 /// would cure neither a database out of reach nor a stop under way (that is `/readyz`'s).

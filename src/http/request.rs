@@ -9,9 +9,9 @@ use hyper::body::Incoming;
 use mediatype::names::CHARSET;
 use mediatype::{MediaType, ReadParams};
 
-use super::AppState;
 use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
+use super::state::AppState;
 use crate::domain::{ClientAuth, OAuthError};
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408

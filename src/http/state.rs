@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::body::BodyBudget;
-use super::console::Console;
+use super::console::session::Console;
 use super::oauth::discovery::Discovery;
 use crate::domain::{ClientRegistry, Revocations, TokenIssuer};
 use crate::telemetry::Telemetry;
@@ -19,8 +19,6 @@ pub struct AppState {
     /// `Cache-Control` of the JWKS and the metadata (`public, max-age=<jwks_max_age>`), made
     /// once: these are the most requested documents.
     pub public_cache_control: http::HeaderValue,
-    pub default_token_ttl: u64,
-    pub max_token_ttl: u64,
     /// The total time a request body may take to arrive.
     pub body_read_timeout: Duration,
     /// Request body bytes held at once, across every connection.

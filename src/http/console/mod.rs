@@ -8,38 +8,19 @@ mod directory;
 mod forms;
 mod keys;
 mod login;
-mod session;
+pub(super) mod session;
 mod views;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
-pub use session::{Session, Sessions};
+pub use session::{Console, Session, Sessions};
 
-use super::AppState;
 use super::error::{Body, Rejection};
-use crate::config::ConsoleSettings;
+use super::state::AppState;
 use crate::domain::UnixTime;
 use crate::telemetry::Origin;
 use forms::Form;
-
-/// The console's state: its settings, its sessions and the key binding login tokens to cookies.
-pub struct Console {
-    pub settings: ConsoleSettings,
-    pub sessions: Sessions,
-    login_key: aws_lc_rs::hmac::Key,
-}
-
-impl Console {
-    pub fn new(settings: ConsoleSettings) -> Self {
-        let key = rand::random::<[u8; 32]>();
-        Self {
-            sessions: Sessions::new(&settings),
-            settings,
-            login_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key),
-        }
-    }
-}
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "td_session";

@@ -7,9 +7,9 @@ use hyper::body::Incoming;
 
 use super::authenticated_form;
 use crate::domain::{UnixTime, introspection};
-use crate::http::AppState;
 use crate::http::error::Rejection;
 use crate::http::response::{Body, json_no_store};
+use crate::http::state::AppState;
 
 pub async fn introspect(
     state: &AppState,

@@ -11,9 +11,9 @@ pub mod wellknown;
 use http::Request;
 use hyper::body::Incoming;
 
-use super::AppState;
 use super::error::Rejection;
 use super::request::{Form, client_auth, read_body};
+use super::state::AppState;
 use crate::domain::{Client, UnixTime};
 
 /// Reads the form and authenticates the client behind it, as the token endpoint does. Client

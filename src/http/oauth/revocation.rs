@@ -9,9 +9,9 @@ use hyper::body::Incoming;
 
 use super::authenticated_form;
 use crate::domain::UnixTime;
-use crate::http::AppState;
 use crate::http::error::Rejection;
 use crate::http::response::Body;
+use crate::http::state::AppState;
 
 pub async fn revoke(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let now = UnixTime::now();

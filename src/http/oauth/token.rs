@@ -8,10 +8,10 @@ use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
 use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
-use crate::http::AppState;
 use crate::http::error::Rejection;
 use crate::http::request::{Form, client_auth, read_body};
 use crate::http::response::{Body, json_no_store};
+use crate::http::state::AppState;
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let (parts, body) = req.into_parts();

@@ -11,9 +11,9 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header
 use http_body_util::Full;
 
 use super::discovery::Document;
-use crate::http::AppState;
 use crate::http::error::Rejection;
 use crate::http::response::{Body, cacheable};
+use crate::http::state::AppState;
 
 const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
 /// Request headers a preflight is granted when it asks for none, or for some we cannot echo.

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
 use crate::domain::{AdminError, OAuthError, UnixTime};
-use crate::http::AppState;
 use crate::http::error::Rejection;
 use crate::http::response::{Body, json_no_store};
+use crate::http::state::AppState;
 
 /// The comment on the `ssh-rsa` line.
 const SSH_COMMENT: &str = "tokendealer";

@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 
 pub mod catalog;
 
-use super::AppState;
 use super::error::Rejection;
 use super::request::read_body;
 use super::response::{Body, json_no_store};
+use super::state::AppState;
 use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
