@@ -1,4 +1,7 @@
 //! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
+//! By API: `oauth/`, `admin/` (one table row per operation), `tokenleader/`, `console/`;
+//! shared: the route table (`routes.rs`), its one authorization step (`access.rs`), request
+//! parsing (`request.rs`, `body.rs`) and the one error → response map (`error.rs`).
 
 mod access;
 mod admin;
@@ -31,9 +34,9 @@ use routes::Handler;
 use tracing::Instrument;
 
 pub use body::BodyBudget;
-pub use error::{Body, Rejection};
+pub use error::Rejection;
 pub use oauth::discovery::{Discovery, endpoint_url};
-pub use response::public_cache_control;
+pub use response::{Body, public_cache_control};
 pub use routes::patterns as route_patterns;
 pub use state::AppState;
 

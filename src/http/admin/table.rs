@@ -18,7 +18,7 @@ pub(super) enum Seg {
     /// Any segment: the operation's parameter (a client id, a key id, a name). A path has one
     /// at most.
     Param,
-    /// One of the directory's resources ([`directory::RESOURCES`]: `orgs`, `users`, …).
+    /// One of the directory's resources ([`directory::resource`]: `orgs`, `users`, …).
     Kind,
 }
 
