@@ -14,7 +14,7 @@ use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
-use crate::domain::{ClientRegistry, Revocations, TokenIssuer, UnixTime};
+use crate::domain::{ClientRegistry, RegistrationPolicy, Revocations, TokenIssuer, UnixTime};
 use crate::http::{self, AppState};
 use crate::server::{self, CertificateReloader, IoModel, Limits, Tls};
 use crate::storage::PgStore;
@@ -119,7 +119,11 @@ impl Application {
             users = users.with_shared_lockout(lockout);
         }
         let operators = Operators::new(engine.operators.clone());
-        let registry = ClientRegistry::new(engine.clients.clone());
+        let registry =
+            ClientRegistry::new(engine.clients.clone()).with_policy(RegistrationPolicy {
+                default_token_ttl: settings.default_token_ttl,
+                max_token_ttl: settings.max_token_ttl,
+            });
         let readiness = Readiness::new(engine.clients.clone());
         // On a shared database only the first instance ever bootstraps (under the startup lock).
         let bootstrap = match &engine.postgres {
@@ -143,8 +147,6 @@ impl Application {
             revocations,
             metadata: http::Discovery::new(&issuer, settings.keys.algorithms)?,
             public_cache_control: http::public_cache_control(settings.jwks_max_age),
-            default_token_ttl: settings.default_token_ttl,
-            max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
             body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
             users,
@@ -161,10 +163,7 @@ impl Application {
             limits: serving::limits(&settings),
             rotation,
             io: settings.io,
-            io_threads: match settings.io_threads {
-                0 => std::thread::available_parallelism().map_or(2, usize::from),
-                n => n,
-            },
+            io_threads: serving::io_threads(&settings),
             tls,
             postgres: engine.postgres,
             shutdown_delay: settings.shutdown_delay,

@@ -1,5 +1,5 @@
-//! What a set of settings must satisfy before anything starts: one clear error for the first
-//! setting that does not.
+//! What a set of settings must satisfy before anything starts, in one place: one clear error,
+//! naming the setting, for the first that does not.
 
 use super::Settings;
 use crate::domain::keys::MAX_SCHEDULED_REPLACED_KEYS;
@@ -45,7 +45,18 @@ impl Settings {
             self.max_revocations_per_client > 0,
             "max_revocations_per_client must be positive"
         );
-        self.console.check()?;
+        anyhow::ensure!(
+            !self.console.session_idle.is_zero() && !self.console.session_max.is_zero(),
+            "console_session_idle_secs and console_session_max_secs must be positive"
+        );
+        anyhow::ensure!(
+            self.console.max_sessions > 0,
+            "console_max_sessions must be positive"
+        );
+        anyhow::ensure!(
+            !self.tls.handshake_timeout.is_zero(),
+            "tls_handshake_timeout_secs must be positive"
+        );
         self.keys.check(self.jwks_max_age)?;
         let policy = self.key_policy();
         if policy.rotation_period > 0 {

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// `postgres://user:password@host:port/database`, with libpq's `sslmode` (`disable`, or
 /// `require`/`verify-ca`/`verify-full`: TLS with the certificate verified) and `sslrootcert`
 /// (a PEM file of CA certificates; the system's by default). Its `Debug` and
@@ -77,6 +80,29 @@ impl std::str::FromStr for DatabaseUrl {
     fn from_str(s: &str) -> anyhow::Result<Self> {
         Self::parse(s)
     }
+}
+
+/// Printed redacted, like its `Debug`: serializing is how the settings are shown.
+impl Serialize for DatabaseUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.redacted())
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The parser's messages never hold the URL, so no password reaches an error.
+        Self::parse(&String::deserialize(d)?).map_err(|e| D::Error::custom(format!("{e:#}")))
+    }
+}
+
+/// The URL whole, password included, for `#[serde(serialize_with)]` where it is handed from one
+/// layer of the settings to the next (the flags), never where it is shown.
+pub(super) fn serialize_whole<S: Serializer>(
+    url: &Option<DatabaseUrl>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    url.as_ref().map(DatabaseUrl::expose).serialize(s)
 }
 
 #[cfg(test)]

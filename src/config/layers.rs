@@ -1,261 +1,246 @@
-//! The environment layer between the file and the flags, and the effective settings as TOML.
+//! The layers over the defaults — the TOML file, the environment, the flags — as figment
+//! providers that can say where a value came from, and the settings read from them.
 //!
 //! Every key of the TOML file has an environment variable: `TOKENDEALER_<KEY>` for a top-level
 //! key, `TOKENDEALER_USERS_<KEY>` for one of the `[users]` table, `TOKENDEALER_KEYS_<KEY>` for
-//! one of the `[keys]` table (upper case). A value is read as
-//! TOML when it parses as one (`8`, `true`, `["admin","ops"]`) and as a string otherwise
-//! (`127.0.0.1:5001`, `./data`).
+//! one of the `[keys]` table (upper case). A value is taken as written when its setting takes
+//! text (`127.0.0.1:5001`, `./data`, a directory named `2024`), else read as TOML when it is
+//! TOML (`8`, `true`, `["admin","ops"]`).
 
-use std::time::Duration;
+use std::path::Path;
 
 use anyhow::Context;
-use toml::{Table, Value};
+use figment::error::Kind;
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 
-use super::Settings;
-use crate::domain::keys::KeySettings;
-use crate::domain::users::UserSettings;
-
-/// The top-level keys of the file.
-pub(super) const KEYS: [&str; 44] = [
-    "listen",
-    "data_dir",
-    "keys_dir",
-    "issuer",
-    "default_token_ttl",
-    "max_token_ttl",
-    "jwks_max_age",
-    "shutdown_timeout_secs",
-    "shutdown_delay_secs",
-    "signer",
-    "signer_threads",
-    "io",
-    "io_threads",
-    "signing_queue",
-    "max_revocations_per_client",
-    "db_cache_mb",
-    "store_write_queue",
-    "store_write_timeout_secs",
-    "max_connections",
-    "first_byte_timeout_secs",
-    "header_read_timeout_secs",
-    "body_read_timeout_secs",
-    "body_budget_mb",
-    "idle_timeout_secs",
-    "h2_keepalive_interval_secs",
-    "h2_keepalive_timeout_secs",
-    "h2_max_concurrent_streams",
-    "metrics_listen",
-    "audit_log",
-    "tls_cert",
-    "tls_key",
-    "tls_handshake_timeout_secs",
-    "tls_watch_interval_secs",
-    "database_url",
-    "master_key_file",
-    "database_stale_secs",
-    "database_pool_size",
-    "users",
-    "console",
-    "console_session_idle_secs",
-    "console_session_max_secs",
-    "console_max_sessions",
-    "console_secure_cookies",
-    "keys",
-];
+use super::{Overrides, Settings, TlsFiles, TlsSettings};
 
 const PREFIX: &str = "TOKENDEALER_";
 
-/// Keys whose values are strings (addresses, paths, URLs, names): taken as written, so a
-/// directory named `2024` or `true` stays a string.
-const STRING_KEYS: [&str; 12] = [
-    "listen",
-    "data_dir",
-    "keys_dir",
-    "issuer",
-    "signer",
-    "metrics_listen",
-    "audit_log",
-    "io",
-    "tls_cert",
-    "tls_key",
-    "database_url",
-    "master_key_file",
-];
+/// One source of settings: its values, and how to name where one of them came from.
+pub(super) struct Layer {
+    data: Dict,
+    metadata: Metadata,
+}
 
-/// Puts the value of every `TOKENDEALER_*` variable in `vars` that names a setting into `file`,
-/// over what the file said.
-pub(super) fn overlay_env(
-    file: &mut Table,
-    vars: impl IntoIterator<Item = (String, String)>,
-) -> anyhow::Result<()> {
-    let user_defaults =
-        Table::try_from(UserSettings::default()).context("listing the [users] settings")?;
-    for (name, raw) in vars {
-        let Some(key) = name.strip_prefix(PREFIX).map(str::to_ascii_lowercase) else {
-            continue;
-        };
-        if let Some((user_key, default)) = key
-            .strip_prefix("users_")
-            .and_then(|k| user_defaults.get_key_value(k))
-        {
-            let value = match default {
-                Value::String(_) => Value::String(raw),
-                _ => value_of(&raw),
-            };
-            let users = file
-                .entry("users")
-                .or_insert_with(|| Value::Table(Table::new()));
-            if let Value::Table(users) = users {
-                users.insert(user_key.clone(), value);
-            }
-        } else if let Some(keys_key) = key
-            .strip_prefix("keys_")
-            .filter(|k| KeySettings::NAMES.contains(k))
-        {
-            let keys = file
-                .entry("keys")
-                .or_insert_with(|| Value::Table(Table::new()));
-            if let Value::Table(keys) = keys {
-                keys.insert(keys_key.to_owned(), value_of(&raw));
-            }
-        } else if STRING_KEYS.contains(&key.as_str()) {
-            file.insert(key, Value::String(raw));
-        } else if KEYS.contains(&key.as_str()) && key != "users" && key != "keys" {
-            file.insert(key, value_of(&raw));
-        }
+impl Provider for Layer {
+    fn metadata(&self) -> Metadata {
+        self.metadata.clone()
     }
-    Ok(())
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.data.clone()))
+    }
 }
 
-/// `raw` as a TOML value if it is one, else as a string.
-fn value_of(raw: &str) -> Value {
-    toml::from_str::<Table>(&format!("v = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| Value::String(raw.to_owned()))
+impl Layer {
+    /// The TOML file at `path`; a key that is no setting is refused, naming it.
+    pub(super) fn file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        let table: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("parsing config file {}", path.display()))?;
+        let name = format!("config file {}", path.display());
+        let data = dict(&table).with_context(|| format!("reading {name}"))?;
+        let names = Names::of_settings()?;
+        if let Some(unknown) = data.keys().find(|k| !names.keys.contains(k)) {
+            anyhow::bail!(
+                "{unknown} ({name}): unknown setting; the settings are {}",
+                names.keys.join(", ")
+            );
+        }
+        let metadata =
+            Metadata::named(name.clone()).interpolater(move |_: &Profile, _: &[&str]| name.clone());
+        Ok(Self { data, metadata })
+    }
+
+    /// The `TOKENDEALER_*` variables among `vars` that name a setting; others are left alone
+    /// (`TOKENDEALER_URL` is the admin commands').
+    pub(super) fn environment(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let names = Names::of_settings()?;
+        let mut data = Dict::new();
+        for (name, raw) in vars {
+            if let Some(path) = name.strip_prefix(PREFIX).and_then(|k| names.path_of(k)) {
+                let value = reading(&path, raw);
+                path.put(&mut data, value);
+            }
+        }
+        let metadata = Metadata::named("environment").interpolater(|_: &Profile, keys: &[&str]| {
+            format!("{PREFIX}{}", keys.join("_").to_ascii_uppercase())
+        });
+        Ok(Self { data, metadata })
+    }
+
+    /// The flags given (a flag not given says nothing).
+    pub(super) fn flags(overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut data = dict(overrides).context("reading the command-line flags")?;
+        data.retain(|_, value| !matches!(value, Value::Empty(..)));
+        let metadata = Metadata::named("flags").interpolater(|_: &Profile, keys: &[&str]| {
+            let key = keys.join("_");
+            format!(
+                "--{} or {PREFIX}{}",
+                key.replace('_', "-"),
+                key.to_ascii_uppercase()
+            )
+        });
+        Ok(Self { data, metadata })
+    }
 }
 
-impl Settings {
-    /// The settings as a TOML document with the file's keys: what `tokendealer config` prints.
-    /// Credentials live in files, named by path; the database URL's password is shown as `***`.
-    pub fn to_toml(&self) -> anyhow::Result<String> {
-        let secs = |d: Duration| Value::Integer(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        let size = |n: usize| int(u64::try_from(n).unwrap_or(u64::MAX));
-        let path = |p: &std::path::Path| Value::String(p.display().to_string());
-        let mut t = Table::new();
-        t.insert("listen".into(), Value::String(self.listen.to_string()));
-        t.insert("data_dir".into(), path(&self.data_dir));
-        t.insert("keys_dir".into(), path(&self.keys_dir));
-        if let Some(issuer) = &self.issuer {
-            t.insert("issuer".into(), Value::String(issuer.clone()));
+/// The settings the layers give, before the defaults that depend on other settings: each part
+/// of the struct read from the same top-level keys, and the TLS files whether or not both were
+/// given (`load.rs` pairs them).
+pub(super) fn read(layers: &Figment) -> anyhow::Result<(Settings, TlsFiles)> {
+    let tls: TlsSettings = part(layers)?;
+    let settings = Settings {
+        console: part(layers)?,
+        tls,
+        ..part(layers)?
+    };
+    Ok((settings, part(layers)?))
+}
+
+/// The part of the settings `T` reads from the layers.
+fn part<T: serde::de::DeserializeOwned>(layers: &Figment) -> anyhow::Result<T> {
+    layers.extract().map_err(explain)
+}
+
+/// figment's errors as one line each: the setting, where its value came from (the file, the
+/// variable or the flag), and what is wrong with it.
+fn explain(errors: figment::Error) -> anyhow::Error {
+    let lines: Vec<String> = errors
+        .into_iter()
+        .map(|e| {
+            let what = match &e.kind {
+                Kind::UnknownField(_, known) => {
+                    format!("unknown setting; the settings are {}", known.join(", "))
+                }
+                other => other.to_string(),
+            };
+            match &e.metadata {
+                Some(source) if !e.path.is_empty() => format!(
+                    "{} ({}): {what}",
+                    e.path.join("."),
+                    source.interpolate(&Profile::Default, &e.path)
+                ),
+                _ => e.to_string(),
+            }
+        })
+        .collect();
+    anyhow::anyhow!("{}", lines.join("; "))
+}
+
+/// A variable's value for the setting at `path`: as written if the setting takes text, else as
+/// TOML if it is TOML (else as written, for the error to show it).
+fn reading(path: &KeyPath, raw: String) -> Value {
+    let parsed = toml_value(&raw);
+    let written = Value::from(raw);
+    match parsed {
+        Some(parsed) if !path.takes(&written) => parsed,
+        _ => written,
+    }
+}
+
+/// `raw` as a TOML value, if it is one.
+fn toml_value(raw: &str) -> Option<Value> {
+    let mut one: toml::Table = toml::from_str(&format!("v = {raw}")).ok()?;
+    Value::serialize(one.remove("v")?).ok()
+}
+
+/// Anything serializable as a table (a TOML file, the flags) as figment's dictionary.
+fn dict(value: &impl serde::Serialize) -> anyhow::Result<Dict> {
+    Value::serialize(value)?
+        .into_dict()
+        .context("not a table of settings")
+}
+
+/// Where a setting is in the file: a top-level key, or a key of a table.
+struct KeyPath {
+    table: Option<String>,
+    key: String,
+}
+
+impl KeyPath {
+    /// Sets it in `data`, making its table if need be.
+    fn put(&self, data: &mut Dict, value: Value) {
+        let data = match &self.table {
+            None => data,
+            Some(table) => match data
+                .entry(table.clone())
+                .or_insert_with(|| Dict::new().into())
+            {
+                Value::Dict(_, table) => table,
+                _ => return,
+            },
+        };
+        data.insert(self.key.clone(), value);
+    }
+
+    /// Whether its setting takes `value`: its type, not its bounds (those are checked once
+    /// every layer is in).
+    fn takes(&self, value: &Value) -> bool {
+        let mut data = Dict::new();
+        self.put(&mut data, value.clone());
+        let metadata = Metadata::named("a trial");
+        read(&Figment::from(Layer { data, metadata })).is_ok()
+    }
+}
+
+/// The keys of the file, as the settings serialize.
+pub(super) struct Names {
+    /// The top-level keys, tables included.
+    pub(super) keys: Vec<String>,
+    /// Each table's keys.
+    pub(super) tables: Vec<(String, Vec<String>)>,
+}
+
+impl Names {
+    pub(super) fn of_settings() -> anyhow::Result<Self> {
+        // With the TLS files given, the one optional part not printed at all when absent.
+        let tls = TlsSettings {
+            files: Some(TlsFiles::default()),
+            ..TlsSettings::default()
+        };
+        let every_key = Settings {
+            tls,
+            ..Settings::default()
+        };
+        let mut names = Self {
+            keys: Vec::new(),
+            tables: Vec::new(),
+        };
+        for (key, value) in dict(&every_key).context("listing the settings")? {
+            if let Value::Dict(_, table) = value {
+                names
+                    .tables
+                    .push((key.clone(), table.into_keys().collect()));
+            }
+            names.keys.push(key);
         }
-        t.insert("default_token_ttl".into(), int(self.default_token_ttl));
-        t.insert("max_token_ttl".into(), int(self.max_token_ttl));
-        t.insert("jwks_max_age".into(), int(self.jwks_max_age));
-        t.insert("shutdown_timeout_secs".into(), secs(self.shutdown_timeout));
-        t.insert("shutdown_delay_secs".into(), secs(self.shutdown_delay));
-        t.insert(
-            "signer".into(),
-            Value::String(self.signer.as_str().to_owned()),
-        );
-        t.insert("signer_threads".into(), size(self.signer_threads));
-        t.insert("io".into(), Value::String(self.io.as_str().to_owned()));
-        t.insert("io_threads".into(), size(self.io_threads));
-        t.insert("signing_queue".into(), size(self.signing_queue));
-        t.insert(
-            "max_revocations_per_client".into(),
-            size(self.max_revocations_per_client),
-        );
-        t.insert("db_cache_mb".into(), int(self.db_cache_mb));
-        t.insert("store_write_queue".into(), size(self.store_write_queue));
-        t.insert(
-            "store_write_timeout_secs".into(),
-            secs(self.store_write_timeout),
-        );
-        t.insert("max_connections".into(), size(self.max_connections));
-        t.insert(
-            "first_byte_timeout_secs".into(),
-            secs(self.first_byte_timeout),
-        );
-        t.insert(
-            "header_read_timeout_secs".into(),
-            secs(self.header_read_timeout),
-        );
-        t.insert(
-            "body_read_timeout_secs".into(),
-            secs(self.body_read_timeout),
-        );
-        t.insert("body_budget_mb".into(), int(self.body_budget_mb));
-        t.insert("idle_timeout_secs".into(), secs(self.idle_timeout));
-        t.insert("console".into(), Value::Boolean(self.console.enabled));
-        t.insert(
-            "console_session_idle_secs".into(),
-            secs(self.console.session_idle),
-        );
-        t.insert(
-            "console_session_max_secs".into(),
-            secs(self.console.session_max),
-        );
-        t.insert(
-            "console_max_sessions".into(),
-            size(self.console.max_sessions),
-        );
-        t.insert(
-            "console_secure_cookies".into(),
-            Value::Boolean(self.console.secure_cookies),
-        );
-        t.insert(
-            "h2_keepalive_interval_secs".into(),
-            secs(self.h2_keepalive_interval),
-        );
-        t.insert(
-            "h2_keepalive_timeout_secs".into(),
-            secs(self.h2_keepalive_timeout),
-        );
-        t.insert(
-            "h2_max_concurrent_streams".into(),
-            int(u64::from(self.h2_max_concurrent_streams)),
-        );
-        if let Some(addr) = self.metrics_listen {
-            t.insert("metrics_listen".into(), Value::String(addr.to_string()));
+        Ok(names)
+    }
+
+    /// The setting a variable names (without the prefix): a table's key first, so
+    /// `USERS_MIN_PASSWORD_LENGTH` is `[users] min_password_length`; else a top-level key that
+    /// is not a table, so `KEYS_DIR` is `keys_dir` (the `[keys]` table has no `dir`).
+    fn path_of(&self, var: &str) -> Option<KeyPath> {
+        let var = var.to_ascii_lowercase();
+        for (table, keys) in &self.tables {
+            let key = var
+                .strip_prefix(table.as_str())
+                .and_then(|k| k.strip_prefix('_'));
+            if let Some(key) = key.filter(|k| keys.iter().any(|known| known == k)) {
+                let (table, key) = (Some(table.clone()), key.to_owned());
+                return Some(KeyPath { table, key });
+            }
         }
-        if let Some(p) = &self.audit_log {
-            t.insert("audit_log".into(), path(p));
-        }
-        let mut keys = Table::new();
-        keys.insert(
-            "rotation_period_secs".into(),
-            int(self.keys.rotation_period_secs),
-        );
-        keys.insert(
-            "prepublish_secs".into(),
-            int(self.keys.prepublish(self.jwks_max_age)),
-        );
-        let algorithms = self.keys.algorithms.names();
-        keys.insert(
-            "algorithms".into(),
-            Value::Array(
-                algorithms
-                    .into_iter()
-                    .map(|a| Value::String(a.into()))
-                    .collect(),
-            ),
-        );
-        t.insert("keys".into(), Value::Table(keys));
-        self.tls.print_into(&mut t);
-        if let Some(url) = &self.database_url {
-            t.insert("database_url".into(), Value::String(url.redacted()));
-        }
-        if let Some(file) = &self.master_key_file {
-            t.insert("master_key_file".into(), path(file));
-        }
-        t.insert("database_stale_secs".into(), secs(self.database_stale));
-        t.insert("database_pool_size".into(), size(self.database_pool_size));
-        t.insert(
-            "users".into(),
-            Value::Table(Table::try_from(&self.users).context("printing [users]")?),
-        );
-        Ok(toml::to_string(&t)?)
+        let top_level = self.keys.contains(&var) && !self.tables.iter().any(|(t, _)| *t == var);
+        top_level.then_some(KeyPath {
+            table: None,
+            key: var,
+        })
     }
 }

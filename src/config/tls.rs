@@ -4,76 +4,59 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use toml::{Table, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smart_default::SmartDefault;
+
+use super::units::secs;
 
 /// HTTPS on the main listener, or plain HTTP.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, SmartDefault, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TlsSettings {
-    /// The certificate chain and private key (PEM); `None` serves plain HTTP.
+    /// The certificate chain and private key (PEM); `None` serves plain HTTP. Read as a pair
+    /// (`load.rs`): one without the other is an error.
+    #[serde(flatten, skip_deserializing)]
     pub files: Option<TlsFiles>,
     /// From accept until the TLS handshake is done; then the HTTP deadlines take over.
+    #[default(Duration::from_secs(10))]
+    #[serde(rename = "tls_handshake_timeout_secs", with = "secs")]
     pub handshake_timeout: Duration,
     /// How often the two files are checked for a change (which reloads them); zero: only on
     /// SIGHUP.
+    #[default(Duration::from_secs(2))]
+    #[serde(rename = "tls_watch_interval_secs", with = "secs")]
     pub watch_interval: Duration,
 }
 
+/// The PEM files of the listener's certificate (the transport's type): `tls_cert` and `tls_key`
+/// in the TOML file. Each is empty unless given only so that one can be read without the other,
+/// which `load.rs` then refuses by name. Spelt here, like `io`, so that the transport does not
+/// have to know how the settings file names them.
 pub use crate::server::TlsFiles;
 
-impl Default for TlsSettings {
-    fn default() -> Self {
-        Self {
-            files: None,
-            handshake_timeout: Duration::from_secs(10),
-            watch_interval: Duration::from_secs(2),
-        }
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default, rename = "TlsFiles")]
+struct FileKeys {
+    tls_cert: PathBuf,
+    tls_key: PathBuf,
+}
+
+impl Serialize for TlsFiles {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys = FileKeys {
+            tls_cert: self.cert.clone(),
+            tls_key: self.key.clone(),
+        };
+        keys.serialize(s)
     }
 }
 
-impl TlsSettings {
-    /// The settings from the resolved layers; a certificate without a key (or the reverse) is an
-    /// error that names what is missing.
-    pub(super) fn resolve(
-        cert: Option<PathBuf>,
-        key: Option<PathBuf>,
-        handshake_secs: Option<u64>,
-        watch_secs: Option<u64>,
-    ) -> anyhow::Result<Self> {
-        let d = Self::default();
-        let files = match (cert, key) {
-            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
-            (None, None) => None,
-            (Some(_), None) => anyhow::bail!(
-                "tls_cert is set but tls_key is not: TLS needs both (--tls-key, TOKENDEALER_TLS_KEY or tls_key)"
-            ),
-            (None, Some(_)) => anyhow::bail!(
-                "tls_key is set but tls_cert is not: TLS needs both (--tls-cert, TOKENDEALER_TLS_CERT or tls_cert)"
-            ),
-        };
-        let settings = Self {
-            files,
-            handshake_timeout: handshake_secs.map_or(d.handshake_timeout, Duration::from_secs),
-            watch_interval: watch_secs.map_or(d.watch_interval, Duration::from_secs),
-        };
-        anyhow::ensure!(
-            !settings.handshake_timeout.is_zero(),
-            "tls_handshake_timeout_secs must be positive"
-        );
-        Ok(settings)
-    }
-
-    /// Adds these settings to the TOML that `tokendealer config` prints.
-    pub(super) fn print_into(&self, t: &mut Table) {
-        let secs = |d: Duration| Value::Integer(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        if let Some(files) = &self.files {
-            let path = |p: &std::path::Path| Value::String(p.display().to_string());
-            t.insert("tls_cert".into(), path(&files.cert));
-            t.insert("tls_key".into(), path(&files.key));
-        }
-        t.insert(
-            "tls_handshake_timeout_secs".into(),
-            secs(self.handshake_timeout),
-        );
-        t.insert("tls_watch_interval_secs".into(), secs(self.watch_interval));
+impl<'de> Deserialize<'de> for TlsFiles {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let keys = FileKeys::deserialize(d)?;
+        Ok(Self {
+            cert: keys.tls_cert,
+            key: keys.tls_key,
+        })
     }
 }

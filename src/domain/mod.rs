@@ -12,6 +12,7 @@ pub mod operators;
 pub mod ports;
 pub mod pubkey;
 pub mod readiness;
+pub mod registration;
 pub mod registry;
 pub mod revocation;
 pub mod scope;
@@ -26,7 +27,8 @@ pub use client::{
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError, StoreUnavailable};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
-pub use registry::{ClientPage, ClientRegistry, NewClient};
+pub use registration::{ClientRequest, Grace, NewClient, RegistrationPolicy};
+pub use registry::{ClientPage, ClientRegistry};
 pub use revocation::{DEFAULT_MAX_REVOCATIONS_PER_CLIENT, Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;

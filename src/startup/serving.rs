@@ -28,6 +28,14 @@ pub(super) fn limits(s: &Settings) -> Limits {
     }
 }
 
+/// I/O threads of the per-thread model: one per core unless configured.
+pub(super) fn io_threads(settings: &Settings) -> usize {
+    match settings.io_threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    }
+}
+
 /// The listener's certificate, loaded; `None` without TLS files (plain HTTP).
 pub(super) fn tls(settings: &TlsSettings) -> anyhow::Result<Option<Tls>> {
     let load = |files| Tls::load(files, settings.watch_interval);

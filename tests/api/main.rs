@@ -29,6 +29,7 @@ mod readiness;
 mod revocation;
 mod runnerly;
 mod scale_out;
+mod settings;
 mod store;
 mod tls;
 mod users;

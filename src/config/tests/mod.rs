@@ -1,5 +1,6 @@
 //! Settings: precedence, the environment layer, the printed form, renamed keys.
 
+mod declared;
 mod key_schedule;
 mod tls;
 
@@ -12,6 +13,8 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 mod file {
+    use std::time::Duration;
+
     use crate::config::*;
 
     #[test]
@@ -103,6 +106,8 @@ mod file {
 }
 
 mod environment {
+    use std::time::Duration;
+
     use super::env;
     use crate::config::*;
 
@@ -208,8 +213,8 @@ mod environment {
         )
         .unwrap();
         assert_eq!(format!("{again:?}"), format!("{s:?}"));
-        for key in layers::KEYS {
-            assert!(printed.contains(key), "{key} is printed");
+        for key in layers::Names::of_settings().unwrap().keys {
+            assert!(printed.contains(&key), "{key} is printed");
         }
     }
 }

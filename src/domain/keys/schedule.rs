@@ -75,7 +75,6 @@ pub struct KeySettings {
     pub rotation_period_secs: u64,
     /// How long a new key is in the JWKS before it signs; `None`: the larger of
     /// [`MIN_DEFAULT_PREPUBLISH_SECS`] and twice `jwks_max_age`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prepublish_secs: Option<u64>,
     /// The algorithms the dealer signs with and publishes keys for.
     pub algorithms: Algorithms,
@@ -92,9 +91,6 @@ impl Default for KeySettings {
 }
 
 impl KeySettings {
-    /// The names of the table's keys (for the environment layer).
-    pub const NAMES: [&str; 3] = ["rotation_period_secs", "prepublish_secs", "algorithms"];
-
     /// The pre-publication time: as set, else twice the JWKS's cache lifetime, so a verifier
     /// that fetched the JWKS just before the key appeared has refetched it, with time to spare
     /// — and never less than [`MIN_DEFAULT_PREPUBLISH_SECS`], for the verifiers that ignore

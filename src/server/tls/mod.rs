@@ -27,7 +27,7 @@ pub const ALPN_H2: &[u8] = b"h2";
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
 /// The PEM files of the listener's certificate: the chain (leaf first) and its private key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
