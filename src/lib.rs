@@ -6,12 +6,14 @@
 //! sled database.
 //!
 //! # Layout
-//! Layers point one way: `http` → `domain` → `storage`.
-//! - [`http`]: hyper routing, request parsing at the edge, errors → responses, and the accept
-//!   loop with every connection's limits and deadlines (`http::server`), native TLS with a
-//!   reloadable certificate (`http::tls`), and the web console (`http::console`:
-//!   server-rendered pages, operator sessions, CSRF). The only module that knows hyper and
-//!   rustls.
+//! Layers point one way: `http` → `domain` → `storage`; `startup` hands `http`'s handlers to
+//! `server`, the transport, which imports nothing else of the crate.
+//! - [`server`]: the transport — listeners, the accept loop under a connection cap, each
+//!   phase's deadline, HTTP/1 and HTTP/2, native TLS with a reloadable certificate, per-thread
+//!   runtimes, the drain. Given a handler and its limits; knows no route and no setting.
+//! - [`http`]: routing, request parsing at the edge, errors → responses, and the web console
+//!   (`http::console`: server-rendered pages, operator sessions, CSRF); the handlers `server`
+//!   calls.
 //! - [`domain`]: clients and secrets, audiences and scopes, grants, claims, signing keys, and
 //!   the user directory (`domain::users`: wfc, roles, argon2id passwords, login lockout,
 //!   tokenleader-layout tokens), and the console's operators (`domain::operators`). Knows
@@ -48,6 +50,7 @@ pub use tokendealer_client as client;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod server;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -15,20 +15,18 @@ use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
-use crate::domain::{ClientRegistry, Revocations, TokenIssuer, UnixTime};
-use crate::http::per_thread::{self, IoModel};
-use crate::http::server::{self, Limits};
-use crate::http::tls::{self, CertificateReloader, Tls};
+use crate::domain::{ClientRegistry, RegistrationPolicy, Revocations, TokenIssuer, UnixTime};
 use crate::http::{self, AppState};
+use crate::server::{self, CertificateReloader, IoModel, Limits, Tls};
 use crate::storage::PgStore;
 use crate::telemetry::Telemetry;
 
 mod bootstrap;
 mod chores;
 mod engine;
-mod listen;
 mod memory;
 mod migrate;
+mod serving;
 use bootstrap::{
     bootstrap_admin, bootstrap_operator, create_private_dir, refresh_credentials_urls,
 };
@@ -69,18 +67,18 @@ impl Application {
     /// Opens storage, loads or creates the signing key, bootstraps the admin client on an empty
     /// database, and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = listen::listen(settings.listen, listen::MAIN_BACKLOG)
+        let listener = server::listen(settings.listen, server::MAIN_BACKLOG)
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let metrics = match settings.metrics_listen {
             Some(at) => Some(
-                listen::listen(at, listen::METRICS_BACKLOG)
+                server::listen(at, server::METRICS_BACKLOG)
                     .with_context(|| format!("binding the metrics listener {at}"))?,
             ),
             None => None,
         };
         let telemetry = Telemetry::for_settings(&settings, &http::route_patterns())?;
-        let tls = Tls::load(&settings.tls)?;
+        let tls = serving::tls(&settings.tls)?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
@@ -124,7 +122,11 @@ impl Application {
             users = users.with_shared_lockout(lockout);
         }
         let operators = Operators::new(engine.operators.clone());
-        let registry = ClientRegistry::new(engine.clients.clone());
+        let registry =
+            ClientRegistry::new(engine.clients.clone()).with_policy(RegistrationPolicy {
+                default_token_ttl: settings.default_token_ttl,
+                max_token_ttl: settings.max_token_ttl,
+            });
         let readiness = Readiness::new(engine.clients.clone());
         // On a shared database only the first instance ever bootstraps (under the startup lock).
         let bootstrap = match &engine.postgres {
@@ -148,8 +150,6 @@ impl Application {
             revocations,
             metadata: http::Discovery::new(&issuer, settings.keys.algorithms)?,
             public_cache_control: http::public_cache_control(settings.jwks_max_age),
-            default_token_ttl: settings.default_token_ttl,
-            max_token_ttl: settings.max_token_ttl,
             body_read_timeout: settings.body_read_timeout,
             body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
             users,
@@ -163,13 +163,10 @@ impl Application {
             addr,
             metrics,
             state: Arc::new(state),
-            limits: Limits::from(&settings),
+            limits: serving::limits(&settings),
             rotation,
             io: settings.io,
-            io_threads: match settings.io_threads {
-                0 => std::thread::available_parallelism().map_or(2, usize::from),
-                n => n,
-            },
+            io_threads: serving::io_threads(&settings),
             tls,
             postgres: engine.postgres,
             shutdown_delay: settings.shutdown_delay,
@@ -201,7 +198,8 @@ impl Application {
     /// [`EXIT_MARGIN`] even if something (a wedged thread, a drop waiting on one) never ends.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let deadline = self.shutdown_delay + self.limits.shutdown_timeout + EXIT_MARGIN;
-        let hangups = tls::reload_on_sighup(self.tls_reloader()).context("handling SIGHUP")?;
+        let hangups =
+            server::tls::reload_on_sighup(self.tls_reloader()).context("handling SIGHUP")?;
         let hangups = tokio::spawn(hangups);
         let served = self
             .run_until(async move {
@@ -251,7 +249,7 @@ impl Application {
         let metrics_stop = CancellationToken::new();
         let metrics = metrics.map(|listener| {
             let stop = metrics_stop.clone().cancelled_owned();
-            tokio::spawn(server::serve_metrics(
+            tokio::spawn(serving::serve_metrics(
                 listener,
                 state.clone(),
                 limits.clone(),
@@ -264,15 +262,8 @@ impl Application {
             unready_for(&unready.readiness, shutdown_delay).await;
             metrics_stop.cancel();
         };
-        let served = match io {
-            IoModel::Shared => {
-                server::serve(listener, state, limits, tls, stop).await;
-                Ok(())
-            }
-            IoModel::PerThread => {
-                per_thread::serve_per_thread(listener, io_threads, state, limits, tls, stop).await
-            }
-        };
+        let served =
+            serving::serve_routes(listener, io, io_threads, state, limits, tls, stop).await;
         metrics_stop.cancel();
         if let Some(metrics) = metrics {
             let _ = metrics.await;

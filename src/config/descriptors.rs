@@ -1,8 +1,7 @@
 //! The default connection cap, from the process's descriptor limit.
 
-/// Descriptors kept back from connections: the database's files, key files, the listener,
-/// stdio, the runtime's epoll and signal pipes — with room to spare.
-pub const RESERVED_DESCRIPTORS: u64 = 32;
+pub use crate::server::RESERVED_DESCRIPTORS;
+
 /// The default cap never goes below this, however low the descriptor limit.
 pub(super) const MIN_DEFAULT_CONNECTIONS: u64 = 16;
 /// Nor above this: beyond it memory, not descriptors, is what runs out.

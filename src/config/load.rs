@@ -7,7 +7,7 @@ use figment::Figment;
 use super::layers::{self, Layer};
 use super::{Overrides, Settings};
 use crate::domain::keys::SignerMode;
-use crate::http::per_thread::IoModel;
+use crate::server::IoModel;
 
 impl Settings {
     /// Resolves the settings: a flag beats the environment (`TOKENDEALER_<KEY>`), which beats

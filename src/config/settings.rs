@@ -12,7 +12,7 @@ use super::units::secs;
 use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
-use crate::http::per_thread::IoModel;
+use crate::server::IoModel;
 
 /// Everything the server needs to start. A field's TOML key is its name, or the one it is
 /// renamed to (`*_secs`: a duration in whole seconds); `users` and `keys` are the `[users]` and

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smart_default::SmartDefault;
 
 use super::units::secs;
@@ -28,14 +28,35 @@ pub struct TlsSettings {
     pub watch_interval: Duration,
 }
 
-/// The PEM files of the listener's certificate: the chain (leaf first) and its private key;
-/// `tls_cert` and `tls_key` in the TOML file. Each is empty unless given only so that one can
-/// be read without the other, which `load.rs` then refuses by name.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TlsFiles {
-    #[serde(rename = "tls_cert")]
-    pub cert: PathBuf,
-    #[serde(rename = "tls_key")]
-    pub key: PathBuf,
+/// The PEM files of the listener's certificate (the transport's type): `tls_cert` and `tls_key`
+/// in the TOML file. Each is empty unless given only so that one can be read without the other,
+/// which `load.rs` then refuses by name. Spelt here, like `io`, so that the transport does not
+/// have to know how the settings file names them.
+pub use crate::server::TlsFiles;
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default, rename = "TlsFiles")]
+struct FileKeys {
+    tls_cert: PathBuf,
+    tls_key: PathBuf,
+}
+
+impl Serialize for TlsFiles {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys = FileKeys {
+            tls_cert: self.cert.clone(),
+            tls_key: self.key.clone(),
+        };
+        keys.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TlsFiles {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let keys = FileKeys::deserialize(d)?;
+        Ok(Self {
+            cert: keys.tls_cert,
+            key: keys.tls_key,
+        })
+    }
 }

@@ -4,7 +4,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::keys::SignerMode;
-use crate::http::per_thread::IoModel;
+use crate::server::IoModel;
 
 /// A `Duration` as the whole seconds of a `*_secs` key (`#[serde(with = "secs")]`).
 pub(super) mod secs {

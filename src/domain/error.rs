@@ -82,7 +82,8 @@ impl From<StoreError> for OAuthError {
 
 /// What an admin operation (the registry, the directory, the key set) can come to besides
 /// success: its own vocabulary, apart from RFC 6749's. Failures that are not the operation's
-/// (a busy store or hashing pool, an internal error) keep their [`OAuthError`].
+/// (a busy store or hashing pool, an internal error) keep their [`OAuthError`]; a value the
+/// domain's parsers refuse as `invalid_request` is [`AdminError::Invalid`] here.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     /// The request cannot be carried out as given (answered 400 `invalid_request`).
@@ -95,7 +96,18 @@ pub enum AdminError {
     #[error("conflict: {0}")]
     Conflict(String),
     #[error(transparent)]
-    Failed(#[from] OAuthError),
+    Failed(OAuthError),
+}
+
+impl From<OAuthError> for AdminError {
+    /// The newtypes' parsers (names, ids, audiences, passwords) speak RFC 6749 for the token
+    /// endpoint's sake; an operation's input they refuse is the operation's own `Invalid`.
+    fn from(e: OAuthError) -> Self {
+        match e {
+            OAuthError::InvalidRequest(d) => Self::Invalid(d),
+            other => Self::Failed(other),
+        }
+    }
 }
 
 impl AdminError {

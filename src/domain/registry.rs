@@ -2,23 +2,10 @@
 
 use std::sync::Arc;
 
-use super::keys::SigningAlg;
 use super::ports::ClientStore;
+use super::registration::{Grace, NewClient, RegistrationPolicy};
 use super::token_budget::MAX_CLIENT_SCOPE_BYTES;
-use super::{
-    AdminError, Audience, Client, ClientId, ClientSecret, GrantType, OAuthError, ScopeSet, UnixTime,
-};
-
-/// A client to register, already validated.
-#[derive(Debug, Clone)]
-pub struct NewClient {
-    pub id: ClientId,
-    pub audiences: Vec<Audience>,
-    pub scopes: ScopeSet,
-    pub grants: Vec<GrantType>,
-    pub token_ttl: u64,
-    pub alg: SigningAlg,
-}
+use super::{AdminError, Client, ClientId, ClientSecret, OAuthError, UnixTime};
 
 /// One page of clients, in id order.
 pub struct ClientPage {
@@ -31,11 +18,26 @@ pub struct ClientPage {
 #[derive(Clone)]
 pub struct ClientRegistry {
     store: Arc<dyn ClientStore>,
+    policy: RegistrationPolicy,
 }
 
 impl ClientRegistry {
+    /// Over `store`, with the settings' default [`RegistrationPolicy`].
     pub fn new(store: Arc<dyn ClientStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            policy: RegistrationPolicy::default(),
+        }
+    }
+
+    /// The same registry, holding registrations to `policy`.
+    pub fn with_policy(self, policy: RegistrationPolicy) -> Self {
+        Self { policy, ..self }
+    }
+
+    /// What a registration and a secret rotation are held to.
+    pub fn policy(&self) -> &RegistrationPolicy {
+        &self.policy
     }
 
     /// Looks a client up by the raw id a caller presented, for authentication. A malformed id is
@@ -117,13 +119,14 @@ impl ClientRegistry {
         Ok((client, secret))
     }
 
-    /// Replaces a client's secret. With `grace > 0` the old one keeps working that many seconds.
+    /// Replaces a client's secret. With a grace the old one keeps working that many seconds.
     pub async fn rotate_secret(
         &self,
         id: &ClientId,
-        grace: u64,
+        grace: Grace,
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
+        let grace = grace.secs();
         let secret = ClientSecret::generate();
         let digest = secret.digest();
         let client = self
@@ -180,7 +183,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::domain::authenticate;
+    use crate::domain::{Audience, GrantType, ScopeSet, authenticate};
     use crate::storage::Store;
 
     fn registry(dir: &std::path::Path) -> ClientRegistry {

@@ -1,14 +1,16 @@
 //! The one place errors become HTTP: status, `WWW-Authenticate`, `Cache-Control: no-store`, JSON.
 
-use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::Full;
+use std::borrow::Cow;
 
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+
+use super::response::json_no_store;
 use crate::domain::{AdminError, OAuthError};
 use crate::telemetry::metrics::Refusal;
 use tokendealer_client::wire::ErrorResponse;
 
-pub type Body = Full<Bytes>;
+/// Where the transport's metrics answer still finds it (`metrics_endpoint.rs`).
+pub use super::response::Body;
 
 /// Why a request was refused. Most refusals are OAuth errors; a few belong to HTTP itself.
 #[derive(Debug)]
@@ -85,6 +87,47 @@ impl Rejection {
         }
     }
 
+    /// The JSON body's `error`: RFC 6749's codes, and the admin API's own (`not_found`,
+    /// `conflict`) in the same member.
+    fn code(&self) -> &'static str {
+        match self {
+            Self::OAuth(e) => e.code(),
+            Self::InvalidClient(_) => OAuthError::InvalidClient.code(),
+            Self::Admin(AdminError::Invalid(_))
+            | Self::MethodNotAllowed(_)
+            | Self::PayloadTooLarge(_)
+            | Self::RequestTimeout(_) => "invalid_request",
+            Self::Admin(AdminError::NotFound(_)) | Self::NotFound => "not_found",
+            Self::Admin(AdminError::Conflict(_)) => "conflict",
+            // Taken apart in `From<AdminError>`; never built.
+            Self::Admin(AdminError::Failed(_)) => "server_error",
+        }
+    }
+
+    /// The sentence the caller is shown: the JSON body's `error_description`, and the console's
+    /// message.
+    fn description(&self) -> Cow<'_, str> {
+        match self {
+            Self::OAuth(e) => e.description(),
+            Self::InvalidClient(_) => OAuthError::InvalidClient.description(),
+            Self::Admin(AdminError::Invalid(d)) => Cow::Borrowed(d),
+            Self::Admin(AdminError::NotFound(d) | AdminError::Conflict(d)) => Cow::Borrowed(d),
+            Self::Admin(AdminError::Failed(_)) => {
+                "the server could not complete the request".into()
+            }
+            Self::NotFound => "no such resource".into(),
+            Self::MethodNotAllowed(_) => "method not allowed".into(),
+            Self::PayloadTooLarge(limit) => {
+                format!("the request body exceeds {limit} bytes").into()
+            }
+            Self::RequestTimeout(deadline) => format!(
+                "the request body did not arrive within {} s",
+                deadline.as_secs_f32()
+            )
+            .into(),
+        }
+    }
+
     /// Why this is a 503, if it is one.
     pub fn refusal(&self) -> Option<Refusal> {
         match self {
@@ -95,82 +138,58 @@ impl Rejection {
         }
     }
 
-    pub fn into_response(self) -> Response<Body> {
+    /// Logs what the caller is not told: the cause of a server error or of an unavailable store.
+    fn log(&self) {
         match self {
-            // Where the credentials were was not kept: answered as after a form, unchallenged.
-            Self::OAuth(OAuthError::InvalidClient) => invalid_client(CredentialsIn::Form),
-            Self::OAuth(e) => oauth(e),
-            Self::InvalidClient(presented) => invalid_client(presented),
-            Self::Admin(e) => admin(&e),
-            Self::NotFound => plain(StatusCode::NOT_FOUND, "not_found", "no such resource"),
-            Self::MethodNotAllowed(allow) => {
-                let mut r = plain(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "invalid_request",
-                    "method not allowed",
-                );
-                r.headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allow));
-                r
+            Self::OAuth(OAuthError::StoreBusy(cause)) => {
+                tracing::error!(error = format!("{cause:#}"), "the store is unavailable");
             }
-            Self::PayloadTooLarge(limit) => plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                &format!("the request body exceeds {limit} bytes"),
-            ),
-            Self::RequestTimeout(deadline) => {
-                let mut r = plain(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "invalid_request",
-                    &format!(
-                        "the request body did not arrive within {} s",
-                        deadline.as_secs_f32()
-                    ),
-                );
-                // HTTP/1: the rest of the body may still come; nothing on this connection can be
-                // trusted to start a request. (HTTP/2 drops the header and resets the stream.)
-                r.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                r
+            Self::OAuth(OAuthError::Internal(cause)) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
             }
+            _ => {}
         }
     }
+
+    /// `{"error", "error_description"}` with `no-store`, the status, and the headers that go
+    /// with this refusal: a challenge, `Retry-After`, `Allow`, `Connection: close`.
+    pub fn into_response(self) -> Response<Body> {
+        self.log();
+        let body = ErrorResponse {
+            error: self.code().into(),
+            error_description: Some(self.description().into_owned().into()),
+        };
+        let mut response = json_no_store(self.status(), &body);
+        let headers = response.headers_mut();
+        match self {
+            // Where the credentials were was not kept: answered as after a form, unchallenged.
+            Self::OAuth(OAuthError::InvalidClient) => invalid_client(headers, CredentialsIn::Form),
+            Self::InvalidClient(presented) => invalid_client(headers, presented),
+            Self::OAuth(e) => oauth_headers(headers, &e),
+            Self::MethodNotAllowed(allow) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::RequestTimeout(_) => {
+                // HTTP/1: the rest of the body may still come; nothing on this connection can be
+                // trusted to start a request. (HTTP/2 drops the header and resets the stream.)
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            Self::Admin(_) | Self::NotFound | Self::PayloadTooLarge(_) => {}
+        }
+        response
+    }
+
+    /// The status and the sentence a person is shown for this refusal on the console's HTML
+    /// pages: the same status and description as the JSON answer (and the same logging).
+    pub fn for_people(self) -> (StatusCode, String) {
+        self.log();
+        (self.status(), self.description().into_owned())
+    }
 }
 
-impl Rejection {
-    /// The status and the sentence a person is shown for this refusal, on the console's HTML
-    /// pages: the same mapping as the JSON answers (and the same logging), read back from them.
-    pub async fn for_people(self) -> (StatusCode, String) {
-        use http_body_util::BodyExt as _;
-        let response = self.into_response();
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        let text = serde_json::from_slice::<ErrorResponse>(&bytes)
-            .ok()
-            .and_then(|e| e.error_description)
-            .map(std::borrow::Cow::into_owned)
-            .unwrap_or_else(|| "the request could not be completed".into());
-        (status, text)
-    }
-}
-
-fn oauth(error: OAuthError) -> Response<Body> {
-    let status = status_of(&error);
-    if let OAuthError::StoreBusy(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "the store is unavailable");
-    }
-    if let OAuthError::Internal(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "internal error");
-    }
-    let description = error.description();
-    let mut response = plain(status, error.code(), &description);
-    let headers = response.headers_mut();
-    if let Some(value) = challenge(&error).and_then(|c| HeaderValue::from_str(&c).ok()) {
+/// An OAuth error's challenge (RFC 6750 §3) and `Retry-After`.
+fn oauth_headers(headers: &mut HeaderMap, error: &OAuthError) {
+    if let Some(value) = challenge(error).and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::WWW_AUTHENTICATE, value);
     }
     match error {
@@ -179,49 +198,29 @@ fn oauth(error: OAuthError) -> Response<Body> {
         | OAuthError::RevocationsFull {
             retry_after_secs, ..
         } => {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         OAuthError::StoreBusy(_) => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         _ => {}
     }
-    response
 }
 
 /// `invalid_client`, the same for an unknown client, a wrong secret and a disabled client; with
 /// `Basic realm, error, error_description` (as oidc-provider answers) only when the client tried
 /// the `Authorization` header, else with no challenge at all.
-fn invalid_client(presented: CredentialsIn) -> Response<Body> {
-    let error = OAuthError::InvalidClient;
-    let description = error.description();
-    let mut response = plain(StatusCode::UNAUTHORIZED, error.code(), &description);
-    let headers = response.headers_mut();
+fn invalid_client(headers: &mut HeaderMap, presented: CredentialsIn) {
     // Every JSON 401 is given a Bearer challenge by default (`bytes_response`).
     headers.remove(header::WWW_AUTHENTICATE);
     if presented == CredentialsIn::Header {
+        let description = OAuthError::InvalidClient.description();
         let challenge = format!(
             r#"{BASIC_CHALLENGE}, error="invalid_client", error_description="{description}""#
         );
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-    }
-    response
-}
-
-/// An admin operation's own outcomes; the JSON has the same `{"error","error_description"}` shape.
-fn admin(error: &AdminError) -> Response<Body> {
-    match error {
-        AdminError::Invalid(d) => plain(StatusCode::BAD_REQUEST, "invalid_request", d),
-        AdminError::NotFound(d) => plain(StatusCode::NOT_FOUND, "not_found", d),
-        AdminError::Conflict(d) => plain(StatusCode::CONFLICT, "conflict", d),
-        // Taken apart in `From<AdminError>`; never built.
-        AdminError::Failed(_) => plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the server could not complete the request",
-        ),
     }
 }
 
@@ -253,19 +252,6 @@ fn challenge(error: &OAuthError) -> Option<String> {
 }
 
 const BASIC_CHALLENGE: &str = r#"Basic realm="tokendealer""#;
-
-/// The challenge of a 401 built outside this module (the tokenleader-compatible answers, which
-/// take tokens): see [`super::response::bytes_response`].
-pub(super) const BEARER_CHALLENGE: &str = r#"Bearer realm="tokendealer""#;
-
-/// `{"error", "error_description"}` with `no-store`.
-fn plain(status: StatusCode, code: &'static str, description: &str) -> Response<Body> {
-    let body = ErrorResponse {
-        error: code.into(),
-        error_description: Some(description.to_owned().into()),
-    };
-    super::response::json_no_store(status, &body)
-}
 
 #[cfg(test)]
 mod tests;

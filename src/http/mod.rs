@@ -1,104 +1,51 @@
-//! The HTTP edge: routing, request parsing and error responses. The only module that knows hyper.
+//! The HTTP edge: routing, request parsing and error responses, called by the transport
+//! (`crate::server`) through [`Routes`] and [`Metrics`].
+//! By API: `oauth/`, `admin/` (one table row per operation), `tokenleader/`, `console/`;
+//! shared: the route table (`routes.rs`), its one authorization step (`access.rs`), request
+//! parsing (`request.rs`, `body.rs`) and the one error → response map (`error.rs`).
 
+mod access;
 mod admin;
-mod audit_admin;
 mod body;
-mod catalog;
-mod client_pages;
-mod connection;
 pub mod console;
-mod discovery;
 mod error;
-mod import_admin;
-mod introspect;
+mod handler;
 pub mod metrics_endpoint;
-mod operators_admin;
+mod oauth;
 mod peer;
-pub mod per_thread;
+mod probes;
 mod request;
 mod response;
 mod routes;
-pub mod server;
-pub mod tls;
-mod token;
+mod state;
 mod tokenleader;
-mod users_admin;
-mod wellknown;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use http::{Method, Request, Response, Version, header};
 use hyper::body::Incoming;
+use oauth::wellknown;
 use routes::Handler;
 use tracing::Instrument;
 
 pub use body::BodyBudget;
-pub use discovery::{Discovery, endpoint_url};
-pub use error::{Body, Rejection};
-pub use response::public_cache_control;
+pub use error::Rejection;
+pub use handler::{Metrics, Routes};
+pub use oauth::discovery::{Discovery, endpoint_url};
+pub use response::{Body, public_cache_control};
 pub use routes::patterns as route_patterns;
+pub use state::AppState;
 
 use crate::domain::origin::RequestId;
-use crate::domain::{ClientRegistry, OAuthError, Revocations, TokenIssuer, UnixTime};
-use crate::telemetry::Telemetry;
+use crate::domain::{OAuthError, UnixTime};
 use crate::telemetry::metrics::Refusal;
 
 /// The request id header: kept when valid, made otherwise, on every response.
 /// (A `HeaderName`, not a string: a string is parsed into one on every use.)
 pub const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
-
-/// What every handler can reach. Built once by `startup`, shared by all connections.
-pub struct AppState {
-    pub registry: ClientRegistry,
-    pub issuer: TokenIssuer,
-    pub revocations: Revocations,
-    /// The discovery documents (RFC 8414 and OpenID Connect), serialized once.
-    pub metadata: Discovery,
-    /// `Cache-Control` of the JWKS and the metadata (`public, max-age=<jwks_max_age>`), made
-    /// once: these are the most requested documents.
-    pub public_cache_control: http::HeaderValue,
-    pub default_token_ttl: u64,
-    pub max_token_ttl: u64,
-    /// The total time a request body may take to arrive.
-    pub body_read_timeout: Duration,
-    /// Request body bytes held at once, across every connection.
-    pub body_budget: BodyBudget,
-    /// Users, passwords, lockout: the password grant and the tokenleader-compatible API.
-    pub users: crate::domain::users::Users,
-    /// Metrics and the audit trail.
-    pub telemetry: Telemetry,
-    /// The console's operators (their own accounts).
-    pub operators: crate::domain::operators::Operators,
-    /// The web console: its settings and sessions.
-    pub console: console::Console,
-    /// What `/readyz` answers: the stop and the store's health.
-    pub readiness: crate::domain::readiness::Readiness,
-}
-
-impl AppState {
-    /// The token endpoint's entry point, over this dealer's parts.
-    pub fn dealer(&self) -> crate::domain::Dealer<'_> {
-        crate::domain::Dealer {
-            issuer: &self.issuer,
-            registry: &self.registry,
-            users: &self.users,
-            events: &self.telemetry,
-        }
-    }
-
-    /// The authorization step, over this dealer's parts.
-    pub fn access(&self) -> crate::domain::Access<'_> {
-        crate::domain::Access {
-            issuer: &self.issuer,
-            revocations: &self.revocations,
-            registry: &self.registry,
-            directory: &self.users.directory,
-        }
-    }
-}
 
 /// Answers one request. Never fails: every error becomes a response, and every response carries
 /// the request's `X-Request-Id`, as does every log line written while it is handled.
@@ -113,7 +60,6 @@ pub async fn handle(
         .get(&X_REQUEST_ID)
         .and_then(|v| RequestId::parse(v.as_bytes()))
         .unwrap_or_else(RequestId::random);
-    req.extensions_mut().insert(peer::Peer(peer));
     req.extensions_mut().insert(request_id.clone());
     // At error level, so the id is on every line a request writes whatever `RUST_LOG` lets through.
     let span = tracing::error_span!("request", request_id = %request_id);
@@ -174,28 +120,27 @@ async fn route(
     let (index, route) = find_route(state, &mut req)?;
     *matched = Some(index);
     let now = UnixTime::now();
-    let caller = routes::authorize(route.access, state, req.headers(), now)?;
+    access::authorize(route.access, state, req.headers(), now)?;
     // Every handler that waits runs boxed: a future is as large as its largest branch, and
     // hyper moves the request's future (this one inside it) by value, so unboxed, every request
     // would copy the state of the largest handler (kilobytes), several times over.
     match route.handler {
-        Handler::Token => Box::pin(token::token(state, req)).await,
-        Handler::Introspect => Box::pin(introspect::introspect(state, req)).await,
-        Handler::Revoke => Box::pin(introspect::revoke(state, req)).await,
+        Handler::Token => Box::pin(oauth::token::token(state, req)).await,
+        Handler::Introspect => Box::pin(oauth::introspection::introspect(state, req)).await,
+        Handler::Revoke => Box::pin(oauth::revocation::revoke(state, req)).await,
         Handler::Jwks => wellknown::public(&req, || wellknown::jwks(state)),
         Handler::Metadata(which) if state.metadata.serves(req.uri().path(), which) => {
             wellknown::public(&req, || wellknown::metadata(state, which))
         }
         Handler::Metadata(_) => Err(Rejection::NotFound),
-        Handler::Healthz => Ok(wellknown::healthz()),
-        Handler::Readyz => Ok(wellknown::readyz(state)),
+        Handler::Healthz => Ok(probes::healthz()),
+        Handler::Readyz => Ok(probes::readyz(state)),
         Handler::Tokenleader => Box::pin(tokenleader::route(state, req)).await,
-        Handler::ActiveKey => catalog::active_key(state, req.uri().query()),
-        Handler::Catalog => catalog::route(state, req),
-        Handler::Audit => audit_admin::recent(state, &req),
+        Handler::ActiveKey => tokenleader::catalog::active_key(state, req.uri().query()),
+        Handler::Catalog => tokenleader::catalog::route(state, req),
         // Off, the console's rows are not found (`routes::find`).
         Handler::Console => Ok(Box::pin(console::route(state, req, now)).await),
-        Handler::Admin => Box::pin(admin_action(state, req, caller, now)).await,
+        Handler::Admin => Box::pin(admin::dispatch(state, req, now)).await,
     }
 }
 
@@ -218,37 +163,6 @@ fn find_route(
     let row = routes::find(inner.path(), req.method(), false)?;
     *req.uri_mut() = inner;
     Ok(row)
-}
-
-/// Everything else under `/admin/`; the writes among it are recorded in the audit trail.
-async fn admin_action(
-    state: &AppState,
-    req: Request<Incoming>,
-    caller: Option<crate::domain::AccessClaims>,
-    now: UnixTime,
-) -> Result<Response<Body>, Rejection> {
-    // The table's Admin and UserListing rows always yield the caller's claims.
-    let caller = caller.ok_or(Rejection::NotFound)?;
-    let path = req.uri().path();
-    let segments = decode_segments(path.strip_prefix("/admin/").unwrap_or_default())
-        .ok_or(Rejection::NotFound)?;
-    let origin = peer::origin(req.extensions());
-    let mut audited = audit_admin::action(req.method(), &segments);
-    let mut target = audited.as_mut().and_then(|a| a.target.take());
-    let result = if operators_admin::serves(&segments) {
-        operators_admin::route(state, req, &segments, now, &mut target).await
-    } else if users_admin::serves(&segments) {
-        users_admin::route(state, req, &segments, now, &mut target).await
-    } else if import_admin::serves(&segments) {
-        import_admin::route(state, req, &segments, now, &mut target).await
-    } else {
-        admin::route(state, req, &segments, &caller, now, &mut target).await
-    };
-    if let Some(mut audited) = audited {
-        audited.target = target;
-        audit_admin::record(state, audited, &caller, &origin, &result, now);
-    }
-    result
 }
 
 /// A HEAD answer: the GET answer's headers, its length, no body. hyper drops the body itself on
@@ -275,19 +189,6 @@ fn host_is_valid<B>(req: &Request<B>) -> bool {
         }
         (Some(_), Some(_)) => false,
     }
-}
-
-/// Splits a path into percent-decoded segments; `None` if one is not UTF-8.
-fn decode_segments(path: &str) -> Option<Vec<String>> {
-    path.trim_end_matches('/')
-        .split('/')
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8()
-                .ok()
-                .map(|c| c.into_owned())
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,22 +1,19 @@
-//! The TCP peer's address and the request's id, carried in the request's extensions to the
-//! handlers that count failures per source or audit. `X-Forwarded-For` is not trusted: any
-//! client can write it.
+//! The TCP peer's address (from the transport's [`ConnectionInfo`]) and the request's id, read
+//! from the request's extensions by the handlers that count failures per source or audit.
+//! `X-Forwarded-For` is not trusted: any client can write it.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use http::Extensions;
 
 use crate::domain::origin::{Origin, RequestId};
+use crate::server::ConnectionInfo;
 
-/// The address the connection came from.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub SocketAddr);
-
-/// The peer's IP; unspecified if `handle` did not record one (it always does).
+/// The peer's IP; unspecified if the transport did not record one (it always does).
 pub fn peer_ip(extensions: &Extensions) -> IpAddr {
     extensions
-        .get::<Peer>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.ip())
+        .get::<ConnectionInfo>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.peer.ip())
 }
 
 /// The peer's address and the request's id (a fresh id if `handle` did not record one).

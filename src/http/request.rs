@@ -9,9 +9,9 @@ use hyper::body::Incoming;
 use mediatype::names::CHARSET;
 use mediatype::{MediaType, ReadParams};
 
-use super::AppState;
 use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
+use super::state::AppState;
 use crate::domain::{ClientAuth, OAuthError};
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408
@@ -222,6 +222,19 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
         }
         _ => Err(OAuthError::InvalidToken("a bearer token is required")),
     }
+}
+
+/// Splits a path into percent-decoded segments; `None` if one is not UTF-8.
+pub fn decode_segments(path: &str) -> Option<Vec<String>> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
+        .collect()
 }
 
 /// A `limit` query parameter: `default` when absent, else a number from 1 to 1000 (the most any

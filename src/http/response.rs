@@ -5,7 +5,12 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use serde::Serialize;
 
-use super::error::Body;
+/// Every response body: the whole answer in memory, sent at once.
+pub type Body = Full<Bytes>;
+
+/// The challenge every JSON 401 gets unless its error names a precise one (RFC 9110 §15.5.2):
+/// the tokenleader-compatible answers, which take tokens, and the default `error.rs` replaces.
+pub const BEARER_CHALLENGE: &str = r#"Bearer realm="tokendealer""#;
 
 /// A JSON response that must never be cached: tokens, secrets, errors (RFC 6749 §5.1).
 pub fn json_no_store<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
@@ -34,7 +39,7 @@ pub fn bytes_response(status: StatusCode, bytes: Bytes) -> Response<Body> {
     if status == StatusCode::UNAUTHORIZED {
         h.insert(
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(super::error::BEARER_CHALLENGE),
+            HeaderValue::from_static(BEARER_CHALLENGE),
         );
     }
     r

@@ -1,38 +1,12 @@
 //! The route table: each path, the methods it takes, its handler, and the authorization it
-//! declares. [`authorize`] applies that declaration before any handler runs; no handler checks
-//! a bearer token itself.
+//! declares ([`Access`]), which [`super::access::authorize`] applies before any handler runs.
+//! Under `/admin/` one row hands over to the admin API's own table, one row per operation.
 
-use http::{HeaderMap, Method};
+use http::Method;
 
-use super::AppState;
-use super::discovery::{self, Document};
+use super::access::Access;
 use super::error::Rejection;
-use super::request::bearer_token;
-use crate::domain::users::tokenleader;
-use crate::domain::{AccessClaims, OAuthError, Requirement, UnixTime};
-
-/// What a route asks of the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
-    /// Nothing: public documents, health, the active public key.
-    Public,
-    /// The client authenticates in the request itself (RFC 6749 §2.3.1); the handler does it
-    /// through the domain's `Dealer`, in constant time.
-    Client,
-    /// A user's credentials or token in tokenleader's shapes; the handler checks them and
-    /// answers in tokenleader's dialect.
-    Tokenleader,
-    /// A live access token of this dealer for any audience, or a live tokenleader-layout one
-    /// (in `Authorization: Bearer` or `X-Auth-Token`).
-    AnyToken,
-    /// The admin audience and scope.
-    Admin,
-    /// The admin audience and scope, or a user token with a role in `users.user_list_roles`.
-    UserListing,
-    /// The console: its pages check an operator's session cookie (and, for a POST, the
-    /// session's CSRF token) themselves; the login page and static files need neither.
-    Console,
-}
+use super::oauth::discovery::{self, Document};
 
 /// Who serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +25,8 @@ pub(super) enum Handler {
     Tokenleader,
     ActiveKey,
     Catalog,
+    /// The admin API: its table (`admin/table.rs`) names each operation.
     Admin,
-    /// `GET /admin/audit`: the recent audit events.
-    Audit,
     Console,
 }
 
@@ -212,28 +185,6 @@ const ROUTES: &[Route] = &[
         Handler::Catalog,
     ),
     row(
-        Path::Exact("/admin/users"),
-        GET,
-        "",
-        Access::UserListing,
-        Handler::Admin,
-    ),
-    // The admin handlers read `/admin/users/` as `/admin/users`: so does its authorization.
-    row(
-        Path::Exact("/admin/users/"),
-        GET,
-        "",
-        Access::UserListing,
-        Handler::Admin,
-    ),
-    row(
-        Path::Exact("/admin/audit"),
-        GET,
-        "GET, HEAD",
-        Access::Admin,
-        Handler::Audit,
-    ),
-    row(
         Path::Exact("/console"),
         CONSOLE,
         "GET, HEAD, POST",
@@ -251,7 +202,7 @@ const ROUTES: &[Route] = &[
         Path::Prefix("/admin/"),
         ANY,
         "",
-        Access::Admin,
+        Access::PerOperation,
         Handler::Admin,
     ),
 ];
@@ -303,64 +254,19 @@ pub fn patterns() -> Vec<String> {
         .collect()
 }
 
-/// Applies `access` to the request's headers: the caller's claims for a bearer route (`None`
-/// for a tokenleader-layout token, which has no such claims), nothing to check otherwise.
-pub(super) fn authorize(
-    access: Access,
-    state: &AppState,
-    headers: &HeaderMap,
-    now: UnixTime,
-) -> Result<Option<AccessClaims>, OAuthError> {
-    let bearer = |requirement| {
-        let token = bearer_token(headers)?;
-        state.access().authorize(token, requirement, now).map(Some)
-    };
-    match access {
-        Access::Public | Access::Client | Access::Tokenleader | Access::Console => Ok(None),
-        Access::Admin => bearer(Requirement::Admin),
-        Access::UserListing => bearer(Requirement::AdminOrRole(
-            &state.users.settings.user_list_roles,
-        )),
-        Access::AnyToken => any_token(state, headers, now),
-    }
-}
-
-/// An access token of this dealer for any audience, or a tokenleader-layout one.
-fn any_token(
-    state: &AppState,
-    headers: &HeaderMap,
-    now: UnixTime,
-) -> Result<Option<AccessClaims>, OAuthError> {
-    let tokenleader_header = headers
-        .get("x-auth-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let token = match tokenleader_header {
-        Some(t) => t,
-        None => bearer_token(headers)?,
-    };
-    let access = state.access();
-    match access.authorize(token, Requirement::AnyToken, now) {
-        Ok(claims) => return Ok(Some(claims)),
-        Err(OAuthError::InvalidToken(_)) => {}
-        Err(other) => return Err(other),
-    }
-    // Not one of our access tokens: perhaps a tokenleader-layout one.
-    let claims = tokenleader::verify(state.issuer.keys().ring().verifying(), token, now)
-        .map_err(|_| OAuthError::InvalidToken("the token is invalid or expired"))?;
-    access.ensure_tokenleader_live(&claims)?;
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_bearer_route_declares_its_authorization_and_the_rest_are_named() {
-        let access =
-            |path: &str, method: Method| find(path, &method, true).map(|(_, r)| r.access).ok();
+        // Under `/admin/`, the admin table's row declares it.
+        let access = |path: &str, method: Method| match find(path, &method, true).ok()? {
+            (_, r) if r.access == Access::PerOperation => {
+                Some(super::super::admin::declared_access(path, &method))
+            }
+            (_, r) => Some(r.access),
+        };
         assert_eq!(access("/admin/clients", Method::GET), Some(Access::Admin));
         assert_eq!(
             access("/admin/users", Method::GET),

@@ -283,3 +283,39 @@ async fn head_answers_like_get_without_a_body_on_every_get_route() {
     assert!(head.headers().contains_key("content-length"));
     assert_eq!(head.text().await.unwrap(), "");
 }
+
+/// Every admin operation is one row of one table: a path no row takes is 404, a path a row
+/// takes with another method 405 naming the methods it takes, the audit trail's path as any
+/// other's, and a trailing slash is no other path.
+#[tokio::test]
+async fn the_admin_api_answers_every_path_by_one_rule() {
+    let app = spawn_app().await;
+    let allow = |r: &reqwest::Response| r.headers()["allow"].to_str().unwrap().to_owned();
+    let r = app.admin(Method::POST, "/admin/audit", None).await;
+    assert_eq!((r.status().as_u16(), allow(&r)), (405, "GET".to_owned()));
+    let r = app.admin(Method::DELETE, "/admin/clients", None).await;
+    assert_eq!(
+        (r.status().as_u16(), allow(&r)),
+        (405, "GET, POST".to_owned())
+    );
+    let r = app
+        .admin(Method::GET, "/admin/clients/svc/disable", None)
+        .await;
+    assert_eq!((r.status().as_u16(), allow(&r)), (405, "POST".to_owned()));
+    for path in [
+        "/admin/clients/svc/bogus",
+        "/admin/orgs/x/password",
+        "/admin/nothing",
+    ] {
+        let r = app.admin(Method::GET, path, None).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "not_found");
+    }
+    for path in ["/admin/audit/", "/admin/clients/", "/admin/keys/"] {
+        assert_eq!(
+            app.admin(Method::GET, path, None).await.status(),
+            200,
+            "{path}"
+        );
+    }
+}

@@ -26,7 +26,7 @@ pub struct TestApp {
     /// `http://ADDR` of the metrics listener, when the settings ask for one.
     pub metrics_base: Option<String>,
     /// With TLS: what SIGHUP calls to reload the certificate.
-    pub tls_reloader: Option<tokendealer::http::tls::CertificateReloader>,
+    pub tls_reloader: Option<tokendealer::server::CertificateReloader>,
     /// What the app was built with, so that a restart keeps a test's tweaks.
     settings: Settings,
     stop: Option<oneshot::Sender<()>>,

@@ -5,6 +5,8 @@ use std::fmt;
 
 use jsonwebtoken::Algorithm;
 
+use crate::domain::error::AdminError;
+
 /// A JWS algorithm the dealer signs with. Each has its own active key in the ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SigningAlg {
@@ -136,6 +138,21 @@ impl Algorithms {
     /// The names joined for a message: `RS512, ES256`.
     pub fn listed(self) -> String {
         self.names().join(", ")
+    }
+
+    /// The algorithm named `raw` if this dealer signs with it: for a client's tokens or a
+    /// rotation. Another is refused, known or not, naming the ones it may be.
+    pub fn require(self, raw: &str) -> Result<SigningAlg, AdminError> {
+        let refused = |why: String| {
+            AdminError::Invalid(format!("{why}: this dealer signs with {}", self.listed()).into())
+        };
+        match SigningAlg::parse(raw) {
+            None => Err(refused(format!("unknown alg {raw:?}"))),
+            Some(alg) if !self.contains(alg) => {
+                Err(refused(format!("alg {alg} is not in {}", Self::SETTING)))
+            }
+            Some(alg) => Ok(alg),
+        }
     }
 }
 

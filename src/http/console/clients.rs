@@ -8,9 +8,11 @@ use maud::{Markup, html};
 use super::forms::Form;
 use super::{Ctx, views};
 use crate::domain::keys::SigningAlg;
-use crate::domain::{Client, ClientId, ClientSecret, GrantType, OAuthError};
-use crate::http::admin::{AddClient, check_grace, new_client};
-use crate::http::error::{Body, Rejection};
+use crate::domain::{
+    AdminError, Client, ClientId, ClientRequest, ClientSecret, GrantType, NewClient,
+};
+use crate::http::error::Rejection;
+use crate::http::response::Body;
 
 /// Clients on one page of the list.
 const PAGE: usize = 50;
@@ -107,6 +109,7 @@ fn audiences(c: &Client) -> String {
 }
 
 fn new_form(ctx: &Ctx<'_>) -> Markup {
+    let policy = ctx.state.registry.policy();
     html! {
         form.stack method="post" action="/console/clients" {
             (views::csrf(&ctx.session))
@@ -126,7 +129,7 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
             }
             label for="token_ttl" { "Token lifetime (seconds)" }
             input id="token_ttl" name="token_ttl" type="number" min="1"
-                max=(ctx.state.max_token_ttl) value=(ctx.state.default_token_ttl);
+                max=(policy.max_token_ttl) value=(policy.default_token_ttl);
             label for="alg" { "Signing algorithm" }
             select id="alg" name="alg" {
                 @for alg in ctx.state.issuer.keys().policy().algorithms.iter() {
@@ -139,25 +142,31 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
 }
 
 async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection> {
-    let ttl = match form.get("token_ttl") {
-        "" => None,
-        raw => Some(raw.parse().map_err(|_| {
-            OAuthError::invalid_request("the token lifetime must be a number of seconds")
-        })?),
-    };
-    let body = AddClient {
-        client_id: form.get("client_id").to_owned(),
-        audiences: form.words("audiences"),
-        scopes: form.words("scopes"),
-        grants: Some(form.words("grants")),
+    let ttl =
+        match form.get("token_ttl") {
+            "" => None,
+            raw => Some(raw.parse().map_err(|_| {
+                AdminError::invalid("the token lifetime must be a number of seconds")
+            })?),
+        };
+    let (audiences, scopes, grants) = (
+        form.words("audiences"),
+        form.words("scopes"),
+        form.words("grants"),
+    );
+    let request = ClientRequest {
+        client_id: form.get("client_id"),
+        audiences: &audiences,
+        scopes: &scopes,
+        grants: Some(&grants),
         token_ttl: ttl,
-        alg: Some(form.get("alg"))
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned),
+        alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
     };
-    let new = new_client(ctx.state, &body)?;
-    let outcome = ctx.state.registry.register(new, ctx.now).await;
-    ctx.audit("client.add", &body.client_id, outcome.is_ok());
+    let registry = &ctx.state.registry;
+    let algorithms = ctx.state.issuer.keys().policy().algorithms;
+    let new = NewClient::parse(&request, registry.policy(), algorithms)?;
+    let outcome = registry.register(new, ctx.now).await;
+    ctx.audit("client.add", request.client_id, outcome.is_ok());
     let (client, secret) = outcome?;
     Ok(secret_page(ctx, "Client registered", &client, &secret))
 }
@@ -202,7 +211,7 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
         form.stack method="post" action={ (base) "/rotate" } {
             (views::csrf(&ctx.session))
             label for="grace_secs" { "Seconds the old secret keeps working" }
-            input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.max_token_ttl) value="0";
+            input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.registry.policy().max_token_ttl) value="0";
             button type="submit" { "Rotate secret" }
         }
         h2 { "State" }
@@ -220,11 +229,11 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
 async fn rotate(ctx: &Ctx<'_>, id: &ClientId, form: &Form) -> Result<Response<Body>, Rejection> {
     let grace = match form.get("grace_secs") {
         "" => 0,
-        raw => raw.parse().map_err(|_| {
-            OAuthError::invalid_request("the grace period must be a number of seconds")
-        })?,
+        raw => raw
+            .parse()
+            .map_err(|_| AdminError::invalid("the grace period must be a number of seconds"))?,
     };
-    let grace = check_grace(ctx.state, grace)?;
+    let grace = ctx.state.registry.policy().grace(grace)?;
     let outcome = ctx.state.registry.rotate_secret(id, grace, ctx.now).await;
     ctx.audit("client.rotate_secret", id.as_str(), outcome.is_ok());
     let (client, secret) = outcome?;

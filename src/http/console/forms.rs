@@ -5,9 +5,9 @@ use http::{HeaderMap, Request, header};
 use hyper::body::Incoming;
 use subtle::ConstantTimeEq;
 
-use super::super::AppState;
 use super::super::error::Rejection;
 use super::super::request::read_body;
+use super::super::state::AppState;
 
 /// A form body or a query string, every pair in order.
 pub struct Form(Vec<(String, String)>);

@@ -11,9 +11,9 @@ use super::{Ctx, LOGIN_COOKIE, SESSION_COOKIE, views};
 use crate::domain::UnixTime;
 use crate::domain::auth_failure::FailureReason;
 use crate::domain::users::{LoginFailure, PresentedPassword};
-use crate::http::AppState;
 use crate::http::error::{Body, Rejection};
 use crate::http::peer::peer_ip;
+use crate::http::state::AppState;
 use crate::telemetry::AuditEvent;
 
 /// The login page; `problem` is shown above the form (a failed attempt). Sets the login cookie

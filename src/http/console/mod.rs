@@ -8,38 +8,19 @@ mod directory;
 mod forms;
 mod keys;
 mod login;
-mod session;
+pub(super) mod session;
 mod views;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
-pub use session::{Session, Sessions};
+pub use session::{Console, Session, Sessions};
 
-use super::AppState;
 use super::error::{Body, Rejection};
-use crate::config::ConsoleSettings;
+use super::state::AppState;
 use crate::domain::UnixTime;
 use crate::domain::origin::Origin;
 use forms::Form;
-
-/// The console's state: its settings, its sessions and the key binding login tokens to cookies.
-pub struct Console {
-    pub settings: ConsoleSettings,
-    pub sessions: Sessions,
-    login_key: aws_lc_rs::hmac::Key,
-}
-
-impl Console {
-    pub fn new(settings: ConsoleSettings) -> Self {
-        let key = rand::random::<[u8; 32]>();
-        Self {
-            sessions: Sessions::new(&settings),
-            settings,
-            login_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key),
-        }
-    }
-}
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "td_session";
@@ -66,7 +47,7 @@ pub(super) async fn route(
     let mut response = match dispatch(state, req, now).await {
         Ok(response) => response,
         Err(rejection) => {
-            let (status, text) = rejection.for_people().await;
+            let (status, text) = rejection.for_people();
             views::problem(status, &text, None)
         }
     };
@@ -83,7 +64,7 @@ async fn dispatch(
     let query = req.uri().query().map(str::to_owned);
     let rest = path.strip_prefix("/console").unwrap_or_default();
     let segments =
-        super::decode_segments(rest.trim_start_matches('/')).ok_or(Rejection::NotFound)?;
+        super::request::decode_segments(rest.trim_start_matches('/')).ok_or(Rejection::NotFound)?;
     let seg: Vec<&str> = segments
         .iter()
         .map(String::as_str)
@@ -136,7 +117,7 @@ async fn dispatch(
             match pages(&ctx, &seg, form, query.as_deref()).await {
                 Ok(response) => Ok(response),
                 Err(rejection) => {
-                    let (status, text) = rejection.for_people().await;
+                    let (status, text) = rejection.for_people();
                     Ok(views::problem(status, &text, Some(&ctx.session)))
                 }
             }

@@ -1,6 +1,7 @@
-//! Console sessions: server-side, in memory, bounded (the oldest evicted), each with an idle
-//! and an absolute expiry and its own CSRF token. The cookie holds a random 256-bit id; the
-//! table is keyed by the id's SHA-256, so a lookup's timing says nothing about stored ids.
+//! The console's state, and its sessions: server-side, in memory, bounded (the oldest evicted),
+//! each with an idle and an absolute expiry and its own CSRF token. The cookie holds a random
+//! 256-bit id; the table is keyed by the id's SHA-256, so a lookup's timing says nothing about
+//! stored ids.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -11,6 +12,25 @@ use crate::config::ConsoleSettings;
 use crate::domain::UnixTime;
 
 type Key = [u8; 32];
+
+/// The console's state: its settings, its sessions and the key binding login tokens to cookies.
+pub struct Console {
+    pub settings: ConsoleSettings,
+    pub sessions: Sessions,
+    /// Binds the login form's CSRF token to its cookie.
+    pub(super) login_key: aws_lc_rs::hmac::Key,
+}
+
+impl Console {
+    pub fn new(settings: ConsoleSettings) -> Self {
+        let key = rand::random::<[u8; 32]>();
+        Self {
+            sessions: Sessions::new(&settings),
+            settings,
+            login_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key),
+        }
+    }
+}
 
 /// A live session, as a request sees it.
 #[derive(Debug, Clone)]

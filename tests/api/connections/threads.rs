@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tokendealer::http::per_thread::IoModel;
+use tokendealer::server::IoModel;
 use tokio::io::AsyncWriteExt;
 
 use super::{LONG, MARGIN, PARTIAL_POST, all_long, connect, read_until_closed};

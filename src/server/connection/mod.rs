@@ -2,8 +2,8 @@
 //! when a phase overruns its deadline, or when the server drains.
 //!
 //! Each phase has its own bound: protocol detection `first_byte_timeout` (hyper-util's sniffing
-//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body
-//! `body_read_timeout` (the handler's `read_body`, which answers 408); no request in flight
+//! has none); an HTTP/1 head `header_read_timeout`, from its first byte; a body the handler's
+//! own deadline (the dealer's `body_read_timeout`, which answers 408); no request in flight
 //! `idle_timeout`, both protocols; a silent HTTP/2 peer the keep-alive PING. A request in flight
 //! is bounded by its body deadline and the handler's own work, so the watchdog leaves it alone:
 //! a connection that keeps making progress may live as long as it likes. Over TLS the
@@ -17,6 +17,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::Request;
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -30,8 +32,8 @@ use tokio_util::task::TaskTracker;
 pub(super) use self::activity::Deadlines;
 use self::activity::{Activity, InFlight, Watched};
 pub(super) use self::handshake::TlsServing;
-use super::AppState;
-use super::server::{Limits, Service};
+use super::accept::Limits;
+use super::handler::{ConnectionInfo, Handler};
 
 /// At the connection cap, a connection idle this long is closed to make room: not one idle for
 /// an instant (just accepted, or between two requests of a busy client), whose next request may
@@ -54,9 +56,9 @@ const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
 const H2_MAX_SEND_BUF: usize = 64 * 1024;
 
 /// What every connection task shares.
-pub(super) struct Shared {
-    pub state: Arc<AppState>,
-    pub service: Service,
+pub(super) struct Shared<H> {
+    /// What answers the requests.
+    pub handler: H,
     pub builder: auto::Builder<Tracked>,
     pub deadlines: Deadlines,
     /// Cancelled when the server stops: finish what is in flight, start nothing new.
@@ -109,7 +111,12 @@ pub(super) fn builder(limits: &Limits, tracker: TaskTracker) -> auto::Builder<Tr
 
 /// Serves one accepted connection until it ends, is cut, or is dropped at shutdown. The permit
 /// is its place under the connection cap, given back when this returns.
-pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, place: Place) {
+pub(super) async fn serve<H: Handler>(
+    shared: Arc<Shared<H>>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    place: Place,
+) {
     let Place {
         permit: _permit,
         mut pressure,
@@ -117,14 +124,18 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     } = place;
     let _ = stream.set_nodelay(true);
     match &shared.tls {
-        None => serve_http(&shared, &shared.builder, stream, peer, pressure, accepted).await,
+        None => {
+            let info = ConnectionInfo::plain(peer);
+            serve_http(&shared, &shared.builder, stream, info, pressure, accepted).await;
+        }
         Some(tls) => {
             if let Some(stream) = handshake::accept(&shared, tls, stream, peer).await {
                 // A handshake under way is not idle: calls for room made during it are not for
                 // this connection (the next one, a quarter second later, is).
                 pressure.borrow_and_update();
                 let builder = tls.builder(&shared.builder, &stream);
-                serve_http(&shared, builder, stream, peer, pressure, Instant::now()).await;
+                let info = handshake::connection_info(&stream, peer);
+                serve_http(&shared, builder, stream, info, pressure, Instant::now()).await;
             }
         }
     }
@@ -132,28 +143,29 @@ pub(super) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
 
 /// Serves HTTP on `stream` (a TCP socket, or a TLS session over one) with `builder`; the
 /// first-byte deadline and idleness count from `accepted` (the accept, or the handshake's end).
-async fn serve_http<S>(
-    shared: &Shared,
+/// Each request carries `info` in its extensions to the handler.
+async fn serve_http<H: Handler, S>(
+    shared: &Shared<H>,
     builder: &auto::Builder<Tracked>,
     stream: S,
-    peer: SocketAddr,
+    info: ConnectionInfo,
     mut pressure: watch::Receiver<u64>,
     accepted: Instant,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let peer = info.peer;
     let (activity, mut watched) = watch::channel(Activity::new(accepted));
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
-    let state = shared.state.clone();
-    let kind = shared.service;
-    let service = service_fn(move |req| {
+    let handler = shared.handler.clone();
+    let service = service_fn(move |mut req: Request<Incoming>| {
         let in_flight = InFlight::begin(&activity);
-        let state = state.clone();
+        let (handler, info) = (handler.clone(), info.clone());
+        // The handler's future is made inside, in place: made outside and moved in, it would be
+        // held twice over (kilobytes) and copied on every move.
         async move {
-            let response = match kind {
-                Service::Main => super::handle(state, peer, req).await,
-                Service::Metrics => super::metrics_endpoint::handle(state, req).await,
-            };
+            req.extensions_mut().insert(info.clone());
+            let response = handler.call(req, &info).await;
             drop(in_flight);
             response
         }

@@ -9,12 +9,12 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::{Map, Value, json};
 
-use super::AppState;
-use super::error::{Body, Rejection};
-use super::response::json_no_store;
 use crate::domain::pubkey::RsaPublicKey;
 use crate::domain::users::entries::ServiceRecord;
 use crate::domain::{AdminError, OAuthError, UnixTime};
+use crate::http::error::Rejection;
+use crate::http::response::{Body, json_no_store};
+use crate::http::state::AppState;
 
 /// The comment on the `ssh-rsa` line.
 const SSH_COMMENT: &str = "tokendealer";

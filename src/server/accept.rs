@@ -14,14 +14,16 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::telemetry::throttle::Throttled;
-
-use super::AppState;
 use super::connection::{self, Place, Shared, TlsServing};
+use super::handler::Handler;
+use super::throttle::Throttled;
 use super::tls::Tls;
-use crate::config::{RESERVED_DESCRIPTORS, Settings};
 
-/// The connection limits and deadlines, from [`Settings`].
+/// Descriptors kept back from connections: the database's files, key files, the listener,
+/// stdio, the runtime's epoll and signal pipes — with room to spare.
+pub const RESERVED_DESCRIPTORS: u64 = 32;
+
+/// The connection limits and deadlines of a listener.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_connections: usize,
@@ -37,22 +39,6 @@ pub struct Limits {
     pub shutdown_timeout: Duration,
 }
 
-impl From<&Settings> for Limits {
-    fn from(s: &Settings) -> Self {
-        Self {
-            max_connections: s.max_connections,
-            first_byte_timeout: s.first_byte_timeout,
-            header_read_timeout: s.header_read_timeout,
-            idle_timeout: s.idle_timeout,
-            h2_keepalive_interval: s.h2_keepalive_interval,
-            h2_keepalive_timeout: s.h2_keepalive_timeout,
-            h2_max_concurrent_streams: s.h2_max_concurrent_streams,
-            tls_handshake_timeout: s.tls.handshake_timeout,
-            shutdown_timeout: s.shutdown_timeout,
-        }
-    }
-}
-
 /// After the drain deadline the remaining connections are dropped; their tasks get this long to
 /// notice before `serve` returns without them (a handler stuck in blocking work, say).
 pub(super) const ABANDON_AFTER: Duration = Duration::from_secs(2);
@@ -66,9 +52,9 @@ const PRESSURE_EVERY: Duration = Duration::from_millis(250);
 /// Waits for a place under the connection cap, meanwhile asking idle connections to close each
 /// [`PRESSURE_EVERY`] (one idle now may have been busy at the last ask); `None` once `stop` is
 /// done.
-async fn wait_for_place<F: Future<Output = ()>>(
+async fn wait_for_place<H: Handler, F: Future<Output = ()>>(
     permits: &Arc<Semaphore>,
-    shared: &Shared,
+    shared: &Shared<H>,
     stop: &mut std::pin::Pin<&mut F>,
 ) -> Option<OwnedSemaphorePermit> {
     let mut ask = tokio::time::interval(PRESSURE_EVERY);
@@ -82,59 +68,19 @@ async fn wait_for_place<F: Future<Output = ()>>(
     }
 }
 
-/// What a listener serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// The dealer: every route of the table.
-    Main,
-    /// `/metrics` only.
-    Metrics,
-}
-
-/// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
-pub const METRICS_MAX_CONNECTIONS: usize = 8;
-
-/// Serves `listener` (HTTPS when `tls` is given) on the ambient runtime until `stop` completes;
-/// then stops accepting, lets every connection finish what is in flight for at most
-/// `limits.shutdown_timeout`, and drops the rest.
-pub async fn serve(
+/// Serves `listener` (HTTPS when `tls` is given) with `handler` on the ambient runtime until
+/// `stop` completes; then stops accepting, lets every connection finish what is in flight for at
+/// most `limits.shutdown_timeout`, and drops the rest.
+pub async fn serve<H: Handler>(
     listener: TcpListener,
-    state: Arc<AppState>,
-    limits: Limits,
-    tls: Option<Tls>,
-    stop: impl Future<Output = ()>,
-) {
-    serve_as(Service::Main, listener, state, limits, tls, stop).await;
-}
-
-/// Serves `/metrics` on `listener` until `stop` completes: the main listener's deadlines, but
-/// at most [`METRICS_MAX_CONNECTIONS`] connections.
-pub async fn serve_metrics(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    limits: Limits,
-    stop: impl Future<Output = ()>,
-) {
-    let limits = Limits {
-        max_connections: METRICS_MAX_CONNECTIONS,
-        ..limits
-    };
-    tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
-    serve_as(Service::Metrics, listener, state, limits, None, stop).await;
-}
-
-/// [`serve`] for `service`, with the same connection machinery: cap, deadlines, drain.
-pub async fn serve_as(
-    service: Service,
-    listener: TcpListener,
-    state: Arc<AppState>,
+    handler: H,
     limits: Limits,
     tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
-    let shared = shared(service, state, &limits, tracker.clone(), tls);
+    let shared = shared(handler, &limits, tracker.clone(), tls);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let serve = |stream, peer, place| {
         tracker.spawn(connection::serve(shared.clone(), stream, peer, place));
@@ -145,18 +91,16 @@ pub async fn serve_as(
 }
 
 /// What every connection of one listener shares; with `tls`, each begins with a handshake.
-pub(super) fn shared(
-    service: Service,
-    state: Arc<AppState>,
+pub(super) fn shared<H: Handler>(
+    handler: H,
     limits: &Limits,
     tracker: TaskTracker,
     tls: Option<Tls>,
-) -> Arc<Shared> {
+) -> Arc<Shared<H>> {
     let builder = connection::builder(limits, tracker);
     let tls = tls.map(|tls| TlsServing::new(tls, limits.tls_handshake_timeout, &builder));
     Arc::new(Shared {
-        state,
-        service,
+        handler,
         tls,
         builder,
         deadlines: connection::Deadlines {
@@ -173,9 +117,9 @@ pub(super) fn shared(
 /// Accepts on `listener` until `stop` completes, handing each accepted socket with its place
 /// under the cap to `serve`. A permit is taken before accepting: beyond the cap, connections
 /// wait in the kernel's queue instead of costing a descriptor and a task each.
-pub(super) async fn accept_until(
+pub(super) async fn accept_until<H: Handler>(
     listener: &TcpListener,
-    shared: &Shared,
+    shared: &Shared<H>,
     permits: &Arc<Semaphore>,
     limits: &Limits,
     mut serve: impl FnMut(TcpStream, SocketAddr, Place),
@@ -239,7 +183,11 @@ fn log_accept_failure(e: &io::Error, pause: Duration, log: &mut Throttled) {
     }
 }
 
-pub(super) async fn drain(tracker: &TaskTracker, shared: &Shared, deadline: Duration) {
+pub(super) async fn drain<H: Handler>(
+    tracker: &TaskTracker,
+    shared: &Shared<H>,
+    deadline: Duration,
+) {
     tracing::info!(tasks = tracker.len(), "stopping: draining open connections");
     shared.draining.cancel();
     tracker.close();

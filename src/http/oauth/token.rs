@@ -4,14 +4,14 @@
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use super::AppState;
-use super::error::{Body, Rejection};
-use super::request::{Form, client_auth, read_body};
-use super::response::json_no_store;
 use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
 use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
+use crate::http::error::Rejection;
+use crate::http::request::{Form, client_auth, read_body};
+use crate::http::response::{Body, json_no_store};
+use crate::http::state::AppState;
 
 pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, Rejection> {
     let (parts, body) = req.into_parts();
@@ -20,7 +20,7 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let (auth, presented) = client_auth(&parts.headers, &form)?;
     // Read now, answered after client authentication (see `Dealer::issue`).
     let request = token_request(&form);
-    let origin = super::peer::origin(&parts.extensions);
+    let origin = crate::http::peer::origin(&parts.extensions);
     let issued = state
         .dealer()
         .issue(&auth, request, &origin, UnixTime::now())

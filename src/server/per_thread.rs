@@ -14,11 +14,11 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::AppState;
-use super::connection::{self, Place, Shared};
-use super::server::{
-    ABANDON_AFTER, Limits, Service, accept_until, drain, shared, warn_if_above_descriptor_limit,
+use super::accept::{
+    ABANDON_AFTER, Limits, accept_until, drain, shared, warn_if_above_descriptor_limit,
 };
+use super::connection::{self, Place, Shared};
+use super::handler::Handler;
 use super::tls::Tls;
 
 /// How the main listener's connections are spread over threads.
@@ -63,21 +63,21 @@ struct IoThread {
     load: Arc<AtomicUsize>,
 }
 
-/// Accepts on `listener` (on the calling runtime) and serves each connection on the least
-/// loaded of `threads` I/O threads, each a single-threaded runtime: a token request is read,
-/// signed and answered on one thread, with no hand-off per request. One connection cap and one
-/// drain cover every thread; returns once every thread has ended.
-pub async fn serve_per_thread(
+/// Accepts on `listener` (on the calling runtime) and serves each connection with `handler` on
+/// the least loaded of `threads` I/O threads, each a single-threaded runtime: a request is read,
+/// answered (a token signed) and written on one thread, with no hand-off per request. One
+/// connection cap and one drain cover every thread; returns once every thread has ended.
+pub async fn serve_per_thread<H: Handler>(
     listener: TcpListener,
     threads: usize,
-    state: Arc<AppState>,
+    handler: H,
     limits: Limits,
     tls: Option<Tls>,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     warn_if_above_descriptor_limit(limits.max_connections);
     let tracker = TaskTracker::new();
-    let shared = shared(Service::Main, state, &limits, tracker.clone(), tls);
+    let shared = shared(handler, &limits, tracker.clone(), tls);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     // Each thread's runtime keeps driving its connections until the drain is over.
     let finished = CancellationToken::new();
@@ -116,9 +116,9 @@ pub async fn serve_per_thread(
 
 /// Starts I/O thread `i`: a single-threaded runtime serving what the acceptor sends it until
 /// `finished`.
-fn start_thread(
+fn start_thread<H: Handler>(
     i: usize,
-    shared: &Arc<Shared>,
+    shared: &Arc<Shared<H>>,
     tracker: &TaskTracker,
     finished: &CancellationToken,
 ) -> anyhow::Result<(IoThread, tokio::sync::oneshot::Receiver<()>)> {

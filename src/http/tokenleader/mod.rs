@@ -1,5 +1,5 @@
 //! tokenleader 1.8's token API, for tokenleaderclient 0.9: `POST /token/gettoken` and
-//! `GET /token/verify_token`.
+//! `GET /token/verify_token`; and its service catalog and public key ([`catalog`]).
 //!
 //! These two answer in tokenleader's dialect, `{"status", "message", ...}` with its exact
 //! strings, because the client reads `status` and never the HTTP code; so their refusals are
@@ -16,16 +16,18 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::catalog::service_catalog;
-use super::error::{Body, Rejection};
+pub mod catalog;
+
+use super::error::Rejection;
 use super::request::read_body;
-use super::response::json_no_store;
+use super::response::{Body, json_no_store};
+use super::state::AppState;
 use crate::domain::events::Issued;
 use crate::domain::keys::SigningAlg;
 use crate::domain::users::tokenleader::{self, TokenleaderClaims, TokenleaderRejection};
 use crate::domain::users::{LoginFailure, PresentedPassword};
 use crate::domain::{OAuthError, UnixTime};
+use catalog::service_catalog;
 
 const GETTOKEN: &str = "/token/gettoken";
 

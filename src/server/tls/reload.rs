@@ -18,8 +18,8 @@ use rustls::sign::CertifiedKey;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
+use super::TlsFiles;
 use super::certs::{self, LoadError};
-use crate::config::TlsFiles;
 
 /// Reading the files for a reload may take this long (a hung network file system).
 const LOAD_DEADLINE: Duration = Duration::from_secs(10);

@@ -2,13 +2,15 @@
 //! `h2` and `http/1.1`, and a certificate that can be replaced while serving.
 //!
 //! The handshake itself runs in the connection task, under its own deadline
-//! (`connection::handshake`); this module owns the certificate material and the rustls
-//! configuration.
+//! (`connection::handshake`); this module owns the certificate files, the material read from
+//! them and the rustls configuration.
 
 mod certs;
 mod reload;
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::crypto::aws_lc_rs;
@@ -19,18 +21,24 @@ use tokio_util::sync::CancellationToken;
 pub use self::certs::LoadError;
 use self::reload::CertStore;
 pub use self::reload::{CertificateReloader, reload_on_sighup};
-use crate::config::TlsSettings;
 
 /// ALPN protocol ids, the server's preference first.
 pub const ALPN_H2: &[u8] = b"h2";
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
+
+/// The PEM files of the listener's certificate: the chain (leaf first) and its private key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
 
 /// The listener's TLS: the acceptor for handshakes, and the handle that reloads its certificate.
 #[derive(Clone)]
 pub struct Tls {
     pub(super) acceptor: TlsAcceptor,
     reloader: CertificateReloader,
-    watch_interval: std::time::Duration,
+    watch_interval: Duration,
 }
 
 impl std::fmt::Debug for Tls {
@@ -42,13 +50,11 @@ impl std::fmt::Debug for Tls {
 }
 
 impl Tls {
-    /// Loads the certificate and key and builds the server configuration; `None` without TLS
-    /// files. Fails (with the reason, never the key) when the files cannot be read or do not
-    /// make a pair.
-    pub fn load(settings: &TlsSettings) -> anyhow::Result<Option<Self>> {
-        let Some(files) = &settings.files else {
-            return Ok(None);
-        };
+    /// Loads the certificate and key and builds the server configuration; [`Tls::watch`] will
+    /// look at the files every `watch_interval` (zero: only reloads asked for, as on SIGHUP).
+    /// Fails (with the reason, never the key) when the files cannot be read or do not make a
+    /// pair.
+    pub fn load(files: &TlsFiles, watch_interval: Duration) -> anyhow::Result<Self> {
         let provider = Arc::new(aws_lc_rs::default_provider());
         let store = Arc::new(CertStore::load(files.clone(), provider.clone())?);
         let mut config = ServerConfig::builder_with_provider(provider)
@@ -56,11 +62,11 @@ impl Tls {
             .with_no_client_auth()
             .with_cert_resolver(store.clone());
         config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()];
-        Ok(Some(Self {
+        Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             reloader: CertificateReloader(store),
-            watch_interval: settings.watch_interval,
-        }))
+            watch_interval,
+        })
     }
 
     /// Starts the watch of the certificate files (unless its interval is zero); it ends with

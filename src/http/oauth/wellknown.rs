@@ -1,5 +1,4 @@
-//! Public documents: the JWKS, the discovery documents (RFC 8414, OpenID Connect), and the
-//! liveness and readiness probes.
+//! Public documents: the JWKS and the discovery documents (RFC 8414, OpenID Connect).
 //!
 //! The JWKS and the discovery documents are the only resources open to browsers on other origins
 //! (CORS): they hold nothing secret and a browser-based client or verifier needs them. Every
@@ -11,10 +10,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 
-use super::AppState;
 use super::discovery::Document;
-use super::error::{Body, Rejection};
-use super::response::{cacheable, json_no_store};
+use crate::http::error::Rejection;
+use crate::http::response::{Body, cacheable};
+use crate::http::state::AppState;
 
 const PUBLIC_METHODS: &str = "GET, HEAD, OPTIONS";
 /// Request headers a preflight is granted when it asks for none, or for some we cannot echo.
@@ -87,31 +86,6 @@ pub fn jwks(state: &AppState) -> Response<Body> {
 /// A discovery document (the route has checked that the path names this issuer's).
 pub fn metadata(state: &AppState, which: Document) -> Response<Body> {
     cacheable(state.metadata.document(which), &state.public_cache_control)
-}
-
-/// Liveness: 200 whenever the process answers. Nothing it depends on is checked: a restart
-/// would cure neither a database out of reach nor a stop under way (that is `/readyz`'s).
-pub fn healthz() -> Response<Body> {
-    super::response::bytes_response(
-        http::StatusCode::OK,
-        Bytes::from_static(br#"{"status":"ok"}"#),
-    )
-}
-
-/// Readiness: 200 `{"status":"ready"}` while a token request would be served; else 503 with
-/// why, `{"status":"not_ready","reason":…,"description":…}`. Never cached: it changes.
-pub fn readyz(state: &AppState) -> Response<Body> {
-    match state.readiness.check() {
-        Ok(()) => json_no_store(StatusCode::OK, &serde_json::json!({ "status": "ready" })),
-        Err(why) => json_no_store(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &serde_json::json!({
-                "status": "not_ready",
-                "reason": why.reason(),
-                "description": why.description(),
-            }),
-        ),
-    }
 }
 
 #[cfg(test)]

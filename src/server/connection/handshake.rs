@@ -1,7 +1,7 @@
 //! A connection's TLS handshake, under its own deadline and inside its place under the cap, and
 //! the HTTP version its ALPN chose.
 //!
-//! The handshake is timed from accept by `tls_handshake_timeout_secs`; the HTTP deadlines
+//! The handshake is timed from accept by `Limits::tls_handshake_timeout`; the HTTP deadlines
 //! (protocol detection, head, body, idle) start once it is done. A handshake holds its place
 //! under the cap until then: it is not closed to make room while the cap is reached, as an idle
 //! connection is, since the cap's first call for room comes the moment the place is taken, in
@@ -18,11 +18,12 @@ use tokio::time::timeout;
 use tokio_rustls::server::TlsStream;
 
 use super::{Shared, Tracked};
-use crate::http::tls::{ALPN_H2, ALPN_HTTP11, Tls};
+use crate::server::handler::{ConnectionInfo, PeerCertificates};
+use crate::server::tls::{ALPN_H2, ALPN_HTTP11, Tls};
 
 /// What HTTPS adds to a connection: the acceptor, its deadline, and builders that speak only
 /// the protocol ALPN agreed on.
-pub(in crate::http) struct TlsServing {
+pub(in crate::server) struct TlsServing {
     tls: Tls,
     deadline: Duration,
     http1: auto::Builder<Tracked>,
@@ -30,7 +31,11 @@ pub(in crate::http) struct TlsServing {
 }
 
 impl TlsServing {
-    pub(in crate::http) fn new(tls: Tls, deadline: Duration, any: &auto::Builder<Tracked>) -> Self {
+    pub(in crate::server) fn new(
+        tls: Tls,
+        deadline: Duration,
+        any: &auto::Builder<Tracked>,
+    ) -> Self {
         Self {
             tls,
             deadline,
@@ -56,8 +61,8 @@ impl TlsServing {
 
 /// Runs the handshake; `None` when it failed, overran its deadline, or the server began to stop
 /// before it was done.
-pub(super) async fn accept(
-    shared: &Shared,
+pub(super) async fn accept<H>(
+    shared: &Shared<H>,
     tls: &TlsServing,
     stream: TcpStream,
     peer: SocketAddr,
@@ -76,4 +81,13 @@ pub(super) async fn accept(
     };
     tracing::debug!(%peer, reason, "closing the connection");
     None
+}
+
+/// What the requests of a TLS connection are told about it: the peer, and the certificates the
+/// client presented, if any.
+pub(super) fn connection_info(stream: &TlsStream<TcpStream>, peer: SocketAddr) -> ConnectionInfo {
+    ConnectionInfo {
+        peer,
+        peer_certificates: PeerCertificates::of(stream.get_ref().1.peer_certificates()),
+    }
 }

@@ -11,7 +11,7 @@ use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
-use crate::config::TlsFiles;
+use super::TlsFiles;
 
 /// A certificate or key file larger than this is not read: real ones are a few KiB.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;

@@ -1,0 +1,81 @@
+//! Wiring the transport: its [`Limits`] and TLS from the settings, the dealer's routes on the
+//! main listener (a runtime per I/O thread, or the shared one), `/metrics` on its own listener.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::{Settings, TlsSettings};
+use crate::http::{self, AppState};
+use crate::server::{self, IoModel, Limits, Tls};
+
+/// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
+const METRICS_MAX_CONNECTIONS: usize = 8;
+
+/// The main listener's connection limits and deadlines.
+pub(super) fn limits(s: &Settings) -> Limits {
+    Limits {
+        max_connections: s.max_connections,
+        first_byte_timeout: s.first_byte_timeout,
+        header_read_timeout: s.header_read_timeout,
+        idle_timeout: s.idle_timeout,
+        h2_keepalive_interval: s.h2_keepalive_interval,
+        h2_keepalive_timeout: s.h2_keepalive_timeout,
+        h2_max_concurrent_streams: s.h2_max_concurrent_streams,
+        tls_handshake_timeout: s.tls.handshake_timeout,
+        shutdown_timeout: s.shutdown_timeout,
+    }
+}
+
+/// I/O threads of the per-thread model: one per core unless configured.
+pub(super) fn io_threads(settings: &Settings) -> usize {
+    match settings.io_threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    }
+}
+
+/// The listener's certificate, loaded; `None` without TLS files (plain HTTP).
+pub(super) fn tls(settings: &TlsSettings) -> anyhow::Result<Option<Tls>> {
+    let load = |files| Tls::load(files, settings.watch_interval);
+    settings.files.as_ref().map(load).transpose()
+}
+
+/// Serves every route on `listener` until `stop`, then drains (see [`server::serve`]).
+pub(super) async fn serve_routes(
+    listener: TcpListener,
+    io: IoModel,
+    io_threads: usize,
+    state: Arc<AppState>,
+    limits: Limits,
+    tls: Option<Tls>,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let routes = http::Routes(state);
+    match io {
+        IoModel::Shared => {
+            server::serve(listener, routes, limits, tls, stop).await;
+            Ok(())
+        }
+        IoModel::PerThread => {
+            server::serve_per_thread(listener, io_threads, routes, limits, tls, stop).await
+        }
+    }
+}
+
+/// Serves `/metrics` on `listener` until `stop` completes: the main listener's deadlines, but
+/// at most [`METRICS_MAX_CONNECTIONS`] connections.
+pub(super) async fn serve_metrics(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) {
+    let limits = Limits {
+        max_connections: METRICS_MAX_CONNECTIONS,
+        ..limits
+    };
+    tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
+    server::serve(listener, http::Metrics(state), limits, None, stop).await;
+}
