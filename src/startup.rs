@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::events::Events;
-use crate::domain::keys::{KeyManager, KeyRotation, SignerPool};
+use crate::domain::keys::{KeyManager, KeyRotation};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
@@ -36,6 +36,7 @@ use chores::{
 };
 pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
+use engine::signer_pool;
 pub use migrate::{Copied, migrate_to_postgres};
 
 /// The id of the admin client created on first start.
@@ -288,14 +289,4 @@ impl Application {
         }
         served
     }
-}
-
-/// The signing pool: one thread per core unless configured.
-fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
-    let threads = match settings.signer_threads {
-        0 => std::thread::available_parallelism().map_or(2, usize::from),
-        n => n,
-    };
-    tracing::debug!(mode = ?settings.signer, threads, "signing pool");
-    Ok(SignerPool::new(settings.signer, threads)?.with_bound(settings.signing_queue))
 }

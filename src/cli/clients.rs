@@ -2,10 +2,10 @@
 //! `remove`, over the admin API.
 
 use anyhow::bail;
+use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::ClientCommand;
 use super::admin::{AdminClient, segment};
 
 impl AdminClient {
@@ -109,4 +109,45 @@ impl AdminClient {
             after = last;
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ClientCommand {
+    /// Register a client and print its secret (shown this once only).
+    Add {
+        client_id: String,
+        /// An audience the client may get tokens for; the first is its default. Repeatable.
+        #[arg(long = "audience", required = true)]
+        audiences: Vec<String>,
+        /// A scope the client may request. Repeatable.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A grant the client may use (client_credentials, password). Repeatable.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// Lifetime of its tokens in seconds [default: the server's, 3600].
+        #[arg(long)]
+        token_ttl: Option<u64>,
+        /// Algorithm of its tokens: RS512 (default), EdDSA or ES256, if in the server's
+        /// [keys] algorithms.
+        #[arg(long)]
+        alg: Option<String>,
+    },
+    /// List clients.
+    List,
+    /// Show one client.
+    Show { client_id: String },
+    /// Replace a client's secret and print the new one.
+    RotateSecret {
+        client_id: String,
+        /// Keep the old secret valid this many seconds.
+        #[arg(long)]
+        grace: Option<u64>,
+    },
+    /// Refuse tokens to a client until it is enabled again.
+    Disable { client_id: String },
+    /// Let a disabled client get tokens again.
+    Enable { client_id: String },
+    /// Delete a client.
+    Remove { client_id: String },
 }

@@ -2,11 +2,11 @@
 //! reads the public key from the public endpoint and needs no credentials.
 
 use anyhow::{Context, bail};
+use clap::Subcommand;
 use clap::ValueEnum;
 use reqwest::Method;
 use serde_json::json;
 
-use super::KeysCommand;
 use super::admin::{AdminClient, print_json, say, segment};
 
 /// How `keys show` prints the active public key.
@@ -67,4 +67,33 @@ pub async fn show_key(http: &reqwest::Client, base: &str, format: KeyFormat) -> 
         KeyFormat::Jwk => print_json(&serde_json::from_str(&text)?),
         KeyFormat::Pem | KeyFormat::Ssh => say(text.trim_end()),
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum KeysCommand {
+    /// List signing keys with their state (next, active, retiring, retired) and its times.
+    List,
+    /// Publish new keys (every algorithm of [keys] algorithms unless --alg) as next: they sign once they have been
+    /// in the JWKS for prepublish_secs; the old ones then verify until their tokens expired.
+    Rotate {
+        /// Rotate only this algorithm's key (RS512, EdDSA or ES256) [default: all the server
+        /// signs with].
+        #[arg(long)]
+        alg: Option<String>,
+        /// An emergency: the new keys sign at once, before verifiers' cached JWKS know them.
+        #[arg(long)]
+        now: bool,
+        /// Drop the replaced keys from the JWKS at once (a compromised key): tokens they
+        /// signed stop verifying. Implies --now.
+        #[arg(long)]
+        retire_previous: bool,
+    },
+    /// Retire one key now (a compromised key): it leaves the JWKS and every token it signed
+    /// stops verifying. An active key is replaced by a new one first.
+    Retire { kid: String },
+    /// Print the active public key (no credentials needed: it is public).
+    Show {
+        #[arg(long, value_enum, default_value = "jwk")]
+        format: KeyFormat,
+    },
 }

@@ -1,4 +1,5 @@
-//! Choosing the storage engine: sled in the data dir, or PostgreSQL when a database URL is set.
+//! Choosing the engines: storage (sled in the data dir, or PostgreSQL when a database URL is
+//! set) and signing (the signer pool's mode and threads).
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::UnixTime;
+use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
     OperatorStore,
@@ -120,4 +122,14 @@ pub(super) async fn refresh_keys_on_change(
             tracing::error!(error = format!("{e:#}"), "rebuilding the key ring failed");
         }
     }
+}
+
+/// The signing pool: one thread per core unless configured.
+pub(super) fn signer_pool(settings: &Settings) -> anyhow::Result<SignerPool> {
+    let threads = match settings.signer_threads {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
+    tracing::debug!(mode = ?settings.signer, threads, "signing pool");
+    Ok(SignerPool::new(settings.signer, threads)?.with_bound(settings.signing_queue))
 }
