@@ -23,6 +23,7 @@ use crate::telemetry::Telemetry;
 
 mod bootstrap;
 mod chores;
+mod dpop;
 mod engine;
 mod memory;
 mod migrate;
@@ -158,6 +159,11 @@ impl Application {
             operators,
             console: http::console::Console::new(settings.console.clone()),
             readiness,
+            // This process's own record until the shared engines (sled, PostgreSQL) land.
+            single_use: Arc::new(crate::storage::MemorySingleUse::new(
+                crate::storage::single_use_memory::DEFAULT_BOUND,
+            )),
+            dpop: dpop::dpop(&settings, &issuer)?,
         };
         Ok(Self {
             listener,

@@ -10,6 +10,7 @@ use smart_default::SmartDefault;
 
 use super::units::secs;
 use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
+use crate::domain::dpop::DpopSettings;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
 use crate::server::IoModel;
@@ -54,6 +55,8 @@ pub struct Settings {
     pub users: UserSettings,
     /// The signing keys' rotation schedule: the `[keys]` table.
     pub keys: KeySettings,
+    /// DPoP proofs at the token endpoint (RFC 9449): the `[dpop]` table.
+    pub dpop: DpopSettings,
     /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`. Unless
     /// given, `inline` with the `per-thread` I/O model and `pool` with `shared` (`load.rs`).
     #[default(SignerMode::Inline)]

@@ -158,6 +158,9 @@ pub struct Client {
     /// registered again does not revive the old registration's tokens. 0 for registrations
     /// made before it existed (then `created_at` alone decides).
     pub registration: u64,
+    /// Its tokens must be DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`): no token
+    /// without a valid proof.
+    pub dpop_bound: bool,
 }
 
 impl Client {
@@ -227,6 +230,7 @@ mod tests {
     fn client(secret: &ClientSecret) -> Client {
         Client {
             registration: 1,
+            dpop_bound: false,
             id: ClientId::parse("svc").unwrap(),
             secret: secret.digest(),
             previous_secret: None,

@@ -16,6 +16,8 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
+    /// Its tokens must be DPoP-bound (RFC 9449 §5.2).
+    pub dpop_bound: bool,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -30,6 +32,8 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// Tokens only with a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`).
+    pub dpop_bound: bool,
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -125,6 +129,7 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
+            dpop_bound: request.dpop_bound,
         })
     }
 }
@@ -141,6 +146,7 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            dpop_bound: false,
         }
     }
 

@@ -109,6 +109,7 @@ impl ClientRegistry {
             created_at: now,
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
+            dpop_bound: new.dpop_bound,
         };
         if !self.store.insert(&client).await? {
             return Err(AdminError::Conflict(format!(
@@ -198,6 +199,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 3600,
             alg: Default::default(),
+            dpop_bound: false,
         }
     }
 

@@ -33,6 +33,11 @@ pub struct AppState {
     pub console: Console,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
+    /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
+    /// the store.
+    pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,
+    /// DPoP at the token endpoint: the proof checks, the nonces.
+    pub dpop: crate::domain::dpop::Dpop,
 }
 
 impl AppState {
@@ -43,6 +48,7 @@ impl AppState {
             registry: &self.registry,
             users: &self.users,
             events: &self.telemetry,
+            single_use: self.single_use.as_ref(),
         }
     }
 

@@ -12,6 +12,7 @@ mod keys;
 mod operators;
 pub mod postgres;
 mod records;
+pub mod single_use_memory;
 mod users;
 mod writer;
 
@@ -26,6 +27,7 @@ pub use keyfiles::KeyFiles;
 pub use operators::OperatorTree;
 pub use postgres::{DbTls, MasterKey, PgOptions, PgStore, split_tls};
 pub use records::{ClientRecord, PreviousSecret};
+pub use single_use_memory::MemorySingleUse;
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 

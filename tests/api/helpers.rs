@@ -221,6 +221,7 @@ impl TestApp {
                 grants: vec![GrantType::ClientCredentials],
                 token_ttl: 300,
                 alg: SigningAlg::default(),
+                dpop_bound: false,
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
             if let Some(pg) = pg {

@@ -62,6 +62,7 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        dpop_bound: body.dpop_bound_access_tokens,
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
@@ -150,6 +151,9 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    /// RFC 9449 §5.2's client metadata: no token without a DPoP proof.
+    #[serde(default)]
+    dpop_bound_access_tokens: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +171,7 @@ struct ClientView {
     grants: Vec<&'static str>,
     token_ttl: u64,
     alg: &'static str,
+    dpop_bound_access_tokens: bool,
     disabled: bool,
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -182,6 +187,7 @@ impl From<&Client> for ClientView {
             grants: c.grants.iter().map(|g| g.as_str()).collect(),
             token_ttl: c.token_ttl,
             alg: c.alg.as_str(),
+            dpop_bound_access_tokens: c.dpop_bound,
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
