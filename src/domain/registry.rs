@@ -144,6 +144,12 @@ impl ClientRegistry {
             .await
     }
 
+    /// Whether the client's tokens must be DPoP-bound (RFC 9449 §5.2).
+    pub async fn set_dpop_bound(&self, id: &ClientId, bound: bool) -> Result<Client, AdminError> {
+        self.update(id, move |client| client.dpop_bound = bound)
+            .await
+    }
+
     /// Applies `change` to the client as stored when the store's writer gets to it: a removal
     /// that came first stays a removal (`not_found`), and concurrent changes all apply.
     async fn update(

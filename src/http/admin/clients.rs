@@ -127,6 +127,19 @@ async fn set_disabled(call: Call<'_>, disabled: bool) -> Answer {
     Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
 }
 
+/// `{"dpop_bound_access_tokens": true|false}`: whether the client's tokens must be DPoP-bound
+/// (RFC 9449 §5.2); tokens already issued stay as they are.
+pub async fn set_dpop(call: Call<'_>) -> Answer {
+    let body: SetDpop = json_body(call.state, call.req).await?;
+    let id = client_id(call.param)?;
+    let client = call
+        .state
+        .registry
+        .set_dpop_bound(&id, body.dpop_bound_access_tokens)
+        .await?;
+    Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+}
+
 /// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
 fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, AdminError> {
     if caller.client_id == id {
@@ -153,6 +166,12 @@ struct AddClient {
     alg: Option<String>,
     /// RFC 9449 §5.2's client metadata: no token without a DPoP proof.
     #[serde(default)]
+    dpop_bound_access_tokens: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetDpop {
     dpop_bound_access_tokens: bool,
 }
 

@@ -60,3 +60,110 @@ async fn the_unauthenticated_learn_nothing_of_a_clients_dpop_registration() {
     let r = token_with_proofs(&app, &wrong, &[]).await;
     assert_eq!(r.status(), 401, "invalid_client before the missing proof");
 }
+
+#[tokio::test]
+async fn client_add_with_dpop_registers_a_dpop_bound_client() {
+    let app = spawn_app().await;
+    let out = crate::cli::cli(
+        &app,
+        &["client", "add", "bound", "--audience", API, "--dpop"],
+    )
+    .await;
+    let added = crate::cli::json_out(&out);
+    assert_eq!(added["dpop_bound_access_tokens"], true);
+    let bound = crate::helpers::Registered {
+        id: "bound".into(),
+        secret: added["client_secret"].as_str().unwrap().to_owned(),
+        body: added.clone(),
+    };
+    let (error, _) = refused(token_with_proofs(&app, &bound, &[]).await).await;
+    assert_eq!(error, "invalid_request");
+    let shown = crate::cli::json_out(&crate::cli::cli(&app, &["client", "show", "bound"]).await);
+    assert_eq!(shown["dpop_bound_access_tokens"], true);
+}
+
+#[tokio::test]
+async fn the_console_registers_a_dpop_bound_client_and_shows_it_in_the_details() {
+    let app = spawn_app().await;
+    let mut browser = crate::console::logged_in(&app).await;
+    let token = browser.csrf("/console/clients/new").await;
+    let r = browser
+        .post(
+            "/console/clients",
+            &[
+                ("csrf", &token),
+                ("client_id", "bound"),
+                ("audiences", API),
+                ("grants", "client_credentials"),
+                ("dpop_bound", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let secret = crate::console::field(&r.text().await.unwrap(), r#"id="secret""#);
+    let bound = crate::helpers::Registered {
+        id: "bound".into(),
+        secret,
+        body: Value::Null,
+    };
+    let (error, _) = refused(token_with_proofs(&app, &bound, &[]).await).await;
+    assert_eq!(error, "invalid_request");
+    let detail = browser
+        .get("/console/clients/bound")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("DPoP-bound tokens only"), "{detail}");
+    let form = browser
+        .get("/console/clients/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains(r#"name="dpop_bound""#));
+}
+
+#[tokio::test]
+async fn the_admin_api_turns_a_clients_dpop_requirement_on_and_off() {
+    let app = spawn_app().await;
+    let client = app.register("svc", &[API], &[]).await;
+    let path = "/admin/clients/svc/dpop";
+    let on = app
+        .admin(
+            reqwest::Method::PUT,
+            path,
+            Some(json!({"dpop_bound_access_tokens": true})),
+        )
+        .await;
+    assert_eq!(on.status(), 200);
+    assert_eq!(
+        on.json::<Value>().await.unwrap()["dpop_bound_access_tokens"],
+        true
+    );
+    let (error, _) = refused(token_with_proofs(&app, &client, &[]).await).await;
+    assert_eq!(error, "invalid_request");
+
+    let off = app
+        .admin(
+            reqwest::Method::PUT,
+            path,
+            Some(json!({"dpop_bound_access_tokens": false})),
+        )
+        .await;
+    assert_eq!(off.status(), 200);
+    assert_eq!(token_with_proofs(&app, &client, &[]).await.status(), 200);
+
+    let bad = app
+        .admin(reqwest::Method::PUT, path, Some(json!({"dpop": 1})))
+        .await;
+    assert_eq!(bad.status(), 400);
+    let missing = app
+        .admin(
+            reqwest::Method::PUT,
+            "/admin/clients/nobody/dpop",
+            Some(json!({"dpop_bound_access_tokens": true})),
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+}
