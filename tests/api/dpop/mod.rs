@@ -6,9 +6,10 @@
 mod bad_proofs;
 mod clients;
 mod nonces;
-mod proofs;
+pub mod proofs;
 mod tokens;
 
+pub use proofs::ProofKey;
 use reqwest::Response;
 use serde_json::Value;
 
