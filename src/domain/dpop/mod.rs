@@ -20,14 +20,9 @@ pub const JTI_NAMESPACE: &str = "dpop";
 /// The algorithms proofs may be signed with (`dpop_signing_alg_values_supported`).
 pub const ALGORITHMS: &[jsonwebtoken::Algorithm] = DEFAULT_ALGORITHMS;
 
-/// The JOSE names of [`ALGORITHMS`], for the metadata.
-pub fn algorithm_names() -> Vec<String> {
-    // jsonwebtoken's `Algorithm` serializes as its JOSE name.
-    ALGORITHMS
-        .iter()
-        .filter_map(|a| serde_json::to_value(a).ok())
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect()
+/// The JOSE names of [`ALGORITHMS`], for the metadata (`Ed25519` beside `EdDSA`).
+pub fn algorithm_names() -> Vec<&'static str> {
+    tokendealer_client::dpop::algorithm_names(ALGORITHMS)
 }
 
 /// A proof that passed every check but its single use, which [`super::Dealer::issue`] spends

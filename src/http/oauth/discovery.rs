@@ -43,7 +43,7 @@ struct OAuthMetadata<'a> {
     response_types_supported: [&'static str; 1],
     access_token_signing_alg_values_supported: Vec<&'static str>,
     /// The algorithms DPoP proofs may be signed with (RFC 9449 §5.1).
-    dpop_signing_alg_values_supported: Vec<String>,
+    dpop_signing_alg_values_supported: Vec<&'static str>,
 }
 
 /// The OpenID Connect document: the RFC 8414 members, and those OIDC Discovery §3 requires

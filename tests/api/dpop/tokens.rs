@@ -109,8 +109,23 @@ async fn both_discovery_documents_list_the_proof_algorithms() {
         let doc: Value = app.get(path).await.json().await.unwrap();
         assert_eq!(
             doc["dpop_signing_alg_values_supported"],
-            json!(["ES256", "ES384", "EdDSA", "RS256", "PS256"]),
+            json!(["ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"]),
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_proof_signed_as_ed25519_the_rfc_9864_name_openid_client_uses_is_accepted() {
+    let app = spawn_app().await;
+    let client = app.register("svc", &[API], &[]).await;
+    let key = ProofKey::ed25519();
+    let mut header = key.header();
+    header["alg"] = json!("Ed25519");
+    let proof = key.sign(&header, &super::proofs::claims(&token_endpoint(&app)));
+    let r = token_with_proofs(&app, &client, &[&proof]).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(claims_of(token)["cnf"]["jkt"], key.jkt());
 }
