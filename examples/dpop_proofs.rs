@@ -42,7 +42,10 @@ fn main() -> anyhow::Result<()> {
             "htu": htu,
             "iat": iat,
         });
-        let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims)?));
+        let message = format!(
+            "{header}.{}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims)?)
+        );
         let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::ES256)?;
         writeln!(out, "{message}.{signature}")?;
     }

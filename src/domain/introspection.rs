@@ -99,6 +99,7 @@ mod tests {
                     grants: vec![GrantType::ClientCredentials],
                     token_ttl: 60,
                     alg: Default::default(),
+                    auth_method: Default::default(),
                     dpop_bound: false,
                 };
                 registry.register(new, T0).await.unwrap();
@@ -180,6 +181,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 60,
             alg: Default::default(),
+            auth_method: Default::default(),
             dpop_bound: false,
         };
         // Registered again in the same second: the old registration's token stays dead.

@@ -36,6 +36,8 @@ pub struct AppState {
     /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
     /// the store.
     pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,
+    /// Verifies client assertions (`private_key_jwt`).
+    pub assertions: crate::domain::assertion::ClientAssertions,
     /// DPoP at the token endpoint: the proof checks, the nonces.
     pub dpop: crate::domain::dpop::Dpop,
 }
@@ -48,6 +50,7 @@ impl AppState {
             registry: &self.registry,
             users: &self.users,
             events: &self.telemetry,
+            assertions: &self.assertions,
             single_use: self.single_use.as_ref(),
         }
     }

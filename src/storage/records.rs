@@ -56,6 +56,13 @@ pub struct ClientRecord {
     /// Tokens only with a DPoP proof; records written before it existed are not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dpop_bound_access_tokens: bool,
+    /// How the client authenticates; records written before it existed use their secret.
+    #[serde(default, skip_serializing_if = "is_secret")]
+    pub auth_method: crate::domain::client_auth::ClientAuthMethod,
+}
+
+fn is_secret(m: &crate::domain::client_auth::ClientAuthMethod) -> bool {
+    m.uses_secret()
 }
 
 fn default_alg() -> String {

@@ -221,6 +221,7 @@ impl TestApp {
                 grants: vec![GrantType::ClientCredentials],
                 token_ttl: 300,
                 alg: SigningAlg::default(),
+                auth_method: Default::default(),
                 dpop_bound: false,
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
