@@ -23,7 +23,11 @@ function request()
   end
   -- A proof is good once: past the last one, requests fail (counted as non2xx).
   next_proof = next_proof + 1
-  return wrk.format(nil, nil, { ["DPoP"] = proofs[next_proof] or "spent" }, body)
+  -- Headers given to wrk.format replace wrk.headers: the content type goes again.
+  return wrk.format(nil, nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["DPoP"] = proofs[next_proof] or "spent",
+  }, body)
 end
 
 function done(summary, latency, requests)
