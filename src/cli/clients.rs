@@ -1,7 +1,7 @@
-//! Client commands: `client add`, `list`, `show`, `rotate-secret`, `disable`, `enable`,
-//! `remove`, over the admin API.
+//! Client commands: `client add`, `list`, `show`, `rotate-secret`, `set-jwks`, `disable`,
+//! `enable`, `remove`, over the admin API.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -20,6 +20,8 @@ impl AdminClient {
                 token_ttl,
                 alg,
                 dpop,
+                jwks,
+                jwks_uri,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -36,6 +38,12 @@ impl AdminClient {
                 }
                 if *dpop {
                     body.insert("dpop_bound_access_tokens".into(), json!(true));
+                }
+                if let Some(file) = jwks {
+                    body.insert("jwks".into(), read_jwks(file)?);
+                }
+                if let Some(uri) = jwks_uri {
+                    body.insert("jwks_uri".into(), json!(uri));
                 }
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
@@ -54,6 +62,19 @@ impl AdminClient {
                 let body = json!({ "grace_secs": grace });
                 let path = format!("/admin/clients/{}/rotate-secret", id(client_id));
                 self.call(Method::POST, &path, Some(body)).await?
+            }
+            ClientCommand::SetJwks {
+                client_id,
+                file,
+                jwks_uri,
+            } => {
+                let body = match (file, jwks_uri) {
+                    (Some(file), None) => json!({ "jwks": read_jwks(file)? }),
+                    (None, Some(uri)) => json!({ "jwks_uri": uri }),
+                    _ => bail!("give a JWK Set file or --jwks-uri URL"),
+                };
+                let path = format!("/admin/clients/{}/jwks", id(client_id));
+                self.call(Method::PUT, &path, Some(body)).await?
             }
             ClientCommand::Disable { client_id } => {
                 self.call(
@@ -115,9 +136,17 @@ impl AdminClient {
     }
 }
 
+/// A JWK Set file, as JSON (the server checks it holds public keys only).
+fn read_jwks(file: &std::path::Path) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the JWK Set {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))
+}
+
 #[derive(Debug, Subcommand)]
 pub(super) enum ClientCommand {
-    /// Register a client and print its secret (shown this once only).
+    /// Register a client and print its secret (shown this once only); with --jwks or
+    /// --jwks-uri it authenticates with private_key_jwt instead and has no secret.
     Add {
         client_id: String,
         /// An audience the client may get tokens for; the first is its default. Repeatable.
@@ -139,6 +168,19 @@ pub(super) enum ClientCommand {
         /// Its tokens are DPoP-bound (RFC 9449): no token without a DPoP proof.
         #[arg(long)]
         dpop: bool,
+        /// A file holding the client's public keys as a JWK Set (private_key_jwt).
+        #[arg(long, conflicts_with = "jwks_uri")]
+        jwks: Option<std::path::PathBuf>,
+        /// An https URL where the client publishes its JWK Set (private_key_jwt).
+        #[arg(long)]
+        jwks_uri: Option<String>,
+    },
+    /// Replace a client's keys (private_key_jwt): a JWK Set file, or --jwks-uri URL.
+    SetJwks {
+        client_id: String,
+        file: Option<std::path::PathBuf>,
+        #[arg(long, conflicts_with = "file")]
+        jwks_uri: Option<String>,
     },
     /// List clients.
     List,

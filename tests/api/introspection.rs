@@ -196,7 +196,11 @@ async fn discovery_advertises_both_endpoints() {
         format!("{issuer}/oauth/introspect")
     );
     assert_eq!(doc["revocation_endpoint"], format!("{issuer}/oauth/revoke"));
-    let methods = json!(["client_secret_basic", "client_secret_post"]);
+    let methods = json!([
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt"
+    ]);
     assert_eq!(
         doc["introspection_endpoint_auth_methods_supported"],
         methods

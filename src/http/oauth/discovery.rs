@@ -6,6 +6,7 @@
 //! JwtBearer, oauth2-proxy and openid-client find an issuer's keys only through it, and go-oidc
 //! accepts only the algorithms it lists (RS256 when it lists none).
 
+use crate::domain::assertion::{ALGORITHMS, algorithm_name};
 use bytes::Bytes;
 use http::Uri;
 use serde::Serialize;
@@ -19,7 +20,11 @@ pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 
 /// Client authentication at the token, introspection and revocation endpoints.
-const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
 
 /// `response_types_supported` is REQUIRED and a list (RFC 8414 §2, OIDC Discovery §3), yet the
 /// dealer has no authorization endpoint. `none` (OAuth 2.0 Multiple Response Type Encoding
@@ -35,15 +40,19 @@ struct OAuthMetadata<'a> {
     token_endpoint: String,
     jwks_uri: String,
     grant_types_supported: Vec<&'static str>,
-    token_endpoint_auth_methods_supported: [&'static str; 2],
+    token_endpoint_auth_methods_supported: &'static [&'static str],
     introspection_endpoint: String,
-    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    introspection_endpoint_auth_methods_supported: &'static [&'static str],
     revocation_endpoint: String,
-    revocation_endpoint_auth_methods_supported: [&'static str; 2],
+    revocation_endpoint_auth_methods_supported: &'static [&'static str],
     response_types_supported: [&'static str; 1],
     access_token_signing_alg_values_supported: Vec<&'static str>,
     /// The algorithms DPoP proofs may be signed with (RFC 9449 §5.1).
     dpop_signing_alg_values_supported: Vec<&'static str>,
+    /// What a client assertion (`private_key_jwt`) may be signed with, at each endpoint.
+    token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    introspection_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    revocation_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
 }
 
 /// The OpenID Connect document: the RFC 8414 members, and those OIDC Discovery §3 requires
@@ -55,6 +64,11 @@ struct OpenIdMetadata<'a> {
     subject_types_supported: [&'static str; 1],
     /// The algorithms its access tokens are signed with: go-oidc's verifier accepts these only.
     id_token_signing_alg_values_supported: Vec<&'static str>,
+}
+
+/// The algorithms a client assertion may use (never `none` or HS*).
+fn assertion_algs() -> Vec<&'static str> {
+    ALGORITHMS.iter().map(|a| algorithm_name(*a)).collect()
 }
 
 /// Which document a request asks for.
@@ -90,6 +104,9 @@ impl Discovery {
             response_types_supported: RESPONSE_TYPES,
             access_token_signing_alg_values_supported: algorithms.names(),
             dpop_signing_alg_values_supported: crate::domain::dpop::algorithm_names(),
+            token_endpoint_auth_signing_alg_values_supported: assertion_algs(),
+            introspection_endpoint_auth_signing_alg_values_supported: assertion_algs(),
+            revocation_endpoint_auth_signing_alg_values_supported: assertion_algs(),
         };
         let openid = OpenIdMetadata {
             oauth: &oauth,

@@ -3,6 +3,7 @@
 //! is the same `invalid_client`, never a 5xx.
 
 mod bad_input;
+mod commands;
 mod fetching;
 mod rules;
 

@@ -185,3 +185,39 @@ async fn a_key_set_with_a_private_key_is_refused_at_registration() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("private"));
 }
+
+#[tokio::test]
+async fn the_metadata_offers_private_key_jwt_with_asymmetric_algorithms_at_every_endpoint() {
+    let app = spawn_app().await;
+    for doc in [
+        app.metadata().await,
+        app.get("/.well-known/openid-configuration")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    ] {
+        for endpoint in ["token", "introspection", "revocation"] {
+            let methods = &doc[format!("{endpoint}_endpoint_auth_methods_supported")];
+            assert!(
+                methods
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("private_key_jwt")),
+                "{doc}"
+            );
+            let algs = &doc[format!("{endpoint}_endpoint_auth_signing_alg_values_supported")];
+            let algs: Vec<&str> = algs
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert!(algs.contains(&"RS256") && algs.contains(&"EdDSA") && algs.contains(&"ES256"));
+            assert!(
+                !algs.iter().any(|a| *a == "none" || a.starts_with("HS")),
+                "{algs:?}"
+            );
+        }
+    }
+}
