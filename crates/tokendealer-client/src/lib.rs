@@ -60,14 +60,17 @@
 
 mod access;
 mod access_token;
+mod assertion;
 mod authorized;
 mod claims;
 mod discovery;
+mod dpop_proof;
 mod error;
 mod introspection;
 mod jwks;
 mod middleware;
 mod resource_metadata;
+mod signing;
 mod token_source;
 mod verifier;
 pub mod wire;
@@ -77,6 +80,7 @@ mod tests;
 
 pub use access::AccessMap;
 pub use access_token::AccessToken;
+pub use assertion::ClientAssertionKey;
 pub use claims::{Claims, Wfc};
 pub use discovery::ServerMetadata;
 pub use error::{AccessMapError, ClientError, VerifyError};
@@ -84,5 +88,6 @@ pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::Algorithm;
 pub use middleware::{RequireAccess, RequireAccessService};
 pub use resource_metadata::{ResourceMetadata, ResourceMetadataBuilder};
+pub use signing::SigningKey;
 pub use token_source::{AuthMethod, TokenSource, TokenSourceBuilder};
 pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

@@ -162,6 +162,9 @@ pub struct DealerState {
     /// When set, the token endpoint answers this error instead of a token.
     pub token_error: Mutex<Option<(StatusCode, Value)>>,
     pub expires_in: AtomicUsize,
+    /// When set, a token request with a `DPoP` proof lacking this nonce gets
+    /// `400 use_dpop_nonce` and the nonce in `DPoP-Nonce`.
+    pub dpop_nonce: Mutex<Option<String>>,
 }
 
 impl MockDealer {
@@ -222,16 +225,34 @@ impl DealerState {
             }
             ("POST", "/token") => {
                 let n = self.token_hits.fetch_add(1, Ordering::SeqCst) + 1;
+                let proof = seen
+                    .headers
+                    .get("dpop")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 *self.last_token_request.lock().unwrap() = Some((seen.headers, seen.body));
                 // Slow enough that concurrent callers overlap with the request in flight.
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 if let Some((status, body)) = self.token_error.lock().unwrap().clone() {
                     return json_response(status, body);
                 }
+                let wanted = self.dpop_nonce.lock().unwrap().clone();
+                if let (Some(proof), Some(wanted)) = (&proof, wanted) {
+                    if proof_claims(proof)["nonce"] != wanted.as_str() {
+                        let mut response = json_response(
+                            StatusCode::BAD_REQUEST,
+                            json!({"error": "use_dpop_nonce"}),
+                        );
+                        response
+                            .headers_mut()
+                            .insert("dpop-nonce", wanted.parse().unwrap());
+                        return response;
+                    }
+                }
+                let token_type = if proof.is_some() { "DPoP" } else { "Bearer" };
                 json_response(
                     StatusCode::OK,
                     json!({
-                        "access_token": format!("tok-{n}"), "token_type": "Bearer",
+                        "access_token": format!("tok-{n}"), "token_type": token_type,
                         "expires_in": self.expires_in.load(Ordering::SeqCst), "scope": "runs:read",
                     }),
                 )
@@ -274,6 +295,19 @@ impl DealerState {
             _ => json_response(StatusCode::NOT_FOUND, json!({})),
         }
     }
+}
+
+/// A DPoP proof's claims after its signature verified with its own `jwk` header.
+pub fn proof_claims(proof: &str) -> Value {
+    let header = jsonwebtoken::decode_header(proof).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("dpop+jwt"));
+    let key = jsonwebtoken::DecodingKey::from_jwk(header.jwk.as_ref().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    jsonwebtoken::decode::<Value>(proof, &key, &validation)
+        .unwrap()
+        .claims
 }
 
 pub fn base64_encode(raw: &str) -> String {
