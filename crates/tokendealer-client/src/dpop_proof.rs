@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::Header;
 use reqwest::Url;
 use serde::Serialize;
 
 use super::assertion::random_id;
+use super::dpop::access_token_hash;
 use super::error::ClientError;
 use super::signing::SigningKey;
 
@@ -67,14 +66,6 @@ pub(crate) fn htu(url: &Url) -> String {
     url.set_query(None);
     url.set_fragment(None);
     url.into()
-}
-
-/// RFC 9449 §4.2 `ath`: base64url of the SHA-256 of the access token's ASCII.
-pub(crate) fn access_token_hash(token: &str) -> String {
-    B64.encode(aws_lc_rs::digest::digest(
-        &aws_lc_rs::digest::SHA256,
-        token.as_bytes(),
-    ))
 }
 
 /// The nonce each server (by origin) last asked for.

@@ -1,6 +1,7 @@
 //! Tests of the client library against an in-process mock dealer.
 
 mod assertion;
+mod binding;
 mod dpop_source;
 mod key_set;
 mod middleware;
