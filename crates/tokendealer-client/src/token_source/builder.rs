@@ -161,8 +161,10 @@ impl TokenSourceBuilder {
                 if let Some(identity) = identity {
                     builder = builder.identity(identity.map_err(certificate_error)?);
                 }
-                for root in self.roots {
-                    builder = builder.add_root_certificate(root.map_err(certificate_error)?);
+                let roots = self.roots.into_iter().collect::<Result<Vec<_>, _>>();
+                let roots = roots.map_err(certificate_error)?;
+                if !roots.is_empty() {
+                    builder = builder.tls_certs_merge(roots);
                 }
                 builder.build()?
             }
