@@ -19,14 +19,22 @@ pub(crate) enum Seen {
 /// Proof identifiers (`jkt` + `jti`) with their expiry, Unix seconds; at most `bound` held.
 pub(crate) struct ReplayCache {
     bound: usize,
-    held: Mutex<HashMap<String, u64>>,
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    until: HashMap<String, u64>,
+    /// When expired entries were last swept: at most once a second, so a full cache under
+    /// load costs one pass over it per second, not one per request.
+    swept_at: Option<u64>,
 }
 
 impl ReplayCache {
     pub(crate) fn new(bound: usize) -> Self {
         Self {
             bound,
-            held: Mutex::new(HashMap::new()),
+            held: Mutex::new(Held::default()),
         }
     }
 
@@ -35,16 +43,20 @@ impl ReplayCache {
     pub(crate) fn first_use(&self, id: String, expires: u64, now: u64) -> Seen {
         // A poisoned lock only means another request panicked mid-insert; the map is intact.
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if held.get(&id).is_some_and(|&until| until >= now) {
+        let held = &mut *held;
+        if held.until.get(&id).is_some_and(|&until| until >= now) {
             return Seen::Replayed;
         }
-        if held.len() >= self.bound {
-            held.retain(|_, until| *until >= now);
-            if held.len() >= self.bound {
+        if held.until.len() >= self.bound {
+            if held.swept_at != Some(now) {
+                held.until.retain(|_, until| *until >= now);
+                held.swept_at = Some(now);
+            }
+            if held.until.len() >= self.bound {
                 return Seen::Full;
             }
         }
-        held.insert(id, expires);
+        held.until.insert(id, expires);
         Seen::First
     }
 }
