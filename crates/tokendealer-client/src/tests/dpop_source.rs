@@ -9,8 +9,42 @@ use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
-use super::support::{MockDealer, json_response, proof_claims, serve};
+use bytes::Bytes;
+use http::Response;
+use http_body_util::Full;
+
+use super::support::{DealerState, MockDealer, json_response, serve};
 use crate::{SigningKey, TokenSource};
+
+/// A DPoP proof's claims after its signature verified with its own `jwk` header.
+pub fn proof_claims(proof: &str) -> Value {
+    let header = jsonwebtoken::decode_header(proof).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("dpop+jwt"));
+    let key = jsonwebtoken::DecodingKey::from_jwk(header.jwk.as_ref().unwrap()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    jsonwebtoken::decode::<Value>(proof, &key, &validation)
+        .unwrap()
+        .claims
+}
+
+impl DealerState {
+    /// The mock dealer's nonce rule: a proof without the wanted nonce gets `400
+    /// use_dpop_nonce` and the nonce in `DPoP-Nonce`.
+    pub fn nonce_refusal(&self, proof: Option<&str>) -> Option<Response<Full<Bytes>>> {
+        let wanted = self.dpop_nonce.lock().unwrap().clone()?;
+        if proof_claims(proof?)["nonce"] == wanted.as_str() {
+            return None;
+        }
+        let mut refusal =
+            json_response(StatusCode::BAD_REQUEST, json!({"error": "use_dpop_nonce"}));
+        refusal
+            .headers_mut()
+            .insert("dpop-nonce", wanted.parse().unwrap());
+        Some(refusal)
+    }
+}
 
 fn source(dealer: &MockDealer) -> TokenSource {
     TokenSource::builder(dealer.token_endpoint(), "strava", "secret")

@@ -2,6 +2,7 @@
 
 mod assertion;
 mod binding;
+mod certificate_binding;
 mod dpop_source;
 mod key_set;
 mod middleware;

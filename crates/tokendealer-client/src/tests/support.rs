@@ -235,18 +235,8 @@ impl DealerState {
                 if let Some((status, body)) = self.token_error.lock().unwrap().clone() {
                     return json_response(status, body);
                 }
-                let wanted = self.dpop_nonce.lock().unwrap().clone();
-                if let (Some(proof), Some(wanted)) = (&proof, wanted) {
-                    if proof_claims(proof)["nonce"] != wanted.as_str() {
-                        let mut response = json_response(
-                            StatusCode::BAD_REQUEST,
-                            json!({"error": "use_dpop_nonce"}),
-                        );
-                        response
-                            .headers_mut()
-                            .insert("dpop-nonce", wanted.parse().unwrap());
-                        return response;
-                    }
+                if let Some(refusal) = self.nonce_refusal(proof.as_deref()) {
+                    return refusal;
                 }
                 let token_type = if proof.is_some() { "DPoP" } else { "Bearer" };
                 json_response(
@@ -295,19 +285,6 @@ impl DealerState {
             _ => json_response(StatusCode::NOT_FOUND, json!({})),
         }
     }
-}
-
-/// A DPoP proof's claims after its signature verified with its own `jwk` header.
-pub fn proof_claims(proof: &str) -> Value {
-    let header = jsonwebtoken::decode_header(proof).unwrap();
-    assert_eq!(header.typ.as_deref(), Some("dpop+jwt"));
-    let key = jsonwebtoken::DecodingKey::from_jwk(header.jwk.as_ref().unwrap()).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(header.alg);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    jsonwebtoken::decode::<Value>(proof, &key, &validation)
-        .unwrap()
-        .claims
 }
 
 pub fn base64_encode(raw: &str) -> String {
