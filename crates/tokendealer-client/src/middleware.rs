@@ -13,7 +13,7 @@ use jsonwebtoken::Algorithm;
 use tower::{Layer, Service};
 
 use super::access::AccessMap;
-use super::binding::{Binding, CertificateProxy, Scheme};
+use super::binding::{Binding, CertificateProxy, Nonces, Scheme};
 use super::claims::Claims;
 use super::refusal::{Refusal, refuse};
 use super::resource_metadata::ResourceMetadata;
@@ -121,6 +121,17 @@ impl<V> RequireAccess<V> {
         Arc::make_mut(&mut self.requirement)
             .binding
             .set_replay_bound(bound);
+        self
+    }
+
+    /// Requires DPoP proofs to carry a nonce this service handed out (RFC 9449 §9): a proof
+    /// without one gets 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"` and the nonce in
+    /// `DPoP-Nonce`. Nonces are the HMAC of a `window` (handed out for one, accepted for two),
+    /// keyed by `secret`: replicas given the same secret accept each other's. Bounds how long
+    /// a proof made ahead of time stays usable, whatever its `iat`. Off by default.
+    pub fn dpop_nonces(mut self, secret: &[u8; 32], window: Duration) -> Self {
+        Arc::make_mut(&mut self.requirement).binding.nonces =
+            Some(Nonces::new(secret, window.as_secs()));
         self
     }
 

@@ -63,6 +63,13 @@ pub(crate) fn refuse<B: From<String>>(
                 serde_json::json!({"error": "invalid_token", "error_description": description}),
             )
         }
+        Refusal::Unbound(BindingRefusal::NonceRequired(_)) => (
+            StatusCode::UNAUTHORIZED,
+            Some(format!(
+                r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="{algs}""#
+            )),
+            serde_json::json!({"error": "use_dpop_nonce", "error_description": "Resource server requires nonce in DPoP proof"}),
+        ),
         Refusal::Unbound(BindingRefusal::Proof(description)) => (
             StatusCode::UNAUTHORIZED,
             Some(format!(
@@ -98,6 +105,12 @@ pub(crate) fn refuse<B: From<String>>(
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Refusal::Unbound(BindingRefusal::NonceRequired(nonce)) = &refusal {
+        // Base64url: always a valid header value.
+        if let Ok(value) = HeaderValue::from_str(nonce) {
+            headers.insert("dpop-nonce", value);
+        }
+    }
     if let Some(challenge) = challenge {
         // Scopes and rules come from the service's own configuration; should one hold a byte
         // a header cannot, a bare challenge is still a correct answer.

@@ -4,6 +4,7 @@
 //! certificate on the request's connection. Unbound tokens pass as before.
 
 mod certificate;
+mod nonce;
 mod replay;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use reqwest::Url;
 pub(crate) use certificate::CertificateProxy;
 use certificate::presented_thumbprint;
 pub use certificate::{PeerAddr, PeerCertificate};
+pub(crate) use nonce::Nonces;
 use replay::{ReplayCache, Seen};
 
 use super::claims::Claims;
@@ -38,6 +40,8 @@ pub(crate) enum BindingRefusal {
     },
     /// The proof is not valid for this request: RFC 9449 §7.1 `invalid_dpop_proof`.
     Proof(String),
+    /// The service wants proofs to carry its nonce (RFC 9449 §9): this one, in `DPoP-Nonce`.
+    NonceRequired(String),
     /// The replay cache is full: the proof cannot be checked now.
     Busy,
 }
@@ -51,6 +55,8 @@ pub(crate) struct Binding {
     pub(crate) leeway: u64,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) proxy: Option<CertificateProxy>,
+    /// When set, proofs must carry a nonce this service handed out.
+    pub(crate) nonces: Option<Nonces>,
     /// Shared by every clone of the layer: a proof replayed to another clone is still seen.
     replay: Arc<ReplayCache>,
 }
@@ -69,6 +75,7 @@ impl Default for Binding {
             leeway: 5,
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
             proxy: None,
+            nonces: None,
             replay: Arc::new(ReplayCache::new(DEFAULT_REPLAY_BOUND)),
         }
     }
@@ -143,6 +150,12 @@ impl Binding {
             return Err(refuse(
                 "The DPoP proof's key is not the key the access token is bound to",
             ));
+        }
+        if let Some(nonces) = &self.nonces {
+            let carried = verified.nonce.as_deref();
+            if !carried.is_some_and(|n| nonces.accepts(n, now)) {
+                return Err(BindingRefusal::NonceRequired(nonces.current(now)));
+            }
         }
         // After every other check, so proofs that fail them never take a place in the cache.
         let expires = verified.iat.saturating_add(self.max_age + self.leeway);

@@ -259,3 +259,40 @@ async fn htu_is_the_configured_public_url_behind_a_proxy() {
         (StatusCode::OK, StatusCode::UNAUTHORIZED)
     );
 }
+
+#[tokio::test]
+async fn with_nonces_on_a_proof_must_carry_one_the_service_handed_out() {
+    let (dealer, key, token) = bound().await;
+    let layer = layer(&dealer).dpop_nonces(&[9; 32], std::time::Duration::from_secs(60));
+    let now = jsonwebtoken::get_current_timestamp();
+    let url = Url::parse(URL).unwrap();
+    let with = |nonce: Option<&str>| {
+        let proof = key
+            .dpop_proof("GET", &url, now, Some(&token), nonce)
+            .unwrap();
+        get(format!("DPoP {token}"), &[proof])
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = tower::service_fn(move |_: Request<()>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, Infallible>(Response::new(Full::<Bytes>::from("{}"))) }
+    });
+    let first = layer
+        .clone()
+        .layer(handler.clone())
+        .oneshot(with(None))
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    let challenge = first.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with(r#"DPoP error="use_dpop_nonce""#),
+        "{challenge}"
+    );
+    let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    let forged = send(&layer, with(Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert!(forged.challenge.contains("use_dpop_nonce"));
+    let ok = send(&layer, with(Some(&nonce))).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}
