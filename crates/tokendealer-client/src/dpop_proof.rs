@@ -70,11 +70,11 @@ pub(crate) fn htu(url: &Url) -> String {
 
 /// The nonce each server (by origin) last asked for.
 #[derive(Default)]
-pub(crate) struct Nonces {
+pub(crate) struct NonceMemory {
     by_origin: Mutex<HashMap<String, Arc<str>>>,
 }
 
-impl Nonces {
+impl NonceMemory {
     pub(crate) fn get(&self, url: &Url) -> Option<Arc<str>> {
         let map = self.by_origin.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&url.origin().ascii_serialization()).cloned()

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::access_token::AccessToken;
 use super::assertion::ClientAssertionKey;
-use super::dpop_proof::Nonces;
+use super::dpop_proof::NonceMemory;
 use super::error::ClientError;
 use super::signing::SigningKey;
 
@@ -54,7 +54,7 @@ struct Inner {
     /// When set, every token request carries a proof of this key (RFC 9449).
     dpop: Option<SigningKey>,
     /// The nonces the dealer and resource servers asked DPoP proofs to carry.
-    nonces: Nonces,
+    nonces: NonceMemory,
     refresh_margin: Duration,
     http: reqwest::Client,
     cached: ArcSwapOption<AccessToken>,
@@ -167,7 +167,7 @@ impl TokenSource {
         self.inner.dpop.as_ref()
     }
 
-    pub(crate) fn nonces(&self) -> &Nonces {
+    pub(crate) fn nonces(&self) -> &NonceMemory {
         &self.inner.nonces
     }
 
