@@ -213,8 +213,7 @@ where
                 return Ok(metadata.answer(request.method()));
             }
             let binding = &requirement.binding;
-            let algs = binding.algs();
-            let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url), &algs);
+            let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url), binding);
             let Some((scheme, token)) = presented_token(request.headers()) else {
                 return Ok(deny(Refusal::Missing));
             };

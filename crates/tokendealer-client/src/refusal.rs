@@ -4,7 +4,7 @@
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
-use super::binding::BindingRefusal;
+use super::binding::{Binding, BindingRefusal};
 use super::error::VerifyError;
 
 /// Why a request is not let through.
@@ -24,8 +24,10 @@ pub(crate) enum Refusal {
 pub(crate) fn refuse<B: From<String>>(
     refusal: Refusal,
     metadata_url: Option<&str>,
-    algs: &str,
+    binding: &Binding,
 ) -> Response<B> {
+    // Only DPoP challenges name the algorithms; admitted requests never build the list.
+    let algs = || binding.algs();
     let (status, mut challenge, body) = match &refusal {
         Refusal::Missing => (
             StatusCode::UNAUTHORIZED,
@@ -55,7 +57,7 @@ pub(crate) fn refuse<B: From<String>>(
             let mut challenge =
                 format!(r#"{scheme} error="invalid_token", error_description="{description}""#);
             if *dpop {
-                challenge.push_str(&format!(r#", algs="{algs}""#));
+                challenge.push_str(&format!(r#", algs="{}""#, algs()));
             }
             (
                 StatusCode::UNAUTHORIZED,
@@ -66,15 +68,17 @@ pub(crate) fn refuse<B: From<String>>(
         Refusal::Unbound(BindingRefusal::NonceRequired(_)) => (
             StatusCode::UNAUTHORIZED,
             Some(format!(
-                r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="{algs}""#
+                r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="{}""#,
+                algs()
             )),
             serde_json::json!({"error": "use_dpop_nonce", "error_description": "Resource server requires nonce in DPoP proof"}),
         ),
         Refusal::Unbound(BindingRefusal::Proof(description)) => (
             StatusCode::UNAUTHORIZED,
             Some(format!(
-                r#"DPoP error="invalid_dpop_proof", error_description="{}", algs="{algs}""#,
-                quotable(description)
+                r#"DPoP error="invalid_dpop_proof", error_description="{}", algs="{}""#,
+                quotable(description),
+                algs()
             )),
             serde_json::json!({"error": "invalid_dpop_proof", "error_description": description}),
         ),
