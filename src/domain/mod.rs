@@ -6,6 +6,7 @@ pub mod access;
 pub mod assertion;
 pub mod auth_failure;
 pub mod client;
+pub mod client_auth;
 pub mod dealer;
 pub mod error;
 pub mod events;

@@ -3,6 +3,7 @@
 //! console ask this one policy, so what the one refuses the other refuses in the same words.
 
 use super::client::{ClientId, GrantType};
+use super::client_auth::ClientAuthMethod;
 use super::error::AdminError;
 use super::keys::{Algorithms, SigningAlg};
 use super::scope::{Audience, ScopeSet};
@@ -16,6 +17,8 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
+    /// Its secret (generated), or its keys.
+    pub auth_method: ClientAuthMethod,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -30,6 +33,10 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// `private_key_jwt` with these public keys (a JWK Set) instead of a secret.
+    pub jwks: Option<&'a serde_json::Value>,
+    /// `private_key_jwt` with the keys at this URL instead of a secret.
+    pub jwks_uri: Option<&'a str>,
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -125,6 +132,10 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
+            auth_method: match (request.jwks, request.jwks_uri) {
+                (None, None) => ClientAuthMethod::ClientSecret,
+                (jwks, uri) => ClientAuthMethod::private_key_jwt(jwks, uri)?,
+            },
         })
     }
 }
@@ -141,6 +152,8 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            jwks: None,
+            jwks_uri: None,
         }
     }
 

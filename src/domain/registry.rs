@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::client_auth::ClientAuthMethod;
 use super::ports::ClientStore;
 use super::registration::{Grace, NewClient, RegistrationPolicy};
 use super::token_budget::MAX_CLIENT_SCOPE_BYTES;
@@ -109,6 +110,7 @@ impl ClientRegistry {
             created_at: now,
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
+            auth_method: new.auth_method,
         };
         if !self.store.insert(&client).await? {
             return Err(AdminError::Conflict(format!(
@@ -140,6 +142,17 @@ impl ClientRegistry {
 
     pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, AdminError> {
         self.update(id, move |client| client.disabled = disabled)
+            .await
+    }
+
+    /// Replaces how a client authenticates (its keys, for `private_key_jwt`); a client that had
+    /// a secret has none from now on.
+    pub async fn set_auth_method(
+        &self,
+        id: &ClientId,
+        method: ClientAuthMethod,
+    ) -> Result<Client, AdminError> {
+        self.update(id, move |client| client.auth_method = method)
             .await
     }
 
@@ -198,6 +211,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 3600,
             alg: Default::default(),
+            auth_method: Default::default(),
         }
     }
 

@@ -186,6 +186,7 @@ pub(crate) fn to_record(c: &Client) -> ClientRecord {
         created_at: c.created_at.as_secs(),
         alg: c.alg.as_str().to_owned(),
         registration: c.registration,
+        auth_method: c.auth_method.clone(),
     }
 }
 
@@ -216,6 +217,7 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
             .collect(),
         token_ttl: r.token_ttl,
         registration: r.registration,
+        auth_method: r.auth_method.clone(),
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
         alg: SigningAlg::parse(&r.alg)

@@ -7,6 +7,7 @@ use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
+use crate::domain::client_auth::{ClientAuthMethod, ClientKeys};
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
 use crate::domain::{ClientPage, Grace};
 use crate::http::request::{MAX_PAGE, page_limit};
@@ -62,6 +63,8 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        jwks: body.jwks.as_ref(),
+        jwks_uri: body.jwks_uri.as_deref(),
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
@@ -69,7 +72,8 @@ pub async fn add(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        // A client with keys has no secret to show.
+        client_secret: client.auth_method.uses_secret().then(|| secret.expose()),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
 }
@@ -107,9 +111,21 @@ pub async fn rotate_secret(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "rotated a client secret");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        client_secret: Some(secret.expose()),
     };
     Ok(json_no_store(StatusCode::OK, &view))
+}
+
+/// `PUT /admin/clients/{id}/jwks` with `{"jwks": {...}}` or `{"jwks_uri": "https://…"}`:
+/// the client authenticates with `private_key_jwt` and these keys from now on.
+pub async fn set_jwks(call: Call<'_>) -> Answer {
+    let state = call.state;
+    let body: SetJwks = json_body(state, call.req).await?;
+    let method = ClientAuthMethod::private_key_jwt(body.jwks.as_ref(), body.jwks_uri.as_deref())?;
+    let id = client_id(call.param)?;
+    let client = state.registry.set_auth_method(&id, method).await?;
+    tracing::info!(client_id = %client.id, "replaced a client's keys");
+    Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
 }
 
 pub async fn disable(call: Call<'_>) -> Answer {
@@ -150,6 +166,15 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetJwks {
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +196,14 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
+    /// `private_key_jwt` (RFC 8414's name); absent for a client with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_endpoint_auth_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jwks_uri: Option<String>,
+    /// The `kid`s of an inline key set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kids: Vec<String>,
 }
 
 impl From<&Client> for ClientView {
@@ -185,6 +218,13 @@ impl From<&Client> for ClientView {
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
+            token_endpoint_auth_method: (!c.auth_method.uses_secret())
+                .then(|| c.auth_method.as_str()),
+            jwks_uri: match c.auth_method.keys() {
+                Some(ClientKeys::Remote(uri)) => Some(uri.to_owned()),
+                _ => None,
+            },
+            kids: c.auth_method.kids(),
         }
     }
 }
@@ -193,5 +233,6 @@ impl From<&Client> for ClientView {
 struct WithSecret<'a> {
     #[serde(flatten)]
     client: ClientView,
-    client_secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
 }
