@@ -8,7 +8,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair as RsaKeyPair;
 use aws_lc_rs::signature::{
     self, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
-    EcdsaSigningAlgorithm, Ed25519KeyPair, RsaEncoding,
+    EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RsaEncoding,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -111,10 +111,7 @@ impl SigningKey {
                 rsa_padding(alg)?,
             ),
         };
-        let mut public = Jwk::from_encoding_key(encoding, alg).map_err(|e| {
-            ClientError::Config(format!("the public key could not be derived: {e}"))
-        })?;
-        public.common = Default::default();
+        let public = public_jwk(&pair, encoding, alg)?;
         let thumbprint = public.thumbprint(ThumbprintHash::SHA256).map_err(|e| {
             ClientError::Config(format!("the key's thumbprint could not be computed: {e}"))
         })?;
@@ -184,6 +181,39 @@ impl fmt::Debug for SigningKey {
             .field("thumbprint", &self.thumbprint())
             .finish_non_exhaustive()
     }
+}
+
+/// The public half as a JWK with only its key members. EC and Ed25519 keys are read from the
+/// parsed pair, which took PKCS#8 v1 and v2 alike (jsonwebtoken's own derivation refuses an
+/// Ed25519 v2 key, as rcgen and aws-lc-rs write them); RSA's `n` and `e` from jsonwebtoken.
+fn public_jwk(pair: &Pair, encoding: &EncodingKey, alg: Algorithm) -> Result<Jwk, ClientError> {
+    let b64 = |bytes: &[u8]| B64.encode(bytes);
+    let json = match pair {
+        Pair::Ed25519(pair) => {
+            serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref())})
+        }
+        Pair::Ecdsa(pair) => {
+            // SEC 1 uncompressed point: 0x04, then x and y of equal length.
+            let point = pair.public_key().as_ref();
+            let coordinates = point.get(1..).unwrap_or_default();
+            let (x, y) = coordinates.split_at(coordinates.len() / 2);
+            let crv = if alg == Algorithm::ES384 {
+                "P-384"
+            } else {
+                "P-256"
+            };
+            serde_json::json!({"kty": "EC", "crv": crv, "x": b64(x), "y": b64(y)})
+        }
+        Pair::Rsa(..) => {
+            let mut jwk = Jwk::from_encoding_key(encoding, alg).map_err(|e| {
+                ClientError::Config(format!("the public key could not be derived: {e}"))
+            })?;
+            jwk.common = Default::default();
+            return Ok(jwk);
+        }
+    };
+    serde_json::from_value(json)
+        .map_err(|e| ClientError::Config(format!("the public key could not be derived: {e}")))
 }
 
 fn ec_signing(alg: Algorithm) -> Result<&'static EcdsaSigningAlgorithm, ClientError> {

@@ -230,3 +230,39 @@ async fn a_missing_empty_or_huge_assertion_file_fails_the_fetch_without_a_reques
     assert_eq!(dealer.token_hits(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn an_ed25519_key_in_pkcs8_v2_as_rcgen_writes_it_signs_too() {
+    let v2 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).unwrap();
+    let public = Ed25519KeyPair::from_pkcs8(v2.as_ref()).unwrap();
+    let public = DecodingKey::from_ed_der(public.public_key().as_ref());
+    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", v2.as_ref().to_vec()));
+    let dealer = MockDealer::start(&[]).await;
+    let key = ClientAssertionKey::from_pem(pem.as_bytes(), Algorithm::EdDSA, "k", ISSUER).unwrap();
+    let x = serde_json::to_value(key.signing_key().public_jwk()).unwrap()["x"].clone();
+    TokenSource::private_key_jwt(dealer.token_endpoint(), "strava", key)
+        .build()
+        .unwrap()
+        .token()
+        .await
+        .unwrap();
+    let form = form_of(&dealer);
+    verified(
+        field(&form, "client_assertion").unwrap(),
+        &public,
+        Algorithm::EdDSA,
+    );
+    assert_eq!(x.as_str().unwrap().len(), 43, "32 bytes, base64url");
+}
+
+#[test]
+fn the_public_jwk_of_an_ec_key_is_what_jsonwebtoken_derives() {
+    for alg in [Algorithm::ES256, Algorithm::ES384] {
+        let (pem, _) = key_pair(alg);
+        let ours = SigningKey::from_pem(pem.as_bytes(), alg).unwrap();
+        let encoding = jsonwebtoken::EncodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+        let mut theirs = jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, alg).unwrap();
+        theirs.common = Default::default();
+        assert_eq!(ours.public_jwk(), &theirs, "{alg:?}");
+    }
+}
