@@ -25,6 +25,7 @@ use crate::telemetry::Telemetry;
 
 mod bootstrap;
 mod chores;
+mod dpop;
 mod engine;
 mod memory;
 mod migrate;
@@ -170,6 +171,7 @@ impl Application {
                 engine.single_use.clone(),
                 Arc::new(JwksFetcher::new(&settings.client_assertions)?),
             )?,
+            dpop: dpop::dpop(&settings, &issuer)?,
         };
         Ok(Self {
             listener,

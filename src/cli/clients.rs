@@ -19,6 +19,7 @@ impl AdminClient {
                 grants,
                 token_ttl,
                 alg,
+                dpop,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -32,6 +33,9 @@ impl AdminClient {
                 }
                 if let Some(alg) = alg {
                     body.insert("alg".into(), json!(alg));
+                }
+                if *dpop {
+                    body.insert("dpop_bound_access_tokens".into(), json!(true));
                 }
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
@@ -132,6 +136,9 @@ pub(super) enum ClientCommand {
         /// [keys] algorithms.
         #[arg(long)]
         alg: Option<String>,
+        /// Its tokens are DPoP-bound (RFC 9449): no token without a DPoP proof.
+        #[arg(long)]
+        dpop: bool,
     },
     /// List clients.
     List,

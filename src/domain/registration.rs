@@ -19,6 +19,8 @@ pub struct NewClient {
     pub alg: SigningAlg,
     /// Its secret (generated), or its keys.
     pub auth_method: ClientAuthMethod,
+    /// Its tokens must be DPoP-bound (RFC 9449 §5.2).
+    pub dpop_bound: bool,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -37,6 +39,8 @@ pub struct ClientRequest<'a> {
     pub jwks: Option<&'a serde_json::Value>,
     /// `private_key_jwt` with the keys at this URL instead of a secret.
     pub jwks_uri: Option<&'a str>,
+    /// Tokens only with a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`).
+    pub dpop_bound: bool,
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -136,6 +140,7 @@ impl NewClient {
                 (None, None) => ClientAuthMethod::ClientSecret,
                 (jwks, uri) => ClientAuthMethod::private_key_jwt(jwks, uri)?,
             },
+            dpop_bound: request.dpop_bound,
         })
     }
 }
@@ -154,6 +159,7 @@ mod tests {
             alg,
             jwks: None,
             jwks_uri: None,
+            dpop_bound: false,
         }
     }
 

@@ -20,6 +20,7 @@ mod client_pages;
 mod connections;
 mod console;
 mod contract;
+mod dpop;
 mod helpers;
 mod introspection;
 mod key_schedule;

@@ -136,6 +136,10 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
                     option value=(alg.as_str()) selected[alg == SigningAlg::default()] { (alg.as_str()) }
                 }
             }
+            div {
+                input id="dpop_bound" name="dpop_bound" type="checkbox" value="on";
+                label for="dpop_bound" { " Tokens only with a DPoP proof (DPoP-bound)" }
+            }
             button type="submit" { "Register" }
         }
     }
@@ -170,6 +174,7 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
         jwks: jwks.as_ref(),
         jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
+        dpop_bound: form.has("dpop_bound"),
     };
     let registry = &ctx.state.registry;
     let algorithms = ctx.state.issuer.keys().policy().algorithms;
@@ -210,6 +215,7 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "Grants" } dd { (client.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" ")) }
             dt { "Token lifetime" } dd { (client.token_ttl) " s" }
             dt { "Signing algorithm" } dd { (client.alg.as_str()) }
+            dt { "DPoP" } dd { @if client.dpop_bound { "required (DPoP-bound tokens only)" } @else { "optional" } }
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
             @if let Some((_, until)) = client.previous_secret {
