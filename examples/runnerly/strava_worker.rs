@@ -1,4 +1,6 @@
-//! Runnerly's Strava worker: reads runs from the Data Service with its own client credentials.
+//! Runnerly's Strava worker: reads runs from the Data Service with its own client credentials,
+//! its tokens bound to a DPoP key it holds (RFC 9449): a token copied from a log or a proxy is
+//! of no use without that key.
 
 use tokendealer::client::TokenSource;
 
@@ -10,6 +12,8 @@ pub struct StravaWorker {
 
 impl StravaWorker {
     /// `token_endpoint` is the dealer's; `audience` the Data Service's registered audience.
+    /// The worker makes a new ES256 key for DPoP when it starts; a dealer without DPoP issues
+    /// bearer tokens instead, which it then sends as such.
     pub fn new(
         token_endpoint: &str,
         client_id: &str,
@@ -20,11 +24,18 @@ impl StravaWorker {
         let tokens = TokenSource::builder(token_endpoint, client_id, client_secret)
             .audience(audience)
             .scope(&["runs:read"])
+            .dpop()
             .build()?;
-        Ok(Self {
+        Ok(Self::with_source(tokens, data_service))
+    }
+
+    /// A worker whose tokens come from `tokens`, configured by the caller: e.g. one that
+    /// authenticates with its Kubernetes service-account token (`TokenSource::assertion_file`).
+    pub fn with_source(tokens: TokenSource, data_service: &str) -> Self {
+        Self {
             tokens,
             data_service: data_service.trim_end_matches('/').to_owned(),
-        })
+        }
     }
 
     /// The worker's token source (its cached token, for the operator's eyes).

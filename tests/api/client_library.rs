@@ -6,10 +6,11 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::json;
 use tokendealer::client::{
-    Claims, RequireAccess, ResourceMetadata, ServerMetadata, TokenSource, Verifier, VerifyError,
+    Algorithm, Claims, ClientAssertionKey, RequireAccess, ResourceMetadata, ServerMetadata,
+    SigningKey, TokenSource, Verifier, VerifyError,
 };
 
-use crate::helpers::{header_of, spawn_app};
+use crate::helpers::{claims_of, header_of, spawn_app};
 
 #[tokio::test]
 async fn a_token_source_gets_a_token_from_the_dealer_and_reuses_it() {
@@ -199,4 +200,82 @@ fn header_of_response(response: &reqwest::Response, name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// A new key as PKCS#8 PEM (as `openssl genpkey` writes it) and its public JWK under `kid`.
+fn client_key(alg: Algorithm, kid: &str) -> (String, serde_json::Value) {
+    let pair = match alg {
+        Algorithm::EdDSA => rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(),
+        _ => rcgen::KeyPair::generate().unwrap(), // ECDSA P-256
+    };
+    let pem = pair.serialize_pem();
+    let key = SigningKey::from_pem(pem.as_bytes(), alg).unwrap();
+    let mut jwk = serde_json::to_value(key.public_jwk()).unwrap();
+    jwk["kid"] = kid.into();
+    (pem, jwk)
+}
+
+#[tokio::test]
+async fn a_token_source_with_a_private_key_gets_tokens_from_the_dealer_without_a_secret() {
+    let app = spawn_app().await;
+    let (es_pem, es_jwk) = client_key(Algorithm::ES256, "es-1");
+    let (ed_pem, ed_jwk) = client_key(Algorithm::EdDSA, "ed-1");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/clients",
+            Some(
+                json!({"client_id": "worker", "audiences": ["https://runnerly.io"],
+                        "jwks": {"keys": [es_jwk, ed_jwk]}}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let endpoint = app.url("/oauth/token");
+    let es = ClientAssertionKey::from_pem(es_pem.as_bytes(), Algorithm::ES256, "es-1", &app.issuer)
+        .unwrap();
+    // Addressed to the token endpoint instead of the issuer: the dealer takes both.
+    let ed = ClientAssertionKey::from_pem(ed_pem.as_bytes(), Algorithm::EdDSA, "ed-1", &app.issuer)
+        .unwrap()
+        .audience_token_endpoint();
+    for key in [es, ed] {
+        let source = TokenSource::private_key_jwt(&endpoint, "worker", key)
+            .audience("https://runnerly.io")
+            .build()
+            .unwrap();
+        let first = source.token().await.unwrap();
+        // A second fetch carries a new assertion: the dealer accepts each jti once.
+        source.invalidate();
+        let second = source.token().await.unwrap();
+        assert_ne!(first.secret(), second.secret());
+        assert_eq!(claims_of(second.secret())["client_id"], "worker");
+    }
+}
+
+#[tokio::test]
+async fn a_token_source_with_a_key_the_client_was_not_registered_with_gets_invalid_client() {
+    let app = spawn_app().await;
+    let (_, jwk) = client_key(Algorithm::ES256, "k1");
+    let (other_pem, _) = client_key(Algorithm::ES256, "k1");
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/clients",
+            Some(
+                json!({"client_id": "worker", "audiences": ["https://runnerly.io"],
+                        "jwks": {"keys": [jwk]}}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let key =
+        ClientAssertionKey::from_pem(other_pem.as_bytes(), Algorithm::ES256, "k1", &app.issuer)
+            .unwrap();
+    let err = TokenSource::private_key_jwt(app.url("/oauth/token"), "worker", key)
+        .build()
+        .unwrap()
+        .token()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid_client"), "{err}");
 }

@@ -13,6 +13,7 @@ mod audit;
 mod audit_trail;
 mod cli;
 mod client_assertions;
+mod client_binding;
 mod client_credentials;
 mod client_library;
 mod client_pages;

@@ -1,5 +1,6 @@
 //! The Runnerly scenario: a Strava worker reads runs from a Data Service that verifies its tokens
-//! locally (JWKS) or remotely (introspection), through a key rotation and a revocation.
+//! locally (JWKS) or remotely (introspection), through a key rotation and a revocation; with
+//! DPoP, its tokens are bound to the key it holds and a stolen one is of no use.
 
 #[allow(dead_code)]
 #[path = "../../examples/runnerly/data_service.rs"]
@@ -10,12 +11,13 @@ mod strava_worker;
 
 use std::time::Duration;
 
+use jsonwebtoken::Algorithm;
 use reqwest::Method;
 use serde_json::json;
 use strava_worker::StravaWorker;
-use tokendealer::client::{IntrospectionVerifier, ServerMetadata, Verifier};
+use tokendealer::client::{IntrospectionVerifier, ServerMetadata, SigningKey, Verifier};
 
-use crate::helpers::{TestApp, header_of, spawn_with};
+use crate::helpers::{TestApp, claims_of, header_of, spawn_with};
 
 const DATA: &str = "https://data.runnerly.io";
 
@@ -125,4 +127,82 @@ async fn the_worker_reads_runs_and_recovers_from_a_revocation_and_a_key_rotation
         header_of(fresh.secret())["kid"],
         header_of(old.secret())["kid"]
     );
+}
+
+#[tokio::test]
+async fn the_workers_dpop_bound_token_reads_runs_and_is_useless_to_a_thief() {
+    let app = spawn_with(|_| {}).await;
+    let strava = app.register("strava", &[DATA], &["runs:read"]).await;
+    let meta = ServerMetadata::discover(&app.http, &app.base)
+        .await
+        .unwrap();
+    let verifier = Verifier::from_metadata(&meta, DATA).build().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let data_url = format!("http://{}", listener.local_addr().unwrap());
+    let router = data_service::router(verifier);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let worker = StravaWorker::new(
+        &app.url("/oauth/token"),
+        "strava",
+        &strava.secret,
+        DATA,
+        &data_url,
+    )
+    .unwrap();
+    let runs = worker
+        .read_runs("tarek")
+        .await
+        .expect("the worker reads runs");
+    assert_eq!(runs["served_to"], "strava");
+
+    let token = worker.tokens().token().await.unwrap();
+    assert_eq!(token.token_type(), "DPoP", "the dealer bound the token");
+    let claims = claims_of(token.secret());
+    let key = worker.tokens().dpop_key().unwrap();
+    assert_eq!(claims["cnf"]["jkt"], key.thumbprint());
+    assert_eq!(header_of(token.secret())["typ"], "at+jwt");
+
+    // The thief has the token, not the key.
+    let url = format!("{data_url}/runs/tarek");
+    let as_bearer = app
+        .http
+        .get(&url)
+        .bearer_auth(token.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_bearer.status(), 401);
+    let challenge = as_bearer.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with(r#"DPoP error="invalid_token""#),
+        "{challenge}"
+    );
+
+    let thief = SigningKey::generate(Algorithm::ES256).unwrap();
+    let now = jsonwebtoken::get_current_timestamp();
+    let proof = thief
+        .dpop_proof(
+            "GET",
+            &url.parse().unwrap(),
+            now,
+            Some(token.secret()),
+            None,
+        )
+        .unwrap();
+    let with_own_key = app
+        .http
+        .get(&url)
+        .header("authorization", format!("DPoP {}", token.secret()))
+        .header("dpop", proof)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_own_key.status(), 401);
+
+    // And the worker goes on.
+    worker
+        .read_runs("tarek")
+        .await
+        .expect("the worker still reads runs");
 }

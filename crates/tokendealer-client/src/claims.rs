@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::wire::Confirmation;
+
 /// The claims of a verified access token, the same for every token profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -27,6 +29,10 @@ pub struct Claims {
     pub iat: u64,
     /// Unique token id (absent in legacy tokenleader tokens).
     pub jti: Option<String>,
+    /// The key the token is bound to (RFC 7800 `cnf`): a DPoP key or a client certificate.
+    /// [`RequireAccess`](crate::RequireAccess) has checked it before a handler sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 impl Claims {
@@ -94,6 +100,7 @@ pub(crate) struct WireClaims {
     pub roles: Vec<String>,
     pub wfc: Option<Wfc>,
     pub email: Option<String>,
+    pub cnf: Option<Confirmation>,
 }
 
 impl WireClaims {
@@ -111,6 +118,7 @@ impl WireClaims {
             exp: self.exp.unwrap_or_default(),
             iat: self.iat.unwrap_or_default(),
             jti: self.jti,
+            cnf: self.cnf,
         })
     }
 }
@@ -154,6 +162,7 @@ impl From<LegacyClaims> for Claims {
             exp: legacy.exp,
             iat: legacy.iat,
             jti: None,
+            cnf: None,
         }
     }
 }

@@ -33,6 +33,10 @@ pub enum ClientError {
     /// A builder was given settings that cannot work.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The client's credential could not be made or read: an assertion file missing, too
+    /// large or not a JWT, or the random generator failing.
+    #[error("client credential unavailable: {0}")]
+    Credential(String),
 }
 
 impl From<reqwest::Error> for ClientError {

@@ -2,6 +2,9 @@
 //!
 //! - [`TokenSource`] gets client-credentials tokens, caches them, and shares one request
 //!   among concurrent callers; [`TokenSource::send_authorized`] retries once on a 401.
+//!   It authenticates with a secret, a [`ClientAssertionKey`] (`private_key_jwt`) or a token
+//!   file ([`TokenSource::assertion_file`]), and binds tokens to a DPoP [`SigningKey`] or a
+//!   client certificate ([`TokenSourceBuilder::dpop`], [`TokenSourceBuilder::client_certificate`]).
 //! - [`Verifier`] checks RS512 (or other allowed asymmetric) JWT access tokens locally
 //!   against the dealer's JWKS; [`IntrospectionVerifier`] asks the dealer instead. Both
 //!   implement [`VerifyToken`].
@@ -11,6 +14,8 @@
 //!   route's scopes, or whose roles allow the route's rule in an [`AccessMap`]; with a
 //!   [`ResourceMetadata`] it also publishes the service's RFC 9728 metadata and names it in
 //!   its challenges, so clients that know only the service's URL find the dealer.
+//!   It enforces bound tokens: `cnf.jkt` with a DPoP proof, `cnf.x5t#S256` with the
+//!   [`PeerCertificate`] of the connection.
 //!
 //! Protecting an axum route (any tower stack over `http` types works the same way):
 //!
@@ -62,15 +67,20 @@
 
 mod access;
 mod access_token;
+mod assertion;
 mod authorized;
+mod binding;
 mod claims;
 mod discovery;
 pub mod dpop;
+mod dpop_proof;
 mod error;
 mod introspection;
 mod jwks;
 mod middleware;
+mod refusal;
 mod resource_metadata;
+mod signing;
 mod token_source;
 mod verifier;
 pub mod wire;
@@ -80,6 +90,8 @@ mod tests;
 
 pub use access::AccessMap;
 pub use access_token::AccessToken;
+pub use assertion::ClientAssertionKey;
+pub use binding::{PeerAddr, PeerCertificate};
 pub use claims::{Claims, Wfc};
 pub use discovery::ServerMetadata;
 pub use error::{AccessMapError, ClientError, VerifyError};
@@ -87,5 +99,6 @@ pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::Algorithm;
 pub use middleware::{RequireAccess, RequireAccessService};
 pub use resource_metadata::{ResourceMetadata, ResourceMetadataBuilder};
+pub use signing::SigningKey;
 pub use token_source::{AuthMethod, TokenSource, TokenSourceBuilder};
 pub use verifier::{Verifier, VerifierBuilder, VerifyToken};

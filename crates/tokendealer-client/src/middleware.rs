@@ -1,17 +1,21 @@
 //! A tower layer that lets a request through only with a valid token that meets the route's needs.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http::header::{AUTHORIZATION, HeaderName};
+use http::{HeaderMap, Request, Response};
+use jsonwebtoken::Algorithm;
 use tower::{Layer, Service};
 
 use super::access::AccessMap;
+use super::binding::{Binding, CertificateProxy, Nonces, Scheme};
 use super::claims::Claims;
-use super::error::VerifyError;
+use super::refusal::{Refusal, refuse};
 use super::resource_metadata::ResourceMetadata;
 use super::verifier::VerifyToken;
 
@@ -45,6 +49,7 @@ struct Requirement {
     scopes: Vec<String>,
     rules: Vec<(String, AccessMap)>,
     metadata: Option<ResourceMetadata>,
+    binding: Binding,
 }
 
 impl<V> RequireAccess<V> {
@@ -79,6 +84,68 @@ impl<V> RequireAccess<V> {
     /// client that knows only the service's URL finds the dealer. Off unless called.
     pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
         Arc::make_mut(&mut self.requirement).metadata = Some(metadata);
+        self
+    }
+
+    /// The service's URL as clients address it (scheme, host, port, and any path prefix a
+    /// proxy strips), e.g. `https://api.example/runs-service`: DPoP proofs name it in `htu`
+    /// (RFC 9449 §4.3). Without it the request's own URI is used, or `http://` and its `Host`
+    /// header when the URI is only a path — wrong behind a proxy or with TLS, so set it when a
+    /// DPoP-bound token may arrive.
+    pub fn public_url(mut self, url: reqwest::Url) -> Self {
+        Arc::make_mut(&mut self.requirement).binding.public_base = Some(url);
+        self
+    }
+
+    /// How old a DPoP proof may be (its `iat`; default 60 s), and the clock skew tolerated
+    /// beyond that in both directions (default 5 s). A proof is remembered that long to
+    /// refuse its replay.
+    pub fn dpop_proof_age(mut self, max_age: Duration, leeway: Duration) -> Self {
+        let binding = &mut Arc::make_mut(&mut self.requirement).binding;
+        binding.max_age = max_age.as_secs();
+        binding.leeway = leeway.as_secs();
+        self
+    }
+
+    /// DPoP proof algorithms accepted (default ES256, ES384, EdDSA, RS256, PS256); symmetric
+    /// ones are refused even when listed. Named in the challenge's `algs`.
+    pub fn dpop_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        Arc::make_mut(&mut self.requirement).binding.algorithms = algorithms.to_vec();
+        self
+    }
+
+    /// How many DPoP proofs are remembered at once to refuse replays (default 100,000, about
+    /// 10 MB). When that many unexpired proofs are held, requests with new proofs get 503
+    /// rather than a replay being let through.
+    pub fn dpop_replay_bound(mut self, bound: usize) -> Self {
+        Arc::make_mut(&mut self.requirement)
+            .binding
+            .set_replay_bound(bound);
+        self
+    }
+
+    /// Requires DPoP proofs to carry a nonce this service handed out (RFC 9449 §9): a proof
+    /// without one gets 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"` and the nonce in
+    /// `DPoP-Nonce`. Nonces are the HMAC of a `window` (handed out for one, accepted for two),
+    /// keyed by `secret`: replicas given the same secret accept each other's. Bounds how long
+    /// a proof made ahead of time stays usable, whatever its `iat`. Off by default.
+    pub fn dpop_nonces(mut self, secret: &[u8; 32], window: Duration) -> Self {
+        Arc::make_mut(&mut self.requirement).binding.nonces =
+            Some(Nonces::new(secret, window.as_secs()));
+        self
+    }
+
+    /// Behind a TLS-terminating proxy: reads the client certificate for certificate-bound
+    /// tokens (RFC 8705) from `header` (URL-encoded PEM, as nginx's
+    /// `$ssl_client_escaped_cert`, or base64 DER) — only on connections from the `trusted`
+    /// addresses, which the service names by inserting a [`PeerAddr`](crate::PeerAddr)
+    /// extension. Off by default; the header from any other address is ignored. A
+    /// [`PeerCertificate`](crate::PeerCertificate) extension, when present, wins.
+    pub fn certificate_header(mut self, header: HeaderName, trusted: &[IpAddr]) -> Self {
+        Arc::make_mut(&mut self.requirement).binding.proxy = Some(CertificateProxy {
+            header,
+            trusted: trusted.to_vec(),
+        });
         self
     }
 }
@@ -133,7 +200,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The clone that was polled ready is the one that must be called.
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
@@ -145,8 +212,9 @@ where
             if let Some(metadata) = metadata.filter(|m| m.is_at(request.uri().path())) {
                 return Ok(metadata.answer(request.method()));
             }
-            let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url));
-            let Some(token) = presented_token(request.headers()) else {
+            let binding = &requirement.binding;
+            let deny = |refusal| refuse(refusal, metadata.map(ResourceMetadata::url), binding);
+            let Some((scheme, token)) = presented_token(request.headers()) else {
                 return Ok(deny(Refusal::Missing));
             };
             let claims = match verifier.verify_token(&token).await {
@@ -156,6 +224,12 @@ where
                     return Ok(deny(Refusal::Invalid(e)));
                 }
             };
+            let (mut parts, body) = request.into_parts();
+            let now = jsonwebtoken::get_current_timestamp();
+            if let Err(refusal) = binding.check(&claims, scheme, &token, &parts, now) {
+                tracing::debug!(?refusal, "refused a bound access token");
+                return Ok(deny(Refusal::Unbound(refusal)));
+            }
             if let Some(why) = requirement.unmet(&claims) {
                 return Ok(deny(Refusal::Insufficient {
                     why,
@@ -163,98 +237,37 @@ where
                 }));
             }
             if let Some(wfc) = claims.wfc.clone() {
-                request.extensions_mut().insert(wfc);
+                parts.extensions.insert(wfc);
             }
-            request.extensions_mut().insert(claims);
-            inner.call(request).await
+            parts.extensions.insert(claims);
+            inner.call(Request::from_parts(parts, body)).await
         })
     }
 }
 
-/// The token from `Authorization: Bearer` or, for tokenleader clients, `X-Auth-Token`.
-fn presented_token(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
+/// The token from `Authorization: Bearer`, `Authorization: DPoP` (RFC 9449 §7.1) or, for
+/// tokenleader clients, `X-Auth-Token`, with the scheme it came with.
+fn presented_token(headers: &HeaderMap) -> Option<(Scheme, String)> {
+    let authorization = headers
         .get_all(AUTHORIZATION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| {
             let (scheme, token) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
-    let legacy = || headers.get(X_AUTH_TOKEN)?.to_str().ok().map(str::trim);
-    bearer
-        .or_else(legacy)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
-enum Refusal {
-    Missing,
-    Invalid(VerifyError),
-    Insufficient { why: String, scopes: String },
-}
-
-/// The refusal as an RFC 6750 answer; `metadata_url` joins every challenge as RFC 9728's
-/// `resource_metadata`.
-fn refuse<B: From<String>>(refusal: Refusal, metadata_url: Option<&str>) -> Response<B> {
-    let (status, mut challenge, body) = match &refusal {
-        Refusal::Missing => (
-            StatusCode::UNAUTHORIZED,
-            Some("Bearer".to_owned()),
-            serde_json::json!({"error": "invalid_token", "error_description": "An access token is required"}),
-        ),
-        Refusal::Invalid(e) if !e.is_token_problem() => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            None,
-            serde_json::json!({"error": "temporarily_unavailable", "error_description": e.public_description()}),
-        ),
-        Refusal::Invalid(e) => (
-            StatusCode::UNAUTHORIZED,
-            Some(format!(
-                r#"Bearer error="invalid_token", error_description="{}""#,
-                e.public_description()
-            )),
-            serde_json::json!({"error": "invalid_token", "error_description": e.public_description()}),
-        ),
-        Refusal::Insufficient { why, scopes } => {
-            let mut challenge = format!(
-                r#"Bearer error="insufficient_scope", error_description="{}""#,
-                quotable(why)
-            );
-            if !scopes.is_empty() {
-                challenge.push_str(&format!(r#", scope="{}""#, quotable(scopes)));
+            if scheme.eq_ignore_ascii_case("bearer") {
+                Some((Scheme::Bearer, token.trim()))
+            } else if scheme.eq_ignore_ascii_case("dpop") {
+                Some((Scheme::Dpop, token.trim()))
+            } else {
+                None
             }
-            (
-                StatusCode::FORBIDDEN,
-                Some(challenge),
-                serde_json::json!({"error": "insufficient_scope", "error_description": why}),
-            )
-        }
+        });
+    let legacy = || {
+        let token = headers.get(X_AUTH_TOKEN)?.to_str().ok()?.trim();
+        Some((Scheme::Bearer, token))
     };
-    if let (Some(challenge), Some(url)) = (challenge.as_mut(), metadata_url) {
-        let separator = if challenge == "Bearer" { " " } else { ", " };
-        challenge.push_str(&format!(
-            r#"{separator}resource_metadata="{}""#,
-            quotable(url)
-        ));
-    }
-    let mut response = Response::new(B::from(body.to_string()));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(challenge) = challenge {
-        // Scopes and rules come from the service's own configuration; should one hold a byte
-        // a header cannot, a bare challenge is still a correct answer.
-        let value = HeaderValue::from_str(&challenge)
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        headers.insert(WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
-/// RFC 6750 §3 forbids `"` and `\` inside these quoted values; scopes and rule names are
-/// configuration, so offending characters are dropped rather than trusted.
-fn quotable(value: &str) -> String {
-    value.chars().filter(|c| !matches!(c, '"' | '\\')).collect()
+    authorization
+        .or_else(legacy)
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(scheme, t)| (scheme, t.to_owned()))
 }

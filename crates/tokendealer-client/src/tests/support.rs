@@ -162,6 +162,9 @@ pub struct DealerState {
     /// When set, the token endpoint answers this error instead of a token.
     pub token_error: Mutex<Option<(StatusCode, Value)>>,
     pub expires_in: AtomicUsize,
+    /// When set, a token request with a `DPoP` proof lacking this nonce gets
+    /// `400 use_dpop_nonce` and the nonce in `DPoP-Nonce`.
+    pub dpop_nonce: Mutex<Option<String>>,
 }
 
 impl MockDealer {
@@ -222,16 +225,24 @@ impl DealerState {
             }
             ("POST", "/token") => {
                 let n = self.token_hits.fetch_add(1, Ordering::SeqCst) + 1;
+                let proof = seen
+                    .headers
+                    .get("dpop")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 *self.last_token_request.lock().unwrap() = Some((seen.headers, seen.body));
                 // Slow enough that concurrent callers overlap with the request in flight.
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 if let Some((status, body)) = self.token_error.lock().unwrap().clone() {
                     return json_response(status, body);
                 }
+                if let Some(refusal) = self.nonce_refusal(proof.as_deref()) {
+                    return refusal;
+                }
+                let token_type = if proof.is_some() { "DPoP" } else { "Bearer" };
                 json_response(
                     StatusCode::OK,
                     json!({
-                        "access_token": format!("tok-{n}"), "token_type": "Bearer",
+                        "access_token": format!("tok-{n}"), "token_type": token_type,
                         "expires_in": self.expires_in.load(Ordering::SeqCst), "scope": "runs:read",
                     }),
                 )
