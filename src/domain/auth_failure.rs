@@ -13,6 +13,14 @@ pub enum FailureReason {
     WrongPassword,
     /// Refused without a check: the username or the address is locked out.
     LockedOut,
+    /// A client registered with a TLS method came without a client certificate.
+    NoCertificate,
+    /// The certificate is not the registered one, or does not carry the registered name.
+    WrongCertificate,
+    /// A `tls_client_auth` client's certificate does not chain to the client CA.
+    CertificateNotFromCa,
+    /// Credentials of another method than the client's (a secret from a TLS client).
+    WrongAuthMethod,
 }
 
 impl FailureReason {
@@ -24,6 +32,10 @@ impl FailureReason {
             Self::UnknownUser => "unknown_user",
             Self::WrongPassword => "wrong_password",
             Self::LockedOut => "locked_out",
+            Self::NoCertificate => "no_certificate",
+            Self::WrongCertificate => "wrong_certificate",
+            Self::CertificateNotFromCa => "certificate_not_from_ca",
+            Self::WrongAuthMethod => "wrong_auth_method",
         }
     }
 }

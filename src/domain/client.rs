@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use tokendealer_client::wire::AccessTokenClaims as AccessClaims;
 
 use super::auth_failure::FailureReason;
+use super::client_auth::ClientAuthMethod;
 use super::keys::SigningAlg;
 use super::{Audience, OAuthError, ScopeSet, UnixTime};
 
@@ -158,6 +159,8 @@ pub struct Client {
     /// registered again does not revive the old registration's tokens. 0 for registrations
     /// made before it existed (then `created_at` alone decides).
     pub registration: u64,
+    /// How it authenticates; a client whose method is not `ClientSecret` has no usable secret.
+    pub auth_method: ClientAuthMethod,
 }
 
 impl Client {
@@ -237,6 +240,7 @@ mod tests {
             disabled: false,
             created_at: UnixTime::from_secs(0),
             alg: SigningAlg::default(),
+            auth_method: ClientAuthMethod::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The token endpoint's one entry point: authenticate the client (constant time, one answer for
 //! every failure), then issue for the grant the request names.
 
+use super::auth_failure::FailureReason;
 use super::events::{Events, Issued};
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
@@ -8,14 +9,17 @@ use super::grant::password::{self, PasswordRequest};
 use super::origin::Origin;
 use super::users::Users;
 use super::{
-    Client, ClientRegistry, GrantType, OAuthError, TokenIssuer, UnixTime, authenticate_why,
+    Client, ClientCertificate, ClientRegistry, Confirmation, GrantType, OAuthError, TokenIssuer,
+    UnixTime, authenticate_why,
 };
 
-/// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
-/// has decoded them and checked that only one method was used.
+/// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form, and the
+/// client certificate of its connection (RFC 8705); the edge has decoded them and checked that
+/// only one method was used. A client presenting only a certificate has an empty secret.
 pub struct ClientAuth {
     pub client_id: String,
     pub client_secret: String,
+    pub certificate: Option<ClientCertificate>,
 }
 
 /// The id only: the secret never reaches a log.
@@ -24,6 +28,7 @@ impl std::fmt::Debug for ClientAuth {
         f.debug_struct("ClientAuth")
             .field("client_id", &self.client_id)
             .field("client_secret", &"..")
+            .field("certificate", &self.certificate)
             .finish()
     }
 }
@@ -51,7 +56,9 @@ pub struct Dealer<'a> {
 
 impl Dealer<'_> {
     /// The client behind `auth`: unknown, wrong secret and disabled all fail as `invalid_client`
-    /// after the same work; the reason goes to the metrics and the audit log only.
+    /// after the same work; the reason goes to the metrics and the audit log only. A client
+    /// registered with a TLS method (RFC 8705) is judged by its certificate instead, after the
+    /// same digest work, and refused if it also sent a secret.
     pub fn authenticate(
         &self,
         auth: &ClientAuth,
@@ -59,7 +66,16 @@ impl Dealer<'_> {
         now: UnixTime,
     ) -> Result<Client, OAuthError> {
         let found = self.registry.find(&auth.client_id)?;
-        authenticate_why(found, &auth.client_secret, now).map_err(|reason| {
+        let outcome = match found {
+            Some(client) if !client.auth_method.uses_secret() => {
+                // The digest work of a secret check, its outcome aside: the same cost as for
+                // any other client before the certificate is looked at.
+                let _ = authenticate_why(None, &auth.client_secret, now);
+                by_certificate(client, &auth.client_secret, auth.certificate.as_ref())
+            }
+            found => authenticate_why(found, &auth.client_secret, now),
+        };
+        outcome.map_err(|reason| {
             self.events
                 .auth_failed(&auth.client_id, reason, origin, now);
             OAuthError::InvalidClient
@@ -70,10 +86,14 @@ impl Dealer<'_> {
     /// the request came from (login lockout counts by address). A grant part that could not be
     /// read (`Err`) is answered only after the client authenticated: an unauthenticated caller
     /// always gets `invalid_client`, and every failed authentication is counted and audited.
+    ///
+    /// `binding` is the key the token is bound to (RFC 7800 `cnf`), decided at the edge: the
+    /// client certificate of the connection (RFC 8705 §3).
     pub async fn issue(
         &self,
         auth: &ClientAuth,
         request: Result<TokenRequest, OAuthError>,
+        binding: Option<Confirmation>,
         origin: &Origin,
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
@@ -86,7 +106,7 @@ impl Dealer<'_> {
         let (grant, issued) = match &request {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
-                client_credentials::issue(self.issuer, &client, r, now).await?,
+                client_credentials::issue(self.issuer, &client, r, binding, now).await?,
             ),
             TokenRequest::Password(r) => (
                 GrantType::Password,
@@ -97,6 +117,7 @@ impl Dealer<'_> {
                     self.users,
                     &client,
                     r,
+                    binding,
                     origin,
                     now,
                 ))
@@ -107,4 +128,22 @@ impl Dealer<'_> {
         self.events.token_issued(Issued::Grant(grant), client.alg);
         Ok(issued)
     }
+}
+
+/// A TLS client's authentication (RFC 8705 §2): its certificate decides; a secret sent as
+/// well is the wrong method. As with a secret, a disabled client fails only once its
+/// credential is right.
+fn by_certificate(
+    client: Client,
+    secret: &str,
+    certificate: Option<&ClientCertificate>,
+) -> Result<Client, FailureReason> {
+    if !secret.is_empty() {
+        return Err(FailureReason::WrongAuthMethod);
+    }
+    client.auth_method.check_certificate(certificate)?;
+    if client.disabled {
+        return Err(FailureReason::DisabledClient);
+    }
+    Ok(client)
 }

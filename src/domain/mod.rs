@@ -5,6 +5,7 @@
 pub mod access;
 pub mod auth_failure;
 pub mod client;
+pub mod client_auth;
 pub mod dealer;
 pub mod error;
 pub mod events;
@@ -29,6 +30,7 @@ pub use access::{Access, Requirement};
 pub use client::{
     Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
 };
+pub use client_auth::{ClientAuthMethod, ClientCertificate};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};
@@ -39,6 +41,7 @@ pub use revocation::{DEFAULT_MAX_REVOCATIONS_PER_CLIENT, Revocation, Revocations
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
 pub use token::{AccessClaims, TokenIssuer, WfcClaim, new_claims};
+pub use tokendealer_client::wire::Confirmation;
 
 /// The audience of tokens that call this dealer's own admin API.
 pub const ADMIN_AUDIENCE: &str = "urn:tokendealer:admin";

@@ -3,6 +3,7 @@
 //! console ask this one policy, so what the one refuses the other refuses in the same words.
 
 use super::client::{ClientId, GrantType};
+use super::client_auth::ClientAuthMethod;
 use super::error::AdminError;
 use super::keys::{Algorithms, SigningAlg};
 use super::scope::{Audience, ScopeSet};
@@ -16,6 +17,8 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
+    /// How it will authenticate: a secret unless registered with a TLS method.
+    pub auth_method: ClientAuthMethod,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -30,6 +33,38 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// RFC 8705's TLS methods; none given: a secret.
+    pub tls: TlsAuthRequest<'a>,
+}
+
+/// A TLS client authentication (RFC 8705) as an operator wrote it: one name the certificate
+/// must carry under the client CA (`tls_client_auth`), or the certificate itself, DER
+/// (`self_signed_tls_client_auth`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TlsAuthRequest<'a> {
+    pub subject_dn: Option<&'a str>,
+    pub san_dns: Option<&'a str>,
+    pub san_uri: Option<&'a str>,
+    pub certificate: Option<&'a [u8]>,
+}
+
+impl TlsAuthRequest<'_> {
+    /// The method asked for: a secret when nothing is given.
+    pub fn method(&self) -> Result<ClientAuthMethod, AdminError> {
+        let named = [self.subject_dn, self.san_dns, self.san_uri]
+            .iter()
+            .any(Option::is_some);
+        match (named, self.certificate) {
+            (false, None) => Ok(ClientAuthMethod::ClientSecret),
+            (false, Some(der)) => ClientAuthMethod::self_signed(der),
+            (true, None) => {
+                ClientAuthMethod::tls_client_auth(self.subject_dn, self.san_dns, self.san_uri)
+            }
+            (true, Some(_)) => Err(AdminError::invalid(
+                "give a certificate (self_signed_tls_client_auth) or a name under the client CA (tls_client_auth), not both",
+            )),
+        }
+    }
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -125,6 +160,7 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
+            auth_method: request.tls.method()?,
         })
     }
 }
@@ -141,6 +177,7 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            tls: TlsAuthRequest::default(),
         }
     }
 

@@ -73,12 +73,14 @@ impl ClientRegistry {
         Ok(ClientPage { clients, more })
     }
 
-    /// Registers a client with a generated secret, returned here and never again.
+    /// Registers a client; one that authenticates by secret gets a generated one, returned here
+    /// and never again (one with another method gets none: its stored digest is of a secret
+    /// nobody was given).
     pub async fn register(
         &self,
         mut new: NewClient,
         now: UnixTime,
-    ) -> Result<(Client, ClientSecret), AdminError> {
+    ) -> Result<(Client, Option<ClientSecret>), AdminError> {
         if new.audiences.is_empty() {
             return Err(AdminError::invalid("a client needs at least one audience"));
         }
@@ -109,6 +111,7 @@ impl ClientRegistry {
             created_at: now,
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
+            auth_method: new.auth_method,
         };
         if !self.store.insert(&client).await? {
             return Err(AdminError::Conflict(format!(
@@ -116,6 +119,7 @@ impl ClientRegistry {
                 client.id
             )));
         }
+        let secret = client.auth_method.uses_secret().then_some(secret);
         Ok((client, secret))
     }
 
@@ -127,6 +131,11 @@ impl ClientRegistry {
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
         let grace = grace.secs();
+        if self.get(id)?.is_some_and(|c| !c.auth_method.uses_secret()) {
+            return Err(AdminError::Invalid(
+                format!("client {id} authenticates by TLS certificate: it has no secret").into(),
+            ));
+        }
         let secret = ClientSecret::generate();
         let digest = secret.digest();
         let client = self
@@ -198,6 +207,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 3600,
             alg: Default::default(),
+            auth_method: Default::default(),
         }
     }
 
@@ -207,6 +217,7 @@ mod tests {
         let registry = registry(dir.path());
         let now = UnixTime::from_secs(1);
         let (_, secret) = registry.register(new_client(1), now).await.unwrap();
+        let secret = secret.unwrap();
         let wrong = authenticate(registry.find("client-1").unwrap(), "wrong", now).unwrap_err();
         let unknown =
             authenticate(registry.find("nobody").unwrap(), secret.expose(), now).unwrap_err();

@@ -12,7 +12,7 @@ use mediatype::{MediaType, ReadParams};
 use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
 use super::state::AppState;
-use crate::domain::{ClientAuth, OAuthError};
+use crate::domain::{ClientAuth, ClientCertificate, OAuthError};
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408
 /// past it), refusing more than [`MAX_BODY`](super::body::MAX_BODY) bytes with a 413, and with a 503 when the bodies
@@ -124,23 +124,36 @@ impl Form {
 /// "unsupported authentication method"). Only a request that is wrong whatever the
 /// credentials are (two methods at once, a `client_id` contradicting the header) is
 /// `invalid_request`.
+///
+/// With a client `certificate` (RFC 8705), the form's `client_id` alone is a client
+/// authentication attempt too: the certificate is the credential.
 pub fn client_auth(
     headers: &HeaderMap,
     form: &Form,
+    certificate: Option<ClientCertificate>,
 ) -> Result<(ClientAuth, CredentialsIn), Rejection> {
     single_authorization(headers)?;
     let in_form = form.get("client_secret");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return match in_form {
-            Some(secret) => Ok((
+        return match (in_form, certificate) {
+            (Some(secret), certificate) => Ok((
                 ClientAuth {
                     client_id: form.require("client_id")?.to_owned(),
                     client_secret: secret.to_owned(),
+                    certificate,
+                },
+                CredentialsIn::Form,
+            )),
+            (None, Some(certificate)) => Ok((
+                ClientAuth {
+                    client_id: form.require("client_id")?.to_owned(),
+                    client_secret: String::new(),
+                    certificate: Some(certificate),
                 },
                 CredentialsIn::Form,
             )),
             // No credentials at all: answered as a form authentication is, the JSON alone.
-            None => Err(Rejection::InvalidClient(CredentialsIn::Form)),
+            (None, None) => Err(Rejection::InvalidClient(CredentialsIn::Form)),
         };
     };
     let failed = Rejection::InvalidClient(CredentialsIn::Header);
@@ -164,6 +177,7 @@ pub fn client_auth(
     let auth = ClientAuth {
         client_id: id,
         client_secret: secret,
+        certificate,
     };
     Ok((auth, CredentialsIn::Header))
 }

@@ -29,8 +29,10 @@ pub(super) async fn bootstrap_admin(
         grants: vec![GrantType::ClientCredentials],
         token_ttl: 3600,
         alg: SigningAlg::default(),
+        auth_method: Default::default(),
     };
     let (client, secret) = registry.register(new, now).await?;
+    let secret = secret.context("the bootstrap admin authenticates by secret")?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
     let doc = serde_json::json!({
         "client_id": client.id.as_str(),

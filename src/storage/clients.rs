@@ -186,6 +186,7 @@ pub(crate) fn to_record(c: &Client) -> ClientRecord {
         created_at: c.created_at.as_secs(),
         alg: c.alg.as_str().to_owned(),
         registration: c.registration,
+        auth_method: c.auth_method.clone(),
     }
 }
 
@@ -221,5 +222,6 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
         alg: SigningAlg::parse(&r.alg)
             .ok_or_else(|| anyhow::anyhow!("unknown alg {:?}", r.alg))
             .with_context(ctx)?,
+        auth_method: r.auth_method,
     })
 }

@@ -53,6 +53,9 @@ pub struct ClientRecord {
     /// Random per registration; 0 in records written before it existed.
     #[serde(default)]
     pub registration: u64,
+    /// How the client authenticates; records written before it existed use a secret.
+    #[serde(default)]
+    pub auth_method: crate::domain::ClientAuthMethod,
 }
 
 fn default_alg() -> String {

@@ -83,13 +83,13 @@ impl AuditEvent {
         }
         let presented_id = presented.get(..end).unwrap_or_default().to_owned();
         match reason {
-            FailureReason::UnknownClient
-            | FailureReason::WrongSecret
-            | FailureReason::DisabledClient => Self::ClientAuthFailed {
+            FailureReason::UnknownUser
+            | FailureReason::WrongPassword
+            | FailureReason::LockedOut => Self::LoginFailed {
                 presented_id,
                 reason,
             },
-            _ => Self::LoginFailed {
+            _ => Self::ClientAuthFailed {
                 presented_id,
                 reason,
             },

@@ -6,10 +6,14 @@ use crate::domain::auth_failure::FailureReason;
 use crate::domain::events::Issued;
 
 /// The reasons a client authentication fails, in the order of their series.
-pub(super) const CLIENT_REASONS: [FailureReason; 3] = [
+pub(super) const CLIENT_REASONS: [FailureReason; 7] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
+    FailureReason::NoCertificate,
+    FailureReason::WrongCertificate,
+    FailureReason::CertificateNotFromCa,
+    FailureReason::WrongAuthMethod,
 ];
 /// The reasons a login fails, in the order of their series.
 pub(super) const LOGIN_REASONS: [FailureReason; 3] = [
@@ -24,6 +28,10 @@ pub(super) const fn reason_index(reason: FailureReason) -> usize {
         FailureReason::UnknownClient | FailureReason::UnknownUser => 0,
         FailureReason::WrongSecret | FailureReason::WrongPassword => 1,
         FailureReason::DisabledClient | FailureReason::LockedOut => 2,
+        FailureReason::NoCertificate => 3,
+        FailureReason::WrongCertificate => 4,
+        FailureReason::CertificateNotFromCa => 5,
+        FailureReason::WrongAuthMethod => 6,
     }
 }
 

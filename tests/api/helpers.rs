@@ -221,12 +221,13 @@ impl TestApp {
                 grants: vec![GrantType::ClientCredentials],
                 token_ttl: 300,
                 alg: SigningAlg::default(),
+                auth_method: Default::default(),
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
             if let Some(pg) = pg {
                 pg.close();
             }
-            secret.expose().to_owned()
+            secret.unwrap().expose().to_owned()
         };
         let client = Registered {
             id: id.to_owned(),

@@ -2,7 +2,8 @@
 
 use super::{IssuedToken, negotiate};
 use crate::domain::{
-    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, new_claims,
+    Audience, Client, Confirmation, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    new_claims,
 };
 
 /// A client-credentials request after parsing: the client is already authenticated.
@@ -12,11 +13,13 @@ pub struct ClientCredentialsRequest {
     pub scope: Option<ScopeSet>,
 }
 
-/// Issues a token whose subject is the client itself, signed with the client's algorithm.
+/// Issues a token whose subject is the client itself, signed with the client's algorithm, bound
+/// to `binding` if any (RFC 7800 `cnf`).
 pub async fn issue(
     issuer: &TokenIssuer,
     client: &Client,
     request: &ClientCredentialsRequest,
+    binding: Option<Confirmation>,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::ClientCredentials) {
@@ -28,6 +31,7 @@ pub async fn issue(
     let scope = (!scope.is_empty()).then(|| scope.to_string());
     claims.scope.clone_from(&scope);
     claims.reg = client.registration_tag();
+    claims.cnf = binding;
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
         token_type: "Bearer".into(),

@@ -5,7 +5,8 @@ use super::{IssuedToken, negotiate};
 use crate::domain::origin::Origin;
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
-    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, WfcClaim, new_claims,
+    Audience, Client, Confirmation, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    WfcClaim, new_claims,
 };
 
 /// A password-grant request after parsing: the client is already authenticated.
@@ -18,12 +19,13 @@ pub struct PasswordRequest {
 }
 
 /// Checks the user's credentials (with lockout) and issues a token whose subject is the user,
-/// carrying their roles, wfc and email.
+/// carrying their roles, wfc and email, bound to `binding` if any (RFC 7800 `cnf`).
 pub async fn issue(
     issuer: &TokenIssuer,
     users: &Users,
     client: &Client,
     request: &PasswordRequest,
+    binding: Option<Confirmation>,
     origin: &Origin,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
@@ -61,6 +63,7 @@ pub async fn issue(
     claims.scope = (!scope.is_empty()).then(|| scope.to_string());
     claims.reg = client.registration_tag();
     claims.uid = Some(user.id);
+    claims.cnf = binding;
     claims.roles = Some(user.roles);
     claims.email = Some(user.email);
     claims.wfc = Some(WfcClaim {

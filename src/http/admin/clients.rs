@@ -7,8 +7,10 @@ use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
+use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
-use crate::domain::{ClientPage, Grace};
+use crate::domain::{ClientAuthMethod, ClientPage, Grace};
+use crate::http::client_cert::certificate_der;
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
 
@@ -55,6 +57,11 @@ pub async fn add(call: Call<'_>) -> Answer {
     let state = call.state;
     let body: AddClient = json_body(state, call.req).await?;
     *call.target = Some(body.client_id.clone());
+    let certificate = body
+        .tls_client_certificate
+        .as_deref()
+        .map(certificate_der)
+        .transpose()?;
     let request = ClientRequest {
         client_id: &body.client_id,
         audiences: &body.audiences,
@@ -62,6 +69,12 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        tls: TlsAuthRequest {
+            subject_dn: body.tls_client_auth_subject_dn.as_deref(),
+            san_dns: body.tls_client_auth_san_dns.as_deref(),
+            san_uri: body.tls_client_auth_san_uri.as_deref(),
+            certificate: certificate.as_deref(),
+        },
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
@@ -69,7 +82,7 @@ pub async fn add(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        client_secret: secret.as_ref().map(|s| s.expose()),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
 }
@@ -107,7 +120,7 @@ pub async fn rotate_secret(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "rotated a client secret");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        client_secret: Some(secret.expose()),
     };
     Ok(json_no_store(StatusCode::OK, &view))
 }
@@ -150,6 +163,12 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    /// RFC 8705 `tls_client_auth`: the one name the client's certificate carries.
+    tls_client_auth_subject_dn: Option<String>,
+    tls_client_auth_san_dns: Option<String>,
+    tls_client_auth_san_uri: Option<String>,
+    /// RFC 8705 `self_signed_tls_client_auth`: the client's certificate, PEM.
+    tls_client_certificate: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +190,18 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
+    /// RFC 8414's name of how it authenticates, and what a TLS method checks.
+    token_endpoint_auth_method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_subject_dn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_dns: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_uri: Option<String>,
+    /// `self_signed_tls_client_auth`: the registered certificate's SHA-256, base64url.
+    #[serde(rename = "tls_client_certificate_x5t#S256")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_certificate_x5t_s256: Option<String>,
 }
 
 impl From<&Client> for ClientView {
@@ -185,6 +216,34 @@ impl From<&Client> for ClientView {
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
+            token_endpoint_auth_method: c.auth_method.as_str(),
+            tls_client_auth_subject_dn: None,
+            tls_client_auth_san_dns: None,
+            tls_client_auth_san_uri: None,
+            tls_client_certificate_x5t_s256: None,
+        }
+        .with_tls(&c.auth_method)
+    }
+}
+
+impl ClientView {
+    fn with_tls(self, method: &ClientAuthMethod) -> Self {
+        match method.clone() {
+            ClientAuthMethod::ClientSecret => self,
+            ClientAuthMethod::TlsClientAuth {
+                tls_client_auth_subject_dn,
+                tls_client_auth_san_dns,
+                tls_client_auth_san_uri,
+            } => Self {
+                tls_client_auth_subject_dn,
+                tls_client_auth_san_dns,
+                tls_client_auth_san_uri,
+                ..self
+            },
+            ClientAuthMethod::SelfSignedTlsClientAuth { x5t_s256 } => Self {
+                tls_client_certificate_x5t_s256: Some(x5t_s256),
+                ..self
+            },
         }
     }
 }
@@ -193,5 +252,7 @@ impl From<&Client> for ClientView {
 struct WithSecret<'a> {
     #[serde(flatten)]
     client: ClientView,
-    client_secret: &'a str,
+    /// None for a client that authenticates by certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
 }

@@ -7,7 +7,9 @@ use hyper::body::Incoming;
 use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
-use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
+use crate::domain::{
+    Audience, Confirmation, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime,
+};
 use crate::http::error::Rejection;
 use crate::http::request::{Form, client_auth, read_body};
 use crate::http::response::{Body, json_no_store};
@@ -17,13 +19,20 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let (parts, body) = req.into_parts();
     let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let (auth, presented) = client_auth(&parts.headers, &form)?;
+    let certificate = state.client_certs.presented(&parts)?;
+    // RFC 8705 §3: a token issued over a connection with a client certificate is bound to it,
+    // whatever the client's method.
+    let binding = certificate.as_ref().map(|cert| Confirmation {
+        x5t_s256: Some(cert.thumbprint()),
+        ..Confirmation::default()
+    });
+    let (auth, presented) = client_auth(&parts.headers, &form, certificate)?;
     // Read now, answered after client authentication (see `Dealer::issue`).
     let request = token_request(&form);
     let origin = crate::http::peer::origin(&parts.extensions);
     let issued = state
         .dealer()
-        .issue(&auth, request, &origin, UnixTime::now())
+        .issue(&auth, request, binding, &origin, UnixTime::now())
         .await
         .map_err(|e| presented.reject(e))?;
     Ok(json_no_store(StatusCode::OK, &issued))

@@ -1,6 +1,7 @@
 //! Native TLS on the main listener: HTTPS with HTTP/1.1 and HTTP/2 chosen by ALPN, `https://`
 //! issuer and metadata, the handshake deadline, and what a non-TLS client gets.
 
+mod mtls;
 mod process;
 mod reload;
 
