@@ -2,7 +2,7 @@
 //! `remove`, over the admin API.
 
 use anyhow::bail;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -19,6 +19,7 @@ impl AdminClient {
                 grants,
                 token_ttl,
                 alg,
+                tls,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -33,6 +34,7 @@ impl AdminClient {
                 if let Some(alg) = alg {
                     body.insert("alg".into(), json!(alg));
                 }
+                tls.add_to(&mut body)?;
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?
@@ -113,7 +115,8 @@ impl AdminClient {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum ClientCommand {
-    /// Register a client and print its secret (shown this once only).
+    /// Register a client and print its secret (shown this once only), or, with a --tls-*
+    /// option, a client that authenticates by its TLS certificate and has no secret.
     Add {
         client_id: String,
         /// An audience the client may get tokens for; the first is its default. Repeatable.
@@ -132,6 +135,8 @@ pub(super) enum ClientCommand {
         /// [keys] algorithms.
         #[arg(long)]
         alg: Option<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// List clients.
     List,
@@ -150,4 +155,45 @@ pub(super) enum ClientCommand {
     Enable { client_id: String },
     /// Delete a client.
     Remove { client_id: String },
+}
+
+/// How a client authenticates by TLS certificate (RFC 8705), instead of a secret: at most one.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub(super) struct TlsArgs {
+    /// tls_client_auth: a certificate chaining to the server's tls_client_ca with this subject
+    /// DN, RFC 4514 (`openssl x509 -noout -subject -nameopt RFC2253`), e.g. CN=svc,O=Example.
+    #[arg(long)]
+    tls_subject: Option<String>,
+    /// tls_client_auth: a certificate chaining to tls_client_ca with this DNS name (SAN).
+    #[arg(long)]
+    tls_san_dns: Option<String>,
+    /// tls_client_auth: a certificate chaining to tls_client_ca with this URI (SAN).
+    #[arg(long)]
+    tls_san_uri: Option<String>,
+    /// self_signed_tls_client_auth: this PEM certificate file, and no other.
+    #[arg(long)]
+    tls_cert_file: Option<std::path::PathBuf>,
+}
+
+impl TlsArgs {
+    /// Adds the registration's TLS members to the admin API's JSON body.
+    fn add_to(&self, body: &mut serde_json::Map<String, Value>) -> anyhow::Result<()> {
+        let names = [
+            ("tls_client_auth_subject_dn", &self.tls_subject),
+            ("tls_client_auth_san_dns", &self.tls_san_dns),
+            ("tls_client_auth_san_uri", &self.tls_san_uri),
+        ];
+        for (key, value) in names {
+            if let Some(value) = value {
+                body.insert(key.into(), json!(value));
+            }
+        }
+        if let Some(path) = &self.tls_cert_file {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            body.insert("tls_client_certificate".into(), json!(pem));
+        }
+        Ok(())
+    }
 }

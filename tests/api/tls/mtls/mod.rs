@@ -1,6 +1,13 @@
 //! Mutual TLS (RFC 8705): clients authenticating by certificate (`tls_client_auth` under the
 //! client CA, `self_signed_tls_client_auth`), tokens bound to the connection's certificate
 //! (`cnf.x5t#S256`), the metadata saying so, and certificates forwarded by a trusted proxy.
+//! This file: the certificates of the tests, authentication and binding; `registration`: the
+//! admin API, CLI and console; `endpoints`: introspection, revocation, the metadata; `proxy`: a trusted proxy's header; `transport`: the handshake.
+
+mod endpoints;
+mod proxy;
+mod registration;
+mod transport;
 
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
@@ -12,10 +19,9 @@ use rcgen::{
 use reqwest::Method;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokendealer::Settings;
 
 use super::{Pair, spawn_tls, trusting};
-use crate::helpers::{TestApp, claims_of, spawn_with};
+use crate::helpers::{TestApp, claims_of};
 
 /// A client CA and what it signs.
 pub struct ClientCa {
@@ -108,7 +114,7 @@ fn client_params(cn: &str) -> CertificateParams {
 }
 
 /// A TLS dealer whose client CA is `ca`; the dir holds the files.
-async fn spawn_mtls(pair: &Pair, ca: &ClientCa) -> (TestApp, (TempDir, TempDir)) {
+pub async fn spawn_mtls(pair: &Pair, ca: &ClientCa) -> (TestApp, (TempDir, TempDir)) {
     let dir = ca.install();
     let path = dir.path().join("client-ca.pem");
     let (app, tls_dir) = spawn_tls(pair, move |s| s.tls.client_ca = Some(path)).await;
@@ -116,14 +122,14 @@ async fn spawn_mtls(pair: &Pair, ca: &ClientCa) -> (TestApp, (TempDir, TempDir))
 }
 
 /// Registers a client through the admin API; its answer.
-async fn register(app: &TestApp, body: Value) -> Value {
+pub async fn register(app: &TestApp, body: Value) -> Value {
     let r = app.admin(Method::POST, "/admin/clients", Some(body)).await;
     assert_eq!(r.status(), 201, "registered");
     r.json().await.unwrap()
 }
 
 /// A token request with `client_id` alone in the form (the certificate is the credential).
-async fn token_by_certificate(app: &TestApp, http: &reqwest::Client, id: &str) -> (u16, Value) {
+pub async fn token_by_certificate(app: &TestApp, http: &reqwest::Client, id: &str) -> (u16, Value) {
     let form = [("grant_type", "client_credentials"), ("client_id", id)];
     let r = http
         .post(app.url("/oauth/token"))
@@ -134,7 +140,7 @@ async fn token_by_certificate(app: &TestApp, http: &reqwest::Client, id: &str) -
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
-fn cnf(token: &Value) -> Value {
+pub fn cnf(token: &Value) -> Value {
     claims_of(token["access_token"].as_str().unwrap())["cnf"].clone()
 }
 
@@ -301,211 +307,4 @@ async fn a_secret_client_works_without_a_certificate_and_its_token_is_bound_when
         app.introspect(&client, token).await["cnf"],
         json!({"x5t#S256": cert.thumbprint()})
     );
-}
-
-#[tokio::test]
-async fn a_tls_client_introspects_and_revokes_by_its_certificate() {
-    let pair = Pair::new("mtls-intro");
-    let (app, _dir) = spawn_tls(&pair, |_| {}).await;
-    let cert = ClientCert::self_signed("intro");
-    register(
-        &app,
-        json!({"client_id": "intro", "audiences": ["https://api"],
-               "tls_client_certificate": cert.pem}),
-    )
-    .await;
-    let http = cert.client(&pair.ca_pem);
-    let (_, token) = token_by_certificate(&app, &http, "intro").await;
-    let token = token["access_token"].as_str().unwrap();
-    let post = |path: &'static str, id: &'static str, http: reqwest::Client| {
-        let url = app.url(path);
-        async move {
-            let form = [("token", token), ("client_id", id)];
-            http.post(url).form(&form).send().await.unwrap()
-        }
-    };
-    let r = post("/oauth/introspect", "intro", http.clone()).await;
-    assert_eq!(r.status(), 200);
-    let answer: Value = r.json().await.unwrap();
-    assert_eq!(
-        (&answer["active"], &answer["cnf"]["x5t#S256"]),
-        (&json!(true), &json!(cert.thumbprint()))
-    );
-    let r = post("/oauth/introspect", "intro", app.http.clone()).await;
-    assert_eq!(r.status(), 401, "without the certificate");
-    let r = post("/oauth/revoke", "intro", http.clone()).await;
-    assert_eq!(r.status(), 200);
-    let answer: Value = post("/oauth/introspect", "intro", http)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer, json!({"active": false}));
-}
-
-#[tokio::test]
-async fn the_metadata_lists_both_tls_methods_and_certificate_bound_tokens_under_tls() {
-    let (pair, ca) = (Pair::new("mtls-meta"), ClientCa::new("meta"));
-    let (app, _dir) = spawn_mtls(&pair, &ca).await;
-    let doc = app.metadata().await;
-    let methods = json!([
-        "client_secret_basic",
-        "client_secret_post",
-        "tls_client_auth",
-        "self_signed_tls_client_auth"
-    ]);
-    for endpoint in ["token", "introspection", "revocation"] {
-        assert_eq!(
-            doc[format!("{endpoint}_endpoint_auth_methods_supported")],
-            methods
-        );
-    }
-    assert_eq!(doc["tls_client_certificate_bound_access_tokens"], true);
-    assert!(doc.get("mtls_endpoint_aliases").is_none());
-
-    // Plain HTTP without a trusted proxy: no certificate can arrive, none is promised.
-    let plain = crate::helpers::spawn_app().await.metadata().await;
-    assert_eq!(
-        plain["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post"])
-    );
-    assert!(
-        plain
-            .get("tls_client_certificate_bound_access_tokens")
-            .is_none()
-    );
-}
-
-#[tokio::test]
-async fn a_tls_client_has_no_secret_to_rotate() {
-    let pair = Pair::new("mtls-rotate");
-    let (app, _dir) = spawn_tls(&pair, |_| {}).await;
-    let cert = ClientCert::self_signed("norotate");
-    register(
-        &app,
-        json!({"client_id": "norotate", "audiences": ["https://api"],
-               "tls_client_certificate": cert.pem}),
-    )
-    .await;
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/clients/norotate/rotate-secret",
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status(), 400);
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/clients",
-            Some(json!({"client_id": "both", "audiences": ["https://api"],
-                        "tls_client_certificate": cert.pem,
-                        "tls_client_auth_subject_dn": "CN=both"})),
-        )
-        .await;
-    assert_eq!(r.status(), 400, "one method at a time");
-    let r = app
-        .admin(
-            Method::POST,
-            "/admin/clients",
-            Some(json!({"client_id": "bad-dn", "audiences": ["https://api"],
-                        "tls_client_auth_subject_dn": "not a DN"})),
-        )
-        .await;
-    assert_eq!(r.status(), 400, "a DN that is no RFC 4514 string");
-}
-
-/// A plain-HTTP dealer (behind a TLS-terminating proxy) trusting `proxies`.
-async fn behind_proxy(proxies: &[&str], ca: &ClientCa) -> (TestApp, TempDir) {
-    let dir = ca.install();
-    let path = dir.path().join("client-ca.pem");
-    let proxies: Vec<String> = proxies.iter().map(|p| (*p).to_owned()).collect();
-    let app = spawn_with(move |s: &mut Settings| {
-        s.tls.client_ca = Some(path);
-        s.mtls.trusted_proxies = proxies
-            .iter()
-            .map(|p| tokendealer::config::ProxyAddress::parse(p).unwrap())
-            .collect();
-    })
-    .await;
-    (app, dir)
-}
-
-/// What nginx's `$ssl_client_escaped_cert` holds: the PEM, URL-encoded (`%20`, `%2B`, `%0A`).
-fn escaped(pem: &str) -> String {
-    percent_encoding::utf8_percent_encode(pem, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-async fn token_with_header(app: &TestApp, id: &str, cert: &ClientCert) -> (u16, Value) {
-    let form = [("grant_type", "client_credentials"), ("client_id", id)];
-    let r = app
-        .http
-        .post(app.url("/oauth/token"))
-        .header("X-SSL-Client-Cert", escaped(&cert.pem))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-#[tokio::test]
-async fn a_trusted_proxy_s_certificate_header_authenticates_and_binds() {
-    let ca = ClientCa::new("proxy");
-    let (app, _dir) = behind_proxy(&["127.0.0.0/8"], &ca).await;
-    register(
-        &app,
-        json!({"client_id": "svc-p", "audiences": ["https://api"],
-               "tls_client_auth_subject_dn": "CN=svc-p,O=Example"}),
-    )
-    .await;
-    let cert = ca.issue("svc-p");
-    let (status, token) = token_with_header(&app, "svc-p", &cert).await;
-    assert_eq!(status, 200, "{token}");
-    assert_eq!(cnf(&token), json!({"x5t#S256": cert.thumbprint()}));
-    // The chain is judged here too: the right names under another CA are refused.
-    let elsewhere = ClientCa::new("other").issue("svc-p");
-    assert_eq!(token_with_header(&app, "svc-p", &elsewhere).await.0, 401);
-    // A malformed header from the proxy is its mistake, said as such.
-    let r = app
-        .http
-        .post(app.url("/oauth/token"))
-        .header("X-SSL-Client-Cert", "not%20a%20certificate")
-        .form(&[("grant_type", "client_credentials"), ("client_id", "svc-p")])
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_request", "{body}");
-}
-
-#[tokio::test]
-async fn the_certificate_header_is_ignored_from_an_address_not_trusted() {
-    let ca = ClientCa::new("untrusted");
-    let (app, _dir) = behind_proxy(&["10.1.2.3"], &ca).await;
-    register(
-        &app,
-        json!({"client_id": "svc-u", "audiences": ["https://api"],
-               "tls_client_auth_subject_dn": "CN=svc-u,O=Example"}),
-    )
-    .await;
-    let cert = ca.issue("svc-u");
-    let (status, body) = token_with_header(&app, "svc-u", &cert).await;
-    assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
-    // Nor does it bind a secret client's token.
-    let client = app.register("plain-u", &["https://api"], &[]).await;
-    let r = app
-        .http
-        .post(app.url("/oauth/token"))
-        .header("X-SSL-Client-Cert", escaped(&cert.pem))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.id.as_str()),
-            ("client_secret", client.secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(cnf(&r.json().await.unwrap()).is_null());
 }
