@@ -125,8 +125,8 @@ impl Form {
 /// credentials are (two methods at once, a `client_id` contradicting the header) is
 /// `invalid_request`.
 ///
-/// With a client `certificate` (RFC 8705), the form's `client_id` alone is a client
-/// authentication attempt too: the certificate is the credential.
+/// The form's `client_id` alone is a client authentication attempt too: with a client
+/// `certificate` (RFC 8705), the certificate is the credential.
 pub fn client_auth(
     headers: &HeaderMap,
     form: &Form,
@@ -144,16 +144,18 @@ pub fn client_auth(
                 },
                 CredentialsIn::Form,
             )),
-            (None, Some(certificate)) => Ok((
+            // A `client_id` alone is an attempt too: a certificate client that came without its
+            // certificate fails (and is counted) as such, a secret client as a wrong secret.
+            (None, certificate) if form.get("client_id").is_some() => Ok((
                 ClientAuth {
                     client_id: form.require("client_id")?.to_owned(),
                     client_secret: String::new(),
-                    certificate: Some(certificate),
+                    certificate,
                 },
                 CredentialsIn::Form,
             )),
             // No credentials at all: answered as a form authentication is, the JSON alone.
-            (None, None) => Err(Rejection::InvalidClient(CredentialsIn::Form)),
+            (None, _) => Err(Rejection::InvalidClient(CredentialsIn::Form)),
         };
     };
     let failed = Rejection::InvalidClient(CredentialsIn::Header);

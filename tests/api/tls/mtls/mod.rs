@@ -266,6 +266,30 @@ async fn every_failed_certificate_authentication_gets_the_answer_of_a_wrong_secr
         .unwrap();
     assert_eq!((r.status().as_u16(), r.text().await.unwrap()), expected);
     assert_eq!(token_by_certificate(&app, &right, "svc-b").await.0, 200);
+
+    // Why, the audit trail alone says (newest first).
+    let trail: Vec<Value> = app
+        .admin(Method::GET, "/admin/audit?kind=auth", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = trail
+        .iter()
+        .filter(|e| e["presented_id"] == "svc-b")
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "wrong_auth_method",
+            "wrong_certificate",
+            "certificate_not_from_ca",
+            "certificate_not_from_ca",
+            "no_certificate",
+            "wrong_auth_method",
+        ]
+    );
 }
 
 #[tokio::test]
