@@ -57,12 +57,23 @@ rss() { awk '/VmRSS/{print $2 " kB"}' /proc/$1/status; }
 TLS_URL=https://127.0.0.1:$TLS_PORT
 "$BIN" client add svc-dn --audience https://api.example --tls-subject CN=svc-dn,O=Example \
   --url "$TLS_URL" --data-dir d2 --ca-cert cert.pem >/dev/null
+s=$(secret d2/admin-credentials.json)
+mtls_arm() {
+  case "$1" in
+    without) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s" ;;
+    with) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s" client-identity.pem ;;
+    by_cert) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" svc-dn "" client-identity.pem ;;
+  esac
+}
+arms=(without with by_cert)
+declare -A took
 for round in $(seq "$ROUNDS"); do
-  s=$(secret d2/admin-credentials.json)
-  without=$("$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s")
-  with=$("$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s" client-identity.pem)
-  by_cert=$("$LOAD" "$TLS_URL" cert.pem 16 "$SECS" svc-dn "" client-identity.pem)
-  echo "round $round mtls: secret client without a certificate $without; with one (bound) $with; tls_client_auth client by certificate $by_cert"
+  # Each round starts with another arm: the machine's load drifts over a run.
+  for i in 0 1 2; do
+    arm=${arms[$(((round + i) % 3))]}
+    took[$arm]=$(mtls_arm "$arm")
+  done
+  echo "round $round mtls: secret client without a certificate ${took[without]}; with one (bound) ${took[with]}; tls_client_auth client by certificate ${took[by_cert]}"
 done
 [[ -n $MTLS_ONLY ]] && exit 0
 for round in $(seq "$ROUNDS"); do
