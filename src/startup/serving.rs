@@ -61,6 +61,18 @@ pub(super) fn client_certs(settings: &Settings) -> anyhow::Result<http::ClientCe
     Ok(http::ClientCertificates::new(ca, proxies, header))
 }
 
+/// What the metadata says of client certificates: they can arrive under TLS or from a trusted
+/// proxy; `tls_client_auth` needs the client CA too.
+pub(super) fn mtls_support(
+    tls: Option<&Tls>,
+    certs: &http::ClientCertificates,
+) -> http::MtlsSupport {
+    http::MtlsSupport {
+        certificates: tls.is_some() || certs.from_proxies(),
+        client_ca: certs.ca().is_some(),
+    }
+}
+
 /// Serves every route on `listener` until `stop`, then drains (see [`server::serve`]).
 pub(super) async fn serve_routes(
     listener: TcpListener,

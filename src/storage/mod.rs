@@ -12,6 +12,7 @@ mod keys;
 mod operators;
 pub mod postgres;
 mod records;
+mod single_use;
 mod users;
 mod writer;
 
@@ -24,8 +25,9 @@ use anyhow::Context;
 pub use denylist::Denylist;
 pub use keyfiles::KeyFiles;
 pub use operators::OperatorTree;
-pub use postgres::{DbTls, MasterKey, PgOptions, PgStore, split_tls};
+pub use postgres::{DbTls, MasterKey, PgOptions, PgSingleUse, PgStore, split_tls};
 pub use records::{ClientRecord, PreviousSecret};
+pub use single_use::SingleUseTree;
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 

@@ -81,7 +81,7 @@ pub struct AccessTokenClaims {
     /// does not revive older tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<u64>,
-    /// The key the token is bound to (RFC 7800), if any.
+    /// The key the token is bound to (RFC 7800), when it is sender-constrained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
 }

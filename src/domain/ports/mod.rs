@@ -9,8 +9,10 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 pub mod error;
+mod single_use;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
+pub use single_use::{FirstUse, SingleUse};
 
 use super::keys::KeyRecord;
 use super::operators::record::Operator;

@@ -51,6 +51,18 @@ CREATE TABLE td_operators (name text PRIMARY KEY, record jsonb NOT NULL);
 CREATE INDEX td_revoked_client ON td_revoked ((record->>'client_id'));
 ",
     ),
+    (
+        4,
+        r"
+CREATE TABLE td_single_use (
+    namespace text NOT NULL,
+    id text NOT NULL,
+    expires bigint NOT NULL,
+    PRIMARY KEY (namespace, id)
+);
+CREATE INDEX td_single_use_expires ON td_single_use (expires);
+",
+    ),
 ];
 
 /// Applies every migration newer than the database. The caller holds the startup lock.
