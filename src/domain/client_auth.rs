@@ -1,35 +1,32 @@
 //! How a client authenticates (RFC 8414 token_endpoint_auth_method): by secret, by a signed assertion, by TLS certificate.
 //!
-//! The TLS methods are RFC 8705's: `tls_client_auth` (a certificate chaining to the configured
-//! client CA, naming the registered subject DN or SAN) and `self_signed_tls_client_auth` (that
-//! exact certificate, by the SHA-256 of its DER). A client registered with either has no usable
-//! secret. The certificate's names are read with `x509-cert`; a registered DN is parsed per RFC
-//! 4514 and compared RDN by RDN, attribute values as LDAP's caseIgnoreMatch does (case and
-//! insignificant spaces aside), not as strings.
+//! The TLS methods (RFC 8705) and the certificate a request presents: `tls`.
 
-use std::str::FromStr;
+mod tls;
 
-use aws_lc_rs::digest::{SHA256, digest};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use tls::{ClientCertificate, thumbprint};
+
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
-use x509_cert::der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
-use x509_cert::der::{Decode, Tag, Tagged};
-use x509_cert::ext::pkix::SubjectAltName;
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::name::RdnSequence;
 
-use super::auth_failure::FailureReason;
 use super::error::AdminError;
 
-/// How a client proves who it is at the token, introspection and revocation endpoints.
+/// How a registered client proves who it is at the token, introspection and revocation
+/// endpoints. Stored with the client; records from before it existed are `ClientSecret`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum ClientAuthMethod {
-    /// A generated secret, by HTTP Basic or in the form (`client_secret_basic`/`_post`).
+    /// A generated secret, by HTTP Basic or in the form (RFC 6749 §2.3.1).
     #[default]
     ClientSecret,
+    /// A JWT signed with one of the client's keys (RFC 7523 §2.2, OpenID Connect Core §9): the
+    /// keys inline, or at a URL the dealer fetches. Exactly one of the two is set.
+    PrivateKeyJwt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jwks: Option<PublicKeySet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jwks_uri: Option<String>,
+    },
     /// RFC 8705 §2.1: a certificate chaining to the client CA that carries exactly the one
     /// name registered (RFC 8705 §2.1.2's metadata: one of the three is set).
     TlsClientAuth {
@@ -45,225 +42,172 @@ pub enum ClientAuthMethod {
     SelfSignedTlsClientAuth { x5t_s256: String },
 }
 
-/// A client certificate as a request presented it: the leaf's DER, and whether its chain led to
-/// the client CA (at the TLS handshake, or when a trusted proxy's header was read).
-#[derive(Clone)]
-pub struct ClientCertificate {
-    pub der: Vec<u8>,
-    pub chained_to_ca: bool,
-}
-
-impl std::fmt::Debug for ClientCertificate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientCertificate")
-            .field("x5t_s256", &self.thumbprint())
-            .field("chained_to_ca", &self.chained_to_ca)
-            .finish()
-    }
-}
-
-impl ClientCertificate {
-    /// Its SHA-256 thumbprint, base64url: what `cnf.x5t#S256` carries (RFC 8705 §3.1).
-    pub fn thumbprint(&self) -> String {
-        thumbprint(&self.der)
-    }
-}
-
-/// SHA-256 of a certificate's DER, base64url without padding.
-pub fn thumbprint(der: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(digest(&SHA256, der))
+/// Where a `private_key_jwt` client's keys are.
+#[derive(Debug, Clone, Copy)]
+pub enum ClientKeys<'a> {
+    Inline(&'a PublicKeySet),
+    Remote(&'a str),
 }
 
 impl ClientAuthMethod {
-    /// Whether the client authenticates with a secret (and so has one).
-    pub fn uses_secret(&self) -> bool {
-        matches!(self, Self::ClientSecret)
-    }
-
-    /// The method's name in RFC 8414's `token_endpoint_auth_methods_supported`.
+    /// The RFC 8414 name of the method.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::ClientSecret => "client_secret_basic",
+            Self::PrivateKeyJwt { .. } => "private_key_jwt",
             Self::TlsClientAuth { .. } => "tls_client_auth",
             Self::SelfSignedTlsClientAuth { .. } => "self_signed_tls_client_auth",
         }
     }
 
-    /// `tls_client_auth` for exactly one of a subject DN, a DNS SAN or a URI SAN; the DN must
-    /// parse per RFC 4514.
-    pub fn tls_client_auth(
-        subject_dn: Option<&str>,
-        san_dns: Option<&str>,
-        san_uri: Option<&str>,
+    /// Whether the client authenticates with its secret (else it has no usable secret).
+    pub fn uses_secret(&self) -> bool {
+        matches!(self, Self::ClientSecret)
+    }
+
+    /// Where the keys of a `private_key_jwt` client are; `None` for other methods.
+    pub fn keys(&self) -> Option<ClientKeys<'_>> {
+        match self {
+            Self::PrivateKeyJwt {
+                jwks: Some(set), ..
+            } => Some(ClientKeys::Inline(set)),
+            Self::PrivateKeyJwt {
+                jwks_uri: Some(uri),
+                ..
+            } => Some(ClientKeys::Remote(uri)),
+            _ => None,
+        }
+    }
+
+    /// `private_key_jwt` with exactly one of an inline set (JSON) or a `jwks_uri`.
+    pub fn private_key_jwt(
+        jwks: Option<&serde_json::Value>,
+        jwks_uri: Option<&str>,
     ) -> Result<Self, AdminError> {
-        let given = [subject_dn, san_dns, san_uri];
-        if given.iter().flatten().count() != 1 {
-            return Err(AdminError::invalid(
-                "tls_client_auth needs exactly one of a subject DN, a DNS SAN or a URI SAN",
-            ));
-        }
-        if given
-            .iter()
-            .flatten()
-            .any(|v| v.trim().is_empty() || v.len() > 1024)
-        {
-            return Err(AdminError::invalid(
-                "a certificate name is 1-1024 characters",
-            ));
-        }
-        if let Some(dn) = subject_dn {
-            normalized_dn(dn).ok_or_else(|| {
-                AdminError::invalid(
-                    "the subject DN is not an RFC 4514 string (as `openssl x509 -noout -subject -nameopt RFC2253` prints it, e.g. CN=svc,O=Example)",
-                )
-            })?;
-        }
-        Ok(Self::TlsClientAuth {
-            tls_client_auth_subject_dn: subject_dn.map(str::to_owned),
-            tls_client_auth_san_dns: san_dns.map(str::to_owned),
-            tls_client_auth_san_uri: san_uri.map(str::to_owned),
-        })
-    }
-
-    /// `self_signed_tls_client_auth` for the certificate `der` (one DER certificate).
-    pub fn self_signed(der: &[u8]) -> Result<Self, AdminError> {
-        x509_cert::Certificate::from_der(der).map_err(|_| {
-            AdminError::invalid("the client certificate is not an X.509 certificate")
-        })?;
-        Ok(Self::SelfSignedTlsClientAuth {
-            x5t_s256: thumbprint(der),
-        })
-    }
-
-    /// Whether `presented` authenticates a client registered with this TLS method; `Err` says
-    /// why not, for the metrics and the audit log only. (Not for `ClientSecret`.)
-    pub fn check_certificate(
-        &self,
-        presented: Option<&ClientCertificate>,
-    ) -> Result<(), FailureReason> {
-        let cert = presented.ok_or(FailureReason::NoCertificate)?;
-        match self {
-            Self::ClientSecret => Err(FailureReason::WrongAuthMethod),
-            Self::SelfSignedTlsClientAuth { x5t_s256 } => {
-                let same = cert.thumbprint().as_bytes().ct_eq(x5t_s256.as_bytes());
-                bool::from(same)
-                    .then_some(())
-                    .ok_or(FailureReason::WrongCertificate)
-            }
-            Self::TlsClientAuth {
-                tls_client_auth_subject_dn,
-                tls_client_auth_san_dns,
-                tls_client_auth_san_uri,
-            } => {
-                if !cert.chained_to_ca {
-                    return Err(FailureReason::CertificateNotFromCa);
-                }
-                let parsed = x509_cert::Certificate::from_der(&cert.der)
-                    .map_err(|_| FailureReason::WrongCertificate)?;
-                let tbs = &parsed.tbs_certificate;
-                let matches = match (
-                    tls_client_auth_subject_dn,
-                    tls_client_auth_san_dns,
-                    tls_client_auth_san_uri,
-                ) {
-                    (Some(dn), _, _) => {
-                        normalized_dn(dn).is_some_and(|want| normalize(&tbs.subject) == want)
-                    }
-                    (_, Some(dns), _) => sans(&parsed).iter().any(|n| match n {
-                        GeneralName::DnsName(d) => d.as_str().eq_ignore_ascii_case(dns),
-                        _ => false,
-                    }),
-                    (_, _, Some(uri)) => sans(&parsed).iter().any(|n| match n {
-                        GeneralName::UniformResourceIdentifier(u) => u.as_str() == uri,
-                        _ => false,
-                    }),
-                    _ => false,
-                };
-                matches.then_some(()).ok_or(FailureReason::WrongCertificate)
-            }
+        match (jwks, jwks_uri) {
+            (Some(set), None) => Ok(Self::PrivateKeyJwt {
+                jwks: Some(PublicKeySet::parse(set).map_err(AdminError::Invalid)?),
+                jwks_uri: None,
+            }),
+            (None, Some(uri)) => Ok(Self::PrivateKeyJwt {
+                jwks: None,
+                jwks_uri: Some(parse_jwks_uri(uri)?),
+            }),
+            _ => Err(AdminError::invalid("give jwks or jwks_uri, not both")),
         }
     }
-}
 
-/// The method's name, and what a TLS method checks: `tls_client_auth (subject CN=svc)`.
-impl std::fmt::Display for ClientAuthMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())?;
-        match self {
-            Self::ClientSecret => Ok(()),
-            Self::TlsClientAuth {
-                tls_client_auth_subject_dn: dn,
-                tls_client_auth_san_dns: dns,
-                tls_client_auth_san_uri: uri,
-            } => match (dn, dns, uri) {
-                (Some(dn), _, _) => write!(f, " (subject {dn})"),
-                (_, Some(dns), _) => write!(f, " (DNS name {dns})"),
-                (_, _, Some(uri)) => write!(f, " (URI {uri})"),
-                _ => Ok(()),
-            },
-            Self::SelfSignedTlsClientAuth { x5t_s256 } => {
-                write!(f, " (certificate SHA-256 {x5t_s256})")
-            }
-        }
-    }
-}
-
-/// The subject alternative names of a certificate (none if it has no readable extension).
-fn sans(cert: &x509_cert::Certificate) -> Vec<GeneralName> {
-    cert.tbs_certificate
-        .get::<SubjectAltName>()
-        .ok()
-        .flatten()
-        .map(|(_, san)| san.0)
-        .unwrap_or_default()
-}
-
-/// One attribute of a DN as compared: its type, and its value either as text folded per
-/// caseIgnoreMatch (lower case, spaces trimmed and runs of them made one) or as DER.
-type Attribute = (String, Result<String, Vec<u8>>);
-
-/// A DN as compared: its RDNs in order, each a sorted set of attributes (RFC 4514 §2.2: the
-/// order inside a multi-valued RDN does not matter).
-fn normalize(name: &RdnSequence) -> Vec<Vec<Attribute>> {
-    name.0
-        .iter()
-        .map(|rdn| {
-            let mut set: Vec<Attribute> = rdn
-                .0
+    /// The `kid`s of an inline set, for `client show`.
+    pub fn kids(&self) -> Vec<String> {
+        match self.keys() {
+            Some(ClientKeys::Inline(set)) => set
+                .keys()
                 .iter()
-                .map(|atv| (atv.oid.to_string(), text(&atv.value)))
-                .collect();
-            set.sort();
-            set
-        })
-        .collect()
-}
-
-/// A registered RFC 4514 DN, normalized; `None` if it does not parse.
-fn normalized_dn(raw: &str) -> Option<Vec<Vec<Attribute>>> {
-    RdnSequence::from_str(raw.trim())
-        .ok()
-        .filter(|name| !name.0.is_empty())
-        .map(|name| normalize(&name))
-}
-
-/// A directory string's text, folded; any other value as its DER.
-fn text(value: &x509_cert::attr::AttributeValue) -> Result<String, Vec<u8>> {
-    let raw = match value.tag() {
-        Tag::Utf8String => Utf8StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::PrintableString => PrintableStringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::Ia5String => Ia5StringRef::try_from(value).ok().map(|s| s.as_str()),
-        Tag::TeletexString => TeletexStringRef::try_from(value).ok().map(|s| s.as_str()),
-        _ => None,
-    };
-    match raw {
-        Some(text) => Ok(text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()),
-        None => Err(x509_cert::der::Encode::to_der(value).unwrap_or_default()),
+                .filter_map(|k| k.common.key_id.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
+}
+
+/// The most keys a client's set may hold (several for a rotation; a set is tried key by key
+/// when an assertion names no `kid`, so it stays small).
+pub const MAX_CLIENT_KEYS: usize = 16;
+/// The longest `jwks_uri`.
+const MAX_URI_BYTES: usize = 2048;
+
+/// Members a JWK holds only when it is private (RFC 7518 §6.2.2, §6.3.2) or symmetric (`k`).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// A JWK Set of public signing keys: RSA (2048–8192 bits), EC P-256 or P-384, or Ed25519; no
+/// private or symmetric member anywhere; `kid`s distinct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PublicKeySet(JwkSet);
+
+impl PublicKeySet {
+    /// Checks a set as registered or fetched; the error says which rule it broke.
+    pub fn parse(raw: &serde_json::Value) -> Result<Self, std::borrow::Cow<'static, str>> {
+        let keys = raw
+            .get("keys")
+            .and_then(serde_json::Value::as_array)
+            .ok_or("a JWK Set is an object with a \"keys\" array")?;
+        if keys.is_empty() || keys.len() > MAX_CLIENT_KEYS {
+            return Err(format!("a JWK Set holds 1 to {MAX_CLIENT_KEYS} keys").into());
+        }
+        for key in keys {
+            let object = key.as_object().ok_or("each key is a JSON object")?;
+            if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| object.contains_key(**m)) {
+                return Err(format!(
+                    "a key holds the private or symmetric member \"{m}\": register public keys only"
+                )
+                .into());
+            }
+        }
+        let set: JwkSet = serde_json::from_value(raw.clone())
+            .map_err(|e| format!("the JWK Set is malformed: {e}"))?;
+        let mut kids = std::collections::HashSet::new();
+        for key in &set.keys {
+            check_key(key)?;
+            if let Some(kid) = &key.common.key_id
+                && !kids.insert(kid.as_str())
+            {
+                return Err(format!("kid {kid:?} appears twice").into());
+            }
+        }
+        Ok(Self(set))
+    }
+
+    pub fn keys(&self) -> &[Jwk] {
+        &self.0.keys
+    }
+}
+
+fn check_key(key: &Jwk) -> Result<(), std::borrow::Cow<'static, str>> {
+    if key
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return Err("a key's \"use\", when given, is \"sig\"".into());
+    }
+    let supported = match &key.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            // base64url without padding: 4 characters per 3 bytes.
+            let bits = rsa.n.trim_end_matches('=').len() * 6;
+            if !(2040..=8200).contains(&bits) {
+                return Err("RSA keys are 2048 to 8192 bits".into());
+            }
+            true
+        }
+        AlgorithmParameters::EllipticCurve(ec) => {
+            matches!(ec.curve, EllipticCurve::P256 | EllipticCurve::P384)
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => okp.curve == EllipticCurve::Ed25519,
+        _ => false,
+    };
+    if !supported {
+        return Err("keys are RSA, EC (P-256, P-384) or OKP (Ed25519)".into());
+    }
+    jsonwebtoken::DecodingKey::from_jwk(key)
+        .map(drop)
+        .map_err(|e| format!("a key is not usable: {e}").into())
+}
+
+/// An absolute `https` URL (or `http`, which only the fetcher's development setting accepts,
+/// and only on loopback), without credentials or fragment.
+fn parse_jwks_uri(raw: &str) -> Result<String, AdminError> {
+    let url = url::Url::parse(raw).map_err(|_| AdminError::invalid("jwks_uri is not a URL"))?;
+    let ok = raw.len() <= MAX_URI_BYTES
+        && matches!(url.scheme(), "https" | "http")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.fragment().is_none();
+    ok.then(|| url.to_string()).ok_or(AdminError::invalid(
+        "jwks_uri must be an https URL without credentials or fragment",
+    ))
 }
 
 #[cfg(test)]

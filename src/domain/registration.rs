@@ -17,7 +17,7 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
-    /// How it will authenticate: a secret unless registered with a TLS method.
+    /// Its secret (generated), its keys, or its certificate.
     pub auth_method: ClientAuthMethod,
 }
 
@@ -33,6 +33,10 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// `private_key_jwt` with these public keys (a JWK Set) instead of a secret.
+    pub jwks: Option<&'a serde_json::Value>,
+    /// `private_key_jwt` with the keys at this URL instead of a secret.
+    pub jwks_uri: Option<&'a str>,
     /// RFC 8705's TLS methods; none given: a secret.
     pub tls: TlsAuthRequest<'a>,
 }
@@ -160,7 +164,17 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
-            auth_method: request.tls.method()?,
+            auth_method: match (request.jwks, request.jwks_uri, request.tls.method()?) {
+                (None, None, method) => method,
+                (jwks, uri, ClientAuthMethod::ClientSecret) => {
+                    ClientAuthMethod::private_key_jwt(jwks, uri)?
+                }
+                _ => {
+                    return Err(AdminError::invalid(
+                        "register keys (private_key_jwt) or a certificate (tls_client_auth, self_signed_tls_client_auth), not both",
+                    ));
+                }
+            },
         })
     }
 }
@@ -177,6 +191,8 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            jwks: None,
+            jwks_uri: None,
             tls: TlsAuthRequest::default(),
         }
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::client_auth::ClientAuthMethod;
 use super::ports::ClientStore;
 use super::registration::{Grace, NewClient, RegistrationPolicy};
 use super::token_budget::MAX_CLIENT_SCOPE_BYTES;
@@ -133,7 +134,7 @@ impl ClientRegistry {
         let grace = grace.secs();
         if self.get(id)?.is_some_and(|c| !c.auth_method.uses_secret()) {
             return Err(AdminError::Invalid(
-                format!("client {id} authenticates by TLS certificate: it has no secret").into(),
+                format!("client {id} authenticates without a secret: it has none to rotate").into(),
             ));
         }
         let secret = ClientSecret::generate();
@@ -149,6 +150,17 @@ impl ClientRegistry {
 
     pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, AdminError> {
         self.update(id, move |client| client.disabled = disabled)
+            .await
+    }
+
+    /// Replaces how a client authenticates (its keys, for `private_key_jwt`); a client that had
+    /// a secret has none from now on.
+    pub async fn set_auth_method(
+        &self,
+        id: &ClientId,
+        method: ClientAuthMethod,
+    ) -> Result<Client, AdminError> {
+        self.update(id, move |client| client.auth_method = method)
             .await
     }
 

@@ -217,11 +217,11 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
             .collect(),
         token_ttl: r.token_ttl,
         registration: r.registration,
+        auth_method: r.auth_method.clone(),
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
         alg: SigningAlg::parse(&r.alg)
             .ok_or_else(|| anyhow::anyhow!("unknown alg {:?}", r.alg))
             .with_context(ctx)?,
-        auth_method: r.auth_method,
     })
 }

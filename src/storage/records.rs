@@ -53,9 +53,13 @@ pub struct ClientRecord {
     /// Random per registration; 0 in records written before it existed.
     #[serde(default)]
     pub registration: u64,
-    /// How the client authenticates; records written before it existed use a secret.
-    #[serde(default)]
-    pub auth_method: crate::domain::ClientAuthMethod,
+    /// How the client authenticates; records written before it existed use their secret.
+    #[serde(default, skip_serializing_if = "is_secret")]
+    pub auth_method: crate::domain::client_auth::ClientAuthMethod,
+}
+
+fn is_secret(m: &crate::domain::client_auth::ClientAuthMethod) -> bool {
+    m.uses_secret()
 }
 
 fn default_alg() -> String {

@@ -40,7 +40,7 @@ fn duration_buckets() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     tokens: [[Counter; 3]; 3],
-    client_auth_failures: [Counter; 7],
+    client_auth_failures: [Counter; CLIENT_REASONS.len()],
     login_failures: [Counter; 3],
     lockouts: [Counter; 2],
     refused: [Counter; 3],
@@ -215,11 +215,10 @@ impl Metrics {
 
     /// A failed client authentication or login, counted under its reason.
     pub fn auth_failed(&self, reason: FailureReason) {
-        let family = match reason {
-            FailureReason::UnknownUser
-            | FailureReason::WrongPassword
-            | FailureReason::LockedOut => &self.login_failures[..],
-            _ => &self.client_auth_failures[..],
+        let family: &[Counter] = if reason.is_client() {
+            &self.client_auth_failures
+        } else {
+            &self.login_failures
         };
         if let Some(c) = family.get(reason_index(reason)) {
             c.inc();

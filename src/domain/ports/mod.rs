@@ -9,9 +9,11 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 pub mod error;
+mod remote_keys;
 mod single_use;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
+pub use remote_keys::{KeysUnavailable, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse};
 
 use super::keys::KeyRecord;

@@ -7,9 +7,10 @@ use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
+use crate::domain::client_auth::{ClientAuthMethod, ClientKeys};
 use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
-use crate::domain::{ClientAuthMethod, ClientPage, Grace};
+use crate::domain::{ClientPage, Grace};
 use crate::http::client_cert::certificate_der;
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
@@ -69,6 +70,8 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        jwks: body.jwks.as_ref(),
+        jwks_uri: body.jwks_uri.as_deref(),
         tls: TlsAuthRequest {
             subject_dn: body.tls_client_auth_subject_dn.as_deref(),
             san_dns: body.tls_client_auth_san_dns.as_deref(),
@@ -125,6 +128,18 @@ pub async fn rotate_secret(call: Call<'_>) -> Answer {
     Ok(json_no_store(StatusCode::OK, &view))
 }
 
+/// `PUT /admin/clients/{id}/jwks` with `{"jwks": {...}}` or `{"jwks_uri": "https://…"}`:
+/// the client authenticates with `private_key_jwt` and these keys from now on.
+pub async fn set_jwks(call: Call<'_>) -> Answer {
+    let state = call.state;
+    let body: SetJwks = json_body(state, call.req).await?;
+    let method = ClientAuthMethod::private_key_jwt(body.jwks.as_ref(), body.jwks_uri.as_deref())?;
+    let id = client_id(call.param)?;
+    let client = state.registry.set_auth_method(&id, method).await?;
+    tracing::info!(client_id = %client.id, "replaced a client's keys");
+    Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+}
+
 pub async fn disable(call: Call<'_>) -> Answer {
     set_disabled(call, true).await
 }
@@ -169,6 +184,15 @@ struct AddClient {
     tls_client_auth_san_uri: Option<String>,
     /// RFC 8705 `self_signed_tls_client_auth`: the client's certificate, PEM.
     tls_client_certificate: Option<String>,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetJwks {
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,8 +214,14 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
-    /// RFC 8414's name of how it authenticates, and what a TLS method checks.
-    token_endpoint_auth_method: &'static str,
+    /// `private_key_jwt` (RFC 8414's name); absent for a client with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_endpoint_auth_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jwks_uri: Option<String>,
+    /// The `kid`s of an inline key set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tls_client_auth_subject_dn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,7 +246,13 @@ impl From<&Client> for ClientView {
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
-            token_endpoint_auth_method: c.auth_method.as_str(),
+            token_endpoint_auth_method: (!c.auth_method.uses_secret())
+                .then(|| c.auth_method.as_str()),
+            jwks_uri: match c.auth_method.keys() {
+                Some(ClientKeys::Remote(uri)) => Some(uri.to_owned()),
+                _ => None,
+            },
+            kids: c.auth_method.kids(),
             tls_client_auth_subject_dn: None,
             tls_client_auth_san_dns: None,
             tls_client_auth_san_uri: None,
@@ -227,9 +263,9 @@ impl From<&Client> for ClientView {
 }
 
 impl ClientView {
+    /// What a TLS method (RFC 8705) checks, shown beside the method's name.
     fn with_tls(self, method: &ClientAuthMethod) -> Self {
         match method.clone() {
-            ClientAuthMethod::ClientSecret => self,
             ClientAuthMethod::TlsClientAuth {
                 tls_client_auth_subject_dn,
                 tls_client_auth_san_dns,
@@ -244,6 +280,7 @@ impl ClientView {
                 tls_client_certificate_x5t_s256: Some(x5t_s256),
                 ..self
             },
+            _ => self,
         }
     }
 }
@@ -252,7 +289,7 @@ impl ClientView {
 struct WithSecret<'a> {
     #[serde(flatten)]
     client: ClientView,
-    /// None for a client that authenticates by certificate.
+    /// None for a client without a secret (keys or a certificate).
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<&'a str>,
 }

@@ -163,6 +163,13 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         form.words("scopes"),
         form.words("grants"),
     );
+    let jwks: Option<serde_json::Value> = match form.get("jwks").trim() {
+        "" => None,
+        raw => Some(
+            serde_json::from_str(raw)
+                .map_err(|_| AdminError::invalid("the JWK Set is not JSON"))?,
+        ),
+    };
     let nonempty = |name| Some(form.get(name)).filter(|v| !v.trim().is_empty());
     let certificate = nonempty("tls_certificate")
         .map(certificate_der)
@@ -174,6 +181,8 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         grants: Some(&grants),
         token_ttl: ttl,
         alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
+        jwks: jwks.as_ref(),
+        jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
         tls: TlsAuthRequest {
             subject_dn: nonempty("tls_subject_dn"),
             certificate: certificate.as_deref(),

@@ -119,6 +119,7 @@ fn debug_output_never_shows_a_secret_or_a_password() {
         client_id: "a".into(),
         client_secret: "s3cr3t".into(),
         certificate: None,
+        assertion: None,
     };
     let printed = format!("{form:?} {creds:?}");
     assert!(

@@ -282,12 +282,12 @@ async fn every_failed_certificate_authentication_gets_the_answer_of_a_wrong_secr
     assert_eq!(
         reasons,
         [
-            "wrong_auth_method",
+            "wrong_method",
             "wrong_certificate",
             "certificate_not_from_ca",
             "certificate_not_from_ca",
             "no_certificate",
-            "wrong_auth_method",
+            "wrong_method",
         ]
     );
 }
