@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Native TLS against plain HTTP on this machine (release build; wrk and the server share the
 # cores): tokens/s over keep-alive connections, new connections/s (one request each), and RSS
-# with 500 idle keep-alive connections of each kind and 500 stalled TLS handshakes.
+# with 500 idle keep-alive connections of each kind and 500 stalled TLS handshakes. Then mutual
+# TLS (RFC 8705) on the TLS dealer, which has a client CA: tokens/s over 16 keep-alive
+# connections without a client certificate, with one (the token is then bound to it), and by a
+# tls_client_auth client authenticating with it alone, interleaved round by round, all three
+# from one generator (examples/token_load.rs: wrk cannot present a certificate).
 #
-#   benches/tls.sh [--secs S] [--rounds N]
+#   benches/tls.sh [--secs S] [--rounds N] [--mtls-only]
 set -euo pipefail
-SECS=8 ROUNDS=2
+SECS=8 ROUNDS=2 MTLS_ONLY=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --secs) SECS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --mtls-only) MTLS_ONLY=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --bin tokendealer
+cargo build --release --quiet --bin tokendealer --example token_load
 BIN=$PWD/target/release/tokendealer
+LOAD=$PWD/target/release/examples/token_load
 W=$(mktemp -d /tmp/tokendealer-tls.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
@@ -25,12 +31,21 @@ cd "$W"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "basicConstraints=critical,CA:FALSE" \
   -keyout key.pem -out cert.pem 2>/dev/null
+# A client CA and a client certificate under it (O=Example, CN=svc-dn), key and certificate in one PEM.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=client-ca \
+  -keyout client-ca.key -out client-ca.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /O=Example/CN=svc-dn \
+  -keyout client.key -out client.csr 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' > client.cnf
+openssl x509 -req -in client.csr -CA client-ca.pem -CAkey client-ca.key -CAcreateserial -days 1 \
+  -extfile client.cnf -out client.pem 2>/dev/null
+cat client.pem client.key > client-identity.pem
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PLAIN_PORT=$(free_port) TLS_PORT=$(free_port)
 RUST_LOG=warn "$BIN" serve --listen 127.0.0.1:$PLAIN_PORT --data-dir d1 --keys-dir k1 2>log1 &
 PLAIN=$!; PIDS+=("$PLAIN")
 RUST_LOG=warn "$BIN" serve --listen 127.0.0.1:$TLS_PORT --data-dir d2 --keys-dir k2 \
-  --tls-cert cert.pem --tls-key key.pem 2>log2 &
+  --tls-cert cert.pem --tls-key key.pem --tls-client-ca client-ca.pem 2>log2 &
 TLS=$!; PIDS+=("$TLS")
 for _ in $(seq 100); do
   curl -fs http://127.0.0.1:$PLAIN_PORT/healthz >/dev/null && curl -fs --cacert cert.pem https://127.0.0.1:$TLS_PORT/healthz >/dev/null && break
@@ -39,6 +54,28 @@ done
 secret() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['client_secret'])" "$1"; }
 rate() { awk '/Requests\/sec/{r=$2} /Non-2xx/{n=$NF} END{print r (n ? " (non-2xx " n ")" : "")}'; }
 rss() { awk '/VmRSS/{print $2 " kB"}' /proc/$1/status; }
+TLS_URL=https://127.0.0.1:$TLS_PORT
+"$BIN" client add svc-dn --audience https://api.example --tls-subject CN=svc-dn,O=Example \
+  --url "$TLS_URL" --data-dir d2 --ca-cert cert.pem >/dev/null
+s=$(secret d2/admin-credentials.json)
+mtls_arm() {
+  case "$1" in
+    without) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s" ;;
+    with) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" admin "$s" client-identity.pem ;;
+    by_cert) "$LOAD" "$TLS_URL" cert.pem 16 "$SECS" svc-dn "" client-identity.pem ;;
+  esac
+}
+arms=(without with by_cert)
+declare -A took
+for round in $(seq "$ROUNDS"); do
+  # Each round starts with another arm: the machine's load drifts over a run.
+  for i in 0 1 2; do
+    arm=${arms[$(((round + i) % 3))]}
+    took[$arm]=$(mtls_arm "$arm")
+  done
+  echo "round $round mtls: secret client without a certificate ${took[without]}; with one (bound) ${took[with]}; tls_client_auth client by certificate ${took[by_cert]}"
+done
+[[ -n $MTLS_ONLY ]] && exit 0
 for round in $(seq "$ROUNDS"); do
   for kind in plain tls; do
     if [[ $kind == plain ]]; then url=http://127.0.0.1:$PLAIN_PORT; s=$(secret d1/admin-credentials.json)

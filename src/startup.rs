@@ -82,7 +82,9 @@ impl Application {
             None => None,
         };
         let telemetry = Telemetry::for_settings(&settings, &http::route_patterns())?;
-        let tls = serving::tls(&settings.tls)?;
+        let client_certs = serving::client_certs(&settings)?;
+        let tls = serving::tls(&settings.tls, client_certs.ca())?;
+        let mtls = serving::mtls_support(tls.as_ref(), &client_certs);
         let scheme = if tls.is_some() { "https" } else { "http" };
         // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
         // (RFC 8414 §3.3, RFC 9068 §4).
@@ -152,7 +154,7 @@ impl Application {
             registry,
             issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
             revocations,
-            metadata: http::Discovery::new(&issuer, settings.keys.algorithms)?,
+            metadata: http::Discovery::new(&issuer, settings.keys.algorithms, mtls)?,
             public_cache_control: http::public_cache_control(settings.jwks_max_age),
             body_read_timeout: settings.body_read_timeout,
             body_budget: http::BodyBudget::new(settings.body_budget_bytes()),
@@ -161,6 +163,7 @@ impl Application {
             operators,
             console: http::console::Console::new(settings.console.clone()),
             readiness,
+            client_certs,
             single_use: engine.single_use.clone(),
             assertions: ClientAssertions::new(
                 ClaimRules {

@@ -2,7 +2,7 @@
 //! `enable`, `remove`, over the admin API.
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -22,6 +22,7 @@ impl AdminClient {
                 dpop,
                 jwks,
                 jwks_uri,
+                tls,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -45,6 +46,7 @@ impl AdminClient {
                 if let Some(uri) = jwks_uri {
                     body.insert("jwks_uri".into(), json!(uri));
                 }
+                tls.add_to(&mut body)?;
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
                     .await?
@@ -143,10 +145,12 @@ fn read_jwks(file: &std::path::Path) -> anyhow::Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))
 }
 
+// Parsed once per process from the command line: the size of its largest variant is no cost.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(super) enum ClientCommand {
     /// Register a client and print its secret (shown this once only); with --jwks or
-    /// --jwks-uri it authenticates with private_key_jwt instead and has no secret.
+    /// --jwks-uri (private_key_jwt) or a --tls-* option (its TLS certificate) it has no secret.
     Add {
         client_id: String,
         /// An audience the client may get tokens for; the first is its default. Repeatable.
@@ -174,6 +178,8 @@ pub(super) enum ClientCommand {
         /// An https URL where the client publishes its JWK Set (private_key_jwt).
         #[arg(long)]
         jwks_uri: Option<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Replace a client's keys (private_key_jwt): a JWK Set file, or --jwks-uri URL.
     SetJwks {
@@ -199,4 +205,45 @@ pub(super) enum ClientCommand {
     Enable { client_id: String },
     /// Delete a client.
     Remove { client_id: String },
+}
+
+/// How a client authenticates by TLS certificate (RFC 8705), instead of a secret: at most one.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub(super) struct TlsArgs {
+    /// tls_client_auth: a certificate chaining to the server's tls_client_ca with this subject
+    /// DN, RFC 4514 (`openssl x509 -noout -subject -nameopt RFC2253`), e.g. CN=svc,O=Example.
+    #[arg(long)]
+    tls_subject: Option<String>,
+    /// tls_client_auth: a certificate chaining to tls_client_ca with this DNS name (SAN).
+    #[arg(long)]
+    tls_san_dns: Option<String>,
+    /// tls_client_auth: a certificate chaining to tls_client_ca with this URI (SAN).
+    #[arg(long)]
+    tls_san_uri: Option<String>,
+    /// self_signed_tls_client_auth: this PEM certificate file, and no other.
+    #[arg(long)]
+    tls_cert_file: Option<std::path::PathBuf>,
+}
+
+impl TlsArgs {
+    /// Adds the registration's TLS members to the admin API's JSON body.
+    fn add_to(&self, body: &mut serde_json::Map<String, Value>) -> anyhow::Result<()> {
+        let names = [
+            ("tls_client_auth_subject_dn", &self.tls_subject),
+            ("tls_client_auth_san_dns", &self.tls_san_dns),
+            ("tls_client_auth_san_uri", &self.tls_san_uri),
+        ];
+        for (key, value) in names {
+            if let Some(value) = value {
+                body.insert(key.into(), json!(value));
+            }
+        }
+        if let Some(path) = &self.tls_cert_file {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            body.insert("tls_client_certificate".into(), json!(pem));
+        }
+        Ok(())
+    }
 }

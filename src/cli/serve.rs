@@ -41,6 +41,9 @@ pub(super) struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "TOKENDEALER_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    /// PEM CA certificates that tls_client_auth clients' certificates must chain to (RFC 8705).
+    #[arg(long, env = "TOKENDEALER_TLS_CLIENT_CA")]
+    tls_client_ca: Option<PathBuf>,
     /// PostgreSQL instead of sled in the data dir: `postgres://user:password@host/db`.
     /// Read as text and checked by the settings: clap would echo an invalid value, password and
     /// all, in its error.
@@ -65,6 +68,7 @@ impl ServeArgs {
             audit_log: self.audit_log.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            tls_client_ca: self.tls_client_ca.clone(),
             database_url: self
                 .database_url
                 .as_deref()

@@ -12,6 +12,7 @@ mod database;
 mod descriptors;
 mod layers;
 mod load;
+mod mtls;
 mod settings;
 mod tls;
 mod units;
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use console::ConsoleSettings;
 pub use database::DatabaseUrl;
 pub use descriptors::{RESERVED_DESCRIPTORS, default_max_connections};
+pub use mtls::{MtlsSettings, ProxyAddress};
 pub use settings::Settings;
 pub use tls::{TlsFiles, TlsSettings};
 
@@ -46,6 +48,7 @@ pub struct Overrides {
     pub audit_log: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
     #[serde(serialize_with = "database::serialize_whole")]
     pub database_url: Option<DatabaseUrl>,
     pub master_key_file: Option<PathBuf>,

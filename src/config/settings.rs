@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
 use super::units::secs;
-use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
+use super::{ConsoleSettings, DatabaseUrl, MtlsSettings, TlsSettings, default_max_connections};
 use crate::domain::assertion::AssertionSettings;
 use crate::domain::dpop::DpopSettings;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
@@ -133,6 +133,8 @@ pub struct Settings {
     /// (read like the console's).
     #[serde(flatten, skip_deserializing)]
     pub tls: TlsSettings,
+    /// Client certificates forwarded by a TLS-terminating proxy: the `[mtls]` table.
+    pub mtls: MtlsSettings,
     /// PostgreSQL instead of sled: every instance on it shares clients, directory and keys.
     /// Printed with its password as `***`.
     pub database_url: Option<DatabaseUrl>,

@@ -1,5 +1,5 @@
-//! The TLS settings of the main listener: the certificate and key files, the handshake deadline
-//! and how often the files are looked at for a change.
+//! The TLS settings of the main listener: the certificate and key files, the client CA, the
+//! handshake deadline and how often the files are looked at for a change.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +17,10 @@ pub struct TlsSettings {
     /// (`load.rs`): one without the other is an error.
     #[serde(flatten, skip_deserializing)]
     pub files: Option<TlsFiles>,
+    /// The CA certificates (PEM) a `tls_client_auth` client's certificate must chain to (RFC
+    /// 8705 §2.1); `None`: only self-signed client certificates can authenticate.
+    #[serde(rename = "tls_client_ca")]
+    pub client_ca: Option<PathBuf>,
     /// From accept until the TLS handshake is done; then the HTTP deadlines take over.
     #[default(Duration::from_secs(10))]
     #[serde(rename = "tls_handshake_timeout_secs", with = "secs")]

@@ -35,10 +35,16 @@ pub enum FailureReason {
     SingleUseFull,
     /// The client's `jwks_uri` could not be fetched, and no last good set is left.
     KeysUnavailable,
+    /// A client registered with a TLS method (RFC 8705) came without a client certificate.
+    NoCertificate,
+    /// The certificate is not the registered one, or does not carry the registered name.
+    WrongCertificate,
+    /// A `tls_client_auth` client's certificate does not chain to the client CA.
+    CertificateNotFromCa,
 }
 
 /// Every reason a client authentication fails, in the order of the metrics' series.
-pub const CLIENT_REASONS: [FailureReason; 14] = [
+pub const CLIENT_REASONS: [FailureReason; 17] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
@@ -53,6 +59,9 @@ pub const CLIENT_REASONS: [FailureReason; 14] = [
     FailureReason::ReplayedAssertion,
     FailureReason::SingleUseFull,
     FailureReason::KeysUnavailable,
+    FailureReason::NoCertificate,
+    FailureReason::WrongCertificate,
+    FailureReason::CertificateNotFromCa,
 ];
 
 impl FailureReason {
@@ -75,6 +84,9 @@ impl FailureReason {
             Self::ReplayedAssertion => "replayed_assertion",
             Self::SingleUseFull => "single_use_full",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::NoCertificate => "no_certificate",
+            Self::WrongCertificate => "wrong_certificate",
+            Self::CertificateNotFromCa => "certificate_not_from_ca",
         }
     }
 

@@ -159,7 +159,8 @@ pub struct Client {
     /// registered again does not revive the old registration's tokens. 0 for registrations
     /// made before it existed (then `created_at` alone decides).
     pub registration: u64,
-    /// How it authenticates: its secret unless registered with keys (`private_key_jwt`).
+    /// How it authenticates: its secret unless registered with keys (`private_key_jwt`) or a
+    /// certificate (RFC 8705); a client of another method has no usable secret.
     pub auth_method: ClientAuthMethod,
     /// Its tokens must be DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`): no token
     /// without a valid proof.

@@ -1,4 +1,10 @@
 //! How a client authenticates (RFC 8414 token_endpoint_auth_method): by secret, by a signed assertion, by TLS certificate.
+//!
+//! The TLS methods (RFC 8705) and the certificate a request presents: `tls`.
+
+mod tls;
+
+pub use tls::{ClientCertificate, thumbprint};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use serde::{Deserialize, Serialize};
@@ -21,6 +27,19 @@ pub enum ClientAuthMethod {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         jwks_uri: Option<String>,
     },
+    /// RFC 8705 §2.1: a certificate chaining to the client CA that carries exactly the one
+    /// name registered (RFC 8705 §2.1.2's metadata: one of the three is set).
+    TlsClientAuth {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tls_client_auth_subject_dn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tls_client_auth_san_dns: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tls_client_auth_san_uri: Option<String>,
+    },
+    /// RFC 8705 §2.2: the one certificate registered, by the SHA-256 of its DER (base64url, as
+    /// `x5t#S256` is written).
+    SelfSignedTlsClientAuth { x5t_s256: String },
 }
 
 /// Where a `private_key_jwt` client's keys are.
@@ -36,6 +55,8 @@ impl ClientAuthMethod {
         match self {
             Self::ClientSecret => "client_secret_basic",
             Self::PrivateKeyJwt { .. } => "private_key_jwt",
+            Self::TlsClientAuth { .. } => "tls_client_auth",
+            Self::SelfSignedTlsClientAuth { .. } => "self_signed_tls_client_auth",
         }
     }
 

@@ -12,15 +12,18 @@ use super::origin::Origin;
 use super::ports::{FirstUse, SingleUse};
 use super::users::Users;
 use super::{
-    Client, ClientRegistry, Confirmation, GrantType, OAuthError, TokenIssuer, UnixTime,
-    authenticate_why,
+    Client, ClientCertificate, ClientRegistry, Confirmation, GrantType, OAuthError, TokenIssuer,
+    UnixTime, authenticate_why,
 };
 
-/// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
-/// has decoded them and checked that only one method was used.
+/// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form, and the
+/// client certificate of its connection (RFC 8705); the edge has decoded them and checked that
+/// only one method was used. A client presenting only a certificate has an empty secret.
 pub struct ClientAuth {
     pub client_id: String,
     pub client_secret: String,
+    /// The client certificate of the connection (RFC 8705), if any.
+    pub certificate: Option<ClientCertificate>,
     /// A client assertion (RFC 7523 §2.2) presented instead of a secret: read once at the
     /// edge, or why it could not be; `client_id` is then its `sub` (or the form's, equal).
     pub assertion: Option<Result<ClientAssertion, Malformed>>,
@@ -32,6 +35,7 @@ impl std::fmt::Debug for ClientAuth {
         f.debug_struct("ClientAuth")
             .field("client_id", &self.client_id)
             .field("client_secret", &"..")
+            .field("certificate", &self.certificate)
             .field("assertion", &self.assertion.is_some())
             .finish()
     }
@@ -64,7 +68,9 @@ pub struct Dealer<'a> {
 
 impl Dealer<'_> {
     /// The client behind `auth`: unknown, wrong secret and disabled all fail as `invalid_client`
-    /// after the same work; the reason goes to the metrics and the audit log only.
+    /// after the same work; the reason goes to the metrics and the audit log only. A client
+    /// registered with a TLS method (RFC 8705) is judged by its certificate instead, after the
+    /// same digest work, and refused if it also sent a secret.
     pub async fn authenticate(
         &self,
         auth: &ClientAuth,
@@ -77,7 +83,16 @@ impl Dealer<'_> {
             return Box::pin(self.authenticate_assertion(auth, assertion, origin, now)).await;
         }
         let found = self.registry.find(&auth.client_id)?;
-        authenticate_why(found, &auth.client_secret, now).map_err(|reason| {
+        let outcome = match found {
+            Some(client) if client.auth_method.by_certificate() => {
+                // The digest work of a secret check, its outcome aside: the same cost as for
+                // any other client before the certificate is looked at.
+                let _ = authenticate_why(None, &auth.client_secret, now);
+                by_certificate(client, &auth.client_secret, auth.certificate.as_ref())
+            }
+            found => authenticate_why(found, &auth.client_secret, now),
+        };
+        outcome.map_err(|reason| {
             self.events
                 .auth_failed(&auth.client_id, reason, origin, now);
             OAuthError::InvalidClient
@@ -121,9 +136,9 @@ impl Dealer<'_> {
     /// read (`Err`) is answered only after the client authenticated: an unauthenticated caller
     /// always gets `invalid_client`, and every failed authentication is counted and audited.
     ///
-    /// `binding` is the key the edge found the request bound to (a DPoP proof's, a client
-    /// certificate's): the token's `cnf`. `dpop` is the DPoP proof the edge checked, whose
-    /// `jti` is spent here, once the client has authenticated.
+    /// `binding` is the key the edge found the request bound to (RFC 7800 `cnf`): a DPoP
+    /// proof's, the connection's client certificate's (RFC 8705 §3). `dpop` is the DPoP proof
+    /// the edge checked, whose `jti` is spent here, once the client has authenticated.
     pub async fn issue(
         &self,
         auth: &ClientAuth,
@@ -162,8 +177,8 @@ impl Dealer<'_> {
                     self.users,
                     &client,
                     r,
-                    origin,
                     binding,
+                    origin,
                     now,
                 ))
                 .await?,
@@ -191,4 +206,22 @@ impl Dealer<'_> {
             }),
         }
     }
+}
+
+/// A TLS client's authentication (RFC 8705 §2): its certificate decides; a secret sent as
+/// well is the wrong method. As with a secret, a disabled client fails only once its
+/// credential is right.
+fn by_certificate(
+    client: Client,
+    secret: &str,
+    certificate: Option<&ClientCertificate>,
+) -> Result<Client, FailureReason> {
+    if !secret.is_empty() {
+        return Err(FailureReason::WrongMethod);
+    }
+    client.auth_method.check_certificate(certificate)?;
+    if client.disabled {
+        return Err(FailureReason::DisabledClient);
+    }
+    Ok(client)
 }

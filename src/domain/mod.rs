@@ -32,6 +32,7 @@ pub use access::{Access, Requirement};
 pub use client::{
     Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
 };
+pub use client_auth::{ClientAuthMethod, ClientCertificate};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};

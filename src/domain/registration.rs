@@ -17,7 +17,7 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
-    /// Its secret (generated), or its keys.
+    /// Its secret (generated), its keys, or its certificate.
     pub auth_method: ClientAuthMethod,
     /// Its tokens must be DPoP-bound (RFC 9449 §5.2).
     pub dpop_bound: bool,
@@ -41,6 +41,38 @@ pub struct ClientRequest<'a> {
     pub jwks_uri: Option<&'a str>,
     /// Tokens only with a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`).
     pub dpop_bound: bool,
+    /// RFC 8705's TLS methods; none given: a secret.
+    pub tls: TlsAuthRequest<'a>,
+}
+
+/// A TLS client authentication (RFC 8705) as an operator wrote it: one name the certificate
+/// must carry under the client CA (`tls_client_auth`), or the certificate itself, DER
+/// (`self_signed_tls_client_auth`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TlsAuthRequest<'a> {
+    pub subject_dn: Option<&'a str>,
+    pub san_dns: Option<&'a str>,
+    pub san_uri: Option<&'a str>,
+    pub certificate: Option<&'a [u8]>,
+}
+
+impl TlsAuthRequest<'_> {
+    /// The method asked for: a secret when nothing is given.
+    pub fn method(&self) -> Result<ClientAuthMethod, AdminError> {
+        let named = [self.subject_dn, self.san_dns, self.san_uri]
+            .iter()
+            .any(Option::is_some);
+        match (named, self.certificate) {
+            (false, None) => Ok(ClientAuthMethod::ClientSecret),
+            (false, Some(der)) => ClientAuthMethod::self_signed(der),
+            (true, None) => {
+                ClientAuthMethod::tls_client_auth(self.subject_dn, self.san_dns, self.san_uri)
+            }
+            (true, Some(_)) => Err(AdminError::invalid(
+                "give a certificate (self_signed_tls_client_auth) or a name under the client CA (tls_client_auth), not both",
+            )),
+        }
+    }
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -136,9 +168,16 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
-            auth_method: match (request.jwks, request.jwks_uri) {
-                (None, None) => ClientAuthMethod::ClientSecret,
-                (jwks, uri) => ClientAuthMethod::private_key_jwt(jwks, uri)?,
+            auth_method: match (request.jwks, request.jwks_uri, request.tls.method()?) {
+                (None, None, method) => method,
+                (jwks, uri, ClientAuthMethod::ClientSecret) => {
+                    ClientAuthMethod::private_key_jwt(jwks, uri)?
+                }
+                _ => {
+                    return Err(AdminError::invalid(
+                        "register keys (private_key_jwt) or a certificate (tls_client_auth, self_signed_tls_client_auth), not both",
+                    ));
+                }
             },
             dpop_bound: request.dpop_bound,
         })
@@ -160,6 +199,7 @@ mod tests {
             jwks: None,
             jwks_uri: None,
             dpop_bound: false,
+            tls: TlsAuthRequest::default(),
         }
     }
 

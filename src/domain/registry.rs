@@ -74,12 +74,14 @@ impl ClientRegistry {
         Ok(ClientPage { clients, more })
     }
 
-    /// Registers a client with a generated secret, returned here and never again.
+    /// Registers a client; one that authenticates by secret gets a generated one, returned here
+    /// and never again (one with another method gets none: its stored digest is of a secret
+    /// nobody was given).
     pub async fn register(
         &self,
         mut new: NewClient,
         now: UnixTime,
-    ) -> Result<(Client, ClientSecret), AdminError> {
+    ) -> Result<(Client, Option<ClientSecret>), AdminError> {
         if new.audiences.is_empty() {
             return Err(AdminError::invalid("a client needs at least one audience"));
         }
@@ -119,6 +121,7 @@ impl ClientRegistry {
                 client.id
             )));
         }
+        let secret = client.auth_method.uses_secret().then_some(secret);
         Ok((client, secret))
     }
 
@@ -130,6 +133,11 @@ impl ClientRegistry {
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
         let grace = grace.secs();
+        if self.get(id)?.is_some_and(|c| !c.auth_method.uses_secret()) {
+            return Err(AdminError::Invalid(
+                format!("client {id} authenticates without a secret: it has none to rotate").into(),
+            ));
+        }
         let secret = ClientSecret::generate();
         let digest = secret.digest();
         let client = self
@@ -229,6 +237,7 @@ mod tests {
         let registry = registry(dir.path());
         let now = UnixTime::from_secs(1);
         let (_, secret) = registry.register(new_client(1), now).await.unwrap();
+        let secret = secret.unwrap();
         let wrong = authenticate(registry.find("client-1").unwrap(), "wrong", now).unwrap_err();
         let unknown =
             authenticate(registry.find("nobody").unwrap(), secret.expose(), now).unwrap_err();

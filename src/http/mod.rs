@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 mod body;
+pub mod client_cert;
 pub mod console;
 mod error;
 mod handler;
@@ -32,9 +33,10 @@ use routes::Handler;
 use tracing::Instrument;
 
 pub use body::BodyBudget;
+pub use client_cert::ClientCertificates;
 pub use error::Rejection;
 pub use handler::{Metrics, Routes};
-pub use oauth::discovery::{Discovery, endpoint_url};
+pub use oauth::discovery::{Discovery, MtlsSupport, endpoint_url};
 pub use response::{Body, public_cache_control};
 pub use routes::patterns as route_patterns;
 pub use state::AppState;

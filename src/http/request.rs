@@ -13,7 +13,7 @@ use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
 use super::state::AppState;
 use crate::domain::assertion::{ClientAssertion, JWT_BEARER};
-use crate::domain::{ClientAuth, OAuthError};
+use crate::domain::{ClientAuth, ClientCertificate, OAuthError};
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408
 /// past it), refusing more than [`MAX_BODY`](super::body::MAX_BODY) bytes with a 413, and with a 503 when the bodies
@@ -125,9 +125,13 @@ impl Form {
 /// "unsupported authentication method"). Only a request that is wrong whatever the
 /// credentials are (two methods at once, a `client_id` contradicting the header) is
 /// `invalid_request`.
+///
+/// The form's `client_id` alone is a client authentication attempt too: with a client
+/// `certificate` (RFC 8705), the certificate is the credential.
 pub fn client_auth(
     headers: &HeaderMap,
     form: &Form,
+    certificate: Option<ClientCertificate>,
 ) -> Result<(ClientAuth, CredentialsIn), Rejection> {
     single_authorization(headers)?;
     if form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some() {
@@ -135,17 +139,29 @@ pub fn client_auth(
     }
     let in_form = form.get("client_secret");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return match in_form {
-            Some(secret) => Ok((
+        return match (in_form, certificate) {
+            (Some(secret), certificate) => Ok((
                 ClientAuth {
                     client_id: form.require("client_id")?.to_owned(),
                     client_secret: secret.to_owned(),
+                    certificate,
+                    assertion: None,
+                },
+                CredentialsIn::Form,
+            )),
+            // A `client_id` alone is an attempt too: a certificate client that came without its
+            // certificate fails (and is counted) as such, a secret client as a wrong secret.
+            (None, certificate) if form.get("client_id").is_some() => Ok((
+                ClientAuth {
+                    client_id: form.require("client_id")?.to_owned(),
+                    client_secret: String::new(),
+                    certificate,
                     assertion: None,
                 },
                 CredentialsIn::Form,
             )),
             // No credentials at all: answered as a form authentication is, the JSON alone.
-            None => Err(Rejection::InvalidClient(CredentialsIn::Form)),
+            (None, _) => Err(Rejection::InvalidClient(CredentialsIn::Form)),
         };
     };
     let failed = Rejection::InvalidClient(CredentialsIn::Header);
@@ -169,6 +185,7 @@ pub fn client_auth(
     let auth = ClientAuth {
         client_id: id,
         client_secret: secret,
+        certificate,
         assertion: None,
     };
     Ok((auth, CredentialsIn::Header))
@@ -207,6 +224,8 @@ fn assertion_auth(
     let auth = ClientAuth {
         client_id,
         client_secret: String::new(),
+        // The assertion is the credential; a certificate still binds the token (at the edge).
+        certificate: None,
         assertion: Some(assertion),
     };
     Ok((auth, CredentialsIn::Form))

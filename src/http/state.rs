@@ -33,6 +33,8 @@ pub struct AppState {
     pub console: Console,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
+    /// Client certificates (RFC 8705): the connection's or a trusted proxy's, and the client CA.
+    pub client_certs: super::client_cert::ClientCertificates,
     /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
     /// the store.
     pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,

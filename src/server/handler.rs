@@ -37,8 +37,8 @@ pub trait Handler: Clone + Send + Sync + 'static {
 pub struct ConnectionInfo {
     /// The TCP peer's address.
     pub peer: SocketAddr,
-    /// Over TLS, the certificate chain the client presented (leaf first); `None` on plain HTTP
-    /// and when the client sent none. The listener asks for none yet.
+    /// Over TLS, the certificate chain the client presented (leaf first) and whether it leads
+    /// to the client CA; `None` on plain HTTP and when the client sent none.
     pub peer_certificates: Option<PeerCertificates>,
 }
 
@@ -52,23 +52,46 @@ impl ConnectionInfo {
     }
 }
 
-/// A client's certificate chain as the TLS handshake received it, leaf first; copied once per
-/// connection and shared by its requests. (Behind a thin pointer: every request's extensions
-/// box a [`ConnectionInfo`], which stays as small as the address alone would be to malloc.)
+/// A client's certificate chain as the TLS handshake received it, leaf first, and whether it
+/// led to the client CA; made once per connection and shared by its requests. (Behind a thin
+/// pointer: every request's extensions box a [`ConnectionInfo`], which stays as small as the
+/// address alone would be to malloc.)
 #[derive(Debug, Clone)]
-pub struct PeerCertificates(Arc<Vec<CertificateDer<'static>>>);
+pub struct PeerCertificates(Arc<Presented>);
+
+#[derive(Debug)]
+struct Presented {
+    chain: Vec<CertificateDer<'static>>,
+    chained_to_ca: bool,
+}
 
 impl PeerCertificates {
-    /// The chain of a finished handshake; `None` if the client presented none.
-    pub(super) fn of(chain: Option<&[CertificateDer<'_>]>) -> Option<Self> {
+    /// The chain of a finished handshake, judged by `chains` (the client CA's check); `None` if
+    /// the client presented none.
+    pub(super) fn of(
+        chain: Option<&[CertificateDer<'_>]>,
+        chains: impl FnOnce(&[CertificateDer<'_>]) -> bool,
+    ) -> Option<Self> {
         let chain = chain.filter(|c| !c.is_empty())?;
-        Some(Self(Arc::new(
-            chain.iter().map(|c| c.clone().into_owned()).collect(),
-        )))
+        Some(Self(Arc::new(Presented {
+            chained_to_ca: chains(chain),
+            chain: chain.iter().map(|c| c.clone().into_owned()).collect(),
+        })))
     }
 
     /// The certificates, leaf first.
     pub fn chain(&self) -> &[CertificateDer<'static>] {
-        &self.0
+        &self.0.chain
+    }
+
+    /// The client's own certificate: the chain's first.
+    pub fn leaf(&self) -> &[u8] {
+        self.0.chain.first().map(|c| c.as_ref()).unwrap_or_default()
+    }
+
+    /// Whether the chain led to the client CA (`tls_client_ca`) at the handshake: valid then,
+    /// for client authentication; false without a client CA.
+    pub fn chained_to_ca(&self) -> bool {
+        self.0.chained_to_ca
     }
 }

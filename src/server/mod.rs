@@ -24,7 +24,7 @@ pub use self::accept::{Limits, RESERVED_DESCRIPTORS, serve};
 pub use self::handler::{ConnectionInfo, Handler, PeerCertificates};
 pub use self::listen::{MAIN_BACKLOG, METRICS_BACKLOG, listen};
 pub use self::per_thread::{IoModel, serve_per_thread};
-pub use self::tls::{CertificateReloader, Tls, TlsFiles};
+pub use self::tls::{CertificateReloader, ClientCa, Tls, TlsFiles};
 
 #[cfg(test)]
 mod tests;

@@ -109,7 +109,7 @@ async fn the_handler_is_told_the_peer_s_address_and_no_certificates_on_plain_htt
 #[tokio::test]
 async fn over_tls_the_handler_is_told_the_peer_and_that_no_client_certificate_came() {
     let (ca_der, files, _dir) = certificate();
-    let tls = Tls::load(&files, Duration::ZERO).unwrap();
+    let tls = Tls::load(&files, None, Duration::ZERO).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();

@@ -33,6 +33,7 @@ pub(super) async fn bootstrap_admin(
         dpop_bound: false,
     };
     let (client, secret) = registry.register(new, now).await?;
+    let secret = secret.context("the bootstrap admin authenticates by secret")?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);
     let doc = serde_json::json!({
         "client_id": client.id.as_str(),

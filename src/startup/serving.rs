@@ -4,11 +4,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::{Settings, TlsSettings};
 use crate::http::{self, AppState};
-use crate::server::{self, IoModel, Limits, Tls};
+use crate::server::{self, ClientCa, IoModel, Limits, Tls};
 
 /// Connections the metrics listener serves at once: a scraper or two, and room for a curl.
 const METRICS_MAX_CONNECTIONS: usize = 8;
@@ -36,10 +37,40 @@ pub(super) fn io_threads(settings: &Settings) -> usize {
     }
 }
 
-/// The listener's certificate, loaded; `None` without TLS files (plain HTTP).
-pub(super) fn tls(settings: &TlsSettings) -> anyhow::Result<Option<Tls>> {
-    let load = |files| Tls::load(files, settings.watch_interval);
+/// The listener's certificate, loaded; `None` without TLS files (plain HTTP). Client
+/// certificates are judged by `client_ca`.
+pub(super) fn tls(
+    settings: &TlsSettings,
+    client_ca: Option<&ClientCa>,
+) -> anyhow::Result<Option<Tls>> {
+    let load = |files| Tls::load(files, client_ca.cloned(), settings.watch_interval);
     settings.files.as_ref().map(load).transpose()
+}
+
+/// Where client certificates come from (RFC 8705): the client CA (`tls_client_ca`) and the
+/// `[mtls]` proxies whose header is believed.
+pub(super) fn client_certs(settings: &Settings) -> anyhow::Result<http::ClientCertificates> {
+    let ca = match &settings.tls.client_ca {
+        Some(path) => Some(ClientCa::load(path).context("tls_client_ca")?),
+        None => None,
+    };
+    let mtls = &settings.mtls;
+    let header = ::http::HeaderName::from_bytes(mtls.client_cert_header.as_bytes())
+        .context("[mtls] client_cert_header")?;
+    let proxies = mtls.trusted_proxies.iter().map(|p| p.0).collect();
+    Ok(http::ClientCertificates::new(ca, proxies, header))
+}
+
+/// What the metadata says of client certificates: they can arrive under TLS or from a trusted
+/// proxy; `tls_client_auth` needs the client CA too.
+pub(super) fn mtls_support(
+    tls: Option<&Tls>,
+    certs: &http::ClientCertificates,
+) -> http::MtlsSupport {
+    http::MtlsSupport {
+        certificates: tls.is_some() || certs.from_proxies(),
+        client_ca: certs.ca().is_some(),
+    }
 }
 
 /// Serves every route on `listener` until `stop`, then drains (see [`server::serve`]).

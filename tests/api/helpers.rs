@@ -228,7 +228,7 @@ impl TestApp {
             if let Some(pg) = pg {
                 pg.close();
             }
-            secret.expose().to_owned()
+            secret.unwrap().expose().to_owned()
         };
         let client = Registered {
             id: id.to_owned(),

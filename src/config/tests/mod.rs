@@ -186,6 +186,10 @@ mod environment {
                 ("TOKENDEALER_TLS_CERT", "/etc/tokendealer/cert.pem"),
                 ("TOKENDEALER_TLS_KEY", "/etc/tokendealer/key.pem"),
                 (
+                    "TOKENDEALER_TLS_CLIENT_CA",
+                    "/etc/tokendealer/client-ca.pem",
+                ),
+                (
                     "TOKENDEALER_DATABASE_URL",
                     "postgres://td:s3cret@db:5432/td",
                 ),

@@ -1,9 +1,9 @@
 //! The client-credentials grant (RFC 6749 §4.4): an authenticated client gets a token for itself.
 
 use super::{IssuedToken, negotiate, token_type};
-use crate::domain::Confirmation;
 use crate::domain::{
-    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, new_claims,
+    Audience, Client, Confirmation, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    new_claims,
 };
 
 /// A client-credentials request after parsing: the client is already authenticated.

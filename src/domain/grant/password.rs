@@ -2,11 +2,11 @@
 //! username and password for an access token about that user.
 
 use super::{IssuedToken, negotiate, token_type};
-use crate::domain::Confirmation;
 use crate::domain::origin::Origin;
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
-    Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, WfcClaim, new_claims,
+    Audience, Client, Confirmation, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    WfcClaim, new_claims,
 };
 
 /// A password-grant request after parsing: the client is already authenticated.
@@ -19,14 +19,14 @@ pub struct PasswordRequest {
 }
 
 /// Checks the user's credentials (with lockout) and issues a token whose subject is the user,
-/// carrying their roles, wfc and email.
+/// carrying their roles, wfc and email, bound to `binding` if any (RFC 7800 `cnf`).
 pub async fn issue(
     issuer: &TokenIssuer,
     users: &Users,
     client: &Client,
     request: &PasswordRequest,
-    origin: &Origin,
     binding: Option<Confirmation>,
+    origin: &Origin,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::Password) {

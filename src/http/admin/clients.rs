@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
 use crate::domain::client_auth::{ClientAuthMethod, ClientKeys};
+use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
 use crate::domain::{ClientPage, Grace};
+use crate::http::client_cert::certificate_der;
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
 
@@ -56,6 +58,11 @@ pub async fn add(call: Call<'_>) -> Answer {
     let state = call.state;
     let body: AddClient = json_body(state, call.req).await?;
     *call.target = Some(body.client_id.clone());
+    let certificate = body
+        .tls_client_certificate
+        .as_deref()
+        .map(certificate_der)
+        .transpose()?;
     let request = ClientRequest {
         client_id: &body.client_id,
         audiences: &body.audiences,
@@ -66,6 +73,12 @@ pub async fn add(call: Call<'_>) -> Answer {
         jwks: body.jwks.as_ref(),
         jwks_uri: body.jwks_uri.as_deref(),
         dpop_bound: body.dpop_bound_access_tokens,
+        tls: TlsAuthRequest {
+            subject_dn: body.tls_client_auth_subject_dn.as_deref(),
+            san_dns: body.tls_client_auth_san_dns.as_deref(),
+            san_uri: body.tls_client_auth_san_uri.as_deref(),
+            certificate: certificate.as_deref(),
+        },
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
@@ -73,8 +86,7 @@ pub async fn add(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
         client: ClientView::from(&client),
-        // A client with keys has no secret to show.
-        client_secret: client.auth_method.uses_secret().then(|| secret.expose()),
+        client_secret: secret.as_ref().map(|s| s.expose()),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
 }
@@ -180,6 +192,12 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    /// RFC 8705 `tls_client_auth`: the one name the client's certificate carries.
+    tls_client_auth_subject_dn: Option<String>,
+    tls_client_auth_san_dns: Option<String>,
+    tls_client_auth_san_uri: Option<String>,
+    /// RFC 8705 `self_signed_tls_client_auth`: the client's certificate, PEM.
+    tls_client_certificate: Option<String>,
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
     /// RFC 9449 §5.2's client metadata: no token without a DPoP proof.
@@ -228,6 +246,16 @@ struct ClientView {
     /// The `kid`s of an inline key set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     kids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_subject_dn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_dns: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_uri: Option<String>,
+    /// `self_signed_tls_client_auth`: the registered certificate's SHA-256, base64url.
+    #[serde(rename = "tls_client_certificate_x5t#S256")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_certificate_x5t_s256: Option<String>,
 }
 
 impl From<&Client> for ClientView {
@@ -250,6 +278,34 @@ impl From<&Client> for ClientView {
                 _ => None,
             },
             kids: c.auth_method.kids(),
+            tls_client_auth_subject_dn: None,
+            tls_client_auth_san_dns: None,
+            tls_client_auth_san_uri: None,
+            tls_client_certificate_x5t_s256: None,
+        }
+        .with_tls(&c.auth_method)
+    }
+}
+
+impl ClientView {
+    /// What a TLS method (RFC 8705) checks, shown beside the method's name.
+    fn with_tls(self, method: &ClientAuthMethod) -> Self {
+        match method.clone() {
+            ClientAuthMethod::TlsClientAuth {
+                tls_client_auth_subject_dn,
+                tls_client_auth_san_dns,
+                tls_client_auth_san_uri,
+            } => Self {
+                tls_client_auth_subject_dn,
+                tls_client_auth_san_dns,
+                tls_client_auth_san_uri,
+                ..self
+            },
+            ClientAuthMethod::SelfSignedTlsClientAuth { x5t_s256 } => Self {
+                tls_client_certificate_x5t_s256: Some(x5t_s256),
+                ..self
+            },
+            _ => self,
         }
     }
 }
@@ -258,6 +314,7 @@ impl From<&Client> for ClientView {
 struct WithSecret<'a> {
     #[serde(flatten)]
     client: ClientView,
+    /// None for a client without a secret (keys or a certificate).
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<&'a str>,
 }

@@ -8,9 +8,11 @@ use maud::{Markup, html};
 use super::forms::Form;
 use super::{Ctx, views};
 use crate::domain::keys::SigningAlg;
+use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{
     AdminError, Client, ClientId, ClientRequest, ClientSecret, GrantType, NewClient,
 };
+use crate::http::client_cert::certificate_der;
 use crate::http::error::Rejection;
 use crate::http::response::Body;
 
@@ -140,6 +142,13 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
                 input id="dpop_bound" name="dpop_bound" type="checkbox" value="on";
                 label for="dpop_bound" { " Tokens only with a DPoP proof (DPoP-bound)" }
             }
+            fieldset {
+                legend { "Mutual TLS (RFC 8705), instead of a secret" }
+                label for="tls_subject_dn" { "Certificate subject DN under the client CA (tls_client_auth), RFC 4514" }
+                input id="tls_subject_dn" name="tls_subject_dn" type="text" maxlength="1024" placeholder="CN=svc,O=Example";
+                label for="tls_certificate" { "Or the client's own certificate, PEM (self_signed_tls_client_auth)" }
+                textarea id="tls_certificate" name="tls_certificate" rows="4" {}
+            }
             button type="submit" { "Register" }
         }
     }
@@ -165,6 +174,10 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
                 .map_err(|_| AdminError::invalid("the JWK Set is not JSON"))?,
         ),
     };
+    let nonempty = |name| Some(form.get(name)).filter(|v| !v.trim().is_empty());
+    let certificate = nonempty("tls_certificate")
+        .map(certificate_der)
+        .transpose()?;
     let request = ClientRequest {
         client_id: form.get("client_id"),
         audiences: &audiences,
@@ -175,14 +188,25 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         jwks: jwks.as_ref(),
         jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
         dpop_bound: form.has("dpop_bound"),
+        tls: TlsAuthRequest {
+            subject_dn: nonempty("tls_subject_dn"),
+            certificate: certificate.as_deref(),
+            ..TlsAuthRequest::default()
+        },
     };
     let registry = &ctx.state.registry;
     let algorithms = ctx.state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, registry.policy(), algorithms)?;
     let outcome = registry.register(new, ctx.now).await;
     ctx.audit("client.add", request.client_id, outcome.is_ok());
-    let (client, secret) = outcome?;
-    Ok(secret_page(ctx, "Client registered", &client, &secret))
+    match outcome? {
+        (client, Some(secret)) => Ok(secret_page(ctx, "Client registered", &client, &secret)),
+        // A client with a TLS method has no secret to show.
+        (client, None) => Ok(views::redirect_to(format!(
+            "/console/clients/{}",
+            views::escape(client.id.as_str())
+        ))),
+    }
 }
 
 /// The secret, once: in this answer to the POST, never in a URL or a later page.
@@ -218,16 +242,19 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "DPoP" } dd { @if client.dpop_bound { "required (DPoP-bound tokens only)" } @else { "optional" } }
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
+            dt { "Authentication" } dd { (client.auth_method) }
             @if let Some((_, until)) = client.previous_secret {
                 dt { "Previous secret works until" } dd { (views::when(until.as_secs())) }
             }
         }
-        h2 { "Rotate the secret" }
-        form.stack method="post" action={ (base) "/rotate" } {
-            (views::csrf(&ctx.session))
-            label for="grace_secs" { "Seconds the old secret keeps working" }
-            input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.registry.policy().max_token_ttl) value="0";
-            button type="submit" { "Rotate secret" }
+        @if client.auth_method.uses_secret() {
+            h2 { "Rotate the secret" }
+            form.stack method="post" action={ (base) "/rotate" } {
+                (views::csrf(&ctx.session))
+                label for="grace_secs" { "Seconds the old secret keeps working" }
+                input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.registry.policy().max_token_ttl) value="0";
+                button type="submit" { "Rotate secret" }
+            }
         }
         h2 { "State" }
         @if client.disabled {

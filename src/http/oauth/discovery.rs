@@ -19,12 +19,38 @@ pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 /// OpenID Connect Discovery's well-known suffix.
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 
-/// Client authentication at the token, introspection and revocation endpoints.
-const AUTH_METHODS: &[&str] = &[
-    "client_secret_basic",
-    "client_secret_post",
-    "private_key_jwt",
-];
+/// Client authentication by secret at the token, introspection and revocation endpoints.
+const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+/// Client authentication by a signed assertion (RFC 7523 §2.2), whatever the transport.
+const ASSERTION_METHOD: &str = "private_key_jwt";
+
+/// What the dealer can do with client certificates (RFC 8705), as its metadata says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MtlsSupport {
+    /// Certificates can reach it: its listener serves TLS (and asks every client for one), or a
+    /// trusted proxy forwards them. Then tokens are bound to them (§3.3's
+    /// `tls_client_certificate_bound_access_tokens`) and `self_signed_tls_client_auth` works.
+    pub certificates: bool,
+    /// A client CA is configured: `tls_client_auth` works too.
+    pub client_ca: bool,
+}
+
+impl MtlsSupport {
+    /// The client authentication methods of the three endpoints: the secret's, the assertion's,
+    /// then the certificate's.
+    fn auth_methods(self) -> Vec<&'static str> {
+        let mut methods = SECRET_METHODS.to_vec();
+        methods.push(ASSERTION_METHOD);
+        if self.certificates && self.client_ca {
+            methods.push("tls_client_auth");
+        }
+        if self.certificates {
+            methods.push("self_signed_tls_client_auth");
+        }
+        methods
+    }
+}
 
 /// `response_types_supported` is REQUIRED and a list (RFC 8414 §2, OIDC Discovery §3), yet the
 /// dealer has no authorization endpoint. `none` (OAuth 2.0 Multiple Response Type Encoding
@@ -40,13 +66,16 @@ struct OAuthMetadata<'a> {
     token_endpoint: String,
     jwks_uri: String,
     grant_types_supported: Vec<&'static str>,
-    token_endpoint_auth_methods_supported: &'static [&'static str],
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint: String,
-    introspection_endpoint_auth_methods_supported: &'static [&'static str],
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint: String,
-    revocation_endpoint_auth_methods_supported: &'static [&'static str],
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     response_types_supported: [&'static str; 1],
     access_token_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 8705 §3.3: present (true) when client certificates can reach the dealer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    tls_client_certificate_bound_access_tokens: bool,
     /// The algorithms DPoP proofs may be signed with (RFC 9449 §5.1).
     dpop_signing_alg_values_supported: Vec<&'static str>,
     /// What a client assertion (`private_key_jwt`) may be signed with, at each endpoint.
@@ -88,25 +117,27 @@ pub struct Discovery {
 
 impl Discovery {
     /// The documents of `issuer` (exactly as configured, as in the tokens' `iss`: RFC 8414
-    /// §3.3) for a dealer signing with `algorithms`.
-    pub fn new(issuer: &str, algorithms: Algorithms) -> anyhow::Result<Self> {
+    /// §3.3) for a dealer signing with `algorithms`, taking client certificates as `mtls` says.
+    pub fn new(issuer: &str, algorithms: Algorithms, mtls: MtlsSupport) -> anyhow::Result<Self> {
         let url = |path| endpoint_url(issuer, path);
+        let methods = mtls.auth_methods();
         let oauth = OAuthMetadata {
             issuer,
             token_endpoint: url("/oauth/token"),
             jwks_uri: url("/.well-known/jwks.json"),
             grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
-            token_endpoint_auth_methods_supported: AUTH_METHODS,
+            token_endpoint_auth_methods_supported: methods.clone(),
             introspection_endpoint: url("/oauth/introspect"),
-            introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+            introspection_endpoint_auth_methods_supported: methods.clone(),
             revocation_endpoint: url("/oauth/revoke"),
-            revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+            revocation_endpoint_auth_methods_supported: methods,
             response_types_supported: RESPONSE_TYPES,
             access_token_signing_alg_values_supported: algorithms.names(),
             dpop_signing_alg_values_supported: crate::domain::dpop::algorithm_names(),
             token_endpoint_auth_signing_alg_values_supported: assertion_algs(),
             introspection_endpoint_auth_signing_alg_values_supported: assertion_algs(),
             revocation_endpoint_auth_signing_alg_values_supported: assertion_algs(),
+            tls_client_certificate_bound_access_tokens: mtls.certificates,
         };
         let openid = OpenIdMetadata {
             oauth: &oauth,
@@ -218,7 +249,12 @@ mod tests {
 
     #[test]
     fn a_path_issuer_is_found_by_insertion_bare_or_under_its_path_and_no_other() {
-        let d = Discovery::new("https://auth.example/tenant-a", Algorithms::ALL).unwrap();
+        let d = Discovery::new(
+            "https://auth.example/tenant-a",
+            Algorithms::ALL,
+            MtlsSupport::default(),
+        )
+        .unwrap();
         assert!(d.serves("/.well-known/oauth-authorization-server", Document::OAuth));
         assert!(d.serves(
             "/.well-known/oauth-authorization-server/tenant-a",
@@ -243,7 +279,12 @@ mod tests {
         assert_eq!(d.under_issuer("/tenant-ab/oauth/token"), None);
         let uri = Uri::from_static("/tenant-a/admin/clients?limit=1");
         assert_eq!(d.inner_uri(&uri).unwrap(), "/admin/clients?limit=1");
-        let root = Discovery::new("https://auth.example/", Algorithms::ALL).unwrap();
+        let root = Discovery::new(
+            "https://auth.example/",
+            Algorithms::ALL,
+            MtlsSupport::default(),
+        )
+        .unwrap();
         assert!(!root.serves("/.well-known/openid-configuration/", Document::OpenId));
         assert_eq!(root.under_issuer("/oauth/token"), None);
     }

@@ -27,7 +27,8 @@ async fn authenticated_form(
     let (parts, body) = req.into_parts();
     let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let (auth, presented) = client_auth(&parts.headers, &form)?;
+    let certificate = state.client_certs.presented(&parts)?;
+    let (auth, presented) = client_auth(&parts.headers, &form, certificate)?;
     let origin = super::peer::origin(&parts.extensions);
     let client = state
         .dealer()

@@ -7,7 +7,9 @@ use hyper::body::Incoming;
 use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
-use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
+use crate::domain::{
+    Audience, Confirmation, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime,
+};
 use crate::http::error::{DPOP_NONCE, Rejection};
 use crate::http::request::{Form, client_auth, read_body};
 use crate::http::response::{Body, json_no_store};
@@ -17,15 +19,22 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let (parts, body) = req.into_parts();
     let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
-    let (auth, presented) = client_auth(&parts.headers, &form)?;
     let now = UnixTime::now();
+    let certificate = state.client_certs.presented(&parts)?;
+    // RFC 8705 §3: a token issued over a connection with a client certificate is bound to it,
+    // whatever the client's method.
+    let certificate_bound = certificate.as_ref().map(|cert| cert.thumbprint());
+    let (auth, presented) = client_auth(&parts.headers, &form, certificate)?;
     // Checked before the client authenticates (it tells nothing about clients); its `jti` is
     // spent after (`Dealer::issue`).
     let proof = super::dpop::proof(&parts.headers, &state.dpop, now)?;
     // Read now, answered after client authentication (see `Dealer::issue`).
     let request = token_request(&form);
     let origin = crate::http::peer::origin(&parts.extensions);
-    let binding = super::dpop::binding(proof.as_ref());
+    let mut binding = super::dpop::binding(proof.as_ref());
+    if let Some(x5t) = certificate_bound {
+        binding.get_or_insert_with(Confirmation::default).x5t_s256 = Some(x5t);
+    }
     let issued = state
         .dealer()
         .issue(&auth, request, binding, proof.as_ref(), &origin, now)

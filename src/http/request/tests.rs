@@ -73,7 +73,7 @@ fn an_authorization_header_the_endpoint_cannot_use_is_invalid_client() {
     ] {
         let mut h = HeaderMap::new();
         h.insert(header::AUTHORIZATION, value.parse().unwrap());
-        let err = client_auth(&h, &form).unwrap_err();
+        let err = client_auth(&h, &form, None).unwrap_err();
         assert!(
             matches!(err, Rejection::InvalidClient(CredentialsIn::Header)),
             "{value}: {err:?}"
@@ -86,7 +86,7 @@ fn credentials_are_read_with_where_they_were() {
     let basic = format!("Basic {}", STANDARD.encode("svc:s3cret"));
     let mut h = HeaderMap::new();
     h.insert(header::AUTHORIZATION, basic.parse().unwrap());
-    let (auth, presented) = client_auth(&h, &Form(HashMap::new())).unwrap();
+    let (auth, presented) = client_auth(&h, &Form(HashMap::new()), None).unwrap();
     assert_eq!(
         (auth.client_id.as_str(), presented),
         ("svc", CredentialsIn::Header)
@@ -95,12 +95,12 @@ fn credentials_are_read_with_where_they_were() {
         ("client_id".into(), "svc".into()),
         ("client_secret".into(), "s3cret".into()),
     ]));
-    let (auth, presented) = client_auth(&HeaderMap::new(), &form).unwrap();
+    let (auth, presented) = client_auth(&HeaderMap::new(), &form, None).unwrap();
     assert_eq!(
         (auth.client_id.as_str(), presented),
         ("svc", CredentialsIn::Form)
     );
-    let nothing = client_auth(&HeaderMap::new(), &Form(HashMap::new())).unwrap_err();
+    let nothing = client_auth(&HeaderMap::new(), &Form(HashMap::new()), None).unwrap_err();
     assert!(matches!(
         nothing,
         Rejection::InvalidClient(CredentialsIn::Form)
@@ -118,6 +118,7 @@ fn debug_output_never_shows_a_secret_or_a_password() {
     let creds = ClientAuth {
         client_id: "a".into(),
         client_secret: "s3cr3t".into(),
+        certificate: None,
         assertion: None,
     };
     let printed = format!("{form:?} {creds:?}");

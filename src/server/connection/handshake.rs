@@ -84,10 +84,17 @@ pub(super) async fn accept<H>(
 }
 
 /// What the requests of a TLS connection are told about it: the peer, and the certificates the
-/// client presented, if any.
-pub(super) fn connection_info(stream: &TlsStream<TcpStream>, peer: SocketAddr) -> ConnectionInfo {
+/// client presented, if any, judged once here against the client CA.
+pub(super) fn connection_info(
+    tls: &TlsServing,
+    stream: &TlsStream<TcpStream>,
+    peer: SocketAddr,
+) -> ConnectionInfo {
+    let ca = tls.tls.client_ca.as_ref();
     ConnectionInfo {
         peer,
-        peer_certificates: PeerCertificates::of(stream.get_ref().1.peer_certificates()),
+        peer_certificates: PeerCertificates::of(stream.get_ref().1.peer_certificates(), |c| {
+            ca.is_some_and(|ca| ca.chains(c))
+        }),
     }
 }

@@ -134,7 +134,7 @@ pub(super) async fn serve<H: Handler>(
                 // this connection (the next one, a quarter second later, is).
                 pressure.borrow_and_update();
                 let builder = tls.builder(&shared.builder, &stream);
-                let info = handshake::connection_info(&stream, peer);
+                let info = handshake::connection_info(tls, &stream, peer);
                 serve_http(&shared, builder, stream, info, pressure, Instant::now()).await;
             }
         }

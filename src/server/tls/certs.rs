@@ -76,7 +76,7 @@ pub fn fingerprint(pair: &CertifiedKey) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, leaf))
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
+pub(super) fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
     let file = std::fs::File::open(path)
         .map_err(|e| LoadError(format!("reading {}: {e}", path.display())))?;
     let mut bytes = Vec::new();

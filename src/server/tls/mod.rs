@@ -6,6 +6,7 @@
 //! them and the rustls configuration.
 
 mod certs;
+mod client_ca;
 mod reload;
 
 use std::path::PathBuf;
@@ -19,6 +20,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 pub use self::certs::LoadError;
+use self::client_ca::AnyClientCert;
+pub use self::client_ca::ClientCa;
 use self::reload::CertStore;
 pub use self::reload::{CertificateReloader, reload_on_sighup};
 
@@ -33,10 +36,12 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// The listener's TLS: the acceptor for handshakes, and the handle that reloads its certificate.
+/// The listener's TLS: the acceptor for handshakes, the client CA certificates are judged by,
+/// and the handle that reloads both.
 #[derive(Clone)]
 pub struct Tls {
     pub(super) acceptor: TlsAcceptor,
+    pub(super) client_ca: Option<ClientCa>,
     reloader: CertificateReloader,
     watch_interval: Duration,
 }
@@ -52,18 +57,28 @@ impl std::fmt::Debug for Tls {
 impl Tls {
     /// Loads the certificate and key and builds the server configuration; [`Tls::watch`] will
     /// look at the files every `watch_interval` (zero: only reloads asked for, as on SIGHUP).
-    /// Fails (with the reason, never the key) when the files cannot be read or do not make a
-    /// pair.
-    pub fn load(files: &TlsFiles, watch_interval: Duration) -> anyhow::Result<Self> {
+    /// Every client is asked for a certificate and none is required; `client_ca`, if any, is
+    /// what a presented chain is judged by (reloaded with the certificate). Fails (with the
+    /// reason, never the key) when the files cannot be read or do not make a pair.
+    pub fn load(
+        files: &TlsFiles,
+        client_ca: Option<ClientCa>,
+        watch_interval: Duration,
+    ) -> anyhow::Result<Self> {
         let provider = Arc::new(aws_lc_rs::default_provider());
-        let store = Arc::new(CertStore::load(files.clone(), provider.clone())?);
-        let mut config = ServerConfig::builder_with_provider(provider)
+        let store = Arc::new(CertStore::load(
+            files.clone(),
+            client_ca.clone(),
+            provider.clone(),
+        )?);
+        let mut config = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_no_client_auth()
+            .with_client_cert_verifier(Arc::new(AnyClientCert::new(&provider)))
             .with_cert_resolver(store.clone());
         config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()];
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
+            client_ca,
             reloader: CertificateReloader(store),
             watch_interval,
         })

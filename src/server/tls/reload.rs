@@ -1,9 +1,11 @@
 //! The certificate the listener presents, swapped whole on a reload: new handshakes get the new
 //! pair, connections already open keep theirs, and a pair that fails to load changes nothing.
 //!
-//! Reloads come from SIGHUP (through [`CertificateReloader`]) and from a watch of the two files:
-//! every `watch_interval` their size, modification time and inode are read, and a change that
-//! has stayed put for one interval (both files written, not half of one) triggers a reload.
+//! Reloads come from SIGHUP (through [`CertificateReloader`]) and from a watch of the two files
+//! (and the client CA file, if any): every `watch_interval` their size, modification time and
+//! inode are read, and a change that has stayed put for one interval (both files written, not
+//! half of one) triggers a reload. The client CA is read again with the pair; each keeps its
+//! previous version when its new one fails to load.
 //! Polling two `stat`s costs nothing and also sees a replaced file (`mv`, a Kubernetes secret's
 //! symlink swap), where an inotify watch on the file would be left on the old inode.
 
@@ -18,8 +20,8 @@ use rustls::sign::CertifiedKey;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use super::TlsFiles;
 use super::certs::{self, LoadError};
+use super::{ClientCa, TlsFiles};
 
 /// Reading the files for a reload may take this long (a hung network file system).
 const LOAD_DEADLINE: Duration = Duration::from_secs(10);
@@ -28,6 +30,8 @@ const LOAD_DEADLINE: Duration = Duration::from_secs(10);
 pub(super) struct CertStore {
     current: ArcSwap<CertifiedKey>,
     files: TlsFiles,
+    /// Judges client certificates; reloaded with the pair.
+    client_ca: Option<ClientCa>,
     provider: Arc<CryptoProvider>,
     /// The files as they were at the last load attempt, successful or not; held while loading,
     /// so that reloads run one at a time and the last one wins.
@@ -44,8 +48,12 @@ impl fmt::Debug for CertStore {
 
 impl CertStore {
     /// Loads the pair once; failing here fails the start.
-    pub(super) fn load(files: TlsFiles, provider: Arc<CryptoProvider>) -> Result<Self, LoadError> {
-        let stamp = Stamp::of(&files);
+    pub(super) fn load(
+        files: TlsFiles,
+        client_ca: Option<ClientCa>,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, LoadError> {
+        let stamp = Stamp::of(&files, client_ca.as_ref());
         let pair = certs::load_pair(&files, &provider)?;
         tracing::info!(
             cert = %files.cert.display(),
@@ -55,6 +63,7 @@ impl CertStore {
         Ok(Self {
             current: ArcSwap::from_pointee(pair),
             files,
+            client_ca,
             provider,
             attempted: Mutex::new(stamp),
         })
@@ -66,7 +75,10 @@ impl CertStore {
         let mut attempted = self.attempted.lock().await;
         let store = self.clone();
         let loading = tokio::task::spawn_blocking(move || {
-            let stamp = Stamp::of(&store.files);
+            let stamp = Stamp::of(&store.files, store.client_ca.as_ref());
+            if let Some(Err(e)) = store.client_ca.as_ref().map(ClientCa::reload) {
+                tracing::warn!(reason = %e, "TLS client CA not reloaded: keeping the previous one");
+            }
             (stamp, certs::load_pair(&store.files, &store.provider))
         });
         let loaded = match tokio::time::timeout(LOAD_DEADLINE, loading).await {
@@ -100,8 +112,8 @@ impl CertStore {
     /// Reloads when the files changed since the last attempt and have not changed since the
     /// previous look (`seen`); returns what it saw.
     async fn reload_if_settled(self: &Arc<Self>, seen: &Stamp) -> Stamp {
-        let files = self.files.clone();
-        let now = tokio::task::spawn_blocking(move || Stamp::of(&files))
+        let (files, ca) = (self.files.clone(), self.client_ca.clone());
+        let now = tokio::task::spawn_blocking(move || Stamp::of(&files, ca.as_ref()))
             .await
             .unwrap_or_default();
         let changed = *self.attempted.lock().await != now;
@@ -135,7 +147,7 @@ impl CertificateReloader {
     pub async fn watch(self, interval: Duration, stop: CancellationToken) {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut seen = Stamp::of(&self.0.files);
+        let mut seen = Stamp::of(&self.0.files, self.0.client_ca.as_ref());
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -146,19 +158,23 @@ impl CertificateReloader {
     }
 }
 
-/// What the watch compares: each file's size, modification time and inode (a missing file is
-/// `None`).
+/// What the watch compares: each file's size, modification time and inode (a missing file, or
+/// no client CA, is `None`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Stamp([Option<(u64, SystemTime, u64)>; 2]);
+struct Stamp([Option<(u64, SystemTime, u64)>; 3]);
 
 impl Stamp {
-    fn of(files: &TlsFiles) -> Self {
+    fn of(files: &TlsFiles, client_ca: Option<&ClientCa>) -> Self {
         use std::os::unix::fs::MetadataExt;
         let one = |path: &std::path::Path| {
             let meta = std::fs::metadata(path).ok()?;
             Some((meta.len(), meta.modified().ok()?, meta.ino()))
         };
-        Self([one(&files.cert), one(&files.key)])
+        Self([
+            one(&files.cert),
+            one(&files.key),
+            client_ca.and_then(|ca| one(ca.path())),
+        ])
     }
 }
 

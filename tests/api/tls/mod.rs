@@ -1,6 +1,7 @@
 //! Native TLS on the main listener: HTTPS with HTTP/1.1 and HTTP/2 chosen by ALPN, `https://`
 //! issuer and metadata, the handshake deadline, and what a non-TLS client gets.
 
+mod mtls;
 mod process;
 mod reload;
 
@@ -197,7 +198,10 @@ async fn an_explicit_issuer_is_kept_as_written_with_tls() {
 
 /// Reads until the server closes the connection (panics past `limit`): how long it took and
 /// what came.
-async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (Duration, Vec<u8>) {
+pub(crate) async fn read_until_closed(
+    stream: &mut TcpStream,
+    limit: Duration,
+) -> (Duration, Vec<u8>) {
     let start = Instant::now();
     let mut received = Vec::new();
     let mut buf = [0u8; 4096];
