@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::events::Events;
+use crate::domain::federation::TrustedIssuers;
 use crate::domain::keys::{KeyManager, KeyRotation};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
@@ -156,6 +157,11 @@ impl Application {
             users,
             telemetry,
             operators,
+            federation: TrustedIssuers::new(
+                engine.trusted.clone(),
+                engine.clients.clone(),
+                settings.federation.clone(),
+            ),
             console: http::console::Console::new(settings.console.clone()),
             readiness,
         };

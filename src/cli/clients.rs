@@ -19,6 +19,7 @@ impl AdminClient {
                 grants,
                 token_ttl,
                 alg,
+                federated,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -32,6 +33,9 @@ impl AdminClient {
                 }
                 if let Some(alg) = alg {
                     body.insert("alg".into(), json!(alg));
+                }
+                if !federated.is_empty() {
+                    body.insert("federated".into(), federated_subjects(federated)?);
                 }
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
@@ -111,6 +115,17 @@ impl AdminClient {
     }
 }
 
+/// `NAME=SUBJECT` flags as the admin API's `[{"trust", "subject"}]` (split at the first `=`).
+fn federated_subjects(flags: &[String]) -> anyhow::Result<Value> {
+    let split = |f: &String| match f.split_once('=') {
+        Some((trust, subject)) => Ok(json!({ "trust": trust, "subject": subject })),
+        None => bail!("--federated takes NAME=SUBJECT, not {f:?}"),
+    };
+    Ok(Value::Array(
+        flags.iter().map(split).collect::<anyhow::Result<_>>()?,
+    ))
+}
+
 #[derive(Debug, Subcommand)]
 pub(super) enum ClientCommand {
     /// Register a client and print its secret (shown this once only).
@@ -132,6 +147,10 @@ pub(super) enum ClientCommand {
         /// [keys] algorithms.
         #[arg(long)]
         alg: Option<String>,
+        /// NAME=SUBJECT: tokens of the trusted issuer NAME whose `sub` is SUBJECT authenticate
+        /// the client, which then has no secret. Repeatable.
+        #[arg(long = "federated", value_name = "NAME=SUBJECT")]
+        federated: Vec<String>,
     },
     /// List clients.
     List,

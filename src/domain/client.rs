@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use tokendealer_client::wire::AccessTokenClaims as AccessClaims;
 
 use super::auth_failure::FailureReason;
+use super::client_auth::ClientAuthMethod;
 use super::keys::SigningAlg;
 use super::{Audience, OAuthError, ScopeSet, UnixTime};
 
@@ -158,6 +159,8 @@ pub struct Client {
     /// registered again does not revive the old registration's tokens. 0 for registrations
     /// made before it existed (then `created_at` alone decides).
     pub registration: u64,
+    /// How it authenticates: by its secret unless registered otherwise.
+    pub auth_method: ClientAuthMethod,
 }
 
 impl Client {
@@ -206,7 +209,9 @@ pub fn authenticate_why(
                 .previous_secret
                 .filter(|(_, until)| now < *until)
                 .map(|(d, _)| d);
-            (c.secret, prev.unwrap_or(DUMMY_DIGEST), !c.disabled)
+            // A client that authenticates otherwise has no usable secret.
+            let live = !c.disabled && c.auth_method.uses_secret();
+            (c.secret, prev.unwrap_or(DUMMY_DIGEST), live)
         }
         None => (DUMMY_DIGEST, DUMMY_DIGEST, false),
     };
@@ -237,6 +242,7 @@ mod tests {
             disabled: false,
             created_at: UnixTime::from_secs(0),
             alg: SigningAlg::default(),
+            auth_method: ClientAuthMethod::default(),
         }
     }
 

@@ -99,6 +99,7 @@ mod tests {
                     grants: vec![GrantType::ClientCredentials],
                     token_ttl: 60,
                     alg: Default::default(),
+                    auth_method: Default::default(),
                 };
                 registry.register(new, T0).await.unwrap();
             }
@@ -179,6 +180,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 60,
             alg: Default::default(),
+            auth_method: Default::default(),
         };
         // Registered again in the same second: the old registration's token stays dead.
         w.registry.register(new, T0).await.unwrap();

@@ -5,9 +5,11 @@
 pub mod access;
 pub mod auth_failure;
 pub mod client;
+pub mod client_auth;
 pub mod dealer;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
@@ -29,6 +31,7 @@ pub use access::{Access, Requirement};
 pub use client::{
     Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
 };
+pub use client_auth::{ClientAuthMethod, FederatedSubject};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};

@@ -3,6 +3,7 @@
 //! console ask this one policy, so what the one refuses the other refuses in the same words.
 
 use super::client::{ClientId, GrantType};
+use super::client_auth::{ClientAuthMethod, FederatedSubject};
 use super::error::AdminError;
 use super::keys::{Algorithms, SigningAlg};
 use super::scope::{Audience, ScopeSet};
@@ -16,6 +17,8 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
+    /// By its secret unless bound to federated subjects.
+    pub auth_method: ClientAuthMethod,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -30,6 +33,9 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// Subjects of trusted issuers whose tokens authenticate the client (then it has no
+    /// secret); as written, checked by [`NewClient::parse`].
+    pub federated: &'a [FederatedSubject],
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -125,8 +131,24 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
+            auth_method: federated(request.federated)?,
         })
     }
+}
+
+/// Federated when subjects are given, each checked; else by secret.
+fn federated(subjects: &[FederatedSubject]) -> Result<ClientAuthMethod, AdminError> {
+    if subjects.is_empty() {
+        return Ok(ClientAuthMethod::ClientSecret);
+    }
+    let mut checked: Vec<FederatedSubject> = Vec::new();
+    for s in subjects {
+        let s = super::federation::subject::subject(&s.trust, &s.subject)?;
+        if !checked.contains(&s) {
+            checked.push(s);
+        }
+    }
+    Ok(ClientAuthMethod::Federated { subjects: checked })
 }
 
 #[cfg(test)]
@@ -141,6 +163,7 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            federated: &[],
         }
     }
 

@@ -109,6 +109,7 @@ impl ClientRegistry {
             created_at: now,
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
+            auth_method: new.auth_method,
         };
         if !self.store.insert(&client).await? {
             return Err(AdminError::Conflict(format!(
@@ -126,6 +127,12 @@ impl ClientRegistry {
         grace: Grace,
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
+        let stored = self.store.get(id)?.ok_or_else(|| not_found(id))?;
+        if !stored.auth_method.uses_secret() {
+            return Err(AdminError::Conflict(format!(
+                "client {id} authenticates without a secret"
+            )));
+        }
         let grace = grace.secs();
         let secret = ClientSecret::generate();
         let digest = secret.digest();
@@ -198,6 +205,7 @@ mod tests {
             grants: vec![GrantType::ClientCredentials],
             token_ttl: 3600,
             alg: Default::default(),
+            auth_method: Default::default(),
         }
     }
 

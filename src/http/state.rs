@@ -31,6 +31,8 @@ pub struct AppState {
     pub operators: crate::domain::operators::Operators,
     /// The web console: its settings and sessions.
     pub console: Console,
+    /// Trusted external issuers (workload identity federation).
+    pub federation: crate::domain::federation::TrustedIssuers,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
 }

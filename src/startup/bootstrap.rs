@@ -29,6 +29,7 @@ pub(super) async fn bootstrap_admin(
         grants: vec![GrantType::ClientCredentials],
         token_ttl: 3600,
         alg: SigningAlg::default(),
+        auth_method: Default::default(),
     };
     let (client, secret) = registry.register(new, now).await?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);

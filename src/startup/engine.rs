@@ -11,12 +11,13 @@ use crate::domain::UnixTime;
 use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
-    OperatorStore,
+    OperatorStore, TrustedIssuerStore,
 };
 use crate::http::AppState;
 use crate::storage::postgres::StartupLock;
 use crate::storage::{
-    KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, UserStore,
+    KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, TrustTree,
+    UserStore,
 };
 use crate::telemetry::Telemetry;
 
@@ -28,6 +29,7 @@ pub(super) struct Engine {
     pub key_records: Arc<dyn KeyRecordStore>,
     pub key_material: Arc<dyn KeyMaterial>,
     pub operators: Arc<dyn OperatorStore>,
+    pub trusted: Arc<dyn TrustedIssuerStore>,
     /// Who runs the chores one instance at a time runs (the key schedule).
     pub leases: Arc<dyn Leases>,
     /// Shared login-failure counters; `None`: counted in this process.
@@ -55,6 +57,7 @@ impl Engine {
             )?;
             let engine = Self {
                 operators: Arc::new(OperatorTree::open(&store)?),
+                trusted: Arc::new(TrustTree::open(&store)?),
                 leases: Arc::new(store.clone()),
                 directory: Arc::new(UserStore::open(&store)?),
                 denylist: Arc::new(store.denylist()?),
@@ -76,6 +79,7 @@ impl Engine {
             key_records: Arc::new(pg.clone()),
             key_material: Arc::new(pg.clone()),
             operators: Arc::new(pg.clone()),
+            trusted: Arc::new(pg.clone()),
             leases: Arc::new(pg.clone()),
             lockout: Some(Arc::new(pg.clone())),
             postgres: Some(pg),

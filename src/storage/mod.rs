@@ -7,11 +7,13 @@
 
 mod clients;
 mod denylist;
+mod federated_index;
 mod keyfiles;
 mod keys;
 mod operators;
 pub mod postgres;
 mod records;
+mod trusted_issuers;
 mod users;
 mod writer;
 
@@ -26,6 +28,7 @@ pub use keyfiles::KeyFiles;
 pub use operators::OperatorTree;
 pub use postgres::{DbTls, MasterKey, PgOptions, PgStore, split_tls};
 pub use records::{ClientRecord, PreviousSecret};
+pub use trusted_issuers::TrustTree;
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 

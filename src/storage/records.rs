@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use crate::domain::ClientAuthMethod;
+
 /// The on-disk envelope: `{"v":1, ...fields}`. A new format adds a variant and a migration.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "v")]
@@ -53,6 +55,9 @@ pub struct ClientRecord {
     /// Random per registration; 0 in records written before it existed.
     #[serde(default)]
     pub registration: u64,
+    /// How the client authenticates; records written before it existed use their secret.
+    #[serde(default)]
+    pub auth_method: ClientAuthMethod,
 }
 
 fn default_alg() -> String {

@@ -46,6 +46,7 @@ pub(crate) fn client(id: &str, scopes: &str) -> Client {
         disabled: false,
         created_at: T0,
         alg: Default::default(),
+        auth_method: Default::default(),
     }
 }
 

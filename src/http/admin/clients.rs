@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
-use crate::domain::{ClientPage, Grace};
+use crate::domain::{ClientAuthMethod, ClientPage, FederatedSubject, Grace};
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
 
@@ -62,14 +62,19 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        federated: &body.federated,
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
+    state
+        .federation
+        .check_binding(new.auth_method.federated_subjects())?;
     let (client, secret) = state.registry.register(new, call.now).await?;
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        // A client that authenticates otherwise has no secret to show.
+        client_secret: client.auth_method.uses_secret().then(|| secret.expose()),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
 }
@@ -107,7 +112,7 @@ pub async fn rotate_secret(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "rotated a client secret");
     let view = WithSecret {
         client: ClientView::from(&client),
-        client_secret: secret.expose(),
+        client_secret: Some(secret.expose()),
     };
     Ok(json_no_store(StatusCode::OK, &view))
 }
@@ -150,6 +155,9 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    /// `[{"trust": NAME, "subject": SUB}]`: authenticated by those tokens, without a secret.
+    #[serde(default)]
+    federated: Vec<FederatedSubject>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +179,8 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
+    /// How it authenticates: `client_secret`, or `federated` with its subjects.
+    auth_method: ClientAuthMethod,
 }
 
 impl From<&Client> for ClientView {
@@ -185,6 +195,7 @@ impl From<&Client> for ClientView {
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
+            auth_method: c.auth_method.clone(),
         }
     }
 }
@@ -193,5 +204,6 @@ impl From<&Client> for ClientView {
 struct WithSecret<'a> {
     #[serde(flatten)]
     client: ClientView,
-    client_secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
 }

@@ -7,6 +7,7 @@ use maud::{Markup, html};
 
 use super::forms::Form;
 use super::{Ctx, views};
+use crate::domain::federation::parse_subjects;
 use crate::domain::keys::SigningAlg;
 use crate::domain::{
     AdminError, Client, ClientId, ClientRequest, ClientSecret, GrantType, NewClient,
@@ -136,6 +137,8 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
                     option value=(alg.as_str()) selected[alg == SigningAlg::default()] { (alg.as_str()) }
                 }
             }
+            label for="federated" { "Federated subjects (NAME=SUBJECT, one per line; none: a secret)" }
+            textarea id="federated" name="federated" rows="2" {}
             button type="submit" { "Register" }
         }
     }
@@ -161,13 +164,27 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         grants: Some(&grants),
         token_ttl: ttl,
         alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
+        federated: &parse_subjects(form.get("federated").lines().filter(|l| !l.is_empty()))?,
     };
     let registry = &ctx.state.registry;
     let algorithms = ctx.state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, registry.policy(), algorithms)?;
-    let outcome = registry.register(new, ctx.now).await;
+    let outcome = match ctx
+        .state
+        .federation
+        .check_binding(new.auth_method.federated_subjects())
+    {
+        Ok(()) => registry.register(new, ctx.now).await,
+        Err(refused) => Err(refused),
+    };
     ctx.audit("client.add", request.client_id, outcome.is_ok());
     let (client, secret) = outcome?;
+    if !client.auth_method.uses_secret() {
+        return Ok(views::redirect_to(format!(
+            "/console/clients/{}",
+            views::escape(client.id.as_str())
+        )));
+    }
     Ok(secret_page(ctx, "Client registered", &client, &secret))
 }
 
@@ -203,6 +220,9 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "Signing algorithm" } dd { (client.alg.as_str()) }
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
+            @for s in client.auth_method.federated_subjects() {
+                dt { "Federated subject" } dd { (s.trust) "=" (s.subject) }
+            }
             @if let Some((_, until)) = client.previous_secret {
                 dt { "Previous secret works until" } dd { (views::when(until.as_secs())) }
             }

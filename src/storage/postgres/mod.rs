@@ -17,6 +17,7 @@ mod operators;
 mod schema;
 mod sealed;
 mod tls;
+mod trusted_issuers;
 mod wire;
 
 use std::sync::Arc;

@@ -51,6 +51,19 @@ CREATE TABLE td_operators (name text PRIMARY KEY, record jsonb NOT NULL);
 CREATE INDEX td_revoked_client ON td_revoked ((record->>'client_id'));
 ",
     ),
+    (
+        6,
+        r"
+CREATE TABLE td_trusted_issuers (name text PRIMARY KEY, issuer text NOT NULL UNIQUE, record jsonb NOT NULL);
+CREATE TABLE td_federated_subjects (
+    trust text NOT NULL REFERENCES td_trusted_issuers (name),
+    subject text NOT NULL,
+    client_id text NOT NULL REFERENCES td_clients (id) ON DELETE CASCADE,
+    PRIMARY KEY (trust, subject)
+);
+CREATE INDEX td_federated_subjects_client ON td_federated_subjects (client_id);
+",
+    ),
 ];
 
 /// Applies every migration newer than the database. The caller holds the startup lock.
