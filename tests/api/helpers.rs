@@ -221,6 +221,7 @@ impl TestApp {
                 grants: vec![GrantType::ClientCredentials],
                 token_ttl: 300,
                 alg: SigningAlg::default(),
+                auth_method: Default::default(),
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
             if let Some(pg) = pg {

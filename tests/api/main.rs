@@ -18,6 +18,7 @@ mod client_pages;
 mod connections;
 mod console;
 mod contract;
+mod federation;
 mod helpers;
 mod introspection;
 mod key_schedule;

@@ -20,6 +20,7 @@ fn record(id: &str) -> ClientRecord {
         created_at: 1,
         alg: "RS512".into(),
         registration: 1,
+        auth_method: Default::default(),
     }
 }
 
