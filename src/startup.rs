@@ -33,7 +33,7 @@ use bootstrap::{
 };
 use chores::{
     CHORES_DEADLINE, exit_after, rotate_keys_periodically, sweep_revocations_periodically,
-    unready_for,
+    sweep_single_use_periodically, unready_for,
 };
 pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
@@ -164,6 +164,7 @@ impl Application {
             ),
             console: http::console::Console::new(settings.console.clone()),
             readiness,
+            single_use: engine.single_use.clone(),
         };
         Ok(Self {
             listener,
@@ -246,6 +247,10 @@ impl Application {
             state.clone(),
             stopping.clone(),
         ));
+        let single_use = tokio::spawn(sweep_single_use_periodically(
+            state.clone(),
+            stopping.clone(),
+        ));
         let refresh = postgres.as_ref().map(|pg| {
             tokio::spawn(engine::refresh_keys_on_change(
                 state.clone(),
@@ -286,7 +291,7 @@ impl Application {
         // would run on, holding the database, after this returns. Once they are done, nothing
         // holds it and a new application can open the same data dir.
         stopping.cancel();
-        let chores = async { tokio::join!(retire, sweep) };
+        let chores = async { tokio::join!(retire, sweep, single_use) };
         if tokio::time::timeout(CHORES_DEADLINE, chores).await.is_err() {
             tracing::warn!("a key retirement or revocation sweep did not finish; not waiting");
         }

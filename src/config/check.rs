@@ -40,6 +40,7 @@ impl Settings {
             anyhow::ensure!(!value.is_zero(), "{name} must be positive");
         }
         self.users.check()?;
+        self.client_assertions.check()?;
         self.federation.check()?;
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
         anyhow::ensure!(

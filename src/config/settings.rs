@@ -10,6 +10,7 @@ use smart_default::SmartDefault;
 
 use super::units::secs;
 use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
+use crate::domain::assertion::AssertionSettings;
 use crate::domain::federation::FederationSettings;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
@@ -55,6 +56,9 @@ pub struct Settings {
     pub users: UserSettings,
     /// The signing keys' rotation schedule: the `[keys]` table.
     pub keys: KeySettings,
+    /// Client assertions (`private_key_jwt`), the single-use record, fetching `jwks_uri`s: the
+    /// `[client_assertions]` table.
+    pub client_assertions: AssertionSettings,
     /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`. Unless
     /// given, `inline` with the `per-thread` I/O model and `pool` with `shared` (`load.rs`).
     #[default(SignerMode::Inline)]

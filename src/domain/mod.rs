@@ -3,6 +3,7 @@
 //! needs: storage's ([`ports`]) and the one telemetry listens on ([`events`]).
 
 pub mod access;
+pub mod assertion;
 pub mod auth_failure;
 pub mod client;
 pub mod client_auth;

@@ -36,6 +36,7 @@ pub fn new_claims(
         email: None,
         reg: None,
         uid: None,
+        cnf: None,
     }
 }
 

@@ -35,6 +35,9 @@ pub struct AppState {
     pub federation: crate::domain::federation::TrustedIssuers,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
+    /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
+    /// the store.
+    pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,
 }
 
 impl AppState {

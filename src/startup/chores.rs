@@ -1,4 +1,4 @@
-//! The periodic chores (the key schedule's tick, the revocation sweep) and the process's end:
+//! The periodic chores (the key schedule's tick, the revocation and single-use sweeps) and the process's end:
 //! the stop signal, the unready delay and the exit deadline.
 
 use std::sync::Arc;
@@ -51,6 +51,32 @@ pub(super) async fn sweep_revocations_periodically(
         }
     }
 }
+
+/// Forgets single-use identifiers (assertion and DPoP `jti`s) that have expired, freeing their
+/// room under the bound; more often than revocations, since a full record refuses assertions.
+pub(super) async fn sweep_single_use_periodically(
+    state: Arc<AppState>,
+    stopping: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(SINGLE_USE_SWEEP);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stopping.cancelled() => return,
+        }
+        match state.single_use.sweep(UnixTime::now().as_secs()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "swept expired single-use identifiers"),
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "sweeping single-use identifiers failed"
+            ),
+        }
+    }
+}
+
+/// How often expired single-use identifiers are swept.
+const SINGLE_USE_SWEEP: Duration = Duration::from_secs(10);
 
 /// The start of a stop: `/readyz` answers 503 from now on, and everything is still served for
 /// `delay`, while load balancers probing it take the instance out; only then does the listener

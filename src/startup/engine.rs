@@ -11,7 +11,7 @@ use crate::domain::UnixTime;
 use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
-    OperatorStore, TrustedIssuerStore,
+    OperatorStore, SingleUse, TrustedIssuerStore,
 };
 use crate::http::AppState;
 use crate::storage::postgres::StartupLock;
@@ -34,6 +34,8 @@ pub(super) struct Engine {
     pub leases: Arc<dyn Leases>,
     /// Shared login-failure counters; `None`: counted in this process.
     pub lockout: Option<Arc<dyn LockoutStore>>,
+    /// Identifiers accepted once, bounded by `[client_assertions] max_single_use`.
+    pub single_use: Arc<dyn SingleUse>,
     /// The shared database, if that is the engine.
     pub postgres: Option<PgStore>,
 }
@@ -61,6 +63,7 @@ impl Engine {
                 leases: Arc::new(store.clone()),
                 directory: Arc::new(UserStore::open(&store)?),
                 denylist: Arc::new(store.denylist()?),
+                single_use: Arc::new(store.single_use(settings.client_assertions.max_single_use)?),
                 key_records: Arc::new(store.clone()),
                 key_material: Arc::new(KeyFiles::open(&settings.keys_dir)?),
                 clients: Arc::new(store),
@@ -76,6 +79,10 @@ impl Engine {
             clients: Arc::new(pg.clone()),
             directory: Arc::new(pg.clone()),
             denylist: Arc::new(pg.clone()),
+            single_use: Arc::new(
+                pg.single_use(settings.client_assertions.max_single_use)
+                    .await?,
+            ),
             key_records: Arc::new(pg.clone()),
             key_material: Arc::new(pg.clone()),
             operators: Arc::new(pg.clone()),

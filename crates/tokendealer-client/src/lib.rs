@@ -5,6 +5,8 @@
 //! - [`Verifier`] checks RS512 (or other allowed asymmetric) JWT access tokens locally
 //!   against the dealer's JWKS; [`IntrospectionVerifier`] asks the dealer instead. Both
 //!   implement [`VerifyToken`].
+//! - [`dpop::verify_proof`] checks a DPoP proof (RFC 9449 §4.3) for the dealer's token endpoint
+//!   and for a service receiving DPoP-bound tokens.
 //! - [`RequireAccess`] is a tower layer that admits requests whose token carries the
 //!   route's scopes, or whose roles allow the route's rule in an [`AccessMap`]; with a
 //!   [`ResourceMetadata`] it also publishes the service's RFC 9728 metadata and names it in
@@ -63,6 +65,7 @@ mod access_token;
 mod authorized;
 mod claims;
 mod discovery;
+pub mod dpop;
 mod error;
 mod introspection;
 mod jwks;

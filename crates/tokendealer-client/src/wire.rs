@@ -81,6 +81,21 @@ pub struct AccessTokenClaims {
     /// does not revive older tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<u64>,
+    /// The key the token is bound to (RFC 7800), when it is sender-constrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The key a token is bound to (RFC 7800 `cnf`): a DPoP key's thumbprint (RFC 9449 §6.1) or a
+/// client certificate's SHA-256 thumbprint (RFC 8705 §3.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// RFC 7638 thumbprint of the DPoP proof's public key, base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
+    /// SHA-256 of the client certificate's DER, base64url.
+    #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
+    pub x5t_s256: Option<String>,
 }
 
 impl AccessTokenClaims {

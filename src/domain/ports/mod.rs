@@ -9,9 +9,11 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 pub mod error;
+mod single_use;
 mod trusted_issuers;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
+pub use single_use::{FirstUse, SingleUse};
 pub use trusted_issuers::{TrustInsert, TrustedIssuerStore};
 
 use super::keys::KeyRecord;

@@ -16,6 +16,7 @@ mod listener;
 mod operators;
 mod schema;
 mod sealed;
+mod single_use;
 mod tls;
 mod trusted_issuers;
 mod wire;
@@ -30,6 +31,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
 pub use sealed::MasterKey;
+pub use single_use::PgSingleUse;
 pub use tls::{DbTls, split_tls};
 
 use crate::domain::StoreUnavailable;

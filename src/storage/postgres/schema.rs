@@ -52,6 +52,18 @@ CREATE INDEX td_revoked_client ON td_revoked ((record->>'client_id'));
 ",
     ),
     (
+        4,
+        r"
+CREATE TABLE td_single_use (
+    namespace text NOT NULL,
+    id text NOT NULL,
+    expires bigint NOT NULL,
+    PRIMARY KEY (namespace, id)
+);
+CREATE INDEX td_single_use_expires ON td_single_use (expires);
+",
+    ),
+    (
         6,
         r"
 CREATE TABLE td_trusted_issuers (name text PRIMARY KEY, issuer text NOT NULL UNIQUE, record jsonb NOT NULL);

@@ -50,7 +50,10 @@ impl IssuerKey {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// A projected service-account token's claims (Kubernetes 1.30: `iss`, `sub`, `aud`, `exp`,
@@ -99,22 +102,32 @@ impl Issuer {
         private["d"] = json!(base64_url(&key.private_der));
         let leaked = json!({ "keys": [private] });
         let router = Router::new()
-            .route("/.well-known/openid-configuration", get(move || json_answer(discovery.clone())))
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || json_answer(discovery.clone())),
+            )
             .route("/openid/v1/jwks", get(move || json_answer(jwks.clone())))
             .route("/leaked/jwks", get(move || json_answer(leaked.clone())))
-            .route("/slow/jwks", get(|| async {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                StatusCode::NO_CONTENT
-            }))
-            .route("/huge/jwks", get(|| async {
-                let mut body = String::from(r#"{"keys":[],"pad":""#);
-                body.push_str(&"x".repeat(10 * 1024 * 1024));
-                body.push_str(r#""}"#);
-                ([(header::CONTENT_TYPE, "application/json")], body)
-            }))
-            .route("/loop/jwks", get(|| async {
-                (StatusCode::FOUND, [(header::LOCATION, "/loop/jwks")])
-            }));
+            .route(
+                "/slow/jwks",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    StatusCode::NO_CONTENT
+                }),
+            )
+            .route(
+                "/huge/jwks",
+                get(|| async {
+                    let mut body = String::from(r#"{"keys":[],"pad":""#);
+                    body.push_str(&"x".repeat(10 * 1024 * 1024));
+                    body.push_str(r#""}"#);
+                    ([(header::CONTENT_TYPE, "application/json")], body)
+                }),
+            )
+            .route(
+                "/loop/jwks",
+                get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop/jwks")]) }),
+            );
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self { url, key }
     }
@@ -127,7 +140,10 @@ impl Issuer {
 }
 
 async fn json_answer(body: Value) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], body.to_string())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
 }
 
 fn base64_url(bytes: &[u8]) -> String {

@@ -11,6 +11,7 @@ mod keys;
 mod migrate;
 mod outage;
 mod revocation;
+mod single_use;
 mod tls;
 
 use std::future::Future;
