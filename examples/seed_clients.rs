@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
             created_at: 1_700_000_000,
             alg: alg.clone(),
             registration: u64::try_from(i)? + 1,
+            auth_method: Default::default(),
         });
         if batch.len() == batch.capacity() || i + 1 == count {
             store.import_clients(&batch).await?;

@@ -45,20 +45,23 @@ impl AdminClient {
                 jwks_uri,
                 audience,
             } => {
-                let mut body = json!({ "name": name, "issuer": issuer });
+                let mut body = serde_json::Map::new();
+                body.insert("name".into(), json!(name));
+                body.insert("issuer".into(), json!(issuer));
                 if let Some(path) = jwks {
                     let text = std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))?;
                     let set: serde_json::Value = serde_json::from_str(&text)
                         .with_context(|| format!("{} is not JSON", path.display()))?;
-                    body["jwks"] = set;
+                    body.insert("jwks".into(), set);
                 }
                 if let Some(uri) = jwks_uri {
-                    body["jwks_uri"] = json!(uri);
+                    body.insert("jwks_uri".into(), json!(uri));
                 }
                 if let Some(aud) = audience {
-                    body["audience"] = json!(aud);
+                    body.insert("audience".into(), json!(aud));
                 }
+                let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/trust", Some(body)).await?
             }
             TrustCommand::List => self.call(Method::GET, "/admin/trust", None).await?,
