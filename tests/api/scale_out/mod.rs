@@ -7,6 +7,7 @@
 //! --ignored scale_out::` (`.ci/pg-cluster.sh start DIR` prints such a URL).
 
 mod changes;
+mod federation;
 mod keys;
 mod migrate;
 mod outage;
