@@ -50,6 +50,12 @@ impl ClientRegistry {
         Ok(known.then_some(client))
     }
 
+    /// The client bound to `subject` of the trusted issuer `trust`, by the store's index: one
+    /// read, whatever the number of clients.
+    pub fn federated(&self, trust: &str, subject: &str) -> Result<Option<ClientId>, OAuthError> {
+        Ok(self.store.federated(trust, subject)?)
+    }
+
     pub fn get(&self, id: &ClientId) -> Result<Option<Client>, OAuthError> {
         Ok(self.store.get(id)?)
     }
