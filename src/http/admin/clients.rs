@@ -179,7 +179,8 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
-    /// How it authenticates: `client_secret`, or `federated` with its subjects.
+    /// How it authenticates, unless by its secret: `federated` with its subjects.
+    #[serde(skip_serializing_if = "ClientAuthMethod::uses_secret")]
     auth_method: ClientAuthMethod,
 }
 
