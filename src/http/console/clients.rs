@@ -227,12 +227,14 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
                 dt { "Previous secret works until" } dd { (views::when(until.as_secs())) }
             }
         }
-        h2 { "Rotate the secret" }
-        form.stack method="post" action={ (base) "/rotate" } {
-            (views::csrf(&ctx.session))
-            label for="grace_secs" { "Seconds the old secret keeps working" }
-            input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.registry.policy().max_token_ttl) value="0";
-            button type="submit" { "Rotate secret" }
+        @if client.auth_method.uses_secret() {
+            h2 { "Rotate the secret" }
+            form.stack method="post" action={ (base) "/rotate" } {
+                (views::csrf(&ctx.session))
+                label for="grace_secs" { "Seconds the old secret keeps working" }
+                input id="grace_secs" name="grace_secs" type="number" min="0" max=(ctx.state.registry.policy().max_token_ttl) value="0";
+                button type="submit" { "Rotate secret" }
+            }
         }
         h2 { "State" }
         @if client.disabled {
