@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::events::Events;
-use crate::domain::federation::TrustedIssuers;
 use crate::domain::keys::{KeyManager, KeyRotation};
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
@@ -157,11 +156,7 @@ impl Application {
             users,
             telemetry,
             operators,
-            federation: TrustedIssuers::new(
-                engine.trusted.clone(),
-                engine.clients.clone(),
-                settings.federation.clone(),
-            ),
+            federation: engine.trusted_issuers(&settings),
             console: http::console::Console::new(settings.console.clone()),
             readiness,
             single_use: engine.single_use.clone(),

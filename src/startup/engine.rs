@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::UnixTime;
+use crate::domain::federation::TrustedIssuers;
 use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
@@ -92,6 +93,17 @@ impl Engine {
             postgres: Some(pg),
         };
         Ok((engine, Some(lock)))
+    }
+}
+
+impl Engine {
+    /// The trusted issuers over this engine, held to `[federation]`.
+    pub fn trusted_issuers(&self, settings: &Settings) -> TrustedIssuers {
+        TrustedIssuers::new(
+            self.trusted.clone(),
+            self.clients.clone(),
+            settings.federation.clone(),
+        )
     }
 }
 

@@ -190,7 +190,10 @@ async fn the_console_registers_a_federated_client_without_showing_a_secret() {
         .await
         .unwrap();
     assert!(page.contains(WORKER), "{page}");
-    assert!(!page.contains("Rotate secret"), "a client without a secret has none to rotate");
+    assert!(
+        !page.contains("Rotate secret"),
+        "a client without a secret has none to rotate"
+    );
     let shown: Value = app
         .admin(Method::GET, "/admin/clients/worker", None)
         .await
