@@ -21,6 +21,8 @@
 //!   (`domain::ports`) and the events port telemetry implements (`domain::events`).
 //! - [`storage`]: sled trees, versioned records, key files. The only module that knows sled;
 //!   `storage::postgres` is the second engine (PostgreSQL, a LISTEN/NOTIFY-kept cache, sealed keys).
+//! - [`jwks_fetch`]: the JWK Sets `private_key_jwt` clients publish at a `jwks_uri`, fetched
+//!   within bounds and cached (the domain's remote keys port).
 //! - [`config`]: settings, from defaults < TOML file < environment < flags.
 //! - [`startup`]: [`Application::build`] binds and loads; `run_until_stopped` serves and drains.
 //! - [`client`]: the crate `tokendealer-client` (`crates/tokendealer-client`), the library
@@ -50,6 +52,7 @@ pub use tokendealer_client as client;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod jwks_fetch;
 pub mod server;
 pub mod startup;
 pub mod storage;

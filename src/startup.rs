@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::domain::assertion::{ClaimRules, ClientAssertions};
 use crate::domain::events::Events;
 use crate::domain::keys::{KeyManager, KeyRotation};
 use crate::domain::operators::Operators;
@@ -17,6 +18,7 @@ use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
 use crate::domain::{ClientRegistry, RegistrationPolicy, Revocations, TokenIssuer, UnixTime};
 use crate::http::{self, AppState};
+use crate::jwks_fetch::JwksFetcher;
 use crate::server::{self, CertificateReloader, IoModel, Limits, Tls};
 use crate::storage::PgStore;
 use crate::telemetry::Telemetry;
@@ -160,6 +162,15 @@ impl Application {
             console: http::console::Console::new(settings.console.clone()),
             readiness,
             single_use: engine.single_use.clone(),
+            assertions: ClientAssertions::new(
+                ClaimRules {
+                    audiences: vec![issuer.clone(), http::endpoint_url(&issuer, "/oauth/token")],
+                    max_lifetime: settings.client_assertions.max_lifetime_secs,
+                    leeway: crate::domain::keys::VERIFIER_LEEWAY_SECS,
+                },
+                engine.single_use.clone(),
+                Arc::new(JwksFetcher::new(&settings.client_assertions)?),
+            )?,
         };
         Ok(Self {
             listener,

@@ -13,7 +13,47 @@ pub enum FailureReason {
     WrongPassword,
     /// Refused without a check: the username or the address is locked out.
     LockedOut,
+    /// A client assertion that could not be read (size, segments, header, claim types).
+    MalformedAssertion,
+    /// A client registered for another method than the one presented.
+    WrongMethod,
+    /// An assertion's `kid` is not among the client's keys (after a refetch when remote).
+    UnknownKey,
+    /// An assertion's signature does not verify with the client's keys.
+    BadSignature,
+    /// An assertion's `aud` names neither the issuer nor the token endpoint.
+    WrongAudience,
+    /// An assertion's `iss` is not its `sub`, or it is not valid yet (`nbf`, `iat`).
+    BadClaims,
+    /// An assertion past its `exp`.
+    ExpiredAssertion,
+    /// An assertion living longer than `[client_assertions] max_lifetime_secs`.
+    LongLivedAssertion,
+    /// An assertion's `jti` was used before.
+    ReplayedAssertion,
+    /// The single-use record is full: no new `jti` is taken until expired ones are swept.
+    SingleUseFull,
+    /// The client's `jwks_uri` could not be fetched, and no last good set is left.
+    KeysUnavailable,
 }
+
+/// Every reason a client authentication fails, in the order of the metrics' series.
+pub const CLIENT_REASONS: [FailureReason; 14] = [
+    FailureReason::UnknownClient,
+    FailureReason::WrongSecret,
+    FailureReason::DisabledClient,
+    FailureReason::MalformedAssertion,
+    FailureReason::WrongMethod,
+    FailureReason::UnknownKey,
+    FailureReason::BadSignature,
+    FailureReason::WrongAudience,
+    FailureReason::BadClaims,
+    FailureReason::ExpiredAssertion,
+    FailureReason::LongLivedAssertion,
+    FailureReason::ReplayedAssertion,
+    FailureReason::SingleUseFull,
+    FailureReason::KeysUnavailable,
+];
 
 impl FailureReason {
     pub const fn as_str(self) -> &'static str {
@@ -24,6 +64,25 @@ impl FailureReason {
             Self::UnknownUser => "unknown_user",
             Self::WrongPassword => "wrong_password",
             Self::LockedOut => "locked_out",
+            Self::MalformedAssertion => "malformed_assertion",
+            Self::WrongMethod => "wrong_method",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::WrongAudience => "wrong_audience",
+            Self::BadClaims => "bad_claims",
+            Self::ExpiredAssertion => "expired_assertion",
+            Self::LongLivedAssertion => "long_lived_assertion",
+            Self::ReplayedAssertion => "replayed_assertion",
+            Self::SingleUseFull => "single_use_full",
+            Self::KeysUnavailable => "keys_unavailable",
         }
+    }
+
+    /// Whether this is a client's failure (else a user's login).
+    pub fn is_client(self) -> bool {
+        !matches!(
+            self,
+            Self::UnknownUser | Self::WrongPassword | Self::LockedOut
+        )
     }
 }

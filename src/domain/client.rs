@@ -159,7 +159,7 @@ pub struct Client {
     /// registered again does not revive the old registration's tokens. 0 for registrations
     /// made before it existed (then `created_at` alone decides).
     pub registration: u64,
-    /// How it authenticates: by its secret unless registered otherwise.
+    /// How it authenticates: its secret unless registered with keys (`private_key_jwt`).
     pub auth_method: ClientAuthMethod,
 }
 
@@ -209,9 +209,13 @@ pub fn authenticate_why(
                 .previous_secret
                 .filter(|(_, until)| now < *until)
                 .map(|(d, _)| d);
-            // A client that authenticates otherwise has no usable secret.
-            let live = !c.disabled && c.auth_method.uses_secret();
-            (c.secret, prev.unwrap_or(DUMMY_DIGEST), live)
+            // A client of another method has no usable secret.
+            let secret = if c.auth_method.uses_secret() {
+                c.secret
+            } else {
+                DUMMY_DIGEST
+            };
+            (secret, prev.unwrap_or(DUMMY_DIGEST), !c.disabled)
         }
         None => (DUMMY_DIGEST, DUMMY_DIGEST, false),
     };

@@ -1,33 +1,29 @@
 //! How a client authenticates (RFC 8414 token_endpoint_auth_method): by secret, by a signed assertion, by TLS certificate.
 
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use serde::{Deserialize, Serialize};
 
-/// How a client proves who it is at the token, introspection and revocation endpoints. A
-/// client whose method is not [`ClientAuthMethod::ClientSecret`] has no usable secret.
+use super::error::AdminError;
+
+/// How a registered client proves who it is at the token, introspection and revocation
+/// endpoints. Stored with the client; records from before it existed are `ClientSecret`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum ClientAuthMethod {
-    /// A shared secret, by HTTP Basic or in the form (RFC 6749 §2.3.1).
+    /// A generated secret, by HTTP Basic or in the form (RFC 6749 §2.3.1).
     #[default]
     ClientSecret,
+    /// A JWT signed with one of the client's keys (RFC 7523 §2.2, OpenID Connect Core §9): the
+    /// keys inline, or at a URL the dealer fetches. Exactly one of the two is set.
+    PrivateKeyJwt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jwks: Option<PublicKeySet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jwks_uri: Option<String>,
+    },
     /// A token of a trusted external issuer (a Kubernetes service account's, a SPIFFE JWT-SVID,
     /// a CI job's OIDC token) sent as the `client_assertion`, whose `sub` is one of these.
     Federated { subjects: Vec<FederatedSubject> },
-}
-
-impl ClientAuthMethod {
-    /// Whether the client's stored secret may authenticate it.
-    pub fn uses_secret(&self) -> bool {
-        matches!(self, Self::ClientSecret)
-    }
-
-    /// The external subjects bound to the client: none unless it is federated.
-    pub fn federated_subjects(&self) -> &[FederatedSubject] {
-        match self {
-            Self::Federated { subjects } => subjects,
-            _ => &[],
-        }
-    }
 }
 
 /// The exact `sub` a trusted issuer's tokens carry for one workload (Kubernetes
@@ -38,3 +34,182 @@ pub struct FederatedSubject {
     pub trust: String,
     pub subject: String,
 }
+
+/// Where a `private_key_jwt` client's keys are.
+#[derive(Debug, Clone, Copy)]
+pub enum ClientKeys<'a> {
+    Inline(&'a PublicKeySet),
+    Remote(&'a str),
+}
+
+impl ClientAuthMethod {
+    /// The RFC 8414 name of the method.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ClientSecret => "client_secret_basic",
+            Self::PrivateKeyJwt { .. } => "private_key_jwt",
+            // The same client assertion (RFC 7523 §2.2), signed by the workload's issuer.
+            Self::Federated { .. } => "private_key_jwt",
+        }
+    }
+
+    /// The external subjects bound to the client: none unless it is federated.
+    pub fn federated_subjects(&self) -> &[FederatedSubject] {
+        match self {
+            Self::Federated { subjects } => subjects,
+            _ => &[],
+        }
+    }
+
+    /// Whether the client authenticates with its secret (else it has no usable secret).
+    pub fn uses_secret(&self) -> bool {
+        matches!(self, Self::ClientSecret)
+    }
+
+    /// Where the keys of a `private_key_jwt` client are; `None` for other methods.
+    pub fn keys(&self) -> Option<ClientKeys<'_>> {
+        match self {
+            Self::PrivateKeyJwt {
+                jwks: Some(set), ..
+            } => Some(ClientKeys::Inline(set)),
+            Self::PrivateKeyJwt {
+                jwks_uri: Some(uri),
+                ..
+            } => Some(ClientKeys::Remote(uri)),
+            _ => None,
+        }
+    }
+
+    /// `private_key_jwt` with exactly one of an inline set (JSON) or a `jwks_uri`.
+    pub fn private_key_jwt(
+        jwks: Option<&serde_json::Value>,
+        jwks_uri: Option<&str>,
+    ) -> Result<Self, AdminError> {
+        match (jwks, jwks_uri) {
+            (Some(set), None) => Ok(Self::PrivateKeyJwt {
+                jwks: Some(PublicKeySet::parse(set).map_err(AdminError::Invalid)?),
+                jwks_uri: None,
+            }),
+            (None, Some(uri)) => Ok(Self::PrivateKeyJwt {
+                jwks: None,
+                jwks_uri: Some(parse_jwks_uri(uri)?),
+            }),
+            _ => Err(AdminError::invalid("give jwks or jwks_uri, not both")),
+        }
+    }
+
+    /// The `kid`s of an inline set, for `client show`.
+    pub fn kids(&self) -> Vec<String> {
+        match self.keys() {
+            Some(ClientKeys::Inline(set)) => set
+                .keys()
+                .iter()
+                .filter_map(|k| k.common.key_id.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The most keys a client's set may hold (several for a rotation; a set is tried key by key
+/// when an assertion names no `kid`, so it stays small).
+pub const MAX_CLIENT_KEYS: usize = 16;
+/// The longest `jwks_uri`.
+const MAX_URI_BYTES: usize = 2048;
+
+/// Members a JWK holds only when it is private (RFC 7518 §6.2.2, §6.3.2) or symmetric (`k`).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// A JWK Set of public signing keys: RSA (2048–8192 bits), EC P-256 or P-384, or Ed25519; no
+/// private or symmetric member anywhere; `kid`s distinct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PublicKeySet(JwkSet);
+
+impl PublicKeySet {
+    /// Checks a set as registered or fetched; the error says which rule it broke.
+    pub fn parse(raw: &serde_json::Value) -> Result<Self, std::borrow::Cow<'static, str>> {
+        let keys = raw
+            .get("keys")
+            .and_then(serde_json::Value::as_array)
+            .ok_or("a JWK Set is an object with a \"keys\" array")?;
+        if keys.is_empty() || keys.len() > MAX_CLIENT_KEYS {
+            return Err(format!("a JWK Set holds 1 to {MAX_CLIENT_KEYS} keys").into());
+        }
+        for key in keys {
+            let object = key.as_object().ok_or("each key is a JSON object")?;
+            if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| object.contains_key(**m)) {
+                return Err(format!(
+                    "a key holds the private or symmetric member \"{m}\": register public keys only"
+                )
+                .into());
+            }
+        }
+        let set: JwkSet = serde_json::from_value(raw.clone())
+            .map_err(|e| format!("the JWK Set is malformed: {e}"))?;
+        let mut kids = std::collections::HashSet::new();
+        for key in &set.keys {
+            check_key(key)?;
+            if let Some(kid) = &key.common.key_id
+                && !kids.insert(kid.as_str())
+            {
+                return Err(format!("kid {kid:?} appears twice").into());
+            }
+        }
+        Ok(Self(set))
+    }
+
+    pub fn keys(&self) -> &[Jwk] {
+        &self.0.keys
+    }
+}
+
+fn check_key(key: &Jwk) -> Result<(), std::borrow::Cow<'static, str>> {
+    if key
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return Err("a key's \"use\", when given, is \"sig\"".into());
+    }
+    let supported = match &key.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            // base64url without padding: 4 characters per 3 bytes.
+            let bits = rsa.n.trim_end_matches('=').len() * 6;
+            if !(2040..=8200).contains(&bits) {
+                return Err("RSA keys are 2048 to 8192 bits".into());
+            }
+            true
+        }
+        AlgorithmParameters::EllipticCurve(ec) => {
+            matches!(ec.curve, EllipticCurve::P256 | EllipticCurve::P384)
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => okp.curve == EllipticCurve::Ed25519,
+        _ => false,
+    };
+    if !supported {
+        return Err("keys are RSA, EC (P-256, P-384) or OKP (Ed25519)".into());
+    }
+    jsonwebtoken::DecodingKey::from_jwk(key)
+        .map(drop)
+        .map_err(|e| format!("a key is not usable: {e}").into())
+}
+
+/// An absolute `https` URL (or `http`, which only the fetcher's development setting accepts,
+/// and only on loopback), without credentials or fragment.
+fn parse_jwks_uri(raw: &str) -> Result<String, AdminError> {
+    let url = url::Url::parse(raw).map_err(|_| AdminError::invalid("jwks_uri is not a URL"))?;
+    let ok = raw.len() <= MAX_URI_BYTES
+        && matches!(url.scheme(), "https" | "http")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.fragment().is_none();
+    ok.then(|| url.to_string()).ok_or(AdminError::invalid(
+        "jwks_uri must be an https URL without credentials or fragment",
+    ))
+}
+
+#[cfg(test)]
+mod tests;

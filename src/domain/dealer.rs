@@ -1,6 +1,8 @@
 //! The token endpoint's one entry point: authenticate the client (constant time, one answer for
 //! every failure), then issue for the grant the request names.
 
+use super::assertion::{ClientAssertion, ClientAssertions, Malformed, Refused};
+use super::auth_failure::FailureReason;
 use super::events::{Events, Issued};
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
@@ -16,6 +18,9 @@ use super::{
 pub struct ClientAuth {
     pub client_id: String,
     pub client_secret: String,
+    /// A client assertion (RFC 7523 §2.2) presented instead of a secret: read once at the
+    /// edge, or why it could not be; `client_id` is then its `sub` (or the form's, equal).
+    pub assertion: Option<Result<ClientAssertion, Malformed>>,
 }
 
 /// The id only: the secret never reaches a log.
@@ -24,6 +29,7 @@ impl std::fmt::Debug for ClientAuth {
         f.debug_struct("ClientAuth")
             .field("client_id", &self.client_id)
             .field("client_secret", &"..")
+            .field("assertion", &self.assertion.is_some())
             .finish()
     }
 }
@@ -47,23 +53,62 @@ pub struct Dealer<'a> {
     pub users: &'a Users,
     /// Told of every token issued and every failed authentication.
     pub events: &'a dyn Events,
+    /// Verifies client assertions (`private_key_jwt`).
+    pub assertions: &'a ClientAssertions,
 }
 
 impl Dealer<'_> {
     /// The client behind `auth`: unknown, wrong secret and disabled all fail as `invalid_client`
     /// after the same work; the reason goes to the metrics and the audit log only.
-    pub fn authenticate(
+    pub async fn authenticate(
         &self,
         auth: &ClientAuth,
         origin: &Origin,
         now: UnixTime,
     ) -> Result<Client, OAuthError> {
+        if let Some(assertion) = &auth.assertion {
+            // Boxed: the assertion's future (a store write, maybe a fetch) would otherwise size
+            // every secret client's request future too.
+            return Box::pin(self.authenticate_assertion(auth, assertion, origin, now)).await;
+        }
         let found = self.registry.find(&auth.client_id)?;
         authenticate_why(found, &auth.client_secret, now).map_err(|reason| {
             self.events
                 .auth_failed(&auth.client_id, reason, origin, now);
             OAuthError::InvalidClient
         })
+    }
+
+    /// The client a client assertion authenticates; every failure is `invalid_client` after the
+    /// same work, its reason told to the events only.
+    async fn authenticate_assertion(
+        &self,
+        auth: &ClientAuth,
+        assertion: &Result<ClientAssertion, Malformed>,
+        origin: &Origin,
+        now: UnixTime,
+    ) -> Result<Client, OAuthError> {
+        let outcome = match assertion {
+            Ok(assertion) => {
+                let found = self.registry.find(&assertion.claims.sub)?;
+                self.assertions.authenticate(found, assertion, now).await
+            }
+            Err(_) => {
+                // A lookup and a verification, as a readable assertion costs.
+                let _ = self.registry.find("");
+                self.assertions.decoy_for_malformed();
+                Err(Refused::Reason(FailureReason::MalformedAssertion))
+            }
+        };
+        match outcome {
+            Ok(client) => Ok(client),
+            Err(Refused::Reason(reason)) => {
+                self.events
+                    .auth_failed(&auth.client_id, reason, origin, now);
+                Err(OAuthError::InvalidClient)
+            }
+            Err(Refused::Store(e)) => Err(e.into()),
+        }
     }
 
     /// Authenticates the client, then issues a token for `request` at `now`; `origin` is where
@@ -77,7 +122,7 @@ impl Dealer<'_> {
         origin: &Origin,
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
-        let client = self.authenticate(auth, origin, now)?;
+        let client = self.authenticate(auth, origin, now).await?;
         let request = request?;
         if let Err(refused) = self.issuer.ensure_signs_for(&client) {
             self.events.alg_withdrawn(&client.id, client.alg);

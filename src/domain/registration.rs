@@ -17,7 +17,7 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
-    /// By its secret unless bound to federated subjects.
+    /// Its secret (generated), its keys, or the subjects of trusted issuers.
     pub auth_method: ClientAuthMethod,
 }
 
@@ -33,6 +33,10 @@ pub struct ClientRequest<'a> {
     pub token_ttl: Option<u64>,
     /// `None`: RS512.
     pub alg: Option<&'a str>,
+    /// `private_key_jwt` with these public keys (a JWK Set) instead of a secret.
+    pub jwks: Option<&'a serde_json::Value>,
+    /// `private_key_jwt` with the keys at this URL instead of a secret.
+    pub jwks_uri: Option<&'a str>,
     /// Subjects of trusted issuers whose tokens authenticate the client (then it has no
     /// secret); as written, checked by [`NewClient::parse`].
     pub federated: &'a [FederatedSubject],
@@ -131,7 +135,16 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
-            auth_method: federated(request.federated)?,
+            auth_method: match (request.jwks, request.jwks_uri, request.federated) {
+                (None, None, []) => ClientAuthMethod::ClientSecret,
+                (None, None, subjects) => federated(subjects)?,
+                (_, _, []) => ClientAuthMethod::private_key_jwt(request.jwks, request.jwks_uri)?,
+                _ => {
+                    return Err(AdminError::invalid(
+                        "a client has keys (jwks, jwks_uri) or federated subjects, not both",
+                    ));
+                }
+            },
         })
     }
 }
@@ -163,6 +176,8 @@ mod tests {
             grants: None,
             token_ttl,
             alg,
+            jwks: None,
+            jwks_uri: None,
             federated: &[],
         }
     }

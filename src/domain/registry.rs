@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::client_auth::ClientAuthMethod;
 use super::ports::ClientStore;
 use super::registration::{Grace, NewClient, RegistrationPolicy};
 use super::token_budget::MAX_CLIENT_SCOPE_BYTES;
@@ -153,6 +154,17 @@ impl ClientRegistry {
 
     pub async fn set_disabled(&self, id: &ClientId, disabled: bool) -> Result<Client, AdminError> {
         self.update(id, move |client| client.disabled = disabled)
+            .await
+    }
+
+    /// Replaces how a client authenticates (its keys, for `private_key_jwt`); a client that had
+    /// a secret has none from now on.
+    pub async fn set_auth_method(
+        &self,
+        id: &ClientId,
+        method: ClientAuthMethod,
+    ) -> Result<Client, AdminError> {
+        self.update(id, move |client| client.auth_method = method)
             .await
     }
 

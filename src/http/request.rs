@@ -12,6 +12,7 @@ use mediatype::{MediaType, ReadParams};
 use super::body::{BodyBudget, Buffered};
 use super::error::{CredentialsIn, Rejection};
 use super::state::AppState;
+use crate::domain::assertion::{ClientAssertion, JWT_BEARER};
 use crate::domain::{ClientAuth, OAuthError};
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408
@@ -129,6 +130,9 @@ pub fn client_auth(
     form: &Form,
 ) -> Result<(ClientAuth, CredentialsIn), Rejection> {
     single_authorization(headers)?;
+    if form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some() {
+        return assertion_auth(headers, form);
+    }
     let in_form = form.get("client_secret");
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return match in_form {
@@ -136,6 +140,7 @@ pub fn client_auth(
                 ClientAuth {
                     client_id: form.require("client_id")?.to_owned(),
                     client_secret: secret.to_owned(),
+                    assertion: None,
                 },
                 CredentialsIn::Form,
             )),
@@ -164,8 +169,47 @@ pub fn client_auth(
     let auth = ClientAuth {
         client_id: id,
         client_secret: secret,
+        assertion: None,
     };
     Ok((auth, CredentialsIn::Header))
+}
+
+/// A client assertion (RFC 7523 §2.2, RFC 7521 §4.2) as the one method of the request: read
+/// once here; `client_id`, optional, must name the assertion's `sub`.
+fn assertion_auth(
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<(ClientAuth, CredentialsIn), Rejection> {
+    if headers.contains_key(header::AUTHORIZATION) || form.get("client_secret").is_some() {
+        return Err(OAuthError::invalid_request(
+            "use one client authentication method: a client assertion, HTTP Basic or client_secret",
+        )
+        .into());
+    }
+    if form.require("client_assertion_type")? != JWT_BEARER {
+        return Err(OAuthError::invalid_request(
+            "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        )
+        .into());
+    }
+    let assertion = ClientAssertion::parse(form.require("client_assertion")?);
+    let sub = assertion.as_ref().ok().map(|a| a.claims.sub.as_str());
+    let client_id = match (form.get("client_id"), sub) {
+        (Some(id), Some(sub)) if id != sub => {
+            return Err(OAuthError::invalid_request(
+                "client_id differs from the client assertion's sub",
+            )
+            .into());
+        }
+        (Some(id), _) | (None, Some(id)) => id.to_owned(),
+        (None, None) => String::new(),
+    };
+    let auth = ClientAuth {
+        client_id,
+        client_secret: String::new(),
+        assertion: Some(assertion),
+    };
+    Ok((auth, CredentialsIn::Form))
 }
 
 /// The credentials part of `Basic <credentials>`; `None` for any other scheme.

@@ -38,6 +38,8 @@ pub struct AppState {
     /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
     /// the store.
     pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,
+    /// Verifies client assertions (`private_key_jwt`).
+    pub assertions: crate::domain::assertion::ClientAssertions,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             registry: &self.registry,
             users: &self.users,
             events: &self.telemetry,
+            assertions: &self.assertions,
         }
     }
 

@@ -249,7 +249,7 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
             .collect(),
         token_ttl: r.token_ttl,
         registration: r.registration,
-        auth_method: r.auth_method,
+        auth_method: r.auth_method.clone(),
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
         alg: SigningAlg::parse(&r.alg)

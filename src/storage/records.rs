@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::ClientAuthMethod;
-
 /// The on-disk envelope: `{"v":1, ...fields}`. A new format adds a variant and a migration.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "v")]
@@ -56,8 +54,12 @@ pub struct ClientRecord {
     #[serde(default)]
     pub registration: u64,
     /// How the client authenticates; records written before it existed use their secret.
-    #[serde(default)]
-    pub auth_method: ClientAuthMethod,
+    #[serde(default, skip_serializing_if = "is_secret")]
+    pub auth_method: crate::domain::client_auth::ClientAuthMethod,
+}
+
+fn is_secret(m: &crate::domain::client_auth::ClientAuthMethod) -> bool {
+    m.uses_secret()
 }
 
 fn default_alg() -> String {

@@ -82,17 +82,16 @@ impl AuditEvent {
             end -= 1;
         }
         let presented_id = presented.get(..end).unwrap_or_default().to_owned();
-        match reason {
-            FailureReason::UnknownClient
-            | FailureReason::WrongSecret
-            | FailureReason::DisabledClient => Self::ClientAuthFailed {
+        if reason.is_client() {
+            Self::ClientAuthFailed {
                 presented_id,
                 reason,
-            },
-            _ => Self::LoginFailed {
+            }
+        } else {
+            Self::LoginFailed {
                 presented_id,
                 reason,
-            },
+            }
         }
     }
 }

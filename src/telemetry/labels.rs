@@ -6,11 +6,7 @@ use crate::domain::auth_failure::FailureReason;
 use crate::domain::events::Issued;
 
 /// The reasons a client authentication fails, in the order of their series.
-pub(super) const CLIENT_REASONS: [FailureReason; 3] = [
-    FailureReason::UnknownClient,
-    FailureReason::WrongSecret,
-    FailureReason::DisabledClient,
-];
+pub(super) use crate::domain::auth_failure::CLIENT_REASONS;
 /// The reasons a login fails, in the order of their series.
 pub(super) const LOGIN_REASONS: [FailureReason; 3] = [
     FailureReason::UnknownUser,
@@ -19,11 +15,15 @@ pub(super) const LOGIN_REASONS: [FailureReason; 3] = [
 ];
 
 /// `reason`'s place in [`CLIENT_REASONS`] or [`LOGIN_REASONS`].
-pub(super) const fn reason_index(reason: FailureReason) -> usize {
+pub(super) fn reason_index(reason: FailureReason) -> usize {
     match reason {
-        FailureReason::UnknownClient | FailureReason::UnknownUser => 0,
-        FailureReason::WrongSecret | FailureReason::WrongPassword => 1,
-        FailureReason::DisabledClient | FailureReason::LockedOut => 2,
+        FailureReason::UnknownUser => 0,
+        FailureReason::WrongPassword => 1,
+        FailureReason::LockedOut => 2,
+        client => CLIENT_REASONS
+            .iter()
+            .position(|r| *r == client)
+            .unwrap_or_default(),
     }
 }
 

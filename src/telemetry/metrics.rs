@@ -40,7 +40,7 @@ fn duration_buckets() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     tokens: [[Counter; 3]; 3],
-    client_auth_failures: [Counter; 3],
+    client_auth_failures: [Counter; CLIENT_REASONS.len()],
     login_failures: [Counter; 3],
     lockouts: [Counter; 2],
     refused: [Counter; 3],
@@ -80,11 +80,16 @@ impl Metrics {
                 ])
             })
         });
-        let reasons = |r: &mut Registry, name, help, which: [FailureReason; 3]| {
+        fn reasons<const N: usize>(
+            r: &mut Registry,
+            name: &str,
+            help: &str,
+            which: [FailureReason; N],
+        ) -> [Counter; N] {
             let family = Family::<Labels, Counter>::default();
             r.register(name, help, family.clone());
             which.map(|w| family.get_or_create_owned(&vec![("reason", w.as_str().to_owned())]))
-        };
+        }
         let client_auth_failures = reasons(
             &mut r,
             "client_auth_failures",
@@ -210,11 +215,10 @@ impl Metrics {
 
     /// A failed client authentication or login, counted under its reason.
     pub fn auth_failed(&self, reason: FailureReason) {
-        let family = match reason {
-            FailureReason::UnknownClient
-            | FailureReason::WrongSecret
-            | FailureReason::DisabledClient => &self.client_auth_failures,
-            _ => &self.login_failures,
+        let family: &[Counter] = if reason.is_client() {
+            &self.client_auth_failures
+        } else {
+            &self.login_failures
         };
         if let Some(c) = family.get(reason_index(reason)) {
             c.inc();

@@ -12,6 +12,7 @@ mod algorithms;
 mod audit;
 mod audit_trail;
 mod cli;
+mod client_assertions;
 mod client_credentials;
 mod client_library;
 mod client_pages;

@@ -9,10 +9,12 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 pub mod error;
+mod remote_keys;
 mod single_use;
 mod trusted_issuers;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
+pub use remote_keys::{KeysUnavailable, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse};
 pub use trusted_issuers::{TrustInsert, TrustedIssuerStore};
 

@@ -7,8 +7,9 @@ use http::{HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::call::{Answer, Call, json_body};
+use crate::domain::client_auth::{ClientAuthMethod, ClientKeys};
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
-use crate::domain::{ClientAuthMethod, ClientPage, FederatedSubject, Grace};
+use crate::domain::{ClientPage, FederatedSubject, Grace};
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
 
@@ -62,6 +63,8 @@ pub async fn add(call: Call<'_>) -> Answer {
         grants: body.grants.as_deref(),
         token_ttl: body.token_ttl,
         alg: body.alg.as_deref(),
+        jwks: body.jwks.as_ref(),
+        jwks_uri: body.jwks_uri.as_deref(),
         federated: &body.federated,
     };
     let algorithms = state.issuer.keys().policy().algorithms;
@@ -73,7 +76,7 @@ pub async fn add(call: Call<'_>) -> Answer {
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
         client: ClientView::from(&client),
-        // A client that authenticates otherwise has no secret to show.
+        // A client with keys or federated subjects has no secret to show.
         client_secret: client.auth_method.uses_secret().then(|| secret.expose()),
     };
     Ok(json_no_store(StatusCode::CREATED, &view))
@@ -117,6 +120,18 @@ pub async fn rotate_secret(call: Call<'_>) -> Answer {
     Ok(json_no_store(StatusCode::OK, &view))
 }
 
+/// `PUT /admin/clients/{id}/jwks` with `{"jwks": {...}}` or `{"jwks_uri": "https://…"}`:
+/// the client authenticates with `private_key_jwt` and these keys from now on.
+pub async fn set_jwks(call: Call<'_>) -> Answer {
+    let state = call.state;
+    let body: SetJwks = json_body(state, call.req).await?;
+    let method = ClientAuthMethod::private_key_jwt(body.jwks.as_ref(), body.jwks_uri.as_deref())?;
+    let id = client_id(call.param)?;
+    let client = state.registry.set_auth_method(&id, method).await?;
+    tracing::info!(client_id = %client.id, "replaced a client's keys");
+    Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+}
+
 pub async fn disable(call: Call<'_>) -> Answer {
     set_disabled(call, true).await
 }
@@ -155,9 +170,18 @@ struct AddClient {
     grants: Option<Vec<String>>,
     token_ttl: Option<u64>,
     alg: Option<String>,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
     /// `[{"trust": NAME, "subject": SUB}]`: authenticated by those tokens, without a secret.
     #[serde(default)]
     federated: Vec<FederatedSubject>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetJwks {
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,9 +203,17 @@ struct ClientView {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_secret_valid_until: Option<u64>,
-    /// How it authenticates, unless by its secret: `federated` with its subjects.
-    #[serde(skip_serializing_if = "ClientAuthMethod::uses_secret")]
-    auth_method: ClientAuthMethod,
+    /// `private_key_jwt` (RFC 8414's name); absent for a client with a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_endpoint_auth_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jwks_uri: Option<String>,
+    /// The `kid`s of an inline key set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kids: Vec<String>,
+    /// The trusted issuers' subjects whose tokens authenticate it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    federated: Vec<FederatedSubject>,
 }
 
 impl From<&Client> for ClientView {
@@ -196,7 +228,14 @@ impl From<&Client> for ClientView {
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),
-            auth_method: c.auth_method.clone(),
+            token_endpoint_auth_method: (!c.auth_method.uses_secret())
+                .then(|| c.auth_method.as_str()),
+            jwks_uri: match c.auth_method.keys() {
+                Some(ClientKeys::Remote(uri)) => Some(uri.to_owned()),
+                _ => None,
+            },
+            kids: c.auth_method.kids(),
+            federated: c.auth_method.federated_subjects().to_vec(),
         }
     }
 }

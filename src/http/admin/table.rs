@@ -120,6 +120,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     op(M::GET, &[Lit("clients"), Param], Admin, None, run!(clients::show)),
     op(M::DELETE, &[Lit("clients"), Param], Admin, named("client.remove", Path), run!(clients::remove)),
     op(M::POST, &[Lit("clients"), Param, Lit("rotate-secret")], Admin, named("client.rotate_secret", Path), run!(clients::rotate_secret)),
+    op(M::PUT, &[Lit("clients"), Param, Lit("jwks")], Admin, named("client.set_jwks", Path), run!(clients::set_jwks)),
     op(M::POST, &[Lit("clients"), Param, Lit("disable")], Admin, named("client.disable", Path), run!(clients::disable)),
     op(M::POST, &[Lit("clients"), Param, Lit("enable")], Admin, named("client.enable", Path), run!(clients::enable)),
     // Signing keys.

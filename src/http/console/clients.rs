@@ -157,6 +157,13 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         form.words("scopes"),
         form.words("grants"),
     );
+    let jwks: Option<serde_json::Value> = match form.get("jwks").trim() {
+        "" => None,
+        raw => Some(
+            serde_json::from_str(raw)
+                .map_err(|_| AdminError::invalid("the JWK Set is not JSON"))?,
+        ),
+    };
     let request = ClientRequest {
         client_id: form.get("client_id"),
         audiences: &audiences,
@@ -164,6 +171,8 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         grants: Some(&grants),
         token_ttl: ttl,
         alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
+        jwks: jwks.as_ref(),
+        jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
         federated: &parse_subjects(form.get("federated").lines().filter(|l| !l.is_empty()))?,
     };
     let registry = &ctx.state.registry;

@@ -31,6 +31,7 @@ async fn authenticated_form(
     let client = state
         .dealer()
         .authenticate(&auth, &origin, now)
+        .await
         .map_err(|e| presented.reject(e))?;
     Ok((client, form))
 }

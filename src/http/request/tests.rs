@@ -118,6 +118,7 @@ fn debug_output_never_shows_a_secret_or_a_password() {
     let creds = ClientAuth {
         client_id: "a".into(),
         client_secret: "s3cr3t".into(),
+        assertion: None,
     };
     let printed = format!("{form:?} {creds:?}");
     assert!(

@@ -24,9 +24,9 @@ async fn a_federated_client_is_registered_without_a_secret_and_shows_its_subject
     assert_eq!(r.status(), 201);
     let body: Value = r.json().await.unwrap();
     assert!(body.get("client_secret").is_none(), "{body}");
-    assert_eq!(body["auth_method"]["method"], "federated");
+    assert_eq!(body["token_endpoint_auth_method"], "private_key_jwt");
     assert_eq!(
-        body["auth_method"]["subjects"][0],
+        body["federated"][0],
         json!({ "trust": "k8s", "subject": WORKER })
     );
     let shown: Value = app
@@ -35,10 +35,10 @@ async fn a_federated_client_is_registered_without_a_secret_and_shows_its_subject
         .json()
         .await
         .unwrap();
-    assert_eq!(shown["auth_method"], body["auth_method"]);
+    assert_eq!(shown["federated"], body["federated"]);
     let secret = app.register("plain", &["https://api.test"], &[]).await;
     assert!(
-        secret.body.get("auth_method").is_none(),
+        secret.body.get("federated").is_none(),
         "a secret client shows no method"
     );
 }
@@ -200,5 +200,5 @@ async fn the_console_registers_a_federated_client_without_showing_a_secret() {
         .json()
         .await
         .unwrap();
-    assert_eq!(shown["auth_method"]["method"], "federated");
+    assert_eq!(shown["federated"][0]["subject"], WORKER);
 }

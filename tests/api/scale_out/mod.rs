@@ -6,6 +6,7 @@
 //! cluster; by hand: `TOKENDEALER_TEST_DATABASE_URL=postgres://… cargo test --test api --
 //! --ignored scale_out::` (`.ci/pg-cluster.sh start DIR` prints such a URL).
 
+mod assertions;
 mod changes;
 mod federation;
 mod keys;
