@@ -147,6 +147,7 @@ impl Application {
         }
         refresh_credentials_urls(&settings.data_dir, &issuer)?;
         drop(startup_lock);
+        let fetcher = Arc::new(JwksFetcher::new(&settings.client_assertions)?);
         let state = AppState {
             registry,
             issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
@@ -169,8 +170,9 @@ impl Application {
                     leeway: crate::domain::keys::VERIFIER_LEEWAY_SECS,
                 },
                 engine.single_use.clone(),
-                Arc::new(JwksFetcher::new(&settings.client_assertions)?),
+                fetcher.clone(),
             )?,
+            federated: engine.federation(&settings, &fetcher)?,
         };
         Ok(Self {
             listener,

@@ -35,10 +35,12 @@ pub enum FailureReason {
     SingleUseFull,
     /// The client's `jwks_uri` could not be fetched, and no last good set is left.
     KeysUnavailable,
+    /// A trusted issuer's token whose `sub` is bound to no client.
+    UnknownSubject,
 }
 
 /// Every reason a client authentication fails, in the order of the metrics' series.
-pub const CLIENT_REASONS: [FailureReason; 14] = [
+pub const CLIENT_REASONS: [FailureReason; 15] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
@@ -53,6 +55,7 @@ pub const CLIENT_REASONS: [FailureReason; 14] = [
     FailureReason::ReplayedAssertion,
     FailureReason::SingleUseFull,
     FailureReason::KeysUnavailable,
+    FailureReason::UnknownSubject,
 ];
 
 impl FailureReason {
@@ -75,6 +78,7 @@ impl FailureReason {
             Self::ReplayedAssertion => "replayed_assertion",
             Self::SingleUseFull => "single_use_full",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::UnknownSubject => "unknown_subject",
         }
     }
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub console: Console,
     /// Trusted external issuers (workload identity federation).
     pub federation: crate::domain::federation::TrustedIssuers,
+    /// Authenticates clients by those issuers' tokens.
+    pub federated: crate::domain::federation::Federation,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
     /// Identifiers accepted once (client assertion and DPoP `jti`s), shared by every instance on
@@ -51,6 +53,7 @@ impl AppState {
             users: &self.users,
             events: &self.telemetry,
             assertions: &self.assertions,
+            federation: &self.federated,
         }
     }
 

@@ -8,13 +8,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::UnixTime;
-use crate::domain::federation::TrustedIssuers;
+use crate::domain::federation::{Federation, TrustedIssuers};
 use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
     OperatorStore, SingleUse, TrustedIssuerStore,
 };
 use crate::http::AppState;
+use crate::jwks_fetch::JwksFetcher;
+use crate::jwks_fetch::discovery::Discoverer;
 use crate::storage::postgres::StartupLock;
 use crate::storage::{
     KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, TrustTree,
@@ -97,6 +99,22 @@ impl Engine {
 }
 
 impl Engine {
+    /// Authentication by trusted issuers' tokens, their keys through the assertions' fetcher.
+    pub fn federation(
+        &self,
+        settings: &Settings,
+        fetcher: &Arc<JwksFetcher>,
+    ) -> anyhow::Result<Federation> {
+        let discovery = Arc::new(Discoverer::new(fetcher.clone()));
+        let leeway = crate::domain::keys::VERIFIER_LEEWAY_SECS;
+        Federation::new(
+            self.trusted_issuers(settings),
+            fetcher.clone(),
+            discovery,
+            leeway,
+        )
+    }
+
     /// The trusted issuers over this engine, held to `[federation]`.
     pub fn trusted_issuers(&self, settings: &Settings) -> TrustedIssuers {
         TrustedIssuers::new(

@@ -2,6 +2,7 @@
 //! (a Kubernetes cluster's service accounts, SPIFFE JWT-SVIDs, a CI system's job tokens), and
 //! the exact subjects of those tokens that clients are bound to.
 
+pub mod authenticate;
 pub mod issuer;
 pub mod jwks;
 pub mod settings;
@@ -9,6 +10,7 @@ pub mod subject;
 
 use std::sync::Arc;
 
+pub use authenticate::Federation;
 pub use issuer::{IssuerKeys, NewTrustedIssuer, TrustName, TrustRequest, TrustedIssuer};
 pub use settings::FederationSettings;
 pub use subject::parse_subjects;

@@ -16,7 +16,7 @@ mod trusted_issuers;
 pub use error::{StoreError, StoreResult, StoreUnavailable};
 pub use remote_keys::{KeysUnavailable, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse};
-pub use trusted_issuers::{TrustInsert, TrustedIssuerStore};
+pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};
 
 use super::keys::KeyRecord;
 use super::operators::record::Operator;

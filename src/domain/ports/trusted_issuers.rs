@@ -6,6 +6,15 @@ use async_trait::async_trait;
 use super::error::StoreResult;
 use crate::domain::federation::TrustedIssuer;
 
+/// A trusted issuer's `jwks_uri`, from its OpenID configuration: fetching is I/O, outside the
+/// domain.
+#[async_trait]
+pub trait IssuerDiscovery: Send + Sync {
+    /// The `jwks_uri` that `ISSUER/.well-known/openid-configuration` names, cached; never waits
+    /// longer than the fetch deadline.
+    async fn jwks_uri(&self, issuer: &str) -> Result<String, super::KeysUnavailable>;
+}
+
 /// What [`TrustedIssuerStore::insert`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrustInsert {

@@ -1,8 +1,8 @@
 //! Workload identity federation: trusted issuers (admin API, command line, console), clients
 //! bound to their subjects, and those subjects' tokens authenticating the clients.
 
+mod authentication;
 mod binding;
-#[allow(dead_code)]
 mod issuer;
 mod trust;
 
