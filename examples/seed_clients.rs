@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
             alg: alg.clone(),
             registration: u64::try_from(i)? + 1,
             auth_method: Default::default(),
+            dpop_bound_access_tokens: false,
         });
         if batch.len() == batch.capacity() || i + 1 == count {
             store.import_clients(&batch).await?;

@@ -25,6 +25,7 @@ use crate::telemetry::Telemetry;
 
 mod bootstrap;
 mod chores;
+mod dpop;
 mod engine;
 mod memory;
 mod migrate;
@@ -173,6 +174,7 @@ impl Application {
                 fetcher.clone(),
             )?,
             federated: engine.federation(&settings, &fetcher)?,
+            dpop: dpop::dpop(&settings, &issuer)?,
         };
         Ok(Self {
             listener,

@@ -20,6 +20,7 @@ impl AdminClient {
                 token_ttl,
                 alg,
                 federated,
+                dpop,
             } => {
                 let mut body = serde_json::Map::new();
                 body.insert("client_id".into(), json!(client_id));
@@ -36,6 +37,9 @@ impl AdminClient {
                 }
                 if !federated.is_empty() {
                     body.insert("federated".into(), federated_subjects(federated)?);
+                }
+                if *dpop {
+                    body.insert("dpop_bound_access_tokens".into(), json!(true));
                 }
                 let body = serde_json::Value::Object(body);
                 self.call(Method::POST, "/admin/clients", Some(body))
@@ -151,6 +155,9 @@ pub(super) enum ClientCommand {
         /// the client, which then has no secret. Repeatable.
         #[arg(long = "federated", value_name = "NAME=SUBJECT")]
         federated: Vec<String>,
+        /// Its tokens are DPoP-bound (RFC 9449): no token without a DPoP proof.
+        #[arg(long)]
+        dpop: bool,
     },
     /// List clients.
     List,

@@ -60,6 +60,7 @@ impl Settings {
             "tls_handshake_timeout_secs must be positive"
         );
         self.keys.check(self.jwks_max_age)?;
+        self.dpop.check()?;
         let policy = self.key_policy();
         if policy.rotation_period > 0 {
             let kept = policy.verify_window.div_ceil(policy.rotation_period);

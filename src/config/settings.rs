@@ -11,6 +11,7 @@ use smart_default::SmartDefault;
 use super::units::secs;
 use super::{ConsoleSettings, DatabaseUrl, TlsSettings, default_max_connections};
 use crate::domain::assertion::AssertionSettings;
+use crate::domain::dpop::DpopSettings;
 use crate::domain::federation::FederationSettings;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
@@ -59,6 +60,8 @@ pub struct Settings {
     /// Client assertions (`private_key_jwt`), the single-use record, fetching `jwks_uri`s: the
     /// `[client_assertions]` table.
     pub client_assertions: AssertionSettings,
+    /// DPoP proofs at the token endpoint (RFC 9449): the `[dpop]` table.
+    pub dpop: DpopSettings,
     /// Where signatures run: dedicated threads (`pool`), `blocking` (tokio) or `inline`. Unless
     /// given, `inline` with the `per-thread` I/O model and `pool` with `shared` (`load.rs`).
     #[default(SignerMode::Inline)]

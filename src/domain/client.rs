@@ -161,6 +161,9 @@ pub struct Client {
     pub registration: u64,
     /// How it authenticates: its secret unless registered with keys (`private_key_jwt`).
     pub auth_method: ClientAuthMethod,
+    /// Its tokens must be DPoP-bound (RFC 9449 §5.2 `dpop_bound_access_tokens`): no token
+    /// without a valid proof.
+    pub dpop_bound: bool,
 }
 
 impl Client {
@@ -236,6 +239,7 @@ mod tests {
     fn client(secret: &ClientSecret) -> Client {
         Client {
             registration: 1,
+            dpop_bound: false,
             id: ClientId::parse("svc").unwrap(),
             secret: secret.digest(),
             previous_secret: None,

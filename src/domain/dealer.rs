@@ -3,15 +3,18 @@
 
 use super::assertion::{ClientAssertion, ClientAssertions, Malformed, Refused};
 use super::auth_failure::FailureReason;
+use super::dpop::{DpopProof, JTI_NAMESPACE};
 use super::events::{Events, Issued};
 use super::federation::Federation;
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
 use super::origin::Origin;
+use super::ports::{FirstUse, SingleUse};
 use super::users::Users;
 use super::{
-    Client, ClientRegistry, GrantType, OAuthError, TokenIssuer, UnixTime, authenticate_why,
+    Client, ClientRegistry, Confirmation, GrantType, OAuthError, TokenIssuer, UnixTime,
+    authenticate_why,
 };
 
 /// The credentials a client presented (RFC 6749 §2.3.1), by HTTP Basic or in the form; the edge
@@ -58,6 +61,8 @@ pub struct Dealer<'a> {
     pub assertions: &'a ClientAssertions,
     /// Authenticates clients by their workloads' tokens (trusted issuers).
     pub federation: &'a Federation,
+    /// Where DPoP proofs' `jti`s are spent, shared by every instance on the store.
+    pub single_use: &'a dyn SingleUse,
 }
 
 impl Dealer<'_> {
@@ -129,15 +134,30 @@ impl Dealer<'_> {
     /// the request came from (login lockout counts by address). A grant part that could not be
     /// read (`Err`) is answered only after the client authenticated: an unauthenticated caller
     /// always gets `invalid_client`, and every failed authentication is counted and audited.
+    ///
+    /// `binding` is the key the edge found the request bound to (a DPoP proof's, a client
+    /// certificate's): the token's `cnf`. `dpop` is the DPoP proof the edge checked, whose
+    /// `jti` is spent here, once the client has authenticated.
     pub async fn issue(
         &self,
         auth: &ClientAuth,
         request: Result<TokenRequest, OAuthError>,
+        binding: Option<Confirmation>,
+        dpop: Option<&DpopProof>,
         origin: &Origin,
         now: UnixTime,
     ) -> Result<IssuedToken, OAuthError> {
         let client = self.authenticate(auth, origin, now).await?;
         let request = request?;
+        match dpop {
+            None if client.dpop_bound => {
+                return Err(OAuthError::invalid_request(
+                    "this client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 §5)",
+                ));
+            }
+            None => {}
+            Some(proof) => self.spend(proof, now).await?,
+        }
         if let Err(refused) = self.issuer.ensure_signs_for(&client) {
             self.events.alg_withdrawn(&client.id, client.alg);
             return Err(refused);
@@ -145,7 +165,7 @@ impl Dealer<'_> {
         let (grant, issued) = match &request {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
-                client_credentials::issue(self.issuer, &client, r, now).await?,
+                client_credentials::issue(self.issuer, &client, r, binding, now).await?,
             ),
             TokenRequest::Password(r) => (
                 GrantType::Password,
@@ -157,6 +177,7 @@ impl Dealer<'_> {
                     &client,
                     r,
                     origin,
+                    binding,
                     now,
                 ))
                 .await?,
@@ -165,5 +186,23 @@ impl Dealer<'_> {
         };
         self.events.token_issued(Issued::Grant(grant), client.alg);
         Ok(issued)
+    }
+
+    /// Spends a DPoP proof's `jti` (RFC 9449 §11.1): a proof is good for one token, on every
+    /// instance. A full record refuses (503) rather than forgets.
+    async fn spend(&self, proof: &DpopProof, now: UnixTime) -> Result<(), OAuthError> {
+        let offered = self
+            .single_use
+            .first_use(JTI_NAMESPACE, &proof.jti, proof.expires, now.as_secs())
+            .await?;
+        match offered {
+            FirstUse::Recorded => Ok(()),
+            FirstUse::Replayed => Err(OAuthError::InvalidDpopProof(
+                "the DPoP proof was used before: make a new proof (new jti) per request".into(),
+            )),
+            FirstUse::Full => Err(OAuthError::TemporarilyUnavailable {
+                retry_after_secs: 1,
+            }),
+        }
     }
 }

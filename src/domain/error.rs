@@ -53,6 +53,17 @@ pub enum OAuthError {
     /// queue is full, the disk stalls or a flush failed. Logged with its cause; answered 503.
     #[error("the store is unavailable")]
     StoreBusy(anyhow::Error),
+    /// A DPoP proof is malformed, does not verify, does not match the request, is stale or
+    /// replayed, or a client registered for DPoP sent none where one was due (RFC 9449 §5).
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(Cow<'static, str>),
+    /// The DPoP proof lacks the nonce the dealer requires, or carries an expired one: retry
+    /// with `nonce` (RFC 9449 §8), sent in the `DPoP-Nonce` header.
+    #[error("use_dpop_nonce: {description}")]
+    UseDpopNonce {
+        nonce: String,
+        description: Cow<'static, str>,
+    },
     /// Anything the caller cannot fix. Logged with its cause chain; the caller sees `server_error`.
     #[error("internal error")]
     Internal(anyhow::Error),
@@ -156,6 +167,8 @@ impl OAuthError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::TemporarilyUnavailable { .. } => "temporarily_unavailable",
             Self::StoreBusy(_) | Self::RevocationsFull { .. } => "temporarily_unavailable",
+            Self::InvalidDpopProof(_) => "invalid_dpop_proof",
+            Self::UseDpopNonce { .. } => "use_dpop_nonce",
             Self::Internal(_) => "server_error",
         }
     }
@@ -163,9 +176,11 @@ impl OAuthError {
     /// A human-readable description that is safe to show to the caller.
     pub fn description(&self) -> Cow<'static, str> {
         match self {
-            Self::InvalidRequest(d) | Self::InvalidTarget(d) | Self::UnauthorizedClient(d) => {
-                d.clone()
-            }
+            Self::InvalidRequest(d)
+            | Self::InvalidTarget(d)
+            | Self::UnauthorizedClient(d)
+            | Self::InvalidDpopProof(d)
+            | Self::UseDpopNonce { description: d, .. } => d.clone(),
             Self::InvalidClient => "client authentication failed".into(),
             Self::InvalidGrant(d)
             | Self::InvalidToken(d)

@@ -39,8 +39,8 @@ impl Introspection {
     fn active(claims: AccessClaims) -> Self {
         Self {
             active: true,
+            token_type: Some(super::grant::token_type(claims.cnf.as_ref())),
             claims: Some(claims),
-            token_type: Some("Bearer"),
         }
     }
 
@@ -100,6 +100,7 @@ mod tests {
                     token_ttl: 60,
                     alg: Default::default(),
                     auth_method: Default::default(),
+                    dpop_bound: false,
                 };
                 registry.register(new, T0).await.unwrap();
             }
@@ -181,6 +182,7 @@ mod tests {
             token_ttl: 60,
             alg: Default::default(),
             auth_method: Default::default(),
+            dpop_bound: false,
         };
         // Registered again in the same second: the old registration's token stays dead.
         w.registry.register(new, T0).await.unwrap();

@@ -8,6 +8,7 @@ pub mod auth_failure;
 pub mod client;
 pub mod client_auth;
 pub mod dealer;
+pub mod dpop;
 pub mod error;
 pub mod events;
 pub mod federation;
@@ -42,7 +43,7 @@ pub use registry::{ClientPage, ClientRegistry};
 pub use revocation::{DEFAULT_MAX_REVOCATIONS_PER_CLIENT, Revocation, Revocations, RevokedToken};
 pub use scope::{Audience, Scope, ScopeSet};
 pub use time::UnixTime;
-pub use token::{AccessClaims, TokenIssuer, WfcClaim, new_claims};
+pub use token::{AccessClaims, Confirmation, TokenIssuer, WfcClaim, new_claims};
 
 /// The audience of tokens that call this dealer's own admin API.
 pub const ADMIN_AUDIENCE: &str = "urn:tokendealer:admin";

@@ -19,6 +19,8 @@ pub struct NewClient {
     pub alg: SigningAlg,
     /// Its secret (generated), its keys, or the subjects of trusted issuers.
     pub auth_method: ClientAuthMethod,
+    /// Its tokens must be DPoP-bound (RFC 9449 §5.2).
+    pub dpop_bound: bool,
 }
 
 /// A client to register as an operator wrote it: the admin API's JSON, the console's form.
@@ -40,6 +42,8 @@ pub struct ClientRequest<'a> {
     /// Subjects of trusted issuers whose tokens authenticate the client (then it has no
     /// secret); as written, checked by [`NewClient::parse`].
     pub federated: &'a [FederatedSubject],
+    /// Tokens only with a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`).
+    pub dpop_bound: bool,
 }
 
 /// The bounds a registration is held to: the `default_token_ttl` and `max_token_ttl` settings.
@@ -145,6 +149,7 @@ impl NewClient {
                     ));
                 }
             },
+            dpop_bound: request.dpop_bound,
         })
     }
 }
@@ -179,6 +184,7 @@ mod tests {
             jwks: None,
             jwks_uri: None,
             federated: &[],
+            dpop_bound: false,
         }
     }
 

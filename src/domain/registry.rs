@@ -117,6 +117,7 @@ impl ClientRegistry {
             alg: new.alg,
             registration: rand::random::<u64>().max(1),
             auth_method: new.auth_method,
+            dpop_bound: new.dpop_bound,
         };
         if !self.store.insert(&client).await? {
             return Err(AdminError::Conflict(format!(
@@ -165,6 +166,12 @@ impl ClientRegistry {
         method: ClientAuthMethod,
     ) -> Result<Client, AdminError> {
         self.update(id, move |client| client.auth_method = method)
+            .await
+    }
+
+    /// Whether the client's tokens must be DPoP-bound (RFC 9449 §5.2).
+    pub async fn set_dpop_bound(&self, id: &ClientId, bound: bool) -> Result<Client, AdminError> {
+        self.update(id, move |client| client.dpop_bound = bound)
             .await
     }
 
@@ -224,6 +231,7 @@ mod tests {
             token_ttl: 3600,
             alg: Default::default(),
             auth_method: Default::default(),
+            dpop_bound: false,
         }
     }
 

@@ -10,7 +10,7 @@ use super::token_budget::MAX_TOKEN_BYTES;
 use super::{Audience, Client, OAuthError, UnixTime};
 
 /// The claims of an RFC 9068 access token: the wire type shared with the service library.
-pub use tokendealer_client::wire::{AccessTokenClaims as AccessClaims, WfcClaim};
+pub use tokendealer_client::wire::{AccessTokenClaims as AccessClaims, Confirmation, WfcClaim};
 
 /// Claims for `sub`, valid from `now` for `ttl` seconds, with a fresh 128-bit `jti`.
 pub fn new_claims(

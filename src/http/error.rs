@@ -203,6 +203,12 @@ fn oauth_headers(headers: &mut HeaderMap, error: &OAuthError) {
         OAuthError::StoreBusy(_) => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        // RFC 9449 §8: the nonce to retry with.
+        OAuthError::UseDpopNonce { nonce, .. } => {
+            if let Ok(value) = HeaderValue::from_str(nonce) {
+                headers.insert(DPOP_NONCE, value);
+            }
+        }
         _ => {}
     }
 }
@@ -250,6 +256,9 @@ fn challenge(error: &OAuthError) -> Option<String> {
         _ => None,
     }
 }
+
+/// The header carrying a DPoP nonce (RFC 9449 §8.1).
+pub const DPOP_NONCE: &str = "dpop-nonce";
 
 const BASIC_CHALLENGE: &str = r#"Basic realm="tokendealer""#;
 

@@ -42,6 +42,8 @@ pub struct AppState {
     pub single_use: std::sync::Arc<dyn crate::domain::ports::SingleUse>,
     /// Verifies client assertions (`private_key_jwt`).
     pub assertions: crate::domain::assertion::ClientAssertions,
+    /// DPoP at the token endpoint: the proof checks, the nonces.
+    pub dpop: crate::domain::dpop::Dpop,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             events: &self.telemetry,
             assertions: &self.assertions,
             federation: &self.federated,
+            single_use: self.single_use.as_ref(),
         }
     }
 

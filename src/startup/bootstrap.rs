@@ -30,6 +30,7 @@ pub(super) async fn bootstrap_admin(
         token_ttl: 3600,
         alg: SigningAlg::default(),
         auth_method: Default::default(),
+        dpop_bound: false,
     };
     let (client, secret) = registry.register(new, now).await?;
     let path = data_dir.join(ADMIN_CREDENTIALS_FILE);

@@ -219,6 +219,7 @@ pub(crate) fn to_record(c: &Client) -> ClientRecord {
         alg: c.alg.as_str().to_owned(),
         registration: c.registration,
         auth_method: c.auth_method.clone(),
+        dpop_bound_access_tokens: c.dpop_bound,
     }
 }
 
@@ -250,6 +251,7 @@ pub(crate) fn from_record(r: ClientRecord) -> anyhow::Result<Client> {
         token_ttl: r.token_ttl,
         registration: r.registration,
         auth_method: r.auth_method.clone(),
+        dpop_bound: r.dpop_bound_access_tokens,
         disabled: r.disabled,
         created_at: UnixTime::from_secs(r.created_at),
         alg: SigningAlg::parse(&r.alg)

@@ -53,6 +53,9 @@ pub struct ClientRecord {
     /// Random per registration; 0 in records written before it existed.
     #[serde(default)]
     pub registration: u64,
+    /// Tokens only with a DPoP proof; records written before it existed are not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound_access_tokens: bool,
     /// How the client authenticates; records written before it existed use their secret.
     #[serde(default, skip_serializing_if = "is_secret")]
     pub auth_method: crate::domain::client_auth::ClientAuthMethod,

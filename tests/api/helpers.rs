@@ -222,6 +222,7 @@ impl TestApp {
                 token_ttl: 300,
                 alg: SigningAlg::default(),
                 auth_method: Default::default(),
+                dpop_bound: false,
             };
             let (_, secret) = registry.register(new, UnixTime::now()).await.unwrap();
             if let Some(pg) = pg {

@@ -19,6 +19,7 @@ mod client_pages;
 mod connections;
 mod console;
 mod contract;
+mod dpop;
 mod federation;
 mod helpers;
 mod introspection;

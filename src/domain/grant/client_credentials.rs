@@ -1,6 +1,7 @@
 //! The client-credentials grant (RFC 6749 §4.4): an authenticated client gets a token for itself.
 
-use super::{IssuedToken, negotiate};
+use super::{IssuedToken, negotiate, token_type};
+use crate::domain::Confirmation;
 use crate::domain::{
     Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime, new_claims,
 };
@@ -12,11 +13,13 @@ pub struct ClientCredentialsRequest {
     pub scope: Option<ScopeSet>,
 }
 
-/// Issues a token whose subject is the client itself, signed with the client's algorithm.
+/// Issues a token whose subject is the client itself, signed with the client's algorithm and
+/// bound to `binding` when the edge found one (RFC 7800 `cnf`).
 pub async fn issue(
     issuer: &TokenIssuer,
     client: &Client,
     request: &ClientCredentialsRequest,
+    binding: Option<Confirmation>,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::ClientCredentials) {
@@ -28,9 +31,11 @@ pub async fn issue(
     let scope = (!scope.is_empty()).then(|| scope.to_string());
     claims.scope.clone_from(&scope);
     claims.reg = client.registration_tag();
+    let token_type = token_type(binding.as_ref());
+    claims.cnf = binding;
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         expires_in: client.token_ttl,
         scope,
     })

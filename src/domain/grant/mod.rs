@@ -3,7 +3,7 @@
 pub mod client_credentials;
 pub mod password;
 
-use super::{Audience, Client, OAuthError, ScopeSet};
+use super::{Audience, Client, Confirmation, OAuthError, ScopeSet};
 
 /// What the token endpoint answers on success (RFC 6749 §5.1): the wire type shared with the
 /// service library.
@@ -40,4 +40,14 @@ pub fn negotiate(
         None => client.scopes.clone(),
     };
     Ok((audience.clone(), scope))
+}
+
+/// The `token_type` of a token bound as `binding` says: `DPoP` when bound to a DPoP key
+/// (RFC 9449 §5), else `Bearer` (a certificate-bound token is still sent as a bearer token,
+/// RFC 8705 §3).
+pub fn token_type(binding: Option<&Confirmation>) -> &'static str {
+    match binding {
+        Some(Confirmation { jkt: Some(_), .. }) => "DPoP",
+        _ => "Bearer",
+    }
 }

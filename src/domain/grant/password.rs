@@ -1,7 +1,8 @@
 //! The resource-owner password grant (RFC 6749 §4.3): a client that may use it trades a user's
 //! username and password for an access token about that user.
 
-use super::{IssuedToken, negotiate};
+use super::{IssuedToken, negotiate, token_type};
+use crate::domain::Confirmation;
 use crate::domain::origin::Origin;
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
@@ -25,6 +26,7 @@ pub async fn issue(
     client: &Client,
     request: &PasswordRequest,
     origin: &Origin,
+    binding: Option<Confirmation>,
     now: UnixTime,
 ) -> Result<IssuedToken, OAuthError> {
     if !client.allows_grant(GrantType::Password) {
@@ -70,9 +72,11 @@ pub async fn issue(
         department: user.wfc.department,
     });
     let scope = claims.scope.clone();
+    let token_type = token_type(binding.as_ref());
+    claims.cnf = binding;
     Ok(IssuedToken {
         access_token: issuer.sign_with(client.alg, claims).await?,
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         expires_in: client.token_ttl,
         scope,
     })

@@ -36,6 +36,7 @@ pub(crate) async fn fixture() -> Fixture {
 pub(crate) fn client(id: &str, scopes: &str) -> Client {
     Client {
         registration: 0,
+        dpop_bound: false,
         id: ClientId::parse(id).unwrap(),
         secret: SecretDigest::of("secret"),
         previous_secret: None,

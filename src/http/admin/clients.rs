@@ -66,6 +66,7 @@ pub async fn add(call: Call<'_>) -> Answer {
         jwks: body.jwks.as_ref(),
         jwks_uri: body.jwks_uri.as_deref(),
         federated: &body.federated,
+        dpop_bound: body.dpop_bound_access_tokens,
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
@@ -146,6 +147,19 @@ async fn set_disabled(call: Call<'_>, disabled: bool) -> Answer {
     Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
 }
 
+/// `{"dpop_bound_access_tokens": true|false}`: whether the client's tokens must be DPoP-bound
+/// (RFC 9449 §5.2); tokens already issued stay as they are.
+pub async fn set_dpop(call: Call<'_>) -> Answer {
+    let body: SetDpop = json_body(call.state, call.req).await?;
+    let id = client_id(call.param)?;
+    let client = call
+        .state
+        .registry
+        .set_dpop_bound(&id, body.dpop_bound_access_tokens)
+        .await?;
+    Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
+}
+
 /// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
 fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, AdminError> {
     if caller.client_id == id {
@@ -175,6 +189,9 @@ struct AddClient {
     /// `[{"trust": NAME, "subject": SUB}]`: authenticated by those tokens, without a secret.
     #[serde(default)]
     federated: Vec<FederatedSubject>,
+    /// RFC 9449 §5.2's client metadata: no token without a DPoP proof.
+    #[serde(default)]
+    dpop_bound_access_tokens: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +199,12 @@ struct AddClient {
 struct SetJwks {
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetDpop {
+    dpop_bound_access_tokens: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,6 +222,7 @@ struct ClientView {
     grants: Vec<&'static str>,
     token_ttl: u64,
     alg: &'static str,
+    dpop_bound_access_tokens: bool,
     disabled: bool,
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -225,6 +249,7 @@ impl From<&Client> for ClientView {
             grants: c.grants.iter().map(|g| g.as_str()).collect(),
             token_ttl: c.token_ttl,
             alg: c.alg.as_str(),
+            dpop_bound_access_tokens: c.dpop_bound,
             disabled: c.disabled,
             created_at: c.created_at.as_secs(),
             previous_secret_valid_until: c.previous_secret.map(|(_, until)| until.as_secs()),

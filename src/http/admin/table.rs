@@ -123,6 +123,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     op(M::PUT, &[Lit("clients"), Param, Lit("jwks")], Admin, named("client.set_jwks", Path), run!(clients::set_jwks)),
     op(M::POST, &[Lit("clients"), Param, Lit("disable")], Admin, named("client.disable", Path), run!(clients::disable)),
     op(M::POST, &[Lit("clients"), Param, Lit("enable")], Admin, named("client.enable", Path), run!(clients::enable)),
+    op(M::PUT, &[Lit("clients"), Param, Lit("dpop")], Admin, named("client.set_dpop", Path), run!(clients::set_dpop)),
     // Signing keys.
     op(M::GET, &[Lit("keys")], Admin, None, run!(keys::list)),
     op(M::POST, &[Lit("keys"), Lit("rotate")], Admin, named("key.rotate", Body), run!(keys::rotate)),

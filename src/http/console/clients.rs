@@ -139,6 +139,10 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
             }
             label for="federated" { "Federated subjects (NAME=SUBJECT, one per line; none: a secret)" }
             textarea id="federated" name="federated" rows="2" {}
+            div {
+                input id="dpop_bound" name="dpop_bound" type="checkbox" value="on";
+                label for="dpop_bound" { " Tokens only with a DPoP proof (DPoP-bound)" }
+            }
             button type="submit" { "Register" }
         }
     }
@@ -174,6 +178,7 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         jwks: jwks.as_ref(),
         jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
         federated: &parse_subjects(form.get("federated").lines().filter(|l| !l.is_empty()))?,
+        dpop_bound: form.has("dpop_bound"),
     };
     let registry = &ctx.state.registry;
     let algorithms = ctx.state.issuer.keys().policy().algorithms;
@@ -227,6 +232,7 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "Grants" } dd { (client.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" ")) }
             dt { "Token lifetime" } dd { (client.token_ttl) " s" }
             dt { "Signing algorithm" } dd { (client.alg.as_str()) }
+            dt { "DPoP" } dd { @if client.dpop_bound { "required (DPoP-bound tokens only)" } @else { "optional" } }
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
             @for s in client.auth_method.federated_subjects() {

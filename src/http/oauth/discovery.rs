@@ -42,6 +42,8 @@ struct OAuthMetadata<'a> {
     revocation_endpoint_auth_methods_supported: [&'static str; 2],
     response_types_supported: [&'static str; 1],
     access_token_signing_alg_values_supported: Vec<&'static str>,
+    /// The algorithms DPoP proofs may be signed with (RFC 9449 §5.1).
+    dpop_signing_alg_values_supported: Vec<&'static str>,
 }
 
 /// The OpenID Connect document: the RFC 8414 members, and those OIDC Discovery §3 requires
@@ -87,6 +89,7 @@ impl Discovery {
             revocation_endpoint_auth_methods_supported: AUTH_METHODS,
             response_types_supported: RESPONSE_TYPES,
             access_token_signing_alg_values_supported: algorithms.names(),
+            dpop_signing_alg_values_supported: crate::domain::dpop::algorithm_names(),
         };
         let openid = OpenIdMetadata {
             oauth: &oauth,

@@ -3,6 +3,7 @@
 //! discovery documents (RFC 8414, OpenID Connect Discovery).
 
 pub mod discovery;
+pub mod dpop;
 pub mod introspection;
 pub mod revocation;
 pub mod token;

@@ -1,14 +1,14 @@
 //! `POST /oauth/token`: the form becomes a [`ClientAuth`] and a [`TokenRequest`] here, once; the
 //! domain's [`crate::domain::Dealer`] authenticates and issues.
 
-use http::{Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
 use crate::domain::{Audience, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime};
-use crate::http::error::Rejection;
+use crate::http::error::{DPOP_NONCE, Rejection};
 use crate::http::request::{Form, client_auth, read_body};
 use crate::http::response::{Body, json_no_store};
 use crate::http::state::AppState;
@@ -18,15 +18,25 @@ pub async fn token(state: &AppState, req: Request<Incoming>) -> Result<Response<
     let body = read_body(body, state).await?;
     let form = Form::parse(&parts.headers, &body)?;
     let (auth, presented) = client_auth(&parts.headers, &form)?;
+    let now = UnixTime::now();
+    // Checked before the client authenticates (it tells nothing about clients); its `jti` is
+    // spent after (`Dealer::issue`).
+    let proof = super::dpop::proof(&parts.headers, &state.dpop, now)?;
     // Read now, answered after client authentication (see `Dealer::issue`).
     let request = token_request(&form);
     let origin = crate::http::peer::origin(&parts.extensions);
+    let binding = super::dpop::binding(proof.as_ref());
     let issued = state
         .dealer()
-        .issue(&auth, request, &origin, UnixTime::now())
+        .issue(&auth, request, binding, proof.as_ref(), &origin, now)
         .await
         .map_err(|e| presented.reject(e))?;
-    Ok(json_no_store(StatusCode::OK, &issued))
+    let mut response = json_no_store(StatusCode::OK, &issued);
+    let nonce = proof.and_then(|p| state.dpop.nonce_for(&p, now));
+    if let Some(value) = nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        response.headers_mut().insert(DPOP_NONCE, value);
+    }
+    Ok(response)
 }
 
 /// The grant-specific part of the form (RFC 6749 §4.3.2, §4.4.2, RFC 8707).

@@ -21,6 +21,7 @@ fn record(id: &str) -> ClientRecord {
         alg: "RS512".into(),
         registration: 1,
         auth_method: Default::default(),
+        dpop_bound_access_tokens: false,
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod assertions;
 mod changes;
+mod dpop;
 mod federation;
 mod keys;
 mod migrate;
@@ -54,6 +55,16 @@ struct Cluster {
 /// Starts the real binary on the database `url`, sharing the master key file `master`; with
 /// `issuer` `None`, the instance has its own default issuer, `http://<listen>`.
 async fn node(url: &str, master: &Path, issuer: Option<&str>) -> (String, TempDir, TempDir, Child) {
+    node_with_env(url, master, issuer, &[]).await
+}
+
+/// [`node`], with more environment variables (settings) for the process.
+async fn node_with_env(
+    url: &str,
+    master: &Path,
+    issuer: Option<&str>,
+    env: &[(&str, &str)],
+) -> (String, TempDir, TempDir, Child) {
     let (data, keys) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let listen = free_address();
     let log = std::fs::File::create(data.path().join("serve.log")).unwrap();
@@ -74,6 +85,7 @@ async fn node(url: &str, master: &Path, issuer: Option<&str>) -> (String, TempDi
         .env("TOKENDEALER_USERS_ARGON2_T_COST", "1")
         .env("TOKENDEALER_USERS_MAX_FAILURES_PER_USER", "3")
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stderr(log)
         .kill_on_drop(true)
         .spawn()
@@ -109,6 +121,11 @@ async fn pair() -> (Node, Node, Cluster) {
 /// Two dealers with `issuer` (`None`: each its own default), A started first, on a fresh
 /// database.
 async fn pair_with(issuer: Option<&str>) -> (Node, Node, Cluster) {
+    pair_with_env(issuer, &[]).await
+}
+
+/// [`pair_with`], both processes given the environment variables `env`.
+async fn pair_with_env(issuer: Option<&str>, env: &[(&str, &str)]) -> (Node, Node, Cluster) {
     let url = database().await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = tokendealer::Settings {
@@ -117,8 +134,8 @@ async fn pair_with(issuer: Option<&str>) -> (Node, Node, Cluster) {
     };
     use_postgres(&mut settings, &url);
     let master = settings.master_key_file.unwrap();
-    let started_a = node(&url, &master, issuer).await;
-    let started_b = node(&url, &master, issuer).await;
+    let started_a = node_with_env(&url, &master, issuer, env).await;
+    let started_b = node_with_env(&url, &master, issuer, env).await;
     let creds = started_a.1.path().join("admin-credentials.json");
     assert!(
         !started_b.1.path().join("admin-credentials.json").exists(),

@@ -3,7 +3,8 @@
 # client-credentials grant with client_secret_post and client_secret_basic, right and wrong
 # secrets. discovery.mjs: default discovery (openid-configuration), a token per audience, jose
 # accepting its audience's token and refusing the other's; for an issuer at the listener's URL
-# and one with a path. Exits non-zero if any check fails. Needs node (20+) and npm.
+# and one with a path. dpop.mjs: DPoP-bound tokens through openid-client's DPoP handle, with and
+# without nonces. Exits non-zero if any check fails. Needs node (20+) and npm.
 #
 #   tests/interop/openid-client/ci.sh [path/to/tokendealer]   (default: target/debug/tokendealer)
 set -euo pipefail
@@ -35,4 +36,21 @@ for dealer in root tenant; do
     TOKENDEALER_CLIENT_SECRET="${secrets[$dealer]}" run_check "openid-client and jose against ${issuers[$dealer]}" \
         node "$here/discovery.mjs" "${issuers[$dealer]}" oidc-check https://api.example https://other.example
 done
+# DPoP (RFC 9449): openid-client's DPoP handle, nonces off, then on (one retry after
+# use_dpop_nonce); the client registered --dpop gets no token without a proof.
+port="$(free_port)"
+TOKENDEALER_DPOP_NONCE=true start_dealer nonce "$port"
+issuers[nonce]="$dealer_url"
+for dealer in root nonce; do
+    admin "$dealer" client add dpop-check --audience https://api.example --dpop >"$work/$dealer-dpop.json" ||
+        fail "could not register dpop-check on $dealer"
+    secrets[$dealer-dpop]="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["client_secret"])' "$work/$dealer-dpop.json")"
+done
+expect "a --dpop client without a proof" 400 "$(printf 'client_secret=%s' "${secrets[root-dpop]}" |
+    curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -d grant_type=client_credentials \
+        -d client_id=dpop-check -d @- "${issuers[root]}/oauth/token")"
+TOKENDEALER_CLIENT_SECRET="${secrets[root-dpop]}" run_check "openid-client's DPoP against ${issuers[root]}" \
+    node "$here/dpop.mjs" "${issuers[root]}" dpop-check https://api.example
+TOKENDEALER_CLIENT_SECRET="${secrets[nonce-dpop]}" run_check "openid-client's DPoP with nonces against ${issuers[nonce]}" \
+    node "$here/dpop.mjs" "${issuers[nonce]}" dpop-check https://api.example nonce
 checks_passed "openid-client or jose did not get or verify tokens as expected"

@@ -156,3 +156,41 @@ fn a_signature_by_another_key_does_not_verify() {
         Err(ProofError::Signature)
     );
 }
+
+#[test]
+fn ed25519_is_rfc_9864s_name_for_eddsa_and_is_accepted_as_it() {
+    let key = key(Algorithm::EdDSA);
+    let mut h = header(&key);
+    h["alg"] = json!("Ed25519");
+    let verified = verify_proof(&sign(&h, &claims(), &key), &check()).unwrap();
+    let jwk: Jwk = serde_json::from_value(key.jwk.clone()).unwrap();
+    assert_eq!(verified.jkt, thumbprint(&jwk).unwrap());
+    // Not when EdDSA is not allowed, and not with another kind of key.
+    let no_eddsa = ProofCheck {
+        algorithms: &[Algorithm::ES256],
+        ..check()
+    };
+    assert_eq!(
+        verify_proof(&sign(&h, &claims(), &key), &no_eddsa),
+        Err(ProofError::Algorithm)
+    );
+    let es = super::support::key(Algorithm::ES256);
+    let mut wrong = header(&es);
+    wrong["alg"] = json!("Ed25519");
+    assert_eq!(
+        verify_proof(&sign(&wrong, &claims(), &es), &check()),
+        Err(ProofError::KeyMismatch)
+    );
+}
+
+#[test]
+fn the_metadata_names_every_allowed_asymmetric_algorithm_and_ed25519_beside_eddsa() {
+    assert_eq!(
+        algorithm_names(DEFAULT_ALGORITHMS),
+        ["ES256", "ES384", "EdDSA", "Ed25519", "RS256", "PS256"]
+    );
+    assert_eq!(
+        algorithm_names(&[Algorithm::HS256, Algorithm::ES256]),
+        ["ES256"]
+    );
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# DPoP-bound tokens per second against bearer tokens per second, on one release-built dealer in
+# one run (issue 25's goal: DPoP ≥ 0.85 of bearer). Rounds alternate bearer and DPoP requests of
+# one client with wrk (benches/dpop.lua, the same Lua call per request on both sides); each DPoP
+# request carries a fresh ES256 proof (examples/dpop_proofs.rs, made before the round: a proof is
+# good once). The ratio is taken per round pair and the median printed.
+#
+#   benches/dpop.sh [--alg RS512|EdDSA|ES256] [--rounds N] [--round-secs S] [--connections C] [--bin PATH]
+set -euo pipefail
+
+ALG=RS512 ROUNDS=3 ROUND_SECS=4 CONNS=16 BIN=target/release/tokendealer
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --alg) ALG=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --round-secs) ROUND_SECS=$2; shift 2 ;;
+    --connections) CONNS=$2; shift 2 ;;
+    --bin) BIN=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet --bin tokendealer --example dpop_proofs
+
+WORK=$(mktemp -d /tmp/tokendealer-dpop.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+SERVER_PID=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+RUST_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" \
+  --keys-dir "$WORK/keys" 2>>"$WORK/server.log" &
+SERVER_PID=$!
+until curl -fsS "$URL/healthz" >/dev/null 2>&1; do
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.02
+done
+SECRET=$("$BIN" --url "$URL" --data-dir "$WORK/data" client add bench \
+  --audience https://api.example --scope read --alg "$ALG" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: $BIN (defaults: sled, per-thread I/O), token alg $ALG, connections=$CONNS, rounds=${ROUNDS}x(bearer ${ROUND_SECS}s + DPoP ${ROUND_SECS}s)"
+
+# Enough proofs for a round at 40,000 tokens/s, far above this dealer's RS512 rate.
+PROOFS=$((ROUND_SECS * 40000))
+wrk_round() { wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency -s benches/dpop.lua "$URL" -- bench "$SECRET" "$@" | grep '^RESULT'; }
+wrk_round >/dev/null # warm-up
+: > "$WORK/rounds"
+for ((r = 1; r <= ROUNDS; r++)); do
+  target/release/examples/dpop_proofs "$URL/oauth/token" "$PROOFS" > "$WORK/proofs.txt"
+  bearer=$(wrk_round)
+  dpop=$(wrk_round "$WORK/proofs.txt")
+  echo "bearer $bearer" >> "$WORK/rounds"
+  echo "dpop $dpop" >> "$WORK/rounds"
+done
+python3 - "$WORK/rounds" <<'PY'
+import re, statistics, sys
+rows = [l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines()]
+def kv(line): return dict(re.findall(r"(\w+)=([\d.]+)", line))
+pairs = list(zip(rows[0::2], rows[1::2]))
+ratios = []
+print(f"{'round':>5} {'bearer/s':>9} {'dpop/s':>9} {'ratio':>6} {'bearer p50':>10} {'dpop p50':>9} {'non2xx b/d':>10}")
+for i, ((_, b), (_, d)) in enumerate(pairs, 1):
+    b, d = kv(b), kv(d)
+    ratio = float(d["rps"]) / float(b["rps"])
+    ratios.append(ratio)
+    print(f"{i:>5} {float(b['rps']):>9.0f} {float(d['rps']):>9.0f} {ratio:>6.3f} {b['p50_ms']:>10} {d['p50_ms']:>9} {b['non2xx']:>5}/{d['non2xx']}")
+print(f"median DPoP/bearer ratio: {statistics.median(ratios):.3f} (goal >= 0.85)")
+PY
