@@ -150,6 +150,7 @@ impl Application {
         }
         refresh_credentials_urls(&settings.data_dir, &issuer)?;
         drop(startup_lock);
+        let fetcher = Arc::new(JwksFetcher::new(&settings.client_assertions)?);
         let state = AppState {
             registry,
             issuer: TokenIssuer::new(&issuer, keys).with_signer(signer_pool(&settings)?),
@@ -161,6 +162,7 @@ impl Application {
             users,
             telemetry,
             operators,
+            federation: engine.trusted_issuers(&settings),
             console: http::console::Console::new(settings.console.clone()),
             readiness,
             client_certs,
@@ -172,8 +174,9 @@ impl Application {
                     leeway: crate::domain::keys::VERIFIER_LEEWAY_SECS,
                 },
                 engine.single_use.clone(),
-                Arc::new(JwksFetcher::new(&settings.client_assertions)?),
+                fetcher.clone(),
             )?,
+            federated: engine.federation(&settings, &fetcher)?,
             dpop: dpop::dpop(&settings, &issuer)?,
         };
         Ok(Self {

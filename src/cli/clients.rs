@@ -19,6 +19,7 @@ impl AdminClient {
                 grants,
                 token_ttl,
                 alg,
+                federated,
                 dpop,
                 jwks,
                 jwks_uri,
@@ -36,6 +37,9 @@ impl AdminClient {
                 }
                 if let Some(alg) = alg {
                     body.insert("alg".into(), json!(alg));
+                }
+                if !federated.is_empty() {
+                    body.insert("federated".into(), federated_subjects(federated)?);
                 }
                 if *dpop {
                     body.insert("dpop_bound_access_tokens".into(), json!(true));
@@ -138,6 +142,17 @@ impl AdminClient {
     }
 }
 
+/// `NAME=SUBJECT` flags as the admin API's `[{"trust", "subject"}]` (split at the first `=`).
+fn federated_subjects(flags: &[String]) -> anyhow::Result<Value> {
+    let split = |f: &String| match f.split_once('=') {
+        Some((trust, subject)) => Ok(json!({ "trust": trust, "subject": subject })),
+        None => bail!("--federated takes NAME=SUBJECT, not {f:?}"),
+    };
+    Ok(Value::Array(
+        flags.iter().map(split).collect::<anyhow::Result<_>>()?,
+    ))
+}
+
 /// A JWK Set file, as JSON (the server checks it holds public keys only).
 fn read_jwks(file: &std::path::Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(file)
@@ -169,6 +184,10 @@ pub(super) enum ClientCommand {
         /// [keys] algorithms.
         #[arg(long)]
         alg: Option<String>,
+        /// NAME=SUBJECT: tokens of the trusted issuer NAME whose `sub` is SUBJECT authenticate
+        /// the client, which then has no secret. Repeatable.
+        #[arg(long = "federated", value_name = "NAME=SUBJECT")]
+        federated: Vec<String>,
         /// Its tokens are DPoP-bound (RFC 9449): no token without a DPoP proof.
         #[arg(long)]
         dpop: bool,

@@ -7,6 +7,7 @@ mod import;
 mod keys;
 mod operators;
 mod serve;
+mod trust;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -87,6 +88,10 @@ enum Command {
     /// Manage the web console's operators.
     #[command(subcommand)]
     Operator(operators::OperatorCommand),
+    /// Manage the external issuers whose tokens authenticate clients (workload identity
+    /// federation).
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// Make a new master key for `--master-key-file` (32 random bytes as hex).
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
@@ -158,6 +163,7 @@ impl Cli {
             Command::User(cmd) => admin()?.user(cmd).await,
             Command::Service(cmd) => admin()?.service(cmd).await,
             Command::Operator(cmd) => admin()?.operator(cmd).await,
+            Command::Trust(cmd) => admin()?.trust(cmd).await,
             #[cfg(feature = "import")]
             Command::Import(cmd) => admin()?.import(cmd).await,
         }

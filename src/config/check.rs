@@ -41,6 +41,7 @@ impl Settings {
         }
         self.users.check()?;
         self.client_assertions.check()?;
+        self.federation.check()?;
         anyhow::ensure!(self.signing_queue > 0, "signing_queue must be positive");
         anyhow::ensure!(
             self.max_revocations_per_client > 0,

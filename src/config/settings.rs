@@ -12,6 +12,7 @@ use super::units::secs;
 use super::{ConsoleSettings, DatabaseUrl, MtlsSettings, TlsSettings, default_max_connections};
 use crate::domain::assertion::AssertionSettings;
 use crate::domain::dpop::DpopSettings;
+use crate::domain::federation::FederationSettings;
 use crate::domain::keys::{KeyPolicy, KeySettings, SignerMode, VERIFIER_LEEWAY_SECS};
 use crate::domain::users::UserSettings;
 use crate::server::IoModel;
@@ -147,6 +148,8 @@ pub struct Settings {
     /// Database connections per instance (plus one for the change listener).
     #[default(8)]
     pub database_pool_size: usize,
+    /// Workload identity federation's bounds: the `[federation]` table.
+    pub federation: FederationSettings,
 }
 
 impl Settings {

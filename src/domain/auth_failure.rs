@@ -41,10 +41,12 @@ pub enum FailureReason {
     WrongCertificate,
     /// A `tls_client_auth` client's certificate does not chain to the client CA.
     CertificateNotFromCa,
+    /// A trusted issuer's token whose `sub` is bound to no client.
+    UnknownSubject,
 }
 
 /// Every reason a client authentication fails, in the order of the metrics' series.
-pub const CLIENT_REASONS: [FailureReason; 17] = [
+pub const CLIENT_REASONS: [FailureReason; 18] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
@@ -62,6 +64,7 @@ pub const CLIENT_REASONS: [FailureReason; 17] = [
     FailureReason::NoCertificate,
     FailureReason::WrongCertificate,
     FailureReason::CertificateNotFromCa,
+    FailureReason::UnknownSubject,
 ];
 
 impl FailureReason {
@@ -87,6 +90,7 @@ impl FailureReason {
             Self::NoCertificate => "no_certificate",
             Self::WrongCertificate => "wrong_certificate",
             Self::CertificateNotFromCa => "certificate_not_from_ca",
+            Self::UnknownSubject => "unknown_subject",
         }
     }
 

@@ -40,6 +40,18 @@ pub enum ClientAuthMethod {
     /// RFC 8705 §2.2: the one certificate registered, by the SHA-256 of its DER (base64url, as
     /// `x5t#S256` is written).
     SelfSignedTlsClientAuth { x5t_s256: String },
+    /// A token of a trusted external issuer (a Kubernetes service account's, a SPIFFE JWT-SVID,
+    /// a CI job's OIDC token) sent as the `client_assertion`, whose `sub` is one of these.
+    Federated { subjects: Vec<FederatedSubject> },
+}
+
+/// The exact `sub` a trusted issuer's tokens carry for one workload (Kubernetes
+/// `system:serviceaccount:billing:worker`, SPIFFE `spiffe://prod.example/ns/billing/sa/worker`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FederatedSubject {
+    /// The trusted issuer's name (`tokendealer trust add NAME`).
+    pub trust: String,
+    pub subject: String,
 }
 
 /// Where a `private_key_jwt` client's keys are.
@@ -57,6 +69,16 @@ impl ClientAuthMethod {
             Self::PrivateKeyJwt { .. } => "private_key_jwt",
             Self::TlsClientAuth { .. } => "tls_client_auth",
             Self::SelfSignedTlsClientAuth { .. } => "self_signed_tls_client_auth",
+            // The same client assertion (RFC 7523 §2.2), signed by the workload's issuer.
+            Self::Federated { .. } => "private_key_jwt",
+        }
+    }
+
+    /// The external subjects bound to the client: none unless it is federated.
+    pub fn federated_subjects(&self) -> &[FederatedSubject] {
+        match self {
+            Self::Federated { subjects } => subjects,
+            _ => &[],
         }
     }
 

@@ -5,6 +5,7 @@ use super::assertion::{ClientAssertion, ClientAssertions, Malformed, Refused};
 use super::auth_failure::FailureReason;
 use super::dpop::{DpopProof, JTI_NAMESPACE};
 use super::events::{Events, Issued};
+use super::federation::Federation;
 use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
@@ -62,6 +63,8 @@ pub struct Dealer<'a> {
     pub events: &'a dyn Events,
     /// Verifies client assertions (`private_key_jwt`).
     pub assertions: &'a ClientAssertions,
+    /// Authenticates clients by their workloads' tokens (trusted issuers).
+    pub federation: &'a Federation,
     /// Where DPoP proofs' `jti`s are spent, shared by every instance on the store.
     pub single_use: &'a dyn SingleUse,
 }
@@ -109,10 +112,21 @@ impl Dealer<'_> {
         now: UnixTime,
     ) -> Result<Client, OAuthError> {
         let outcome = match assertion {
-            Ok(assertion) => {
-                let found = self.registry.find(&assertion.claims.sub)?;
-                self.assertions.authenticate(found, assertion, now).await
-            }
+            Ok(assertion) => match self.federation.trusted(&assertion.claims.iss)? {
+                // A workload's token: its issuer is trusted, its `sub` names the client.
+                Some(trusted) => {
+                    let client_id = Some(auth.client_id.as_str()).filter(|id| !id.is_empty());
+                    let federation = self.federation;
+                    federation
+                        .authenticate(&trusted, assertion, client_id, self.registry, now)
+                        .await?
+                        .map_err(Refused::Reason)
+                }
+                None => {
+                    let found = self.registry.find(&assertion.claims.sub)?;
+                    self.assertions.authenticate(found, assertion, now).await
+                }
+            },
             Err(_) => {
                 // A lookup and a verification, as a readable assertion costs.
                 let _ = self.registry.find("");

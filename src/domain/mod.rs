@@ -11,6 +11,7 @@ pub mod dealer;
 pub mod dpop;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod grant;
 pub mod introspection;
 pub mod keys;
@@ -32,7 +33,7 @@ pub use access::{Access, Requirement};
 pub use client::{
     Client, ClientId, ClientSecret, GrantType, SecretDigest, authenticate, authenticate_why,
 };
-pub use client_auth::{ClientAuthMethod, ClientCertificate};
+pub use client_auth::{ClientAuthMethod, ClientCertificate, FederatedSubject};
 pub use dealer::{ClientAuth, Dealer, TokenRequest};
 pub use error::{AdminError, OAuthError};
 pub use introspection::{INTROSPECT_SCOPE, Introspection};

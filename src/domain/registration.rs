@@ -3,7 +3,7 @@
 //! console ask this one policy, so what the one refuses the other refuses in the same words.
 
 use super::client::{ClientId, GrantType};
-use super::client_auth::ClientAuthMethod;
+use super::client_auth::{ClientAuthMethod, FederatedSubject};
 use super::error::AdminError;
 use super::keys::{Algorithms, SigningAlg};
 use super::scope::{Audience, ScopeSet};
@@ -17,7 +17,7 @@ pub struct NewClient {
     pub grants: Vec<GrantType>,
     pub token_ttl: u64,
     pub alg: SigningAlg,
-    /// Its secret (generated), its keys, or its certificate.
+    /// Its secret (generated), its keys, its certificate, or the subjects of trusted issuers.
     pub auth_method: ClientAuthMethod,
     /// Its tokens must be DPoP-bound (RFC 9449 §5.2).
     pub dpop_bound: bool,
@@ -39,6 +39,9 @@ pub struct ClientRequest<'a> {
     pub jwks: Option<&'a serde_json::Value>,
     /// `private_key_jwt` with the keys at this URL instead of a secret.
     pub jwks_uri: Option<&'a str>,
+    /// Subjects of trusted issuers whose tokens authenticate the client (then it has no
+    /// secret); as written, checked by [`NewClient::parse`].
+    pub federated: &'a [FederatedSubject],
     /// Tokens only with a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`).
     pub dpop_bound: bool,
     /// RFC 8705's TLS methods; none given: a secret.
@@ -168,20 +171,41 @@ impl NewClient {
                 None => SigningAlg::default(),
                 Some(raw) => signs_with.require(raw)?,
             },
-            auth_method: match (request.jwks, request.jwks_uri, request.tls.method()?) {
-                (None, None, method) => method,
-                (jwks, uri, ClientAuthMethod::ClientSecret) => {
+            auth_method: match (
+                request.jwks,
+                request.jwks_uri,
+                request.tls.method()?,
+                request.federated,
+            ) {
+                (None, None, method, []) => method,
+                (None, None, ClientAuthMethod::ClientSecret, subjects) => federated(subjects)?,
+                (jwks, uri, ClientAuthMethod::ClientSecret, []) => {
                     ClientAuthMethod::private_key_jwt(jwks, uri)?
                 }
                 _ => {
                     return Err(AdminError::invalid(
-                        "register keys (private_key_jwt) or a certificate (tls_client_auth, self_signed_tls_client_auth), not both",
+                        "register one way to authenticate: keys (jwks, jwks_uri), a certificate (tls_client_auth, self_signed_tls_client_auth) or federated subjects",
                     ));
                 }
             },
             dpop_bound: request.dpop_bound,
         })
     }
+}
+
+/// Federated when subjects are given, each checked; else by secret.
+fn federated(subjects: &[FederatedSubject]) -> Result<ClientAuthMethod, AdminError> {
+    if subjects.is_empty() {
+        return Ok(ClientAuthMethod::ClientSecret);
+    }
+    let mut checked: Vec<FederatedSubject> = Vec::new();
+    for s in subjects {
+        let s = super::federation::subject::subject(&s.trust, &s.subject)?;
+        if !checked.contains(&s) {
+            checked.push(s);
+        }
+    }
+    Ok(ClientAuthMethod::Federated { subjects: checked })
 }
 
 #[cfg(test)]
@@ -198,6 +222,7 @@ mod tests {
             alg,
             jwks: None,
             jwks_uri: None,
+            federated: &[],
             dpop_bound: false,
             tls: TlsAuthRequest::default(),
         }

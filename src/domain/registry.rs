@@ -51,6 +51,12 @@ impl ClientRegistry {
         Ok(known.then_some(client))
     }
 
+    /// The client bound to `subject` of the trusted issuer `trust`, by the store's index: one
+    /// read, whatever the number of clients.
+    pub fn federated(&self, trust: &str, subject: &str) -> Result<Option<ClientId>, OAuthError> {
+        Ok(self.store.federated(trust, subject)?)
+    }
+
     pub fn get(&self, id: &ClientId) -> Result<Option<Client>, OAuthError> {
         Ok(self.store.get(id)?)
     }
@@ -132,6 +138,12 @@ impl ClientRegistry {
         grace: Grace,
         now: UnixTime,
     ) -> Result<(Client, ClientSecret), AdminError> {
+        let stored = self.store.get(id)?.ok_or_else(|| not_found(id))?;
+        if !stored.auth_method.uses_secret() {
+            return Err(AdminError::Conflict(format!(
+                "client {id} authenticates without a secret"
+            )));
+        }
         let grace = grace.secs();
         if self.get(id)?.is_some_and(|c| !c.auth_method.uses_secret()) {
             return Err(AdminError::Invalid(

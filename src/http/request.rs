@@ -210,7 +210,13 @@ fn assertion_auth(
         .into());
     }
     let assertion = ClientAssertion::parse(form.require("client_assertion")?);
-    let sub = assertion.as_ref().ok().map(|a| a.claims.sub.as_str());
+    // A client's own assertion (iss = sub) names the client; a trusted issuer's token names a
+    // workload, and its client is looked up in the domain (`client_id` then checked there).
+    let sub = assertion
+        .as_ref()
+        .ok()
+        .filter(|a| a.claims.iss == a.claims.sub)
+        .map(|a| a.claims.sub.as_str());
     let client_id = match (form.get("client_id"), sub) {
         (Some(id), Some(sub)) if id != sub => {
             return Err(OAuthError::invalid_request(

@@ -31,6 +31,10 @@ pub struct AppState {
     pub operators: crate::domain::operators::Operators,
     /// The web console: its settings and sessions.
     pub console: Console,
+    /// Trusted external issuers (workload identity federation).
+    pub federation: crate::domain::federation::TrustedIssuers,
+    /// Authenticates clients by those issuers' tokens.
+    pub federated: crate::domain::federation::Federation,
     /// What `/readyz` answers: the stop and the store's health.
     pub readiness: crate::domain::readiness::Readiness,
     /// Client certificates (RFC 8705): the connection's or a trusted proxy's, and the client CA.
@@ -53,6 +57,7 @@ impl AppState {
             users: &self.users,
             events: &self.telemetry,
             assertions: &self.assertions,
+            federation: &self.federated,
             single_use: self.single_use.as_ref(),
         }
     }

@@ -13,6 +13,18 @@ pub(super) async fn fetch(
     bounds: &Bounds,
     uri: &str,
 ) -> Result<(PublicKeySet, Option<Duration>), String> {
+    let (json, max_age) = get_json(http, bounds, uri).await?;
+    let set = PublicKeySet::parse(&json).map_err(|e| e.into_owned())?;
+    Ok((set, max_age))
+}
+
+/// The JSON document at `uri` under the same bounds (a key set, or a trusted issuer's
+/// discovery document), and how long it says it may be kept.
+pub(super) async fn get_json(
+    http: &reqwest::Client,
+    bounds: &Bounds,
+    uri: &str,
+) -> Result<(serde_json::Value, Option<Duration>), String> {
     let url = reqwest::Url::parse(uri).map_err(|_| "not a URL".to_owned())?;
     match url.scheme() {
         "https" => {}
@@ -56,8 +68,7 @@ pub(super) async fn fetch(
     }
     let json: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| "the answer is not JSON".to_owned())?;
-    let set = PublicKeySet::parse(&json).map_err(|e| e.into_owned())?;
-    Ok((set, max_age))
+    Ok((json, max_age))
 }
 
 fn loopback(url: &reqwest::Url) -> bool {

@@ -10,6 +10,7 @@
 //! across all URLs are bounded, beyond which a fetch fails at once. No lock is held across a
 //! fetch except the URL's own flight.
 
+pub mod discovery;
 mod fetch;
 
 use std::collections::HashMap;

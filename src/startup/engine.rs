@@ -8,15 +8,19 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::domain::UnixTime;
+use crate::domain::federation::{Federation, TrustedIssuers};
 use crate::domain::keys::SignerPool;
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
-    OperatorStore, SingleUse,
+    OperatorStore, SingleUse, TrustedIssuerStore,
 };
 use crate::http::AppState;
+use crate::jwks_fetch::JwksFetcher;
+use crate::jwks_fetch::discovery::Discoverer;
 use crate::storage::postgres::StartupLock;
 use crate::storage::{
-    KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, UserStore,
+    KeyFiles, MasterKey, OperatorTree, PgOptions, PgStore, Store, StoreOptions, TrustTree,
+    UserStore,
 };
 use crate::telemetry::Telemetry;
 
@@ -28,6 +32,7 @@ pub(super) struct Engine {
     pub key_records: Arc<dyn KeyRecordStore>,
     pub key_material: Arc<dyn KeyMaterial>,
     pub operators: Arc<dyn OperatorStore>,
+    pub trusted: Arc<dyn TrustedIssuerStore>,
     /// Who runs the chores one instance at a time runs (the key schedule).
     pub leases: Arc<dyn Leases>,
     /// Shared login-failure counters; `None`: counted in this process.
@@ -57,6 +62,7 @@ impl Engine {
             )?;
             let engine = Self {
                 operators: Arc::new(OperatorTree::open(&store)?),
+                trusted: Arc::new(TrustTree::open(&store)?),
                 leases: Arc::new(store.clone()),
                 directory: Arc::new(UserStore::open(&store)?),
                 denylist: Arc::new(store.denylist()?),
@@ -83,11 +89,39 @@ impl Engine {
             key_records: Arc::new(pg.clone()),
             key_material: Arc::new(pg.clone()),
             operators: Arc::new(pg.clone()),
+            trusted: Arc::new(pg.clone()),
             leases: Arc::new(pg.clone()),
             lockout: Some(Arc::new(pg.clone())),
             postgres: Some(pg),
         };
         Ok((engine, Some(lock)))
+    }
+}
+
+impl Engine {
+    /// Authentication by trusted issuers' tokens, their keys through the assertions' fetcher.
+    pub fn federation(
+        &self,
+        settings: &Settings,
+        fetcher: &Arc<JwksFetcher>,
+    ) -> anyhow::Result<Federation> {
+        let discovery = Arc::new(Discoverer::new(fetcher.clone()));
+        let leeway = crate::domain::keys::VERIFIER_LEEWAY_SECS;
+        Federation::new(
+            self.trusted_issuers(settings),
+            fetcher.clone(),
+            discovery,
+            leeway,
+        )
+    }
+
+    /// The trusted issuers over this engine, held to `[federation]`.
+    pub fn trusted_issuers(&self, settings: &Settings) -> TrustedIssuers {
+        TrustedIssuers::new(
+            self.trusted.clone(),
+            self.clients.clone(),
+            settings.federation.clone(),
+        )
     }
 }
 

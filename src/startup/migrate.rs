@@ -8,10 +8,10 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::domain::UnixTime;
 use crate::domain::ports::{
-    ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore,
+    ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, TrustedIssuerStore,
 };
 use crate::domain::users::entries::{Entry, EntryKind};
-use crate::storage::{KeyFiles, Store, UserStore};
+use crate::storage::{KeyFiles, Store, TrustTree, UserStore};
 
 /// What was copied, by kind.
 #[derive(Debug, serde::Serialize)]
@@ -21,6 +21,7 @@ pub struct Copied {
     pub key_records: usize,
     pub private_keys: usize,
     pub revocations: usize,
+    pub trusted_issuers: usize,
 }
 
 /// Parents before the entries that refer to them.
@@ -48,6 +49,12 @@ pub async fn migrate_to_postgres(settings: &Settings) -> anyhow::Result<Copied> 
     let (pg, _lock) = super::open_postgres(settings, url.expose(), None).await?;
     let now = UnixTime::now();
 
+    // Before the clients: their federated subjects refer to them.
+    let trusted = TrustedIssuerStore::list(&TrustTree::open(&sled)?)?;
+    for issuer in &trusted {
+        // Already there from an earlier run: kept as it is.
+        TrustedIssuerStore::insert(&pg, issuer, usize::MAX).await?;
+    }
     let clients = ClientStore::list(&sled)?;
     pg.import_clients(&clients).await?;
 
@@ -90,6 +97,7 @@ pub async fn migrate_to_postgres(settings: &Settings) -> anyhow::Result<Copied> 
         key_records: records.len(),
         private_keys: keys.len(),
         revocations: revoked.len(),
+        trusted_issuers: trusted.len(),
     })
 }
 

@@ -6,6 +6,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 
 use super::StoreErr;
+use super::federated_index::reindex;
 use super::records::{self, ClientRecord, PreviousSecret};
 use super::{ABSENT_KEY, DECOY_KEY, RESERVED_PREFIX, Store};
 use crate::domain::keys::SigningAlg;
@@ -82,11 +83,18 @@ impl ClientStore for Store {
     async fn insert(&self, client: &Client) -> StoreResult<bool> {
         let bytes = records::encode(to_record(client))?;
         let (clients, id) = (self.clients.clone(), client.id.as_str().to_owned());
+        let subjects = client.auth_method.federated_subjects().to_vec();
         self.writer
             .write(move || {
-                let swapped =
-                    clients.compare_and_swap(id.as_bytes(), None as Option<&[u8]>, Some(bytes))?;
-                Ok(swapped.is_ok())
+                // On the writer, so nothing comes between the check and the batch.
+                if clients.contains_key(id.as_bytes())? {
+                    return Ok(false);
+                }
+                let mut batch = sled::Batch::default();
+                reindex(&clients, &mut batch, &id, &[], &subjects)?;
+                batch.insert(id.as_bytes(), bytes);
+                clients.apply_batch(batch)?;
+                Ok(true)
             })
             .await
             .with_context(|| format!("registering client {:?}", client.id.as_str()))
@@ -103,12 +111,17 @@ impl ClientStore for Store {
                     return Ok(None);
                 };
                 let mut client = from_record(records::decode(&bytes)?)?;
+                let before = client.auth_method.federated_subjects().to_vec();
                 change(&mut client);
                 anyhow::ensure!(
                     client.id.as_str() == key,
                     "an update may not change the client id"
                 );
-                clients.insert(key.as_bytes(), records::encode(to_record(&client))?)?;
+                let mut batch = sled::Batch::default();
+                let after = client.auth_method.federated_subjects();
+                reindex(&clients, &mut batch, &key, &before, after)?;
+                batch.insert(key.as_bytes(), records::encode(to_record(&client))?);
+                clients.apply_batch(batch)?;
                 Ok(Some(client))
             })
             .await
@@ -119,7 +132,18 @@ impl ClientStore for Store {
     async fn remove(&self, id: &ClientId) -> StoreResult<bool> {
         let (clients, key) = (self.clients.clone(), id.as_str().to_owned());
         self.writer
-            .write(move || Ok(clients.remove(key.as_bytes())?.is_some()))
+            .write(move || {
+                let Some(bytes) = clients.get(key.as_bytes())? else {
+                    return Ok(false);
+                };
+                let client = from_record(records::decode(&bytes)?)?;
+                let mut batch = sled::Batch::default();
+                let before = client.auth_method.federated_subjects();
+                reindex(&clients, &mut batch, &key, before, &[])?;
+                batch.remove(key.as_bytes());
+                clients.apply_batch(batch)?;
+                Ok(true)
+            })
             .await
             .with_context(|| format!("removing client {:?}", id.as_str()))
             .store_err()
@@ -151,6 +175,14 @@ impl ClientStore for Store {
             page.push(from_record(records::decode(&value)?)?);
         }
         Ok(page)
+    }
+
+    fn federated(&self, trust: &str, subject: &str) -> StoreResult<Option<ClientId>> {
+        self.federated_client(trust, subject)
+    }
+
+    fn bound_to(&self, trust: &str, limit: usize) -> StoreResult<Vec<ClientId>> {
+        self.clients_bound_to(trust, limit)
     }
 }
 

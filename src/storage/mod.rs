@@ -7,12 +7,14 @@
 
 mod clients;
 mod denylist;
+mod federated_index;
 mod keyfiles;
 mod keys;
 mod operators;
 pub mod postgres;
 mod records;
 mod single_use;
+mod trusted_issuers;
 mod users;
 mod writer;
 
@@ -28,6 +30,7 @@ pub use operators::OperatorTree;
 pub use postgres::{DbTls, MasterKey, PgOptions, PgSingleUse, PgStore, split_tls};
 pub use records::{ClientRecord, PreviousSecret};
 pub use single_use::SingleUseTree;
+pub use trusted_issuers::TrustTree;
 pub use users::{UserStore, encode_entry};
 pub use writer::{DEFAULT_QUEUE, DEFAULT_WRITE_TIMEOUT, Writer};
 

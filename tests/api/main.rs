@@ -21,6 +21,7 @@ mod connections;
 mod console;
 mod contract;
 mod dpop;
+mod federation;
 mod helpers;
 mod introspection;
 mod key_schedule;

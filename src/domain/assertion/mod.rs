@@ -110,9 +110,12 @@ impl ClientAssertions {
             return Err(FailureReason::DisabledClient.into());
         }
         let c = &assertion.claims;
+        let Some(jti) = &c.jti else {
+            return Err(FailureReason::BadClaims.into());
+        };
         // Keyed by client too: one client's `jti`s never collide with another's (ids have no
         // spaces).
-        let id = format!("{} {}", client.id, c.jti);
+        let id = format!("{} {}", client.id, jti);
         let until = c.exp.saturating_add(self.rules.leeway);
         match self
             .single_use

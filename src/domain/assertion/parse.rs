@@ -62,7 +62,9 @@ pub struct AssertionClaims {
     pub iat: Option<u64>,
     #[serde(default)]
     pub nbf: Option<u64>,
-    pub jti: String,
+    /// Required of a client's own assertion (single use); a trusted issuer's token may lack it.
+    #[serde(default)]
+    pub jti: Option<String>,
 }
 
 /// `aud`: one string or an array of strings (RFC 7519 §4.1.3).
@@ -134,7 +136,7 @@ impl ClientAssertion {
         let sane = |s: &str| {
             !s.is_empty() && s.len() <= MAX_CLAIM_BYTES && !s.chars().any(char::is_control)
         };
-        if !(sane(&claims.iss) && sane(&claims.sub) && sane(&claims.jti)) {
+        if !(sane(&claims.iss) && sane(&claims.sub) && claims.jti.as_deref().is_none_or(sane)) {
             return Err(Malformed::Claims);
         }
         if signature.is_empty() || decode(signature).is_err() {

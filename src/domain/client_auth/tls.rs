@@ -113,7 +113,9 @@ impl ClientAuthMethod {
     ) -> Result<(), FailureReason> {
         let cert = presented.ok_or(FailureReason::NoCertificate)?;
         match self {
-            Self::ClientSecret | Self::PrivateKeyJwt { .. } => Err(FailureReason::WrongMethod),
+            Self::ClientSecret | Self::PrivateKeyJwt { .. } | Self::Federated { .. } => {
+                Err(FailureReason::WrongMethod)
+            }
             Self::SelfSignedTlsClientAuth { x5t_s256 } => {
                 let same = cert.thumbprint().as_bytes().ct_eq(x5t_s256.as_bytes());
                 bool::from(same)
@@ -160,7 +162,7 @@ impl std::fmt::Display for ClientAuthMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())?;
         match self {
-            Self::ClientSecret | Self::PrivateKeyJwt { .. } => Ok(()),
+            Self::ClientSecret | Self::PrivateKeyJwt { .. } | Self::Federated { .. } => Ok(()),
             Self::TlsClientAuth {
                 tls_client_auth_subject_dn: dn,
                 tls_client_auth_san_dns: dns,

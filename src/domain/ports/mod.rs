@@ -11,10 +11,12 @@ use async_trait::async_trait;
 pub mod error;
 mod remote_keys;
 mod single_use;
+mod trusted_issuers;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
 pub use remote_keys::{KeysUnavailable, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse};
+pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};
 
 use super::keys::KeyRecord;
 use super::operators::record::Operator;
@@ -57,6 +59,11 @@ pub trait ClientStore: Send + Sync {
         after: Option<&ClientId>,
         limit: usize,
     ) -> StoreResult<Vec<Client>>;
+    /// The client bound to `subject` of the trusted issuer `trust`: one index read, kept in
+    /// step with every insert, update and removal (a subject is bound to one client at most).
+    fn federated(&self, trust: &str, subject: &str) -> StoreResult<Option<ClientId>>;
+    /// At most `limit` clients bound to a subject of `trust`, in no particular order.
+    fn bound_to(&self, trust: &str, limit: usize) -> StoreResult<Vec<ClientId>>;
 }
 
 /// A change to a stored user, applied to the user as stored when the write happens.

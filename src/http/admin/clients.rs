@@ -10,7 +10,7 @@ use super::call::{Answer, Call, json_body};
 use crate::domain::client_auth::{ClientAuthMethod, ClientKeys};
 use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{AccessClaims, AdminError, Client, ClientId, ClientRequest, NewClient};
-use crate::domain::{ClientPage, Grace};
+use crate::domain::{ClientPage, FederatedSubject, Grace};
 use crate::http::client_cert::certificate_der;
 use crate::http::request::{MAX_PAGE, page_limit};
 use crate::http::response::json_no_store;
@@ -72,6 +72,7 @@ pub async fn add(call: Call<'_>) -> Answer {
         alg: body.alg.as_deref(),
         jwks: body.jwks.as_ref(),
         jwks_uri: body.jwks_uri.as_deref(),
+        federated: &body.federated,
         dpop_bound: body.dpop_bound_access_tokens,
         tls: TlsAuthRequest {
             subject_dn: body.tls_client_auth_subject_dn.as_deref(),
@@ -82,6 +83,9 @@ pub async fn add(call: Call<'_>) -> Answer {
     };
     let algorithms = state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, state.registry.policy(), algorithms)?;
+    state
+        .federation
+        .check_binding(new.auth_method.federated_subjects())?;
     let (client, secret) = state.registry.register(new, call.now).await?;
     tracing::info!(client_id = %client.id, "registered a client");
     let view = WithSecret {
@@ -200,6 +204,9 @@ struct AddClient {
     tls_client_certificate: Option<String>,
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
+    /// `[{"trust": NAME, "subject": SUB}]`: authenticated by those tokens, without a secret.
+    #[serde(default)]
+    federated: Vec<FederatedSubject>,
     /// RFC 9449 §5.2's client metadata: no token without a DPoP proof.
     #[serde(default)]
     dpop_bound_access_tokens: bool,
@@ -256,6 +263,9 @@ struct ClientView {
     #[serde(rename = "tls_client_certificate_x5t#S256")]
     #[serde(skip_serializing_if = "Option::is_none")]
     tls_client_certificate_x5t_s256: Option<String>,
+    /// The trusted issuers' subjects whose tokens authenticate it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    federated: Vec<FederatedSubject>,
 }
 
 impl From<&Client> for ClientView {
@@ -278,6 +288,7 @@ impl From<&Client> for ClientView {
                 _ => None,
             },
             kids: c.auth_method.kids(),
+            federated: c.auth_method.federated_subjects().to_vec(),
             tls_client_auth_subject_dn: None,
             tls_client_auth_san_dns: None,
             tls_client_auth_san_uri: None,

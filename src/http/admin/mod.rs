@@ -11,6 +11,7 @@ mod import;
 mod keys;
 mod operators;
 mod table;
+mod trust;
 
 use http::Request;
 use hyper::body::Incoming;

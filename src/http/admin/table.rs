@@ -5,7 +5,7 @@
 use http::Method;
 
 use super::call::Handler;
-use super::{audit, clients, directory, import, keys, operators};
+use super::{audit, clients, directory, import, keys, operators, trust};
 use crate::domain::users::entries::EntryKind;
 use crate::http::access::Access;
 use crate::http::error::Rejection;
@@ -144,6 +144,11 @@ pub(super) const OPERATIONS: &[Operation] = &[
     op(M::POST, &[Lit("operators")], Admin, named("operator.add", Body), run!(operators::add)),
     op(M::DELETE, &[Lit("operators"), Param], Admin, named("operator.remove", Path), run!(operators::remove)),
     op(M::POST, &[Lit("operators"), Param, Lit("password")], Admin, named("operator.set_password", Path), run!(operators::set_password)),
+    // Trusted external issuers (workload identity federation).
+    op(M::GET, &[Lit("trust")], Admin, None, run!(trust::list)),
+    op(M::POST, &[Lit("trust")], Admin, named("trust.add", Body), run!(trust::add)),
+    op(M::GET, &[Lit("trust"), Param], Admin, None, run!(trust::show)),
+    op(M::DELETE, &[Lit("trust"), Param], Admin, named("trust.remove", Path), run!(trust::remove)),
 ];
 
 /// A request's row, with the path's parameter and the directory resource it names.

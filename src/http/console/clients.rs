@@ -7,6 +7,7 @@ use maud::{Markup, html};
 
 use super::forms::Form;
 use super::{Ctx, views};
+use crate::domain::federation::parse_subjects;
 use crate::domain::keys::SigningAlg;
 use crate::domain::registration::TlsAuthRequest;
 use crate::domain::{
@@ -138,6 +139,8 @@ fn new_form(ctx: &Ctx<'_>) -> Markup {
                     option value=(alg.as_str()) selected[alg == SigningAlg::default()] { (alg.as_str()) }
                 }
             }
+            label for="federated" { "Federated subjects (NAME=SUBJECT, one per line; none: a secret)" }
+            textarea id="federated" name="federated" rows="2" {}
             div {
                 input id="dpop_bound" name="dpop_bound" type="checkbox" value="on";
                 label for="dpop_bound" { " Tokens only with a DPoP proof (DPoP-bound)" }
@@ -187,6 +190,7 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
         alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
         jwks: jwks.as_ref(),
         jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
+        federated: &parse_subjects(form.get("federated").lines().filter(|l| !l.is_empty()))?,
         dpop_bound: form.has("dpop_bound"),
         tls: TlsAuthRequest {
             subject_dn: nonempty("tls_subject_dn"),
@@ -197,7 +201,14 @@ async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection>
     let registry = &ctx.state.registry;
     let algorithms = ctx.state.issuer.keys().policy().algorithms;
     let new = NewClient::parse(&request, registry.policy(), algorithms)?;
-    let outcome = registry.register(new, ctx.now).await;
+    let outcome = match ctx
+        .state
+        .federation
+        .check_binding(new.auth_method.federated_subjects())
+    {
+        Ok(()) => registry.register(new, ctx.now).await,
+        Err(refused) => Err(refused),
+    };
     ctx.audit("client.add", request.client_id, outcome.is_ok());
     match outcome? {
         (client, Some(secret)) => Ok(secret_page(ctx, "Client registered", &client, &secret)),
@@ -243,6 +254,9 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
             dt { "Authentication" } dd { (client.auth_method) }
+            @for s in client.auth_method.federated_subjects() {
+                dt { "Federated subject" } dd { (s.trust) "=" (s.subject) }
+            }
             @if let Some((_, until)) = client.previous_secret {
                 dt { "Previous secret works until" } dd { (views::when(until.as_secs())) }
             }

@@ -9,6 +9,7 @@ mod forms;
 mod keys;
 mod login;
 pub(super) mod session;
+mod trust;
 mod views;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
@@ -141,6 +142,7 @@ async fn pages(
         (["keys", ..], form) => keys::route(ctx, seg.get(1..).unwrap_or_default(), form).await,
         (["directory", kind, rest @ ..], form) => directory::route(ctx, kind, rest, form).await,
         (["audit"], None) => audit::page(ctx, query),
+        (["trust", ..], form) => trust::route(ctx, seg.get(1..).unwrap_or_default(), form).await,
         _ => Err(Rejection::NotFound),
     }
 }

@@ -19,6 +19,7 @@ pub const JS: &str = include_str!("static/copy.js");
 const NAV: &[(&str, &str)] = &[
     ("/console/clients", "Clients"),
     ("/console/keys", "Keys"),
+    ("/console/trust", "Trusted issuers"),
     ("/console/directory/users", "Users"),
     ("/console/directory/roles", "Roles"),
     ("/console/directory/wfcs", "WFCs"),

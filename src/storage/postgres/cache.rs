@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::domain::federation::TrustedIssuer;
 use crate::domain::keys::KeyRecord;
 use crate::domain::operators::Operator;
 use crate::domain::users::entries::{Entry, EntryKind};
@@ -24,6 +25,9 @@ pub(super) struct Cache {
     /// Revoked token ids and their tokens' `exp`.
     pub(super) revoked: RwLock<HashMap<String, u64>>,
     pub(super) keys: RwLock<BTreeMap<String, KeyRecord>>,
+    /// Trusted issuers by name, and the federated subjects (`trust\0subject`) → client id.
+    pub(super) trusted: RwLock<BTreeMap<String, TrustedIssuer>>,
+    pub(super) subjects: RwLock<HashMap<String, String>>,
     /// Since when the listener has been cut off; `None` while it listens.
     disconnected_since: Mutex<Option<Instant>>,
     stale_after: Duration,
@@ -51,6 +55,8 @@ impl Cache {
             directory: RwLock::default(),
             revoked: RwLock::default(),
             keys: RwLock::default(),
+            trusted: RwLock::default(),
+            subjects: RwLock::default(),
             disconnected_since: Mutex::new(None),
             stale_after,
             decoy: from_record(records::decode(crate::storage::DECOY_RECORD)?)?,
@@ -131,6 +137,7 @@ impl Cache {
             operators.insert(row.try_get::<_, String>(0)?, operator);
         }
         *write(&self.operators) = operators;
+        self.reload_federation(conn, &clients).await?;
         *write(&self.clients) = clients;
         *write(&self.directory) = directory;
         *write(&self.revoked) = revoked;
@@ -171,6 +178,7 @@ impl Cache {
                 write(&self.revoked).retain(|_, exp| *exp > now);
             }
             "keys" => *write(&self.keys) = load_keys(conn).await?,
+            "trust" => self.apply_trust(conn, id).await?,
             "operator" => {
                 let row = conn
                     .query_opt("SELECT record FROM td_operators WHERE name = $1", &[&id])
@@ -204,6 +212,7 @@ impl Cache {
 
     pub(super) fn put_client(&self, id: &str, client: Option<Client>) {
         let mut clients = write(&self.clients);
+        self.reindex(id, clients.get(id), client.as_ref());
         match client {
             Some(c) => clients.insert(id.to_owned(), c),
             None => clients.remove(id),

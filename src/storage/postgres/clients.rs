@@ -4,6 +4,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 
 use super::cache::read;
+use super::trusted_issuers::store_subjects;
 use super::{PgStore, bytes, db, json, notify};
 use crate::domain::ports::{ClientChange, ClientStore, StoreResult};
 use crate::domain::{Client, ClientId};
@@ -68,6 +69,10 @@ impl ClientStore for PgStore {
                     )
                     .await
                     .map_err(db)?;
+                if n == 1 {
+                    let subjects = client.auth_method.federated_subjects();
+                    store_subjects(&tx, id, subjects).await?;
+                }
                 notify(&tx, "client", id).await?;
                 self.commit(tx, |cache| {
                     if n == 1 {
@@ -100,6 +105,7 @@ impl ClientStore for PgStore {
                     return Ok(None);
                 };
                 let mut client = from_record(records::decode(&bytes(&row.try_get(0)?)?)?)?;
+                let before = client.auth_method.federated_subjects().to_vec();
                 change(&mut client);
                 anyhow::ensure!(
                     client.id.as_str() == key,
@@ -112,6 +118,9 @@ impl ClientStore for PgStore {
                 )
                 .await
                 .map_err(db)?;
+                if client.auth_method.federated_subjects() != before {
+                    store_subjects(&tx, key, client.auth_method.federated_subjects()).await?;
+                }
                 notify(&tx, "client", key).await?;
                 let stored = client.clone();
                 self.commit(tx, |cache| cache.put_client(key, Some(stored)))
@@ -160,6 +169,14 @@ impl ClientStore for PgStore {
             .await?;
         Ok(removed)
     }
+
+    fn federated(&self, trust: &str, subject: &str) -> StoreResult<Option<ClientId>> {
+        self.federated_client(trust, subject)
+    }
+
+    fn bound_to(&self, trust: &str, limit: usize) -> StoreResult<Vec<ClientId>> {
+        self.clients_bound_to(trust, limit)
+    }
 }
 
 impl PgStore {
@@ -177,6 +194,7 @@ impl PgStore {
             )
             .await
             .map_err(db)?;
+            store_subjects(&tx, id, client.auth_method.federated_subjects()).await?;
             notify(&tx, "client", id).await?;
         }
         tx.commit().await.map_err(db).context("importing clients")?;

@@ -18,6 +18,7 @@ mod schema;
 mod sealed;
 mod single_use;
 mod tls;
+mod trusted_issuers;
 mod wire;
 
 use std::sync::Arc;

@@ -63,6 +63,19 @@ CREATE TABLE td_single_use (
 CREATE INDEX td_single_use_expires ON td_single_use (expires);
 ",
     ),
+    (
+        6,
+        r"
+CREATE TABLE td_trusted_issuers (name text PRIMARY KEY, issuer text NOT NULL UNIQUE, record jsonb NOT NULL);
+CREATE TABLE td_federated_subjects (
+    trust text NOT NULL REFERENCES td_trusted_issuers (name),
+    subject text NOT NULL,
+    client_id text NOT NULL REFERENCES td_clients (id) ON DELETE CASCADE,
+    PRIMARY KEY (trust, subject)
+);
+CREATE INDEX td_federated_subjects_client ON td_federated_subjects (client_id);
+",
+    ),
 ];
 
 /// Applies every migration newer than the database. The caller holds the startup lock.

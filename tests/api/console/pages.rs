@@ -36,6 +36,8 @@ async fn every_console_page_carries_the_security_headers() {
         "/console/clients/admin",
         "/console/clients/admin/remove",
         "/console/keys",
+        "/console/trust",
+        "/console/trust/nobody/remove",
         "/console/directory/users",
         "/console/directory/roles",
         "/console/directory/wfcs",

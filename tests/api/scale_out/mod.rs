@@ -9,6 +9,7 @@
 mod assertions;
 mod changes;
 mod dpop;
+mod federation;
 mod keys;
 mod migrate;
 mod outage;

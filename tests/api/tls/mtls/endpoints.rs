@@ -53,6 +53,7 @@ async fn the_metadata_lists_both_tls_methods_and_certificate_bound_tokens_under_
     let methods = json!([
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "tls_client_auth",
         "self_signed_tls_client_auth"
     ]);
@@ -69,7 +70,11 @@ async fn the_metadata_lists_both_tls_methods_and_certificate_bound_tokens_under_
     let plain = crate::helpers::spawn_app().await.metadata().await;
     assert_eq!(
         plain["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post"])
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt"
+        ])
     );
     assert!(
         plain
