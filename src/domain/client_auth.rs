@@ -221,14 +221,22 @@ fn check_key(key: &Jwk) -> Result<(), std::borrow::Cow<'static, str>> {
 /// and only on loopback), without credentials or fragment.
 fn parse_jwks_uri(raw: &str) -> Result<String, AdminError> {
     let url = url::Url::parse(raw).map_err(|_| AdminError::invalid("jwks_uri is not a URL"))?;
+    // Plain http only to this host (development: the fetcher takes it only with
+    // `[client_assertions] jwks_allow_http_loopback`); anywhere else it could never be fetched.
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
     let ok = raw.len() <= MAX_URI_BYTES
-        && matches!(url.scheme(), "https" | "http")
+        && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
         && url.host().is_some()
         && url.username().is_empty()
         && url.password().is_none()
         && url.fragment().is_none();
     ok.then(|| url.to_string()).ok_or(AdminError::invalid(
-        "jwks_uri must be an https URL without credentials or fragment",
+        "jwks_uri must be an https URL (plain http only to a loopback address) without credentials or fragment",
     ))
 }
 

@@ -139,7 +139,7 @@ pub async fn set_jwks(call: Call<'_>) -> Answer {
     let state = call.state;
     let body: SetJwks = json_body(state, call.req).await?;
     let method = ClientAuthMethod::private_key_jwt(body.jwks.as_ref(), body.jwks_uri.as_deref())?;
-    let id = client_id(call.param)?;
+    let id = not_self(call.caller, call.param)?;
     let client = state.registry.set_auth_method(&id, method).await?;
     tracing::info!(client_id = %client.id, "replaced a client's keys");
     Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
@@ -163,7 +163,7 @@ async fn set_disabled(call: Call<'_>, disabled: bool) -> Answer {
 /// (RFC 9449 §5.2); tokens already issued stay as they are.
 pub async fn set_dpop(call: Call<'_>) -> Answer {
     let body: SetDpop = json_body(call.state, call.req).await?;
-    let id = client_id(call.param)?;
+    let id = not_self(call.caller, call.param)?;
     let client = call
         .state
         .registry
@@ -172,11 +172,12 @@ pub async fn set_dpop(call: Call<'_>) -> Answer {
     Ok(json_no_store(StatusCode::OK, &ClientView::from(&client)))
 }
 
-/// Refuses to let an admin disable or remove the client it is calling with: that would lock it out.
+/// Refuses to let an admin disable, remove, re-key or DPoP-bind the client it is calling with:
+/// each would lock it (and the command line, which holds its secret) out.
 fn not_self(caller: &AccessClaims, id: &str) -> Result<ClientId, AdminError> {
     if caller.client_id == id {
         return Err(AdminError::Conflict(
-            "an admin client cannot disable or remove itself".into(),
+            "an admin client cannot disable, remove, re-key or DPoP-bind itself".into(),
         ));
     }
     client_id(id)
