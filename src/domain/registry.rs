@@ -141,15 +141,10 @@ impl ClientRegistry {
         let stored = self.store.get(id)?.ok_or_else(|| not_found(id))?;
         if !stored.auth_method.uses_secret() {
             return Err(AdminError::Conflict(format!(
-                "client {id} authenticates without a secret"
+                "client {id} authenticates without a secret: it has none to rotate"
             )));
         }
         let grace = grace.secs();
-        if self.get(id)?.is_some_and(|c| !c.auth_method.uses_secret()) {
-            return Err(AdminError::Invalid(
-                format!("client {id} authenticates without a secret: it has none to rotate").into(),
-            ));
-        }
         let secret = ClientSecret::generate();
         let digest = secret.digest();
         let client = self

@@ -25,7 +25,7 @@ async fn a_tls_client_has_no_secret_to_rotate() {
             Some(json!({})),
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 409, "no secret to rotate");
     let r = app
         .admin(
             Method::POST,
