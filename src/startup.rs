@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::domain::assertion::{ClaimRules, ClientAssertions};
 use crate::domain::events::Events;
-use crate::domain::keys::{KeyManager, KeyRotation};
+use crate::domain::keys::KeyRotation;
 use crate::domain::operators::Operators;
 use crate::domain::readiness::Readiness;
 use crate::domain::users::Users;
@@ -85,38 +85,11 @@ impl Application {
         let client_certs = serving::client_certs(&settings)?;
         let tls = serving::tls(&settings.tls, client_certs.ca())?;
         let mtls = serving::mtls_support(tls.as_ref(), &client_certs);
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        // Verbatim, trailing slash and all: verifiers compare `iss` with what they were given
-        // (RFC 8414 §3.3, RFC 9068 §4).
-        let issuer = settings
-            .issuer
-            .clone()
-            .unwrap_or_else(|| format!("{scheme}://{addr}"));
-        if settings.issuer.is_none() && settings.database_url.is_some() {
-            // Instances behind one load balancer refuse each other's tokens unless they share it.
-            tracing::warn!(%issuer, "no issuer set on a shared database: this instance names its \
-                own address in its tokens; give every instance the same --issuer");
-        }
+        let issuer = serving::issuer(&settings, tls.is_some(), addr);
         create_private_dir(&settings.data_dir)?;
         let (engine, startup_lock) = engine::Engine::open(&settings, &telemetry).await?;
         let now = UnixTime::now();
-        let policy = settings.key_policy();
-        if policy.prepublish < settings.jwks_max_age {
-            tracing::warn!(
-                prepublish_secs = policy.prepublish,
-                jwks_max_age = settings.jwks_max_age,
-                "keys are published for less than the JWKS may be cached: a verifier may see a new key's tokens before its cached key set knows the key"
-            );
-        }
-        let keys = Arc::new(
-            KeyManager::load_with(
-                engine.key_records.clone(),
-                engine.key_material.clone(),
-                policy,
-                now,
-            )
-            .await?,
-        );
+        let keys = Arc::new(engine.key_manager(&settings, now).await?);
         let rotation = Arc::new(KeyRotation::new(keys.clone(), engine.leases.clone()));
         let events: Arc<dyn Events> = Arc::new(telemetry.clone());
         let revocations =

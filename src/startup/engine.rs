@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::domain::UnixTime;
 use crate::domain::federation::{Federation, TrustedIssuers};
-use crate::domain::keys::SignerPool;
+use crate::domain::keys::{KeyManager, SignerPool};
 use crate::domain::ports::{
     ClientStore, DenylistStore, DirectoryStore, KeyMaterial, KeyRecordStore, Leases, LockoutStore,
     OperatorStore, SingleUse, TrustedIssuerStore,
@@ -146,6 +146,32 @@ pub async fn open_postgres(
         observer,
     };
     PgStore::open(&options, master).await
+}
+
+impl Engine {
+    /// The signing keys as stored, under the settings' schedule; warns when next keys are
+    /// published for less time than a verifier may cache the JWKS.
+    pub(super) async fn key_manager(
+        &self,
+        settings: &Settings,
+        now: UnixTime,
+    ) -> anyhow::Result<KeyManager> {
+        let policy = settings.key_policy();
+        if policy.prepublish < settings.jwks_max_age {
+            tracing::warn!(
+                prepublish_secs = policy.prepublish,
+                jwks_max_age = settings.jwks_max_age,
+                "keys are published for less than the JWKS may be cached: a verifier may see a new key's tokens before its cached key set knows the key"
+            );
+        }
+        KeyManager::load_with(
+            self.key_records.clone(),
+            self.key_material.clone(),
+            policy,
+            now,
+        )
+        .await
+    }
 }
 
 /// Rebuilds the key ring whenever another instance changed the keys in the shared database.

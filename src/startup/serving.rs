@@ -2,6 +2,7 @@
 //! main listener (a runtime per I/O thread, or the shared one), `/metrics` on its own listener.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -109,4 +110,20 @@ pub(super) async fn serve_metrics(
     };
     tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics at /metrics");
     server::serve(listener, http::Metrics(state), limits, None, stop).await;
+}
+
+/// The issuer: as set, verbatim (trailing slash and all: verifiers compare `iss` with what they
+/// were given, RFC 8414 §3.3, RFC 9068 §4), or this instance's own address.
+pub(super) fn issuer(settings: &Settings, tls: bool, addr: SocketAddr) -> String {
+    if let Some(issuer) = &settings.issuer {
+        return issuer.clone();
+    }
+    let scheme = if tls { "https" } else { "http" };
+    let issuer = format!("{scheme}://{addr}");
+    if settings.database_url.is_some() {
+        // Instances behind one load balancer refuse each other's tokens unless they share it.
+        tracing::warn!(%issuer, "no issuer set on a shared database: this instance names its \
+            own address in its tokens; give every instance the same --issuer");
+    }
+    issuer
 }

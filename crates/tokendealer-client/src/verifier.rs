@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use jsonwebtoken::Algorithm;
 use reqwest::IntoUrl;
 
 use super::claims::{Claims, LegacyClaims, WireClaims};
 use super::discovery::ServerMetadata;
-use super::error::{ClientError, VerifyError};
+use super::error::VerifyError;
 use super::jwks::{Key, KeyCache};
 
 /// Anything that turns a bearer token into verified [`Claims`]: the local [`Verifier`] or the
@@ -37,17 +37,8 @@ struct Inner {
     audience: String,
 }
 
-/// Configures a [`Verifier`].
-pub struct VerifierBuilder {
-    jwks_uri: reqwest::Result<reqwest::Url>,
-    issuer: String,
-    audience: String,
-    algorithms: Vec<Algorithm>,
-    leeway: Duration,
-    cooldown: Duration,
-    accept_legacy: bool,
-    http: Option<reqwest::Client>,
-}
+mod builder;
+pub use builder::VerifierBuilder;
 
 impl Verifier {
     /// Verifies tokens from `issuer`, signed with keys at `jwks_uri`, meant for `audience`.
@@ -249,68 +240,5 @@ impl VerifyToken for Verifier {
         token: &str,
     ) -> impl Future<Output = Result<Claims, VerifyError>> + Send {
         self.verify(token)
-    }
-}
-
-impl VerifierBuilder {
-    /// Accepted signature algorithms (default `[RS512]`). HMAC algorithms are refused at
-    /// [`build`](Self::build): a public key must never double as a shared secret.
-    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
-        self.algorithms = algorithms.to_vec();
-        self
-    }
-
-    /// Clock skew tolerated on `exp` and `nbf` (default 30 s).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
-        self
-    }
-
-    /// Least time between two JWKS fetches caused by unknown `kid`s (default 30 s).
-    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
-        self.cooldown = cooldown;
-        self
-    }
-
-    /// Also accept tokens of the older tokenleader profile (`typ: JWT`, user object in `sub`,
-    /// no `iss`/`aud`/`jti`); off by default. Such tokens usually carry no `kid`, so every
-    /// published key is tried; only the allowed algorithms and the signature protect them.
-    pub fn accept_legacy_tokenleader(mut self, accept: bool) -> Self {
-        self.accept_legacy = accept;
-        self
-    }
-
-    /// Uses this HTTP client for JWKS fetches.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Builds the verifier; no request is made until the first token arrives.
-    pub fn build(self) -> Result<Verifier, ClientError> {
-        if self.algorithms.is_empty()
-            || self
-                .algorithms
-                .iter()
-                .any(|a| a.family() == AlgorithmFamily::Hmac)
-        {
-            return Err(ClientError::Config(
-                "algorithms must be a non-empty list of asymmetric algorithms".into(),
-            ));
-        }
-        Ok(Verifier {
-            inner: Arc::new(Inner {
-                keys: KeyCache::new(
-                    self.jwks_uri?,
-                    self.http.unwrap_or_default(),
-                    self.cooldown.as_secs(),
-                ),
-                algorithms: self.algorithms,
-                leeway: self.leeway.as_secs(),
-                accept_legacy: self.accept_legacy,
-                issuer: self.issuer,
-                audience: self.audience,
-            }),
-        })
     }
 }

@@ -1,6 +1,6 @@
-//! Changing the keys: the schedule's tick, and rotations asked for (published first, or at
-//! once in an emergency). Each runs under [`KeyManager::begin_change`]'s locks. Retiring one key
-//! on request is in `retire`.
+//! Changing the keys: rotations asked for (published first, or at once in an emergency), and
+//! the steps every change shares. Each runs under [`KeyManager::begin_change`]'s locks. The
+//! schedule's tick is in `tick`; retiring one key on request is in `retire`.
 //!
 //! Order of writes, so that a crash or another instance never sees a key it cannot use: the
 //! private key is stored before any record names it; a next key enters this instance's JWKS
@@ -14,74 +14,11 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 
-use super::schedule::{MAX_REPLACED_KEYS, due_time, plan};
+use super::schedule::{MAX_REPLACED_KEYS, due_time};
 use super::{KeyInfo, KeyManager, KeyRecord, KeyRing, KeyState, SigningAlg, SigningKey};
 use crate::domain::{AdminError, UnixTime};
 
 impl KeyManager {
-    /// Whether the schedule has something to do at `now`, judged from the ring's records.
-    pub fn pending(&self, now: UnixTime) -> bool {
-        !plan(self.ring.load().records(), now, &self.policy).is_empty()
-    }
-
-    /// One step of the schedule at `now` (read just before the call): picks up changes made
-    /// by another instance, makes due next keys active, retires keys whose window has passed,
-    /// and publishes a next key where the active one is due within `prepublish`. With several
-    /// instances, call it only while holding the lease ([`super::KeyRotation`] does).
-    pub async fn tick(&self, now: UnixTime) -> anyhow::Result<()> {
-        let started = Instant::now();
-        let _changing = self.begin_change(now).await?;
-        self.advance_locked(now, started).await
-    }
-
-    /// The schedule's step; retires keys whose window has passed. Kept for callers that only
-    /// mean that: it is [`KeyManager::tick`].
-    pub async fn retire_expired(&self, now: UnixTime) -> anyhow::Result<()> {
-        self.tick(now).await
-    }
-
-    /// The schedule's step; `started` is when the caller began, `now` having been read
-    /// just before.
-    async fn advance_locked(&self, now: UnixTime, started: Instant) -> anyhow::Result<()> {
-        let old = self.ring.load_full();
-        let step = plan(old.records(), now, &self.policy);
-        if step.is_empty() {
-            return Ok(());
-        }
-        let mut keys = old.keys();
-        let mut generated = Vec::with_capacity(step.generate.len());
-        for &(alg, target) in &step.generate {
-            generated.push((target, self.make_key(alg).await?));
-        }
-        let published_by = published_by(now, started);
-        let mut stored = step.changed.clone();
-        for r in &step.changed {
-            match r.state {
-                KeyState::Active => {
-                    tracing::info!(kid = %r.kid, alg = %r.alg, "a next key is due: it signs now")
-                }
-                KeyState::Retiring { until, .. } => {
-                    tracing::info!(kid = %r.kid, alg = %r.alg, until, "a replaced key stopped signing; it verifies until its tokens expired")
-                }
-                KeyState::Retired { .. } => {
-                    tracing::info!(kid = %r.kid, alg = %r.alg, "retired a signing key")
-                }
-                KeyState::Next { .. } => {}
-            }
-        }
-        for (target, key) in generated {
-            let due = due_time(target, published_by, &self.policy);
-            tracing::info!(kid = key.kid(), alg = %key.signing_alg(), due, "published the next signing key");
-            stored.push(next_record(&key, due, now));
-            keys.insert(key.kid().to_owned(), Arc::new(key));
-        }
-        self.publish_then_store(&old, stored, &keys, now).await?;
-        for kid in &step.retired {
-            self.files.remove(kid).await?;
-        }
-        Ok(())
-    }
-
     /// Publishes a new key for each of `algs` as **next**, due `prepublish` from now: it
     /// signs only once every verifier's cached JWKS can know it. An algorithm that already
     /// has a next key keeps it (it is due sooner than a new one would be). Returns the next
@@ -244,7 +181,7 @@ impl KeyManager {
     }
 
     /// Generates a key off the async workers and stores its private key.
-    async fn make_key(&self, alg: SigningAlg) -> anyhow::Result<SigningKey> {
+    pub(super) async fn make_key(&self, alg: SigningAlg) -> anyhow::Result<SigningKey> {
         let (key, der) =
             tokio::task::spawn_blocking(move || SigningKey::generate_for(alg)).await??;
         self.files.write(key.kid(), &der).await?;
@@ -253,7 +190,7 @@ impl KeyManager {
 
     /// Swaps in the ring with `stored` applied, then stores `stored`; if the store refuses,
     /// the previous ring comes back. For changes that publish ahead of signing.
-    async fn publish_then_store(
+    pub(super) async fn publish_then_store(
         &self,
         old: &Arc<KeyRing>,
         stored: Vec<KeyRecord>,
@@ -281,7 +218,7 @@ enum Choice {
     New(Box<SigningKey>),
 }
 
-fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
+pub(super) fn next_record(key: &SigningKey, due: u64, now: UnixTime) -> KeyRecord {
     KeyRecord {
         kid: key.kid().to_owned(),
         alg: key.signing_alg().as_str().into(),
@@ -305,7 +242,7 @@ pub(super) fn merged(records: &[KeyRecord], changes: &[KeyRecord]) -> Vec<KeyRec
 
 /// A bound on when a key made since `started` is in this instance's JWKS: `now` is whole
 /// seconds (up to 1 s early) and the work since took `started.elapsed()`, rounded up.
-fn published_by(now: UnixTime, started: Instant) -> u64 {
+pub(super) fn published_by(now: UnixTime, started: Instant) -> u64 {
     let spent = started.elapsed();
     let spent = spent.as_secs() + u64::from(spent.subsec_nanos() > 0);
     now.as_secs().saturating_add(1).saturating_add(spent)

@@ -2,9 +2,9 @@
 //!
 //! Layout: `record` (stored metadata and states), `schedule` (the schedule as a pure function
 //! of the records and `now`), `ring` (the keys in use), `load` (start and refresh from the
-//! stores, and the locks every change holds), `changes` (the schedule's tick, asked-for
-//! rotations), `retire` (a key out at once), `rotation` (the tick under a lease, for several
-//! instances sharing a store).
+//! stores, and the locks every change holds), `changes` (asked-for rotations and the steps
+//! changes share), `tick` (the schedule's step), `retire` (a key out at once), `rotation` (the
+//! tick under a lease, for several instances sharing a store).
 
 mod alg;
 mod changes;
@@ -16,6 +16,7 @@ mod ring;
 mod rotation;
 mod schedule;
 mod signing;
+mod tick;
 
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! revocation (RFC 7009), and the public documents verifiers read: the JWKS (RFC 7517) and the
 //! discovery documents (RFC 8414, OpenID Connect Discovery).
 
+mod credentials;
 pub mod discovery;
 pub mod dpop;
 pub mod introspection;
@@ -13,9 +14,10 @@ use http::Request;
 use hyper::body::Incoming;
 
 use super::error::Rejection;
-use super::request::{Form, client_auth, read_body};
+use super::request::{Form, read_body};
 use super::state::AppState;
 use crate::domain::{Client, UnixTime};
+use credentials::client_auth;
 
 /// Reads the form and authenticates the client behind it, as the token endpoint does. Client
 /// authentication comes before any look at `token`: an unauthenticated caller learns nothing.

@@ -4,6 +4,7 @@
 use http::{HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
+use super::credentials::client_auth;
 use crate::domain::grant::client_credentials::ClientCredentialsRequest;
 use crate::domain::grant::password::PasswordRequest;
 use crate::domain::users::PresentedPassword;
@@ -11,7 +12,7 @@ use crate::domain::{
     Audience, Confirmation, GrantType, OAuthError, ScopeSet, TokenRequest, UnixTime,
 };
 use crate::http::error::{DPOP_NONCE, Rejection};
-use crate::http::request::{Form, client_auth, read_body};
+use crate::http::request::{Form, read_body};
 use crate::http::response::{Body, json_no_store};
 use crate::http::state::AppState;
 

@@ -1,6 +1,7 @@
 //! Request reading's unit tests: charsets, Basic credentials and where they were, repeated parameters.
 
 use super::*;
+use crate::domain::ClientAuth;
 
 #[test]
 fn a_form_declared_in_another_charset_than_utf8_is_refused() {
@@ -48,63 +49,6 @@ fn a_form_declared_in_another_charset_than_utf8_is_refused() {
             "{other}"
         );
     }
-}
-
-#[test]
-fn basic_credentials_are_form_unescaped() {
-    let encoded = STANDARD.encode("my%3Aclient:s%2Bcr%20t");
-    let header = format!("Basic {encoded}");
-    let (id, secret) = decode_basic(basic_payload(header.as_bytes()).unwrap()).unwrap();
-    assert_eq!((id.as_str(), secret.as_str()), ("my:client", "s+cr t"));
-}
-
-#[test]
-fn an_authorization_header_the_endpoint_cannot_use_is_invalid_client() {
-    let form = Form(HashMap::from([("grant_type".into(), "x".into())]));
-    let no_colon = format!("Basic {}", STANDARD.encode("svc"));
-    let empty_id = format!("basic {}", STANDARD.encode(":secret"));
-    for value in [
-        "Bearer abc",
-        "Digest username=\"svc\"",
-        "Basic !!!",
-        "Basic",
-        &no_colon,
-        &empty_id,
-    ] {
-        let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, value.parse().unwrap());
-        let err = client_auth(&h, &form, None).unwrap_err();
-        assert!(
-            matches!(err, Rejection::InvalidClient(CredentialsIn::Header)),
-            "{value}: {err:?}"
-        );
-    }
-}
-
-#[test]
-fn credentials_are_read_with_where_they_were() {
-    let basic = format!("Basic {}", STANDARD.encode("svc:s3cret"));
-    let mut h = HeaderMap::new();
-    h.insert(header::AUTHORIZATION, basic.parse().unwrap());
-    let (auth, presented) = client_auth(&h, &Form(HashMap::new()), None).unwrap();
-    assert_eq!(
-        (auth.client_id.as_str(), presented),
-        ("svc", CredentialsIn::Header)
-    );
-    let form = Form(HashMap::from([
-        ("client_id".into(), "svc".into()),
-        ("client_secret".into(), "s3cret".into()),
-    ]));
-    let (auth, presented) = client_auth(&HeaderMap::new(), &form, None).unwrap();
-    assert_eq!(
-        (auth.client_id.as_str(), presented),
-        ("svc", CredentialsIn::Form)
-    );
-    let nothing = client_auth(&HeaderMap::new(), &Form(HashMap::new()), None).unwrap_err();
-    assert!(matches!(
-        nothing,
-        Rejection::InvalidClient(CredentialsIn::Form)
-    ));
 }
 
 #[test]
