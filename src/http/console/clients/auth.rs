@@ -57,7 +57,7 @@ pub fn replace_form(ctx: &Ctx<'_>, client: &Client, base: &str) -> Markup {
     html! {
         @if has_keys {
             h2 { "Replace its keys" }
-            p { "The keys registered now stop verifying its assertions at once." }
+            p { "Its current keys stop verifying its assertions as soon as these are saved." }
         } @else {
             h2 { "Authenticate with keys instead" }
             p { "It then authenticates with " code { "private_key_jwt" } " and these keys alone: "
