@@ -1,6 +1,7 @@
 //! The console in a real browser: Debian's chromium, headless, driven through chromedriver by
 //! fantoccini. Log in, register a client, read its secret once, get a token with it, rotate the
-//! secret, disable the client (its token is refused), log out; a PNG of each page is saved under
+//! secret, disable the client (its token is refused), register a `private_key_jwt` client by
+//! pasting its JWK Set and read its method on its page, log out; a PNG of each page is saved under
 //! `target/console-screenshots/`.
 //!
 //! `cargo test --test browser -- --ignored` (needs `chromium` and `chromium-driver`).
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
+use tokendealer::domain::keys::{SigningAlg, SigningKey};
 use tokendealer::domain::users::UserSettings;
 use tokendealer::{Application, Settings};
 
@@ -265,9 +267,46 @@ async fn an_operator_registers_rotates_and_disables_a_client_in_chromium() {
     assert!(table.contains("acme"), "{table}");
     snap(&c, "09-orgs").await;
 
+    // A private_key_jwt client: its public JWK Set pasted, its method and kid on its page.
+    let (key, _) = SigningKey::generate_for(SigningAlg::EdDsa).unwrap();
+    let mut jwk = key.jwk().clone();
+    jwk.common.key_id = Some("batch-2026".into());
+    let set = json!({ "keys": [jwk] }).to_string();
+    c.find(Locator::LinkText("Clients"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(heading(&c, "Clients").await, "Clients");
+    c.find(Locator::LinkText("Register a client"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(heading(&c, "Register a client").await, "Register a client");
+    fill(&c, "client_id", "batch").await;
+    fill(&c, "audiences", "https://shop.example").await;
+    let jwks = c.find(Locator::Id("jwks")).await.unwrap();
+    assert!(
+        !jwks.is_displayed().await.unwrap(),
+        "the stylesheet shows the chosen method's fields alone"
+    );
+    click(&c, "#auth-keys").await;
+    fill(&c, "jwks", &set).await;
+    snap(&c, "10-register-with-keys").await;
+    click(&c, "main form button[type=submit]").await;
+    assert_eq!(heading(&c, "Client batch").await, "Client batch");
+    let method = c.find(Locator::Id("auth-method")).await.unwrap();
+    assert!(method.text().await.unwrap().contains("private_key_jwt"));
+    let keys = c.find(Locator::Id("auth-keys")).await.unwrap();
+    assert!(keys.text().await.unwrap().contains("batch-2026"));
+    snap(&c, "11-client-with-keys").await;
+
     click(&c, "form.logout button").await;
     assert_eq!(heading(&c, "Log in").await, "Log in");
-    snap(&c, "10-logged-out").await;
+    snap(&c, "12-logged-out").await;
     c.goto(&format!("{base}/console/clients")).await.unwrap();
     assert_eq!(heading(&c, "Log in").await, "Log in", "the session is gone");
 

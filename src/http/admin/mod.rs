@@ -66,6 +66,16 @@ pub(super) async fn dispatch(state: &AppState, req: Request<Incoming>, now: Unix
     result
 }
 
+/// The audit trail's name of the admin operation `method` on `path` (its segments under
+/// `/admin/`; a parameter matches any value), as its row in [`table::OPERATIONS`] declares it:
+/// the console records the same operations under the same names. `None`: no audited row.
+pub(super) fn audited_action(method: &http::Method, path: &[&str]) -> Option<String> {
+    let segments: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+    let matched = table::find(method, &segments).ok()?;
+    let audit = matched.operation.audit.as_ref()?;
+    Some(audit.action.name(matched.kind))
+}
+
 /// The access the admin table declares for `path` (under `/admin/`) and `method`: what
 /// [`dispatch`] applies.
 #[cfg(test)]

@@ -2,24 +2,34 @@
 //! its operator ([`Ctx::audit`]), and the Audit page shows the trail's recent events, all or of
 //! one kind (`?kind=admin`, `?kind=auth`), with names shown as [`views::visible`] text.
 
+use http::Method;
 use maud::html;
 
 use super::forms::Form;
 use super::{Ctx, views};
 use crate::domain::OAuthError;
+use crate::http::admin::audited_action;
 use crate::http::error::{Body, Rejection};
 use crate::telemetry::audit::AuditKind;
 use crate::telemetry::{Actor, AuditEvent, AuditRecord, Outcome};
 
 impl Ctx<'_> {
-    /// Records a console action by this session's operator in the audit trail, in the admin
-    /// API's vocabulary (`client.add`, `key.retire`, …). Never given a secret: `target` names
-    /// what was acted on. The outcome's status is 200 for a success and 400 for a refusal (the
-    /// console answers with pages, not API statuses).
-    pub fn audit(&self, action: &str, target: &str, succeeded: bool) {
+    /// Records a console action by this session's operator in the audit trail as the admin
+    /// operation it is: `method` on `admin_path` (its segments under `/admin/`), under the
+    /// action its row in the admin table names (`client.add`, `key.retire`, …). Never given a
+    /// secret: `target` names what was acted on. The outcome's status is 200 for a success and
+    /// 400 for a refusal (the console answers with pages, not API statuses).
+    pub fn audit(&self, method: &Method, admin_path: &[&str], target: &str, succeeded: bool) {
+        let action = audited_action(method, admin_path).unwrap_or_else(|| {
+            // Every console action is an audited admin operation: a path without a row is a
+            // console bug, still recorded rather than lost.
+            let path = admin_path.join("/");
+            tracing::error!(%method, path, "a console action without an audited admin operation");
+            format!("{method} /admin/{path}")
+        });
         let event = AuditEvent::AdminAction {
             actor: Actor::Operator(self.session.operator.clone()),
-            action: action.to_owned(),
+            action,
             target: (!target.is_empty()).then(|| target.to_owned()),
             outcome: Outcome {
                 status: if succeeded { 200 } else { 400 },

@@ -1,19 +1,17 @@
 //! The console's client pages: a searchable, paged list (one range read per page, whatever the
-//! number of clients), registration and secret rotation (the secret shown once, in the POST's
-//! own answer), disabling, enabling and removal with a confirmation page.
+//! number of clients), a client's page, secret rotation (the secret shown once, in the POST's
+//! own answer), disabling, enabling and removal with a confirmation page. Registration:
+//! `register`; how a client authenticates and the replacement of its keys: `auth`.
 
-use http::{Response, StatusCode};
+mod auth;
+mod register;
+
+use http::{Method, Response, StatusCode};
 use maud::{Markup, html};
 
 use super::forms::Form;
 use super::{Ctx, views};
-use crate::domain::federation::parse_subjects;
-use crate::domain::keys::SigningAlg;
-use crate::domain::registration::TlsAuthRequest;
-use crate::domain::{
-    AdminError, Client, ClientId, ClientRequest, ClientSecret, GrantType, NewClient,
-};
-use crate::http::client_cert::certificate_der;
+use crate::domain::{AdminError, Client, ClientId, ClientSecret};
 use crate::http::error::Rejection;
 use crate::http::response::Body;
 
@@ -28,10 +26,11 @@ pub async fn route(
 ) -> Result<Response<Body>, Rejection> {
     match (seg, form) {
         ([], None) => list(ctx, &Form::query(query)),
-        ([], Some(form)) => create(ctx, &form).await,
-        (["new"], None) => Ok(page(ctx, "Register a client", new_form(ctx))),
+        ([], Some(form)) => register::create(ctx, &form).await,
+        (["new"], None) => Ok(page(ctx, "Register a client", register::form(ctx))),
         ([id], None) => show(ctx, &ClientId::parse(id)?),
         ([id, "rotate"], Some(form)) => rotate(ctx, &ClientId::parse(id)?, &form).await,
+        ([id, "jwks"], Some(form)) => auth::set_jwks(ctx, &ClientId::parse(id)?, &form).await,
         ([id, action @ ("disable" | "enable")], Some(_)) => {
             let id = ClientId::parse(id)?;
             let outcome = ctx
@@ -39,7 +38,13 @@ pub async fn route(
                 .registry
                 .set_disabled(&id, *action == "disable")
                 .await;
-            ctx.audit(&format!("client.{action}"), id.as_str(), outcome.is_ok());
+            let target = id.as_str();
+            ctx.audit(
+                &Method::POST,
+                &["clients", target, action],
+                target,
+                outcome.is_ok(),
+            );
             outcome?;
             Ok(views::redirect_to(format!(
                 "/console/clients/{}",
@@ -50,7 +55,13 @@ pub async fn route(
         ([id, "remove"], Some(_)) => {
             let id = ClientId::parse(id)?;
             let outcome = ctx.state.registry.remove(&id).await;
-            ctx.audit("client.remove", id.as_str(), outcome.is_ok());
+            let target = id.as_str();
+            ctx.audit(
+                &Method::DELETE,
+                &["clients", target],
+                target,
+                outcome.is_ok(),
+            );
             outcome?;
             Ok(views::redirect("/console/clients"))
         }
@@ -111,115 +122,6 @@ fn audiences(c: &Client) -> String {
         .join(" ")
 }
 
-fn new_form(ctx: &Ctx<'_>) -> Markup {
-    let policy = ctx.state.registry.policy();
-    html! {
-        form.stack method="post" action="/console/clients" {
-            (views::csrf(&ctx.session))
-            label for="client_id" { "Client id" }
-            input id="client_id" name="client_id" type="text" required maxlength="128";
-            label for="audiences" { "Audiences (one per line)" }
-            textarea id="audiences" name="audiences" rows="3" required {}
-            label for="scopes" { "Scopes (separated by spaces)" }
-            input id="scopes" name="scopes" type="text";
-            fieldset {
-                legend { "Grants" }
-                @for grant in GrantType::ALL {
-                    input id={ "grant-" (grant.as_str()) } name="grants" type="checkbox" value=(grant.as_str())
-                        checked[grant == GrantType::ClientCredentials];
-                    label for={ "grant-" (grant.as_str()) } { " " (grant.as_str()) " " }
-                }
-            }
-            label for="token_ttl" { "Token lifetime (seconds)" }
-            input id="token_ttl" name="token_ttl" type="number" min="1"
-                max=(policy.max_token_ttl) value=(policy.default_token_ttl);
-            label for="alg" { "Signing algorithm" }
-            select id="alg" name="alg" {
-                @for alg in ctx.state.issuer.keys().policy().algorithms.iter() {
-                    option value=(alg.as_str()) selected[alg == SigningAlg::default()] { (alg.as_str()) }
-                }
-            }
-            label for="federated" { "Federated subjects (NAME=SUBJECT, one per line; none: a secret)" }
-            textarea id="federated" name="federated" rows="2" {}
-            div {
-                input id="dpop_bound" name="dpop_bound" type="checkbox" value="on";
-                label for="dpop_bound" { " Tokens only with a DPoP proof (DPoP-bound)" }
-            }
-            fieldset {
-                legend { "Mutual TLS (RFC 8705), instead of a secret" }
-                label for="tls_subject_dn" { "Certificate subject DN under the client CA (tls_client_auth), RFC 4514" }
-                input id="tls_subject_dn" name="tls_subject_dn" type="text" maxlength="1024" placeholder="CN=svc,O=Example";
-                label for="tls_certificate" { "Or the client's own certificate, PEM (self_signed_tls_client_auth)" }
-                textarea id="tls_certificate" name="tls_certificate" rows="4" {}
-            }
-            button type="submit" { "Register" }
-        }
-    }
-}
-
-async fn create(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection> {
-    let ttl =
-        match form.get("token_ttl") {
-            "" => None,
-            raw => Some(raw.parse().map_err(|_| {
-                AdminError::invalid("the token lifetime must be a number of seconds")
-            })?),
-        };
-    let (audiences, scopes, grants) = (
-        form.words("audiences"),
-        form.words("scopes"),
-        form.words("grants"),
-    );
-    let jwks: Option<serde_json::Value> = match form.get("jwks").trim() {
-        "" => None,
-        raw => Some(
-            serde_json::from_str(raw)
-                .map_err(|_| AdminError::invalid("the JWK Set is not JSON"))?,
-        ),
-    };
-    let nonempty = |name| Some(form.get(name)).filter(|v| !v.trim().is_empty());
-    let certificate = nonempty("tls_certificate")
-        .map(certificate_der)
-        .transpose()?;
-    let request = ClientRequest {
-        client_id: form.get("client_id"),
-        audiences: &audiences,
-        scopes: &scopes,
-        grants: Some(&grants),
-        token_ttl: ttl,
-        alg: Some(form.get("alg")).filter(|a| !a.is_empty()),
-        jwks: jwks.as_ref(),
-        jwks_uri: Some(form.get("jwks_uri").trim()).filter(|u| !u.is_empty()),
-        federated: &parse_subjects(form.get("federated").lines().filter(|l| !l.is_empty()))?,
-        dpop_bound: form.has("dpop_bound"),
-        tls: TlsAuthRequest {
-            subject_dn: nonempty("tls_subject_dn"),
-            certificate: certificate.as_deref(),
-            ..TlsAuthRequest::default()
-        },
-    };
-    let registry = &ctx.state.registry;
-    let algorithms = ctx.state.issuer.keys().policy().algorithms;
-    let new = NewClient::parse(&request, registry.policy(), algorithms)?;
-    let outcome = match ctx
-        .state
-        .federation
-        .check_binding(new.auth_method.federated_subjects())
-    {
-        Ok(()) => registry.register(new, ctx.now).await,
-        Err(refused) => Err(refused),
-    };
-    ctx.audit("client.add", request.client_id, outcome.is_ok());
-    match outcome? {
-        (client, Some(secret)) => Ok(secret_page(ctx, "Client registered", &client, &secret)),
-        // A client with a TLS method has no secret to show.
-        (client, None) => Ok(views::redirect_to(format!(
-            "/console/clients/{}",
-            views::escape(client.id.as_str())
-        ))),
-    }
-}
-
 /// The secret, once: in this answer to the POST, never in a URL or a later page.
 fn secret_page(
     ctx: &Ctx<'_>,
@@ -253,10 +155,7 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
             dt { "DPoP" } dd { @if client.dpop_bound { "required (DPoP-bound tokens only)" } @else { "optional" } }
             dt { "Registered" } dd { (views::when(client.created_at.as_secs())) }
             dt { "State" } dd { @if client.disabled { "disabled" } @else { "enabled" } }
-            dt { "Authentication" } dd { (client.auth_method) }
-            @for s in client.auth_method.federated_subjects() {
-                dt { "Federated subject" } dd { (s.trust) "=" (s.subject) }
-            }
+            (auth::describe(&client))
             @if let Some((_, until)) = client.previous_secret {
                 dt { "Previous secret works until" } dd { (views::when(until.as_secs())) }
             }
@@ -270,6 +169,7 @@ fn show(ctx: &Ctx<'_>, id: &ClientId) -> Result<Response<Body>, Rejection> {
                 button type="submit" { "Rotate secret" }
             }
         }
+        (auth::replace_form(ctx, &client, &base))
         h2 { "State" }
         @if client.disabled {
             (views::post_button(&ctx.session, &format!("{base}/enable"), "Enable"))
@@ -291,7 +191,13 @@ async fn rotate(ctx: &Ctx<'_>, id: &ClientId, form: &Form) -> Result<Response<Bo
     };
     let grace = ctx.state.registry.policy().grace(grace)?;
     let outcome = ctx.state.registry.rotate_secret(id, grace, ctx.now).await;
-    ctx.audit("client.rotate_secret", id.as_str(), outcome.is_ok());
+    let target = id.as_str();
+    ctx.audit(
+        &Method::POST,
+        &["clients", target, "rotate-secret"],
+        target,
+        outcome.is_ok(),
+    );
     let (client, secret) = outcome?;
     Ok(secret_page(ctx, "Secret rotated", &client, &secret))
 }

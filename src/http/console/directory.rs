@@ -2,7 +2,7 @@
 //! the service catalog — each listed, created and removed through the same `Directory` calls
 //! as the admin API (`users_admin.rs`).
 
-use http::{Response, StatusCode};
+use http::{Method, Response, StatusCode};
 use maud::html;
 use serde::Serialize;
 
@@ -75,28 +75,20 @@ pub async fn route(
         ([], Some(form)) => {
             let outcome = create(ctx, kind, &form).await;
             let target = form.get(fields.first().map_or("name", |f| f.0));
-            ctx.audit(&format!("{}.add", singular(path)), target, outcome.is_ok());
+            ctx.audit(&Method::POST, &[path], target, outcome.is_ok());
             outcome?;
             Ok(views::redirect_to(format!("/console/directory/{path}")))
         }
         ([name, "remove"], Some(_)) => {
             let name = Name::parse(name)?;
             let outcome = ctx.state.users.directory.remove(kind, &name).await;
-            ctx.audit(
-                &format!("{}.remove", singular(path)),
-                name.as_str(),
-                outcome.is_ok(),
-            );
+            let target = name.as_str();
+            ctx.audit(&Method::DELETE, &[path, target], target, outcome.is_ok());
             outcome?;
             Ok(views::redirect_to(format!("/console/directory/{path}")))
         }
         _ => Err(Rejection::NotFound),
     }
-}
-
-/// The admin API's name for one entry of a resource path: `orgs` → `org`.
-fn singular(path: &str) -> &str {
-    path.strip_suffix('s').unwrap_or(path)
 }
 
 /// Every entry of `kind` as JSON objects (never a password hash: users as `UserView`).

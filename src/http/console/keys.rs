@@ -1,7 +1,7 @@
 //! The console's signing-key page: every key with its state and times, rotation (one algorithm
 //! or all) and retirement, through the same key manager as `/admin/keys`.
 
-use http::{Response, StatusCode};
+use http::{Method, Response, StatusCode};
 use maud::html;
 
 use super::forms::Form;
@@ -34,13 +34,23 @@ pub async fn route(
             } else {
                 keys.schedule_rotation(&algs, ctx.now).await
             };
-            ctx.audit("key.rotate", form.get("alg"), outcome.is_ok());
+            ctx.audit(
+                &Method::POST,
+                &["keys", "rotate"],
+                form.get("alg"),
+                outcome.is_ok(),
+            );
             outcome?;
             Ok(views::redirect("/console/keys"))
         }
         ([kid, "retire"], Some(_)) => {
             let outcome = keys.retire(kid, ctx.now).await;
-            ctx.audit("key.retire", kid, outcome.is_ok());
+            ctx.audit(
+                &Method::POST,
+                &["keys", kid, "retire"],
+                kid,
+                outcome.is_ok(),
+            );
             outcome?.ok_or_else(|| AdminError::NotFound(format!("no key {kid} in the key set")))?;
             Ok(views::redirect("/console/keys"))
         }

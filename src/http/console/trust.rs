@@ -1,7 +1,7 @@
 //! The console's trusted issuers (workload identity federation): the list, a form to trust
 //! one (keys inline, from a `jwks_uri`, or discovered), and removal with a confirmation page.
 
-use http::{Response, StatusCode};
+use http::{Method, Response, StatusCode};
 use maud::{Markup, html};
 
 use super::forms::Form;
@@ -29,7 +29,12 @@ pub async fn route(
         ([name, "remove"], Some(_)) => {
             let name = TrustName::parse(name)?;
             let outcome = ctx.state.federation.remove(&name).await;
-            ctx.audit("trust.remove", name.as_str(), outcome.is_ok());
+            ctx.audit(
+                &Method::DELETE,
+                &["trust", name.as_str()],
+                name.as_str(),
+                outcome.is_ok(),
+            );
             outcome?;
             Ok(views::redirect("/console/trust"))
         }
@@ -106,7 +111,7 @@ async fn add(ctx: &Ctx<'_>, form: &Form) -> Result<Response<Body>, Rejection> {
         Ok(new) => ctx.state.federation.add(new, ctx.now).await,
         Err(refused) => Err(refused),
     };
-    ctx.audit("trust.add", request.name, outcome.is_ok());
+    ctx.audit(&Method::POST, &["trust"], request.name, outcome.is_ok());
     outcome?;
     Ok(views::redirect("/console/trust"))
 }

@@ -1,5 +1,6 @@
 //! The Audit page: filtered by kind like `GET /admin/audit`, and text anyone may choose (a name
 //! presented at a failed login, an imported email) shown with its hidden characters visible.
+//! Console actions are recorded under the names of the admin operations they are.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -72,4 +73,51 @@ async fn an_imported_email_with_a_bidi_override_shows_it_as_an_escape() {
         .unwrap();
     assert!(page.contains(r"moc.evil\u{202e}@zed"), "{page}");
     assert!(!page.contains('\u{202e}'));
+}
+
+#[tokio::test]
+async fn every_console_action_is_recorded_under_its_admin_operations_name() {
+    let app = spawn_app().await;
+    app.register("svc", &["https://api"], &[]).await;
+    let mut browser = logged_in(&app).await;
+    for (page, action) in [
+        ("/console/clients/svc", "/console/clients/svc/rotate"),
+        ("/console/clients/svc", "/console/clients/svc/disable"),
+        ("/console/clients/svc", "/console/clients/svc/enable"),
+        ("/console/keys", "/console/keys/rotate"),
+        ("/console/directory/orgs", "/console/directory/orgs"),
+        (
+            "/console/directory/orgs",
+            "/console/directory/orgs/acme/remove",
+        ),
+        ("/console/clients/svc", "/console/clients/svc/remove"),
+    ] {
+        let csrf = browser.csrf(page).await;
+        let r = browser
+            .post(action, &[("csrf", csrf.as_str()), ("name", "acme")])
+            .await;
+        assert!(r.status().as_u16() < 400, "{action}: {}", r.status());
+    }
+    let r = app
+        .admin(reqwest::Method::GET, "/admin/audit?kind=admin", None)
+        .await;
+    let events: Vec<serde_json::Value> = r.json().await.unwrap();
+    let mut names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["actor"]["kind"] == "operator")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "client.disable",
+            "client.enable",
+            "client.remove",
+            "client.rotate_secret",
+            "key.rotate",
+            "org.add",
+            "org.remove",
+        ]
+    );
 }

@@ -2,6 +2,7 @@
 //! redirects followed) and the bootstrap operator's credentials.
 
 mod audit;
+mod client_keys;
 mod login;
 mod pages;
 mod paging;
