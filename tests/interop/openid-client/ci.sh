@@ -4,9 +4,9 @@
 # secrets. discovery.mjs: default discovery (openid-configuration), a token per audience, jose
 # accepting its audience's token and refusing the other's; for an issuer at the listener's URL
 # and one with a path. dpop.mjs: DPoP-bound tokens through openid-client's DPoP handle, with and
-# without nonces. pkjwt.mjs: private_key_jwt through openid-client's PrivateKeyJwt with RSA and
-# EC keys registered with --jwks, and one served at a --jwks-uri by a local http.server on
-# 127.0.0.1 (that dealer started with [client_assertions] jwks_allow_http_loopback); a key the
+# without nonces. pkjwt.mjs: private_key_jwt through openid-client's PrivateKeyJwt with RSA, EC
+# and Ed25519 keys registered with --jwks, and one served at a --jwks-uri by a local http.server
+# on 127.0.0.1 (that dealer started with [client_assertions] jwks_allow_http_loopback); a key the
 # client never registered is invalid_client. Exits non-zero if any check fails. Needs node (20+),
 # npm and python3.
 #
@@ -68,7 +68,7 @@ start_background "$work/jwks-server.log" python3 -m http.server --bind 127.0.0.1
 wait_for "http://127.0.0.1:$jwks_port/jwks.json" -f
 TOKENDEALER_CLIENT_ASSERTIONS_JWKS_ALLOW_HTTP_LOOPBACK=true start_dealer pkjwt "$(free_port)"
 issuers[pkjwt]="$dealer_url"
-for key in rsa ec; do
+for key in rsa ec ed; do
     admin pkjwt client add "pkjwt-$key" --audience https://api.example --jwks "$keys/$key.jwks.json" \
         >/dev/null || fail "could not register pkjwt-$key with --jwks"
 done

@@ -2,10 +2,12 @@
 // running tokendealer, the client configured by `client.discovery(...)` and tokens from
 // `clientCredentialsGrant`; jose verifies each token against the dealer's JWKS.
 //
-//   node pkjwt.mjs keys DIR                 RSA (RS256) and EC P-256 (ES256) keys: DIR/NAME.jwk
-//                                           (private) and DIR/NAME.jwks.json (public, kid NAME)
-//   node pkjwt.mjs check URL DIR AUDIENCE   pkjwt-rsa (key rsa), pkjwt-ec (key ec) and
-//                                           pkjwt-uri (key uri, registered by jwks_uri) get
+//   node pkjwt.mjs keys DIR                 RSA (RS256), EC P-256 (ES256) and Ed25519 keys:
+//                                           DIR/NAME.jwk (private), DIR/NAME.jwks.json (public,
+//                                           kid NAME)
+//   node pkjwt.mjs check URL DIR AUDIENCE   pkjwt-rsa (key rsa), pkjwt-ec (key ec), pkjwt-ed
+//                                           (key ed: openid-client signs it as RFC 9864's
+//                                           `Ed25519`) and pkjwt-uri (key uri, by jwks_uri) get
 //                                           tokens; pkjwt-rsa with the key `wrong` is refused
 //                                           with invalid_client as openid-client reports it
 //
@@ -14,7 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 
-const KEYS = { rsa: 'RS256', ec: 'ES256', uri: 'RS256', wrong: 'RS256' };
+const KEYS = { rsa: 'RS256', ec: 'ES256', ed: 'Ed25519', uri: 'RS256', wrong: 'RS256' };
 const [mode, ...args] = process.argv.slice(2);
 
 if (mode === 'keys') {
@@ -22,7 +24,9 @@ if (mode === 'keys') {
   await mkdir(dir, { recursive: true });
   for (const [name, alg] of Object.entries(KEYS)) {
     const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true });
-    const pub = { ...(await jose.exportJWK(publicKey)), kid: name, alg, use: 'sig' };
+    // The public JWK names its alg, but for Ed25519: the dealer reads RFC 9864's name in an
+    // assertion's header, not (yet) in a registered key.
+    const pub = { ...(await jose.exportJWK(publicKey)), kid: name, use: 'sig', ...(alg === 'Ed25519' ? {} : { alg }) };
     await writeFile(`${dir}/${name}.jwks.json`, JSON.stringify({ keys: [pub] }));
     await writeFile(`${dir}/${name}.jwk`, JSON.stringify({ ...(await jose.exportJWK(privateKey)), alg }));
   }
@@ -67,6 +71,7 @@ async function verify(token, clientId) {
 for (const [clientId, keyName, what] of [
   ['pkjwt-rsa', 'rsa', 'RS256 key from --jwks'],
   ['pkjwt-ec', 'ec', 'ES256 key from --jwks'],
+  ['pkjwt-ed', 'ed', 'Ed25519 key from --jwks'],
   ['pkjwt-uri', 'uri', 'RS256 key from a loopback jwks_uri'],
 ]) {
   try {
