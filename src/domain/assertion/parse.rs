@@ -125,9 +125,12 @@ impl ClientAssertion {
         {
             return Err(Malformed::RefusedHeader);
         }
+        // RFC 9864's fully-specified "Ed25519" is EdDSA over Ed25519, the only curve verified:
+        // openid-client (oauth4webapi) signs with that name.
         let alg = ALGORITHMS
             .into_iter()
             .find(|a| algorithm_name(*a) == parsed.alg)
+            .or((parsed.alg == ED25519).then_some(Algorithm::EdDSA))
             .ok_or(Malformed::Algorithm)?;
         let claims: AssertionClaims =
             serde_json::from_slice(&decode(payload)?).map_err(|_| Malformed::Claims)?;
@@ -151,6 +154,9 @@ impl ClientAssertion {
         })
     }
 }
+
+/// RFC 9864's name for EdDSA with Ed25519, read as [`Algorithm::EdDSA`].
+pub const ED25519: &str = "Ed25519";
 
 /// The JWS name of an algorithm (RFC 7518 §3.1).
 pub fn algorithm_name(alg: Algorithm) -> &'static str {

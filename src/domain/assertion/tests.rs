@@ -24,6 +24,16 @@ fn rules() -> ClaimRules {
 }
 
 #[test]
+fn rfc_9864_s_ed25519_is_read_as_eddsa() {
+    let a = ClientAssertion::parse(&jwt(json!({"alg": "Ed25519"}), claims())).unwrap();
+    assert_eq!(a.alg, jsonwebtoken::Algorithm::EdDSA);
+    assert_eq!(
+        ClientAssertion::parse(&jwt(json!({"alg": "Ed448"}), claims())).unwrap_err(),
+        Malformed::Algorithm
+    );
+}
+
+#[test]
 fn only_asymmetric_algorithms_without_key_bearing_headers_are_read() {
     assert!(ClientAssertion::parse(&jwt(json!({"alg": "RS256", "kid": "k"}), claims())).is_ok());
     for (header, why) in [

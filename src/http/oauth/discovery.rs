@@ -6,7 +6,7 @@
 //! JwtBearer, oauth2-proxy and openid-client find an issuer's keys only through it, and go-oidc
 //! accepts only the algorithms it lists (RS256 when it lists none).
 
-use crate::domain::assertion::{ALGORITHMS, algorithm_name};
+use crate::domain::assertion::{ALGORITHMS, ED25519, algorithm_name};
 use bytes::Bytes;
 use http::Uri;
 use serde::Serialize;
@@ -97,7 +97,9 @@ struct OpenIdMetadata<'a> {
 
 /// The algorithms a client assertion may use (never `none` or HS*).
 fn assertion_algs() -> Vec<&'static str> {
-    ALGORITHMS.iter().map(|a| algorithm_name(*a)).collect()
+    let mut names: Vec<_> = ALGORITHMS.iter().map(|a| algorithm_name(*a)).collect();
+    names.push(ED25519);
+    names
 }
 
 /// Which document a request asks for.

@@ -4,7 +4,11 @@
 # secrets. discovery.mjs: default discovery (openid-configuration), a token per audience, jose
 # accepting its audience's token and refusing the other's; for an issuer at the listener's URL
 # and one with a path. dpop.mjs: DPoP-bound tokens through openid-client's DPoP handle, with and
-# without nonces. Exits non-zero if any check fails. Needs node (20+) and npm.
+# without nonces. pkjwt.mjs: private_key_jwt through openid-client's PrivateKeyJwt with RSA, EC
+# and Ed25519 keys registered with --jwks, and one served at a --jwks-uri by a local http.server
+# on 127.0.0.1 (that dealer started with [client_assertions] jwks_allow_http_loopback); a key the
+# client never registered is invalid_client. Exits non-zero if any check fails. Needs node (20+),
+# npm and python3.
 #
 #   tests/interop/openid-client/ci.sh [path/to/tokendealer]   (default: target/debug/tokendealer)
 set -euo pipefail
@@ -53,4 +57,23 @@ TOKENDEALER_CLIENT_SECRET="${secrets[root-dpop]}" run_check "openid-client's DPo
     node "$here/dpop.mjs" "${issuers[root]}" dpop-check https://api.example
 TOKENDEALER_CLIENT_SECRET="${secrets[nonce-dpop]}" run_check "openid-client's DPoP with nonces against ${issuers[nonce]}" \
     node "$here/dpop.mjs" "${issuers[nonce]}" dpop-check https://api.example nonce
+# private_key_jwt (RFC 7523): openid-client's PrivateKeyJwt, keys made by pkjwt.mjs.
+keys="$work/pkjwt-keys"
+node "$here/pkjwt.mjs" keys "$keys" || fail "could not make the private_key_jwt keys"
+mkdir -p "$keys/served"
+cp "$keys/uri.jwks.json" "$keys/served/jwks.json"
+jwks_port="$(free_port)"
+start_background "$work/jwks-server.log" python3 -m http.server --bind 127.0.0.1 \
+    --directory "$keys/served" "$jwks_port"
+wait_for "http://127.0.0.1:$jwks_port/jwks.json" -f
+TOKENDEALER_CLIENT_ASSERTIONS_JWKS_ALLOW_HTTP_LOOPBACK=true start_dealer pkjwt "$(free_port)"
+issuers[pkjwt]="$dealer_url"
+for key in rsa ec ed; do
+    admin pkjwt client add "pkjwt-$key" --audience https://api.example --jwks "$keys/$key.jwks.json" \
+        >/dev/null || fail "could not register pkjwt-$key with --jwks"
+done
+admin pkjwt client add pkjwt-uri --audience https://api.example \
+    --jwks-uri "http://127.0.0.1:$jwks_port/jwks.json" >/dev/null || fail "could not register pkjwt-uri"
+run_check "openid-client's PrivateKeyJwt against ${issuers[pkjwt]}" \
+    node "$here/pkjwt.mjs" check "${issuers[pkjwt]}" "$keys" https://api.example
 checks_passed "openid-client or jose did not get or verify tokens as expected"
