@@ -7,6 +7,7 @@ mod bad_proofs;
 mod clients;
 mod nonces;
 pub mod proofs;
+mod resources;
 mod tokens;
 
 pub use proofs::ProofKey;
