@@ -8,6 +8,7 @@ mod clients;
 mod nonces;
 pub mod proofs;
 mod resources;
+mod spending;
 mod tokens;
 
 pub use proofs::ProofKey;
