@@ -25,9 +25,8 @@ pub enum Rejection {
     PayloadTooLarge(usize),
     /// The body did not arrive within its deadline (408); the connection is closed after it.
     RequestTimeout(std::time::Duration),
-    /// A token refused at one of the dealer's protected endpoints that came with the DPoP
-    /// scheme or is DPoP-bound: 401 (403 for a scope) with a `DPoP` challenge naming the proof
-    /// algorithms (RFC 9449 §7.1). Built by [`Rejection::dpop`].
+    /// A DPoP token (by scheme or binding) refused at a protected endpoint: 401 (403 for a
+    /// scope) with a `DPoP` challenge (RFC 9449 §7.1). Built by [`Rejection::dpop`].
     Dpop(OAuthError),
 }
 
@@ -76,9 +75,8 @@ impl From<anyhow::Error> for Rejection {
 }
 
 impl Rejection {
-    /// `error` as a refusal of a DPoP token's use at a protected endpoint: those a challenge
-    /// answers (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `insufficient_scope`)
-    /// get a `DPoP` one; the rest (a busy store, a full record) are answered as anywhere.
+    /// `error` refusing a DPoP token at a protected endpoint: the token and proof errors get a
+    /// `DPoP` challenge; the rest (a busy store, a full record) are answered as anywhere.
     pub fn dpop(error: OAuthError) -> Self {
         match error {
             OAuthError::InvalidToken(_)
