@@ -3,14 +3,14 @@
 
 use super::assertion::{ClientAssertion, ClientAssertions, Malformed, Refused};
 use super::auth_failure::FailureReason;
-use super::dpop::{DpopProof, JTI_NAMESPACE};
+use super::dpop::{self, DpopProof};
 use super::events::{Events, Issued};
 use super::federation::Federation;
-use super::grant::IssuedToken;
 use super::grant::client_credentials::{self, ClientCredentialsRequest};
 use super::grant::password::{self, PasswordRequest};
+use super::grant::{self, IssuedToken};
 use super::origin::Origin;
-use super::ports::{FirstUse, SingleUse};
+use super::ports::SingleUse;
 use super::users::Users;
 use super::{
     Client, ClientCertificate, ClientRegistry, Confirmation, GrantType, OAuthError, TokenIssuer,
@@ -152,7 +152,7 @@ impl Dealer<'_> {
     ///
     /// `binding` is the key the edge found the request bound to (RFC 7800 `cnf`): a DPoP
     /// proof's, the connection's client certificate's (RFC 8705 §3). `dpop` is the DPoP proof
-    /// the edge checked, whose `jti` is spent here, once the client has authenticated.
+    /// the edge checked, whose `jti` is spent here, once the request is otherwise valid.
     pub async fn issue(
         &self,
         auth: &ClientAuth,
@@ -164,34 +164,29 @@ impl Dealer<'_> {
     ) -> Result<IssuedToken, OAuthError> {
         let client = self.authenticate(auth, origin, now).await?;
         let request = request?;
-        match dpop {
-            None if client.dpop_bound => {
-                return Err(OAuthError::invalid_request(
-                    "this client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 §5)",
-                ));
-            }
-            None => {}
-            Some(proof) => self.spend(proof, now).await?,
+        if dpop.is_none() && client.dpop_bound {
+            return Err(OAuthError::invalid_request(
+                "this client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 §5)",
+            ));
         }
         if let Err(refused) = self.issuer.ensure_signs_for(&client) {
             self.events.alg_withdrawn(&client.id, client.alg);
             return Err(refused);
         }
-        let (grant, issued) = match &request {
+        let (grant, claims) = match &request {
             TokenRequest::ClientCredentials(r) => (
                 GrantType::ClientCredentials,
-                client_credentials::issue(self.issuer, &client, r, binding, now).await?,
+                client_credentials::claims(self.issuer, &client, r, now)?,
             ),
             TokenRequest::Password(r) => (
                 GrantType::Password,
                 // Boxed: the password grant's future (a password hash) would otherwise size
                 // every client-credentials request's future too.
-                Box::pin(password::issue(
+                Box::pin(password::claims(
                     self.issuer,
                     self.users,
                     &client,
                     r,
-                    binding,
                     origin,
                     now,
                 ))
@@ -199,26 +194,14 @@ impl Dealer<'_> {
             ),
             TokenRequest::Unsupported => return Err(OAuthError::UnsupportedGrantType),
         };
+        // Spent only now, the request being otherwise valid (client, grant, audience, scope,
+        // user): a refused request must not fill the shared record without costing a signature.
+        if let Some(proof) = dpop {
+            dpop::spend(self.single_use, proof, now).await?;
+        }
+        let issued = grant::issue(self.issuer, &client, claims, binding).await?;
         self.events.token_issued(Issued::Grant(grant), client.alg);
         Ok(issued)
-    }
-
-    /// Spends a DPoP proof's `jti` (RFC 9449 §11.1): a proof is good for one token, on every
-    /// instance. A full record refuses (503) rather than forgets.
-    async fn spend(&self, proof: &DpopProof, now: UnixTime) -> Result<(), OAuthError> {
-        let offered = self
-            .single_use
-            .first_use(JTI_NAMESPACE, &proof.jti, proof.expires, now.as_secs())
-            .await?;
-        match offered {
-            FirstUse::Recorded => Ok(()),
-            FirstUse::Replayed => Err(OAuthError::InvalidDpopProof(
-                "the DPoP proof was used before: make a new proof (new jti) per request".into(),
-            )),
-            FirstUse::Full => Err(OAuthError::TemporarilyUnavailable {
-                retry_after_secs: 1,
-            }),
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assertion;
 pub mod auth_failure;
+pub mod binding;
 pub mod client;
 pub mod client_auth;
 pub mod dealer;

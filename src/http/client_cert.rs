@@ -5,7 +5,7 @@
 //! address the header is ignored. Also: a certificate an operator registers, PEM to DER.
 
 use http::request::Parts;
-use http::{HeaderMap, HeaderName};
+use http::{Extensions, HeaderMap, HeaderName};
 use ipnet::IpNet;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -49,12 +49,21 @@ impl ClientCertificates {
     /// trusted proxy, its header's. A malformed header from a trusted proxy is a bad request
     /// (the proxy is misconfigured), never a certificate.
     pub fn presented(&self, parts: &Parts) -> Result<Option<ClientCertificate>, OAuthError> {
-        let Some(conn) = parts.extensions.get::<ConnectionInfo>() else {
+        self.presented_with(&parts.extensions, &parts.headers)
+    }
+
+    /// [`ClientCertificates::presented`], of a request's extensions and headers.
+    pub fn presented_with(
+        &self,
+        extensions: &Extensions,
+        headers: &HeaderMap,
+    ) -> Result<Option<ClientCertificate>, OAuthError> {
+        let Some(conn) = extensions.get::<ConnectionInfo>() else {
             return Ok(None);
         };
         let ip = conn.peer.ip();
         if self.proxies.iter().any(|net| net.contains(&ip)) {
-            return self.forwarded(&parts.headers);
+            return self.forwarded(headers);
         }
         Ok(conn
             .peer_certificates

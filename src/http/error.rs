@@ -25,6 +25,9 @@ pub enum Rejection {
     PayloadTooLarge(usize),
     /// The body did not arrive within its deadline (408); the connection is closed after it.
     RequestTimeout(std::time::Duration),
+    /// A DPoP token (by scheme or binding) refused at a protected endpoint: 401 (403 for a
+    /// scope) with a `DPoP` challenge (RFC 9449 §7.1). Built by [`Rejection::dpop`].
+    Dpop(OAuthError),
 }
 
 /// Where a client put its credentials at a client-authenticated endpoint. RFC 6749 §5.2 asks for
@@ -72,11 +75,24 @@ impl From<anyhow::Error> for Rejection {
 }
 
 impl Rejection {
+    /// `error` refusing a DPoP token at a protected endpoint: the token and proof errors get a
+    /// `DPoP` challenge; the rest (a busy store, a full record) are answered as anywhere.
+    pub fn dpop(error: OAuthError) -> Self {
+        match error {
+            OAuthError::InvalidToken(_)
+            | OAuthError::InvalidDpopProof(_)
+            | OAuthError::UseDpopNonce { .. }
+            | OAuthError::InsufficientScope(_) => Self::Dpop(error),
+            other => Self::OAuth(other),
+        }
+    }
+
     /// The status [`Rejection::into_response`] answers with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::OAuth(e) => status_of(e),
-            Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            Self::Dpop(OAuthError::InsufficientScope(_)) => StatusCode::FORBIDDEN,
+            Self::InvalidClient(_) | Self::Dpop(_) => StatusCode::UNAUTHORIZED,
             Self::Admin(AdminError::Invalid(_)) => StatusCode::BAD_REQUEST,
             Self::Admin(AdminError::NotFound(_)) | Self::NotFound => StatusCode::NOT_FOUND,
             Self::Admin(AdminError::Conflict(_)) => StatusCode::CONFLICT,
@@ -91,7 +107,7 @@ impl Rejection {
     /// `conflict`) in the same member.
     fn code(&self) -> &'static str {
         match self {
-            Self::OAuth(e) => e.code(),
+            Self::OAuth(e) | Self::Dpop(e) => e.code(),
             Self::InvalidClient(_) => OAuthError::InvalidClient.code(),
             Self::Admin(AdminError::Invalid(_))
             | Self::MethodNotAllowed(_)
@@ -108,7 +124,7 @@ impl Rejection {
     /// message.
     fn description(&self) -> Cow<'_, str> {
         match self {
-            Self::OAuth(e) => e.description(),
+            Self::OAuth(e) | Self::Dpop(e) => e.description(),
             Self::InvalidClient(_) => OAuthError::InvalidClient.description(),
             Self::Admin(AdminError::Invalid(d)) => Cow::Borrowed(d),
             Self::Admin(AdminError::NotFound(d) | AdminError::Conflict(d)) => Cow::Borrowed(d),
@@ -166,6 +182,7 @@ impl Rejection {
             Self::OAuth(OAuthError::InvalidClient) => invalid_client(headers, CredentialsIn::Form),
             Self::InvalidClient(presented) => invalid_client(headers, presented),
             Self::OAuth(e) => oauth_headers(headers, &e),
+            Self::Dpop(e) => dpop_challenge(headers, &e),
             Self::MethodNotAllowed(allow) => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
@@ -210,6 +227,23 @@ fn oauth_headers(headers: &mut HeaderMap, error: &OAuthError) {
             }
         }
         _ => {}
+    }
+}
+
+/// RFC 9449 §7.1's challenge, `DPoP error, error_description, algs`, and for
+/// `use_dpop_nonce` the nonce to retry with (§9).
+fn dpop_challenge(headers: &mut HeaderMap, error: &OAuthError) {
+    let algs = crate::domain::dpop::algorithm_names().join(" ");
+    let (code, description) = (error.code(), error.description());
+    let challenge =
+        format!(r#"DPoP error="{code}", error_description="{description}", algs="{algs}""#);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        headers.insert(header::WWW_AUTHENTICATE, value);
+    }
+    if let OAuthError::UseDpopNonce { nonce, .. } = error
+        && let Ok(value) = HeaderValue::from_str(nonce)
+    {
+        headers.insert(DPOP_NONCE, value);
     }
 }
 

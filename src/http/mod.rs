@@ -118,11 +118,15 @@ async fn route(
     // and `handle` takes the body off.
     if req.method() == Method::HEAD {
         *req.method_mut() = Method::GET;
+        req.extensions_mut().insert(access::CameAsHead);
     }
     let (index, route) = find_route(state, &mut req)?;
     *matched = Some(index);
     let now = UnixTime::now();
-    access::authorize(route.access, state, req.headers(), now)?;
+    if route.access.takes_token() {
+        // Boxed: the token checks' future (a proof's spending) would size every request's.
+        Box::pin(access::authorize(route.access, state, &req, now)).await?;
+    }
     // Every handler that waits runs boxed: a future is as large as its largest branch, and
     // hyper moves the request's future (this one inside it) by value, so unboxed, every request
     // would copy the state of the largest handler (kilobytes), several times over.

@@ -1,4 +1,4 @@
-//! Reading requests at the edge: bounded bodies, strict forms, bearer tokens, paths and pages.
+//! Reading requests at the edge: bounded bodies, strict forms, access tokens, paths and pages.
 //! Client credentials are read by `oauth::credentials`.
 
 use std::collections::HashMap;
@@ -12,6 +12,7 @@ use super::body::{BodyBudget, Buffered};
 use super::error::Rejection;
 use super::state::AppState;
 use crate::domain::OAuthError;
+use crate::domain::binding::Scheme;
 
 /// Reads the whole body within the body deadline in total, however the bytes trickle in (408
 /// past it), refusing more than [`MAX_BODY`](super::body::MAX_BODY) bytes with a 413, and with a 503 when the bodies
@@ -130,21 +131,26 @@ pub(super) fn single_authorization(headers: &HeaderMap) -> Result<(), OAuthError
     Ok(())
 }
 
-/// The token of an `Authorization: Bearer` header, if there is one (RFC 6750 §2.1).
-pub fn bearer_token(headers: &HeaderMap) -> Result<&str, OAuthError> {
+/// The token of an `Authorization: Bearer` (RFC 6750 §2.1) or `Authorization: DPoP` (RFC 9449
+/// §7.1) header, with its scheme.
+pub fn access_token(headers: &HeaderMap) -> Result<(Scheme, &str), OAuthError> {
     single_authorization(headers)?;
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(OAuthError::InvalidToken("a bearer token is required"))?
         .to_str()
         .map_err(|_| OAuthError::InvalidToken("the Authorization header is malformed"))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
-        }
-        _ => Err(OAuthError::InvalidToken("a bearer token is required")),
+    let (scheme, token) = value
+        .split_once(' ')
+        .map(|(scheme, token)| (scheme, token.trim()))
+        .filter(|(_, token)| !token.is_empty())
+        .ok_or(OAuthError::InvalidToken("a bearer token is required"))?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Ok((Scheme::Bearer, token))
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Ok((Scheme::Dpop, token))
+    } else {
+        Err(OAuthError::InvalidToken("a bearer token is required"))
     }
 }
 

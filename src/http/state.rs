@@ -62,6 +62,14 @@ impl AppState {
         }
     }
 
+    /// The checks of sender-constrained tokens at the dealer's own endpoints.
+    pub fn binding(&self) -> crate::domain::binding::Binding<'_> {
+        crate::domain::binding::Binding {
+            dpop: &self.dpop,
+            single_use: self.single_use.as_ref(),
+        }
+    }
+
     /// The authorization step, over this dealer's parts.
     pub fn access(&self) -> crate::domain::Access<'_> {
         crate::domain::Access {

@@ -1,6 +1,6 @@
-//! DPoP at the token endpoint (RFC 9449): a proof checked against the issuer's public token
-//! endpoint URL, its nonce (§8) when nonces are on, and what the dealer spends once the client
-//! has authenticated (its `jti`, §11.1).
+//! DPoP at the token endpoint and the dealer's own protected endpoints (RFC 9449): a proof
+//! checked against the issuer's public URL of the endpoint, its nonce (§8) when nonces are on,
+//! and its `jti` (§11.1), spent once the request is otherwise valid.
 
 mod nonce;
 mod settings;
@@ -12,6 +12,7 @@ use tokendealer_client::dpop::{DEFAULT_ALGORITHMS, ProofCheck, ProofError, verif
 pub use nonce::{NonceAge, Nonces};
 pub use settings::DpopSettings;
 
+use super::ports::{FirstUse, SingleUse};
 use super::{OAuthError, UnixTime};
 
 /// The single-use namespace of DPoP proofs' `jti`s.
@@ -70,13 +71,38 @@ impl Dpop {
     /// Checks a proof sent with a token request (`POST` to the token endpoint) at `now`: every
     /// rule of RFC 9449 §4.3 but the `jti`'s single use, and the nonce when nonces are on.
     pub fn check(&self, proof: &str, now: UnixTime) -> Result<DpopProof, OAuthError> {
+        self.verify(proof, "POST", &self.token_endpoint, None, now)
+    }
+
+    /// Checks a proof sent with `access_token` to one of the dealer's own protected endpoints
+    /// (RFC 9449 §7.1): `htm` its method, `htu` its public URL (the issuer's), `ath` the
+    /// token's hash; the same rules, nonces and window as at the token endpoint.
+    pub fn check_with_token(
+        &self,
+        proof: &str,
+        htm: &str,
+        htu: &str,
+        access_token: &str,
+        now: UnixTime,
+    ) -> Result<DpopProof, OAuthError> {
+        self.verify(proof, htm, htu, Some(access_token), now)
+    }
+
+    fn verify(
+        &self,
+        proof: &str,
+        htm: &str,
+        htu: &str,
+        access_token: Option<&str>,
+        now: UnixTime,
+    ) -> Result<DpopProof, OAuthError> {
         let check = ProofCheck {
-            htm: "POST",
-            htu: &self.token_endpoint,
+            htm,
+            htu,
             now: now.as_secs(),
             max_age: self.settings.max_age_secs,
             leeway: self.settings.leeway_secs,
-            access_token: None,
+            access_token,
             nonce: None,
             algorithms: ALGORITHMS,
         };
@@ -92,18 +118,23 @@ impl Dpop {
                 None => return Err(self.use_nonce(ProofError::NonceMissing, nonces, now)),
             },
         };
-        let expires = verified
-            .iat
-            .saturating_add(self.settings.max_age_secs)
-            .saturating_add(self.settings.leeway_secs)
-            // A proof dated ahead (within the leeway) is live until its own window ends.
-            .max(now.as_secs());
         Ok(DpopProof {
             jkt: verified.jkt,
             jti: verified.jti,
-            expires,
+            expires: self.held_until(verified.iat, now),
             stale_nonce,
         })
+    }
+
+    /// Until when a proof dated `iat` must be held in the single-use record: past its last
+    /// accepted second. The verifier accepts it while `now <= iat + max_age + leeway`, and the
+    /// record holds an entry while `expires > now`, so `expires` is one second past that.
+    fn held_until(&self, iat: u64, now: UnixTime) -> u64 {
+        iat.saturating_add(self.settings.max_age_secs)
+            .saturating_add(self.settings.leeway_secs)
+            .saturating_add(1)
+            // A proof dated ahead (within the leeway) is live until its own window ends.
+            .max(now.as_secs().saturating_add(1))
     }
 
     /// The nonce to send with a successful answer: the current one, when nonces are on and
@@ -118,6 +149,27 @@ impl Dpop {
             nonce: nonces.current(now),
             description: Cow::Owned(why.to_string()),
         }
+    }
+}
+
+/// Spends a proof's `jti` (RFC 9449 §11.1) in the record every instance shares: a proof is
+/// good for one request. A full record refuses (503) rather than forgets.
+pub async fn spend(
+    single_use: &dyn SingleUse,
+    proof: &DpopProof,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    let offered = single_use
+        .first_use(JTI_NAMESPACE, &proof.jti, proof.expires, now.as_secs())
+        .await?;
+    match offered {
+        FirstUse::Recorded => Ok(()),
+        FirstUse::Replayed => Err(OAuthError::InvalidDpopProof(
+            "the DPoP proof was used before: make a new proof (new jti) per request".into(),
+        )),
+        FirstUse::Full => Err(OAuthError::TemporarilyUnavailable {
+            retry_after_secs: 1,
+        }),
     }
 }
 

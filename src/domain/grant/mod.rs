@@ -3,11 +3,30 @@
 pub mod client_credentials;
 pub mod password;
 
-use super::{Audience, Client, Confirmation, OAuthError, ScopeSet};
+use super::{AccessClaims, Audience, Client, Confirmation, OAuthError, ScopeSet, TokenIssuer};
 
 /// What the token endpoint answers on success (RFC 6749 §5.1): the wire type shared with the
 /// service library.
 pub use tokendealer_client::wire::TokenResponse as IssuedToken;
+
+/// Binds a grant's `claims` to `binding` when the edge found one (RFC 7800 `cnf`) and signs
+/// them with the client's algorithm: the token endpoint's answer.
+pub async fn issue(
+    issuer: &TokenIssuer,
+    client: &Client,
+    mut claims: AccessClaims,
+    binding: Option<Confirmation>,
+) -> Result<IssuedToken, OAuthError> {
+    let token_type = token_type(binding.as_ref());
+    claims.cnf = binding;
+    let scope = claims.scope.clone();
+    Ok(IssuedToken {
+        access_token: issuer.sign_with(client.alg, claims).await?,
+        token_type: token_type.into(),
+        expires_in: client.token_ttl,
+        scope,
+    })
+}
 
 /// Picks the audience and scopes for a token: the requested audience must be registered for the
 /// client (absent: its first), and the requested scopes a subset of its scopes (absent: all).

@@ -1,11 +1,11 @@
 //! The resource-owner password grant (RFC 6749 §4.3): a client that may use it trades a user's
 //! username and password for an access token about that user.
 
-use super::{IssuedToken, negotiate, token_type};
+use super::negotiate;
 use crate::domain::origin::Origin;
 use crate::domain::users::{LoginFailure, PresentedPassword, Users};
 use crate::domain::{
-    Audience, Client, Confirmation, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
+    AccessClaims, Audience, Client, GrantType, OAuthError, ScopeSet, TokenIssuer, UnixTime,
     WfcClaim, new_claims,
 };
 
@@ -18,17 +18,16 @@ pub struct PasswordRequest {
     pub scope: Option<ScopeSet>,
 }
 
-/// Checks the user's credentials (with lockout) and issues a token whose subject is the user,
-/// carrying their roles, wfc and email, bound to `binding` if any (RFC 7800 `cnf`).
-pub async fn issue(
+/// Checks the user's credentials (with lockout): the claims of a token whose subject is the
+/// user, carrying their roles, wfc and email; [`super::issue`] binds and signs them.
+pub async fn claims(
     issuer: &TokenIssuer,
     users: &Users,
     client: &Client,
     request: &PasswordRequest,
-    binding: Option<Confirmation>,
     origin: &Origin,
     now: UnixTime,
-) -> Result<IssuedToken, OAuthError> {
+) -> Result<AccessClaims, OAuthError> {
     if !client.allows_grant(GrantType::Password) {
         return Err(OAuthError::grant_not_allowed());
     }
@@ -71,13 +70,5 @@ pub async fn issue(
         orgunit: user.wfc.orgunit,
         department: user.wfc.department,
     });
-    let scope = claims.scope.clone();
-    let token_type = token_type(binding.as_ref());
-    claims.cnf = binding;
-    Ok(IssuedToken {
-        access_token: issuer.sign_with(client.alg, claims).await?,
-        token_type: token_type.into(),
-        expires_in: client.token_ttl,
-        scope,
-    })
+    Ok(claims)
 }

@@ -34,7 +34,7 @@ pub(super) async fn dispatch(state: &AppState, req: Request<Incoming>, now: Unix
     // A request no row takes is refused as every operation but one would refuse it: without
     // an admin token, 401 or 403 before the 404 or 405, which would tell what exists.
     let access = found.as_ref().map_or(Access::Admin, |m| m.operation.access);
-    let caller = authorize(access, state, req.headers(), now)?;
+    let caller = authorize(access, state, &req, now).await?;
     let Matched {
         operation,
         param,

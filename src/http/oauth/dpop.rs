@@ -1,4 +1,4 @@
-//! The `DPoP` header of a token request (RFC 9449 §4.1, §5): at most one, non-empty; its
+//! The `DPoP` header (RFC 9449 §4.1, §5, §7.1): at most one, non-empty; a token request's
 //! proof checked by the domain against the issuer's public token endpoint URL, never the
 //! socket's (behind a proxy the issuer's URL is the one clients sign).
 
@@ -18,6 +18,13 @@ pub fn proof(
     dpop: &Dpop,
     now: UnixTime,
 ) -> Result<Option<DpopProof>, OAuthError> {
+    header(headers)?
+        .map(|text| dpop.check(text, now))
+        .transpose()
+}
+
+/// The request's `DPoP` header: `None` without one; refused when repeated, empty or not text.
+pub fn header(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
     let mut values = headers.get_all(DPOP).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -31,7 +38,7 @@ pub fn proof(
     if text.is_empty() {
         return Err(refused("the DPoP header is empty"));
     }
-    dpop.check(text, now).map(Some)
+    Ok(Some(text))
 }
 
 /// The token's `cnf` for a checked proof: its key's thumbprint (RFC 9449 §6.1).

@@ -24,6 +24,9 @@ async fn each_broken_rule_is_invalid_dpop_proof_and_the_dealer_stays_healthy() {
     none["alg"] = json!("none");
     let mut jwt_typed = key.header();
     jwt_typed["typ"] = json!("JWT");
+    let mut critical = key.header();
+    critical["crit"] = json!(["exp"]);
+    critical["exp"] = json!(now());
     let hs = hs256_proof(&htu);
     let other = ProofKey::es256();
     let foreign_signature = other.sign(&key.header(), &claims(&htu));
@@ -52,6 +55,8 @@ async fn each_broken_rule_is_invalid_dpop_proof_and_the_dealer_stays_healthy() {
         ),
         ("HS256", hs),
         ("typ JWT", key.sign(&jwt_typed, &claims(&htu))),
+        ("a crit header", key.sign(&critical, &claims(&htu))),
+        ("a negative iat", with("iat", json!(-1))),
         ("a signature by another key", foreign_signature),
         ("not a JWT", "not-a-jwt".into()),
     ];
@@ -63,6 +68,20 @@ async fn each_broken_rule_is_invalid_dpop_proof_and_the_dealer_stays_healthy() {
     let fine = key.proof(&htu);
     assert_eq!(
         token_with_proofs(&app, &client, &[&fine]).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_iat_with_a_fraction_is_a_numericdate_and_accepted() {
+    let app = spawn_app().await;
+    let client = app.register("svc", &[API], &[]).await;
+    let key = ProofKey::es256();
+    let mut c = claims(&token_endpoint(&app));
+    c["iat"] = json!(now() as f64 + 0.25);
+    let proof = key.sign(&key.header(), &c);
+    assert_eq!(
+        token_with_proofs(&app, &client, &[&proof]).await.status(),
         200
     );
 }

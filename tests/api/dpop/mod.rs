@@ -7,6 +7,8 @@ mod bad_proofs;
 mod clients;
 mod nonces;
 pub mod proofs;
+mod resources;
+mod spending;
 mod tokens;
 
 pub use proofs::ProofKey;

@@ -76,6 +76,30 @@ impl ProofKey {
         self.sign(&self.header(), &c)
     }
 
+    /// A fresh proof for `htm htu` sent with `access_token` (its `ath`, RFC 9449 §4.2).
+    pub fn proof_for(&self, htm: &str, htu: &str, access_token: &str) -> String {
+        self.proof_with(htm, htu, Some(access_token), None)
+    }
+
+    /// A fresh proof for `htm htu`, with the `ath` of `access_token` and `nonce` if given.
+    pub fn proof_with(
+        &self,
+        htm: &str,
+        htu: &str,
+        access_token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> String {
+        let mut c = claims(htu);
+        c["htm"] = json!(htm);
+        if let Some(token) = access_token {
+            c["ath"] = json!(tokendealer_client::dpop::access_token_hash(token));
+        }
+        if let Some(nonce) = nonce {
+            c["nonce"] = json!(nonce);
+        }
+        self.sign(&self.header(), &c)
+    }
+
     /// `header` and `claims` signed with this key, whatever they say.
     pub fn sign(&self, header: &Value, claims: &Value) -> String {
         let message = format!("{}.{}", b64(header), b64(claims));

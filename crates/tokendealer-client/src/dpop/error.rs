@@ -15,6 +15,10 @@ pub enum ProofError {
     /// The header's `typ` is not `dpop+jwt` (RFC 9449 §4.2).
     #[error("the DPoP proof's typ is not dpop+jwt")]
     WrongType,
+    /// The header has a `crit` member: it names extensions this verifier does not understand
+    /// (RFC 7515 §4.1.11).
+    #[error("the DPoP proof's header has crit extensions this server does not understand")]
+    Critical,
     /// The header's `alg` is `none`, symmetric, or not among the allowed ones.
     #[error("the DPoP proof's alg is not an allowed asymmetric algorithm")]
     Algorithm,
@@ -30,8 +34,8 @@ pub enum ProofError {
     /// The signature does not verify with the `jwk`.
     #[error("the DPoP proof's signature does not verify with its jwk")]
     Signature,
-    /// `jti`, `htm`, `htu` or `iat` missing or of the wrong type.
-    #[error("the DPoP proof lacks jti, htm, htu or iat")]
+    /// `jti`, `htm`, `htu` or `iat` missing or of the wrong type (`iat` must be a NumericDate).
+    #[error("the DPoP proof lacks jti, htm, htu or iat, or iat is not a number")]
     Claims,
     /// `jti` longer than [`super::MAX_JTI_BYTES`], or empty.
     #[error("the DPoP proof's jti is empty or too long")]

@@ -124,6 +124,7 @@ struct ProofClaims {
     jti: String,
     htm: String,
     htu: String,
+    #[serde(deserialize_with = "numeric_date")]
     iat: u64,
     #[serde(default)]
     ath: Option<String>,
@@ -141,6 +142,10 @@ pub fn verify_proof(proof: &str, check: &ProofCheck<'_>) -> Result<VerifiedProof
     let typ = header.get("typ").and_then(Value::as_str);
     if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
         return Err(ProofError::WrongType);
+    }
+    // RFC 7515 §4.1.11: no extension is understood here, so any `crit` makes the proof invalid.
+    if header.contains_key("crit") {
+        return Err(ProofError::Critical);
     }
     let alg = allowed_algorithm(&header, check.algorithms)?;
     let jwk = public_key(&header, alg)?;
@@ -207,6 +212,20 @@ pub fn thumbprint(jwk: &Jwk) -> Result<String, ProofError> {
 pub fn access_token_hash(access_token: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
     URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+/// A NumericDate (RFC 7519 §2): seconds, possibly with a fraction, which is dropped; a
+/// negative, infinite or non-numeric value is refused.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(whole) = number.as_u64() {
+        return Ok(whole);
+    }
+    match number.as_f64() {
+        // Saturating: a date past u64 is refused as in the future.
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds as u64),
+        _ => Err(serde::de::Error::custom("iat is not a NumericDate")),
+    }
 }
 
 /// The compact JWS's three parts: header, payload, signature (all base64url).

@@ -2,9 +2,12 @@
 //! client CA, `self_signed_tls_client_auth`), tokens bound to the connection's certificate
 //! (`cnf.x5t#S256`), the metadata saying so, and certificates forwarded by a trusted proxy.
 //! This file: the certificates of the tests, authentication and binding; `registration`: the
-//! admin API, CLI and console; `endpoints`: introspection, revocation, the metadata; `proxy`: a trusted proxy's header; `token_source`: the service library's `TokenSource` with a
-//! certificate; `transport`: the handshake.
+//! admin API, CLI and console; `endpoints`: introspection, revocation, the metadata; `bound`:
+//! certificate-bound tokens at the admin API and the catalog; `proxy`: a trusted proxy's header;
+//! `token_source`: the service library's `TokenSource` with a certificate; `transport`: the
+//! handshake.
 
+mod bound;
 mod endpoints;
 mod proxy;
 mod registration;

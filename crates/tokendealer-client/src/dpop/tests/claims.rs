@@ -1,6 +1,6 @@
 //! The claim rules: jti, htm, htu, iat, ath, nonce; and the error codes.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::super::*;
 use super::support::*;
@@ -86,6 +86,16 @@ fn iat_must_lie_within_the_maximum_age_and_the_leeway() {
     assert_eq!(at(NOW + 6), Err(ProofError::Future));
     assert!(at(NOW - 305).is_ok());
     assert_eq!(at(NOW - 306), Err(ProofError::Stale));
+}
+
+#[test]
+fn iat_is_a_numericdate_whose_fraction_is_dropped_and_never_negative() {
+    let at = |iat: Value| verify_claims(&with_claim("iat", iat), &check());
+    assert_eq!(at(json!(NOW as f64 + 0.75)).map(|v| v.iat), Ok(NOW));
+    assert_eq!(at(json!(1e300)), Err(ProofError::Future));
+    for bad in [json!(-1), json!(-0.5), json!(null), json!([NOW])] {
+        assert_eq!(at(bad.clone()), Err(ProofError::Claims), "{bad}");
+    }
 }
 
 #[test]

@@ -194,3 +194,19 @@ fn the_metadata_names_every_allowed_asymmetric_algorithm_and_ed25519_beside_edds
         ["ES256"]
     );
 }
+
+#[test]
+fn a_header_with_crit_is_refused_whatever_it_names() {
+    let key = key(Algorithm::ES256);
+    for crit in [json!(["exp"]), json!(["b64"]), json!([]), json!("x")] {
+        let mut h = header(&key);
+        h["crit"] = crit.clone();
+        h["exp"] = json!(NOW);
+        let proof = sign(&h, &claims(), &key);
+        assert_eq!(
+            verify_proof(&proof, &check()),
+            Err(ProofError::Critical),
+            "{crit}"
+        );
+    }
+}
