@@ -203,10 +203,8 @@ async fn an_algorithm_taken_out_keeps_its_keys_published_until_their_tokens_expi
         .find(|k| k["kid"] == ed_kid.as_str())
         .unwrap();
     assert_eq!(ed["state"], "retiring", "{ed}");
-    assert_eq!(
-        ed["until"].as_u64().unwrap() - ed["since"].as_u64().unwrap(),
-        6 + 30
-    );
+    let until = ed["until"].as_u64().unwrap();
+    assert_eq!(until - ed["since"].as_u64().unwrap(), 6 + 30);
     assert!(
         !keys
             .as_array()
@@ -242,10 +240,12 @@ async fn an_algorithm_taken_out_keeps_its_keys_published_until_their_tokens_expi
         );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    assert!(
-        restarted.elapsed() >= std::time::Duration::from_secs(35),
-        "{:?}",
-        restarted.elapsed()
-    );
+    // Judged against the key's own `until` (Unix seconds), not the test's clock: the restart
+    // itself may take seconds on a loaded machine.
+    let left_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(left_at >= until, "left the JWKS at {left_at}, before {until}");
     assert_eq!(key_types(&app).await, ["EC", "RSA"]);
 }
