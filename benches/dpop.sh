@@ -3,7 +3,8 @@
 # one run (issue 25's goal: DPoP ≥ 0.85 of bearer). Rounds alternate bearer and DPoP requests of
 # one client with wrk (benches/dpop.lua, the same Lua call per request on both sides); each DPoP
 # request carries a fresh ES256 proof (examples/dpop_proofs.rs, made before the round: a proof is
-# good once). The ratio is taken per round pair and the median printed.
+# good once). The ratio is taken per round pair and the median printed (benches/ratio_rounds.py),
+# with the load average before and after.
 #
 #   benches/dpop.sh [--alg RS512|EdDSA|ES256] [--rounds N] [--round-secs S] [--connections C] [--bin PATH]
 set -euo pipefail
@@ -49,27 +50,23 @@ echo "server: $BIN (defaults: sled, per-thread I/O), token alg $ALG, connections
 
 # Enough proofs for a round at 40,000 tokens/s, far above this dealer's RS512 rate.
 PROOFS=$((ROUND_SECS * 40000))
+# The server's CPU time (user + system, clock ticks) and context switches (every thread) around
+# a round: tokens per server CPU-second moves less with other load than tokens per second.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+switches() { cat /proc/"$SERVER_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n}'; }
+measured() {
+  local t0 x0 result
+  t0=$(cpu_ticks) x0=$(switches)
+  result=$("$@")
+  echo "$result server_ticks=$(($(cpu_ticks) - t0)) switches=$(($(switches) - x0))"
+}
 wrk_round() { wrk -t1 -c"$CONNS" -d"${ROUND_SECS}s" --latency -s benches/dpop.lua "$URL" -- bench "$SECRET" "$@" | grep '^RESULT'; }
 wrk_round >/dev/null # warm-up
 : > "$WORK/rounds"
 for ((r = 1; r <= ROUNDS; r++)); do
   target/release/examples/dpop_proofs "$URL/oauth/token" "$PROOFS" > "$WORK/proofs.txt"
-  bearer=$(wrk_round)
-  dpop=$(wrk_round "$WORK/proofs.txt")
-  echo "bearer $bearer" >> "$WORK/rounds"
-  echo "dpop $dpop" >> "$WORK/rounds"
+  echo "base $(measured wrk_round)" >> "$WORK/rounds"
+  echo "other $(measured wrk_round "$WORK/proofs.txt")" >> "$WORK/rounds"
 done
-python3 - "$WORK/rounds" <<'PY'
-import re, statistics, sys
-rows = [l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines()]
-def kv(line): return dict(re.findall(r"(\w+)=([\d.]+)", line))
-pairs = list(zip(rows[0::2], rows[1::2]))
-ratios = []
-print(f"{'round':>5} {'bearer/s':>9} {'dpop/s':>9} {'ratio':>6} {'bearer p50':>10} {'dpop p50':>9} {'non2xx b/d':>10}")
-for i, ((_, b), (_, d)) in enumerate(pairs, 1):
-    b, d = kv(b), kv(d)
-    ratio = float(d["rps"]) / float(b["rps"])
-    ratios.append(ratio)
-    print(f"{i:>5} {float(b['rps']):>9.0f} {float(d['rps']):>9.0f} {ratio:>6.3f} {b['p50_ms']:>10} {d['p50_ms']:>9} {b['non2xx']:>5}/{d['non2xx']}")
-print(f"median DPoP/bearer ratio: {statistics.median(ratios):.3f} (goal >= 0.85)")
-PY
+python3 benches/ratio_rounds.py "$WORK/rounds" bearer DPoP 0.85
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
