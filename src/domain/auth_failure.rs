@@ -33,6 +33,8 @@ pub enum FailureReason {
     ReplayedAssertion,
     /// The single-use record is full: no new `jti` is taken until expired ones are swept.
     SingleUseFull,
+    /// The client holds its whole share of the single-use record (`max_single_use_per_client`).
+    SingleUseShareFull,
     /// The client's `jwks_uri` could not be fetched, and no last good set is left.
     KeysUnavailable,
     /// A client registered with a TLS method (RFC 8705) came without a client certificate.
@@ -46,7 +48,7 @@ pub enum FailureReason {
 }
 
 /// Every reason a client authentication fails, in the order of the metrics' series.
-pub const CLIENT_REASONS: [FailureReason; 18] = [
+pub const CLIENT_REASONS: [FailureReason; 19] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
@@ -60,6 +62,7 @@ pub const CLIENT_REASONS: [FailureReason; 18] = [
     FailureReason::LongLivedAssertion,
     FailureReason::ReplayedAssertion,
     FailureReason::SingleUseFull,
+    FailureReason::SingleUseShareFull,
     FailureReason::KeysUnavailable,
     FailureReason::NoCertificate,
     FailureReason::WrongCertificate,
@@ -86,6 +89,7 @@ impl FailureReason {
             Self::LongLivedAssertion => "long_lived_assertion",
             Self::ReplayedAssertion => "replayed_assertion",
             Self::SingleUseFull => "single_use_full",
+            Self::SingleUseShareFull => "single_use_share_full",
             Self::KeysUnavailable => "keys_unavailable",
             Self::NoCertificate => "no_certificate",
             Self::WrongCertificate => "wrong_certificate",

@@ -171,7 +171,7 @@ impl Dealer<'_> {
                 ));
             }
             None => {}
-            Some(proof) => self.spend(proof, now).await?,
+            Some(proof) => self.spend(proof, &client, now).await?,
         }
         if let Err(refused) = self.issuer.ensure_signs_for(&client) {
             self.events.alg_withdrawn(&client.id, client.alg);
@@ -204,18 +204,30 @@ impl Dealer<'_> {
     }
 
     /// Spends a DPoP proof's `jti` (RFC 9449 §11.1): a proof is good for one token, on every
-    /// instance. A full record refuses (503) rather than forgets.
-    async fn spend(&self, proof: &DpopProof, now: UnixTime) -> Result<(), OAuthError> {
+    /// instance. A full record, or a client holding its whole share of it, refuses (503)
+    /// rather than forgets.
+    async fn spend(
+        &self,
+        proof: &DpopProof,
+        client: &Client,
+        now: UnixTime,
+    ) -> Result<(), OAuthError> {
         let offered = self
             .single_use
-            .first_use(JTI_NAMESPACE, &proof.jti, proof.expires, now.as_secs())
+            .first_use(
+                JTI_NAMESPACE,
+                client.id.as_str(),
+                &proof.jti,
+                proof.expires,
+                now.as_secs(),
+            )
             .await?;
         match offered {
             FirstUse::Recorded => Ok(()),
             FirstUse::Replayed => Err(OAuthError::InvalidDpopProof(
                 "the DPoP proof was used before: make a new proof (new jti) per request".into(),
             )),
-            FirstUse::Full => Err(OAuthError::TemporarilyUnavailable {
+            FirstUse::Full | FirstUse::ShareFull => Err(OAuthError::TemporarilyUnavailable {
                 retry_after_secs: 1,
             }),
         }

@@ -15,7 +15,7 @@ mod trusted_issuers;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
 pub use remote_keys::{KeysUnavailable, RemoteKeys};
-pub use single_use::{FirstUse, SingleUse};
+pub use single_use::{FirstUse, SingleUse, SingleUseBounds};
 pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};
 
 use super::keys::KeyRecord;

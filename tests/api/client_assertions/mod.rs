@@ -6,6 +6,7 @@ mod bad_input;
 mod commands;
 mod fetching;
 mod rules;
+mod shares;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
