@@ -229,6 +229,11 @@ fn parse_jwks_uri(raw: &str) -> Result<String, AdminError> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
+    if let Some(why) = super::fetch_address::forbidden_literal(&url) {
+        return Err(AdminError::Invalid(
+            format!("jwks_uri names {why}, which is never fetched from").into(),
+        ));
+    }
     let ok = raw.len() <= MAX_URI_BYTES
         && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
         && url.host().is_some()

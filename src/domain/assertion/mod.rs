@@ -84,7 +84,7 @@ impl ClientAssertions {
                     Err(e) => {
                         tracing::warn!(error = %e, "a client's jwks_uri failed");
                         self.decoys.verify(assertion);
-                        Err(FailureReason::KeysUnavailable)
+                        Err(FailureReason::of_unavailable(&e))
                     }
                 }
             }

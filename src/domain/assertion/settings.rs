@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use crate::domain::fetch_address::FetchAllowance;
 use crate::domain::ports::SingleUseBounds;
 
 /// Settings of client assertions (RFC 7523 §2.2, `private_key_jwt`) and of the single-use
@@ -44,11 +45,24 @@ pub struct AssertionSettings {
     /// Fetches of `jwks_uri`s under way at once, across every client.
     #[default(8)]
     pub jwks_max_fetches: usize,
-    /// Development only: a `jwks_uri` may be plain `http://` on a loopback address.
+    /// Development only: a `jwks_uri` may be plain `http://` on a loopback address (and key
+    /// sets and discovery documents may be fetched from loopback addresses at all).
     pub jwks_allow_http_loopback: bool,
+    /// Key sets and discovery documents may be fetched from private addresses (RFC 1918,
+    /// 100.64.0.0/10, fc00::/7): off, so that a registered URL cannot reach the internal
+    /// network. Link-local (cloud metadata), multicast and unspecified addresses never.
+    pub jwks_allow_private_addresses: bool,
 }
 
 impl AssertionSettings {
+    /// The addresses fetches may reach beyond public ones.
+    pub fn fetch_allowance(&self) -> FetchAllowance {
+        FetchAllowance {
+            loopback: self.jwks_allow_http_loopback,
+            private: self.jwks_allow_private_addresses,
+        }
+    }
+
     /// The single-use record's bounds: in all, and per client (0 read as a tenth of all).
     pub fn single_use_bounds(&self) -> SingleUseBounds {
         let per_owner = match self.max_single_use_per_client {

@@ -14,7 +14,7 @@ mod single_use;
 mod trusted_issuers;
 
 pub use error::{StoreError, StoreResult, StoreUnavailable};
-pub use remote_keys::{KeysUnavailable, RemoteKeys};
+pub use remote_keys::{KeysUnavailable, REFUSED_ADDRESS, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse, SingleUseBounds};
 pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};
 

@@ -7,6 +7,7 @@ mod commands;
 mod fetching;
 mod rules;
 mod shares;
+mod ssrf;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
