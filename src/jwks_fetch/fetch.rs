@@ -14,7 +14,7 @@ pub(super) async fn fetch(
     uri: &str,
 ) -> Result<(PublicKeySet, Option<Duration>), String> {
     let (json, max_age) = get_json(http, bounds, uri).await?;
-    let set = PublicKeySet::parse(&json).map_err(|e| e.into_owned())?;
+    let set = PublicKeySet::parse_fetched(&json).map_err(|e| e.into_owned())?;
     Ok((set, max_age))
 }
 

@@ -5,6 +5,7 @@
 mod bad_input;
 mod commands;
 mod fetching;
+mod key_checks;
 mod rules;
 mod shares;
 mod ssrf;
