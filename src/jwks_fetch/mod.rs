@@ -30,6 +30,9 @@ use crate::domain::ports::{KeysUnavailable, RemoteKeys};
 /// The most URLs whose sets are cached at once (one per `private_key_jwt` client with a URL).
 const MAX_URLS: usize = 4096;
 
+/// Why a fetch did not start: every place among the fetches under way was taken.
+const QUEUE_FULL: &str = "too many key set fetches under way";
+
 /// The fetcher and its cache. Built once at start.
 pub struct JwksFetcher {
     http: reqwest::Client,
@@ -178,11 +181,15 @@ impl RemoteKeys for JwksFetcher {
         }
         let fetched = match self.fetches.try_acquire() {
             Ok(_permit) => fetch::fetch(&self.http, &self.bounds, uri).await,
-            Err(_) => Err("too many key set fetches under way".to_owned()),
+            Err(_) => Err(QUEUE_FULL.to_owned()),
         };
         let now = Instant::now();
         let mut cached = entry.cached.lock().unwrap_or_else(PoisonError::into_inner);
-        cached.attempted = Some(now);
+        // Refused a place among the fetches is not tried: no cooldown starts, so the next
+        // request may fetch.
+        if !matches!(&fetched, Err(why) if why == QUEUE_FULL) {
+            cached.attempted = Some(now);
+        }
         match fetched {
             Ok((set, max_age)) => {
                 let keep = max_age
@@ -197,7 +204,9 @@ impl RemoteKeys for JwksFetcher {
             }
             Err(why) => {
                 tracing::warn!(uri, why, "fetching a client's key set failed");
-                cached.failure = Some(why.clone());
+                if why != QUEUE_FULL {
+                    cached.failure = Some(why.clone());
+                }
                 match &cached.set {
                     Some(set) if cached.good_until.is_some_and(|g| now < g) => Ok(set.clone()),
                     _ => Err(unavailable(uri, &why)),

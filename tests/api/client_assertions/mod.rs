@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod commands;
+mod fetch_queue;
 mod fetching;
 mod key_checks;
 mod rules;
