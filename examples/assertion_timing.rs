@@ -16,6 +16,22 @@ use tokendealer::domain::keys::{SigningAlg, SigningKey};
 const API: &str = "https://api.example";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// A fresh RSA-4096 key, as jsonwebtoken signs with it, and its public JWK named `kid`.
+fn rsa4096(kid: &str) -> (EncodingKey, Value) {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa4096).unwrap();
+    let der = AsDer::<Pkcs8V1Der>::as_der(&pair).unwrap();
+    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
+    let enc = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let mut jwk = serde_json::to_value(
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&enc, Algorithm::RS256).unwrap(),
+    )
+    .unwrap();
+    jwk["kid"] = json!(kid);
+    jwk.as_object_mut().unwrap().remove("alg");
+    (enc, jwk)
+}
+
 /// A fresh key of `kind`, as jsonwebtoken signs with it, and its public JWK named `kid`.
 fn key(kind: SigningAlg, kid: &str) -> (EncodingKey, Value) {
     let (made, pkcs8) = SigningKey::generate_for(kind).unwrap();
@@ -68,8 +84,16 @@ async fn main() -> anyhow::Result<()> {
     let mut cases: Vec<(String, String, EncodingKey, Algorithm)> = Vec::new();
     for (kind, alg, name) in [
         (SigningAlg::Rs512, Algorithm::RS256, "rsa"),
+        (SigningAlg::Rs512, Algorithm::RS256, "rsa4096"),
         (SigningAlg::EdDsa, Algorithm::EdDSA, "ed25519"),
     ] {
+        let key = |kind, kid| {
+            if name == "rsa4096" {
+                rsa4096(kid)
+            } else {
+                key(kind, kid)
+            }
+        };
         let (_, jwk) = key(kind, "k1");
         let id = format!("timing-{name}");
         let r = http
