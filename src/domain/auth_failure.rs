@@ -33,8 +33,13 @@ pub enum FailureReason {
     ReplayedAssertion,
     /// The single-use record is full: no new `jti` is taken until expired ones are swept.
     SingleUseFull,
+    /// The client holds its whole share of the single-use record (`max_single_use_per_client`).
+    SingleUseShareFull,
     /// The client's `jwks_uri` could not be fetched, and no last good set is left.
     KeysUnavailable,
+    /// The key set's (or discovery document's) URL leads to an address fetches may not reach
+    /// (link-local, loopback, private: the guard against request forgery).
+    AddressRefused,
     /// A client registered with a TLS method (RFC 8705) came without a client certificate.
     NoCertificate,
     /// The certificate is not the registered one, or does not carry the registered name.
@@ -46,7 +51,7 @@ pub enum FailureReason {
 }
 
 /// Every reason a client authentication fails, in the order of the metrics' series.
-pub const CLIENT_REASONS: [FailureReason; 18] = [
+pub const CLIENT_REASONS: [FailureReason; 20] = [
     FailureReason::UnknownClient,
     FailureReason::WrongSecret,
     FailureReason::DisabledClient,
@@ -60,7 +65,9 @@ pub const CLIENT_REASONS: [FailureReason; 18] = [
     FailureReason::LongLivedAssertion,
     FailureReason::ReplayedAssertion,
     FailureReason::SingleUseFull,
+    FailureReason::SingleUseShareFull,
     FailureReason::KeysUnavailable,
+    FailureReason::AddressRefused,
     FailureReason::NoCertificate,
     FailureReason::WrongCertificate,
     FailureReason::CertificateNotFromCa,
@@ -68,6 +75,15 @@ pub const CLIENT_REASONS: [FailureReason; 18] = [
 ];
 
 impl FailureReason {
+    /// The reason a key set (or discovery document) could not be had.
+    pub fn of_unavailable(e: &crate::domain::ports::KeysUnavailable) -> Self {
+        if e.address_refused() {
+            Self::AddressRefused
+        } else {
+            Self::KeysUnavailable
+        }
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::UnknownClient => "unknown_client",
@@ -86,7 +102,9 @@ impl FailureReason {
             Self::LongLivedAssertion => "long_lived_assertion",
             Self::ReplayedAssertion => "replayed_assertion",
             Self::SingleUseFull => "single_use_full",
+            Self::SingleUseShareFull => "single_use_share_full",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::AddressRefused => "address_refused",
             Self::NoCertificate => "no_certificate",
             Self::WrongCertificate => "wrong_certificate",
             Self::CertificateNotFromCa => "certificate_not_from_ca",

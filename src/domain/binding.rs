@@ -85,6 +85,6 @@ impl Binding<'_> {
                 "the DPoP proof's key is not the key the access token is bound to",
             ));
         }
-        dpop::spend(self.single_use, &checked, now).await
+        dpop::spend(self.single_use, &claims.client_id, &checked, now).await
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! The TLS methods (RFC 8705) and the certificate a request presents: `tls`.
 
+mod key_rules;
 mod tls;
 
 pub use tls::{ClientCertificate, thumbprint};
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::jwk::{Jwk, JwkSet};
 use serde::{Deserialize, Serialize};
 
 use super::error::AdminError;
@@ -169,8 +170,8 @@ impl PublicKeySet {
         let set: JwkSet = serde_json::from_value(raw.clone())
             .map_err(|e| format!("the JWK Set is malformed: {e}"))?;
         let mut kids = std::collections::HashSet::new();
-        for key in &set.keys {
-            check_key(key)?;
+        for (index, key) in set.keys.iter().enumerate() {
+            key_rules::check_key(key, index)?;
             if let Some(kid) = &key.common.key_id
                 && !kids.insert(kid.as_str())
             {
@@ -180,41 +181,29 @@ impl PublicKeySet {
         Ok(Self(set))
     }
 
+    /// A set as fetched from a `jwks_uri`: a key breaking the rules is skipped (and logged),
+    /// not fatal to the others; a set left without a usable key is refused.
+    pub fn parse_fetched(raw: &serde_json::Value) -> Result<Self, std::borrow::Cow<'static, str>> {
+        let keys = raw
+            .get("keys")
+            .and_then(serde_json::Value::as_array)
+            .ok_or("a JWK Set is an object with a \"keys\" array")?;
+        let mut kept = Vec::new();
+        for (index, key) in keys.iter().enumerate() {
+            let one = serde_json::json!({ "keys": [key] });
+            match Self::parse(&one) {
+                Ok(mut set) => kept.append(&mut set.0.keys),
+                Err(why) => tracing::warn!(index, why = %why, "a fetched key was skipped"),
+            }
+        }
+        let kept = serde_json::to_value(JwkSet { keys: kept })
+            .map_err(|e| format!("the JWK Set is malformed: {e}"))?;
+        Self::parse(&kept).map_err(|why| format!("no usable key: {why}").into())
+    }
+
     pub fn keys(&self) -> &[Jwk] {
         &self.0.keys
     }
-}
-
-fn check_key(key: &Jwk) -> Result<(), std::borrow::Cow<'static, str>> {
-    if key
-        .common
-        .public_key_use
-        .as_ref()
-        .is_some_and(|u| *u != PublicKeyUse::Signature)
-    {
-        return Err("a key's \"use\", when given, is \"sig\"".into());
-    }
-    let supported = match &key.algorithm {
-        AlgorithmParameters::RSA(rsa) => {
-            // base64url without padding: 4 characters per 3 bytes.
-            let bits = rsa.n.trim_end_matches('=').len() * 6;
-            if !(2040..=8200).contains(&bits) {
-                return Err("RSA keys are 2048 to 8192 bits".into());
-            }
-            true
-        }
-        AlgorithmParameters::EllipticCurve(ec) => {
-            matches!(ec.curve, EllipticCurve::P256 | EllipticCurve::P384)
-        }
-        AlgorithmParameters::OctetKeyPair(okp) => okp.curve == EllipticCurve::Ed25519,
-        _ => false,
-    };
-    if !supported {
-        return Err("keys are RSA, EC (P-256, P-384) or OKP (Ed25519)".into());
-    }
-    jsonwebtoken::DecodingKey::from_jwk(key)
-        .map(drop)
-        .map_err(|e| format!("a key is not usable: {e}").into())
 }
 
 /// An absolute `https` URL (or `http`, which only the fetcher's development setting accepts,
@@ -229,6 +218,11 @@ fn parse_jwks_uri(raw: &str) -> Result<String, AdminError> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
+    if let Some(why) = super::fetch_address::forbidden_literal(&url) {
+        return Err(AdminError::Invalid(
+            format!("jwks_uri names {why}, which is never fetched from").into(),
+        ));
+    }
     let ok = raw.len() <= MAX_URI_BYTES
         && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
         && url.host().is_some()

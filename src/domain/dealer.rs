@@ -197,7 +197,7 @@ impl Dealer<'_> {
         // Spent only now, the request being otherwise valid (client, grant, audience, scope,
         // user): a refused request must not fill the shared record without costing a signature.
         if let Some(proof) = dpop {
-            dpop::spend(self.single_use, proof, now).await?;
+            dpop::spend(self.single_use, client.id.as_str(), proof, now).await?;
         }
         let issued = grant::issue(self.issuer, &client, claims, binding).await?;
         self.events.token_issued(Issued::Grant(grant), client.alg);

@@ -134,7 +134,15 @@ impl From<anyhow::Error> for AdminError {
 }
 
 impl From<StoreError> for AdminError {
+    /// A binding that lost its race is the conflict it would have been found to be (409).
     fn from(e: StoreError) -> Self {
+        let taken = e
+            .cause()
+            .chain()
+            .find_map(|c| c.downcast_ref::<crate::domain::ports::SubjectTaken>());
+        if let Some(taken) = taken {
+            return Self::Conflict(taken.to_string());
+        }
         Self::Failed(OAuthError::from(e))
     }
 }

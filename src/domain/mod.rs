@@ -13,6 +13,7 @@ pub mod dpop;
 pub mod error;
 pub mod events;
 pub mod federation;
+pub mod fetch_address;
 pub mod grant;
 pub mod introspection;
 pub mod keys;

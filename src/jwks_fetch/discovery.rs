@@ -89,7 +89,7 @@ impl Discoverer {
             .fetcher
             .fetches
             .try_acquire()
-            .map_err(|_| "too many fetches under way".to_owned())?;
+            .map_err(|_| super::QUEUE_FULL.to_owned())?;
         let (doc, max_age) =
             fetch::get_json(&self.fetcher.http, &self.fetcher.bounds, &url).await?;
         // OpenID Connect Discovery §4.3: the document speaks for exactly this issuer.
@@ -132,7 +132,10 @@ impl IssuerDiscovery for Discoverer {
         let bounds = &self.fetcher.bounds;
         let now = Instant::now();
         let mut known = entry.known.lock().unwrap_or_else(PoisonError::into_inner);
-        known.attempted = Some(now);
+        // Refused a place among the fetches is not tried: no cooldown starts.
+        if !matches!(&found, Err(why) if why == super::QUEUE_FULL) {
+            known.attempted = Some(now);
+        }
         match found {
             Ok((uri, max_age)) => {
                 let keep = max_age
@@ -146,7 +149,9 @@ impl IssuerDiscovery for Discoverer {
             }
             Err(why) => {
                 tracing::warn!(issuer, why, "discovering a trusted issuer's keys failed");
-                known.failure = Some(why.clone());
+                if why != super::QUEUE_FULL {
+                    known.failure = Some(why.clone());
+                }
                 match &known.jwks_uri {
                     Some(uri) if known.good_until.is_some_and(|g| now < g) => Ok(uri.clone()),
                     _ => Err(unavailable(issuer, &why)),

@@ -14,7 +14,7 @@ pub(super) async fn fetch(
     uri: &str,
 ) -> Result<(PublicKeySet, Option<Duration>), String> {
     let (json, max_age) = get_json(http, bounds, uri).await?;
-    let set = PublicKeySet::parse(&json).map_err(|e| e.into_owned())?;
+    let set = PublicKeySet::parse_fetched(&json).map_err(|e| e.into_owned())?;
     Ok((set, max_age))
 }
 
@@ -31,6 +31,9 @@ pub(super) async fn get_json(
         "http" if bounds.allow_http_loopback && loopback(&url) => {}
         _ => return Err("only https URLs are fetched".into()),
     }
+    if let Some(refused) = super::guard::literal_refusal(&url, bounds.allowance) {
+        return Err(refused);
+    }
     let mut response = http
         .get(url)
         .header(
@@ -39,7 +42,9 @@ pub(super) async fn get_json(
         )
         .send()
         .await
-        .map_err(|e| format!("the request failed: {e}"))?;
+        .map_err(|e| {
+            super::guard::refusal_in(&e).unwrap_or_else(|| format!("the request failed: {e}"))
+        })?;
     if response.status() != reqwest::StatusCode::OK {
         // Redirects are not followed: a 3xx lands here too.
         return Err(format!("answered {}", response.status()));

@@ -7,11 +7,13 @@
 //! cooldown, one fetch for every concurrent caller of that URL (single flight, per URL: a slow
 //! URL holds up only the requests that need it); after a failure the last good set serves on for
 //! a bounded time, and the failure itself is remembered for the cooldown; fetches under way
-//! across all URLs are bounded, beyond which a fetch fails at once. No lock is held across a
+//! across all URLs are bounded, beyond which a fetch fails at once. Only addresses the SSRF
+//! guard admits are connected to (`guard`). No lock is held across a
 //! fetch except the URL's own flight.
 
 pub mod discovery;
 mod fetch;
+mod guard;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,10 +24,14 @@ use tokio::sync::Semaphore;
 
 use crate::domain::assertion::AssertionSettings;
 use crate::domain::client_auth::PublicKeySet;
+use crate::domain::fetch_address::FetchAllowance;
 use crate::domain::ports::{KeysUnavailable, RemoteKeys};
 
 /// The most URLs whose sets are cached at once (one per `private_key_jwt` client with a URL).
 const MAX_URLS: usize = 4096;
+
+/// Why a fetch did not start: every place among the fetches under way was taken.
+const QUEUE_FULL: &str = "too many key set fetches under way";
 
 /// The fetcher and its cache. Built once at start.
 pub struct JwksFetcher {
@@ -44,6 +50,7 @@ struct Bounds {
     cooldown: Duration,
     stale: Duration,
     allow_http_loopback: bool,
+    allowance: FetchAllowance,
 }
 
 /// One URL: what was last fetched, and the flight fetches of it take turns in.
@@ -72,6 +79,12 @@ impl JwksFetcher {
             .timeout(Duration::from_secs(settings.jwks_fetch_timeout_secs))
             .connect_timeout(Duration::from_secs(settings.jwks_fetch_timeout_secs))
             .user_agent(concat!("tokendealer/", env!("CARGO_PKG_VERSION")))
+            // Connect only where the guard admits, to the very addresses it judged: no proxy
+            // resolving names on its own.
+            .no_proxy()
+            .dns_resolver(Arc::new(guard::GuardedResolver {
+                allowance: settings.fetch_allowance(),
+            }))
             .build()?;
         Ok(Self {
             http,
@@ -82,6 +95,7 @@ impl JwksFetcher {
                 cooldown: Duration::from_secs(settings.jwks_refetch_cooldown_secs),
                 stale: Duration::from_secs(settings.jwks_stale_secs),
                 allow_http_loopback: settings.jwks_allow_http_loopback,
+                allowance: settings.fetch_allowance(),
             },
             urls: Mutex::new(HashMap::new()),
             fetches: Semaphore::new(settings.jwks_max_fetches),
@@ -167,11 +181,15 @@ impl RemoteKeys for JwksFetcher {
         }
         let fetched = match self.fetches.try_acquire() {
             Ok(_permit) => fetch::fetch(&self.http, &self.bounds, uri).await,
-            Err(_) => Err("too many key set fetches under way".to_owned()),
+            Err(_) => Err(QUEUE_FULL.to_owned()),
         };
         let now = Instant::now();
         let mut cached = entry.cached.lock().unwrap_or_else(PoisonError::into_inner);
-        cached.attempted = Some(now);
+        // Refused a place among the fetches is not tried: no cooldown starts, so the next
+        // request may fetch.
+        if !matches!(&fetched, Err(why) if why == QUEUE_FULL) {
+            cached.attempted = Some(now);
+        }
         match fetched {
             Ok((set, max_age)) => {
                 let keep = max_age
@@ -186,7 +204,9 @@ impl RemoteKeys for JwksFetcher {
             }
             Err(why) => {
                 tracing::warn!(uri, why, "fetching a client's key set failed");
-                cached.failure = Some(why.clone());
+                if why != QUEUE_FULL {
+                    cached.failure = Some(why.clone());
+                }
                 match &cached.set {
                     Some(set) if cached.good_until.is_some_and(|g| now < g) => Ok(set.clone()),
                     _ => Err(unavailable(uri, &why)),

@@ -66,7 +66,9 @@ impl Engine {
                 leases: Arc::new(store.clone()),
                 directory: Arc::new(UserStore::open(&store)?),
                 denylist: Arc::new(store.denylist()?),
-                single_use: Arc::new(store.single_use(settings.client_assertions.max_single_use)?),
+                single_use: Arc::new(
+                    store.single_use(settings.client_assertions.single_use_bounds())?,
+                ),
                 key_records: Arc::new(store.clone()),
                 key_material: Arc::new(KeyFiles::open(&settings.keys_dir)?),
                 clients: Arc::new(store),
@@ -83,7 +85,7 @@ impl Engine {
             directory: Arc::new(pg.clone()),
             denylist: Arc::new(pg.clone()),
             single_use: Arc::new(
-                pg.single_use(settings.client_assertions.max_single_use)
+                pg.single_use(settings.client_assertions.single_use_bounds())
                     .await?,
             ),
             key_records: Arc::new(pg.clone()),

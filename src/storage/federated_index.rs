@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::{Store, StoreErr};
 use crate::domain::ClientId;
 use crate::domain::client_auth::FederatedSubject;
-use crate::domain::ports::StoreResult;
+use crate::domain::ports::{StoreResult, SubjectTaken};
 
 const PREFIX: &[u8] = b"\x7fsubject\0";
 
@@ -33,14 +33,10 @@ pub(super) fn reindex(
     }
     for s in new.iter().filter(|s| !old.contains(s)) {
         let k = key(&s.trust, &s.subject);
-        if let Some(holder) = tree.get(&k)? {
-            anyhow::ensure!(
-                holder.as_ref() == id.as_bytes(),
-                "{}={} is already bound to client {}",
-                s.trust,
-                s.subject,
-                String::from_utf8_lossy(&holder)
-            );
+        if let Some(holder) = tree.get(&k)?
+            && holder.as_ref() != id.as_bytes()
+        {
+            return Err(SubjectTaken(format!("{}={}", s.trust, s.subject)).into());
         }
         batch.insert(k, id.as_bytes());
     }

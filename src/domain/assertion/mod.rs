@@ -86,7 +86,7 @@ impl ClientAssertions {
                     Err(e) => {
                         tracing::warn!(error = %e, "a client's jwks_uri failed");
                         self.decoys.verify(assertion);
-                        Err(FailureReason::KeysUnavailable)
+                        Err(FailureReason::of_unavailable(&e))
                     }
                 }
             }
@@ -121,12 +121,13 @@ impl ClientAssertions {
         let until = c.exp.saturating_add(self.rules.leeway);
         match self
             .single_use
-            .first_use(NAMESPACE, &id, until, now.as_secs())
+            .first_use(NAMESPACE, client.id.as_str(), &id, until, now.as_secs())
             .await
         {
             Ok(FirstUse::Recorded) => Ok(client),
             Ok(FirstUse::Replayed) => Err(FailureReason::ReplayedAssertion.into()),
             Ok(FirstUse::Full) => Err(FailureReason::SingleUseFull.into()),
+            Ok(FirstUse::ShareFull) => Err(FailureReason::SingleUseShareFull.into()),
             Err(e) => Err(Refused::Store(e)),
         }
     }

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use smart_default::SmartDefault;
 
+use crate::domain::fetch_address::FetchAllowance;
+use crate::domain::ports::SingleUseBounds;
+
 /// Settings of client assertions (RFC 7523 §2.2, `private_key_jwt`) and of the single-use
 /// record every instance shares.
 #[derive(Debug, Clone, PartialEq, Eq, SmartDefault, Deserialize, Serialize)]
@@ -17,6 +20,9 @@ pub struct AssertionSettings {
     /// beyond it an offer is refused, never an identifier forgotten.
     #[default(100_000)]
     pub max_single_use: u64,
+    /// Of those, how many one client may hold (its assertions' and its DPoP proofs'), so
+    /// that one client cannot lock the others out; 0 = a tenth of `max_single_use`.
+    pub max_single_use_per_client: u64,
     /// The whole fetch of a `jwks_uri`, connect to last byte, in seconds.
     #[default(5)]
     pub jwks_fetch_timeout_secs: u64,
@@ -39,11 +45,36 @@ pub struct AssertionSettings {
     /// Fetches of `jwks_uri`s under way at once, across every client.
     #[default(8)]
     pub jwks_max_fetches: usize,
-    /// Development only: a `jwks_uri` may be plain `http://` on a loopback address.
+    /// Development only: a `jwks_uri` may be plain `http://` on a loopback address (and key
+    /// sets and discovery documents may be fetched from loopback addresses at all).
     pub jwks_allow_http_loopback: bool,
+    /// Key sets and discovery documents may be fetched from private addresses (RFC 1918,
+    /// 100.64.0.0/10, fc00::/7): off, so that a registered URL cannot reach the internal
+    /// network. Link-local (cloud metadata), multicast and unspecified addresses never.
+    pub jwks_allow_private_addresses: bool,
 }
 
 impl AssertionSettings {
+    /// The addresses fetches may reach beyond public ones.
+    pub fn fetch_allowance(&self) -> FetchAllowance {
+        FetchAllowance {
+            loopback: self.jwks_allow_http_loopback,
+            private: self.jwks_allow_private_addresses,
+        }
+    }
+
+    /// The single-use record's bounds: in all, and per client (0 read as a tenth of all).
+    pub fn single_use_bounds(&self) -> SingleUseBounds {
+        let per_owner = match self.max_single_use_per_client {
+            0 => (self.max_single_use / 10).max(1),
+            n => n,
+        };
+        SingleUseBounds {
+            total: self.max_single_use,
+            per_owner,
+        }
+    }
+
     /// Whether the values make sense together: one clear error for the first that does not.
     pub fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
@@ -53,6 +84,10 @@ impl AssertionSettings {
         anyhow::ensure!(
             self.max_single_use > 0,
             "client_assertions.max_single_use must be positive"
+        );
+        anyhow::ensure!(
+            self.max_single_use_per_client <= self.max_single_use,
+            "client_assertions.max_single_use_per_client exceeds max_single_use"
         );
         anyhow::ensure!(
             self.jwks_fetch_timeout_secs > 0

@@ -140,13 +140,45 @@ impl Decoys {
         })
     }
 
-    /// One verification of the assertion's algorithm family, bound to fail.
+    /// One verification of the assertion's algorithm family, bound to fail. An RSA signature
+    /// longer than the 2048-bit decoy's is verified with a modulus of its own length (random,
+    /// odd, top bit set: nobody's key), since a key of another length refuses it before any
+    /// arithmetic, which would let a 4096-bit client's wrong key be told from an unknown client.
     pub fn verify(&self, assertion: &ClientAssertion) {
+        let sized;
         let key = match assertion.alg {
             Algorithm::ES256 | Algorithm::ES384 => &self.ec,
             Algorithm::EdDSA => &self.ed,
-            _ => &self.rsa,
+            _ => match rsa_of_length(signature_len(assertion)) {
+                Some(key) => {
+                    sized = key;
+                    &sized
+                }
+                None => &self.rsa,
+            },
         };
         let _ = verifies(assertion, key);
     }
+}
+
+/// The decoded length of the assertion's signature (base64url without padding).
+fn signature_len(assertion: &ClientAssertion) -> usize {
+    assertion.signature.len() * 3 / 4
+}
+
+/// A public RSA key with a modulus of `len` bytes, for signatures of 2049 to 8192 bits (the
+/// 2048-bit decoy serves the rest).
+fn rsa_of_length(len: usize) -> Option<DecodingKey> {
+    if !(257..=1024).contains(&len) {
+        return None;
+    }
+    let mut n = vec![0u8; len];
+    aws_lc_rs::rand::fill(&mut n).ok()?;
+    if let Some(first) = n.first_mut() {
+        *first |= 0x80;
+    }
+    if let Some(last) = n.last_mut() {
+        *last |= 1;
+    }
+    Some(DecodingKey::from_rsa_raw_components(&n, &[1, 0, 1]))
 }

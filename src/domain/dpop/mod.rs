@@ -152,22 +152,31 @@ impl Dpop {
     }
 }
 
-/// Spends a proof's `jti` (RFC 9449 §11.1) in the record every instance shares: a proof is
-/// good for one request. A full record refuses (503) rather than forgets.
+/// Spends a proof's `jti` (RFC 9449 §11.1) in the record every instance shares, counted to
+/// `client` (the client asking for a token, or the one a presented token was issued to): a
+/// proof is good for one request. A full record, or a client holding its whole share of it,
+/// refuses (503) rather than forgets.
 pub async fn spend(
     single_use: &dyn SingleUse,
+    client: &str,
     proof: &DpopProof,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
     let offered = single_use
-        .first_use(JTI_NAMESPACE, &proof.jti, proof.expires, now.as_secs())
+        .first_use(
+            JTI_NAMESPACE,
+            client,
+            &proof.jti,
+            proof.expires,
+            now.as_secs(),
+        )
         .await?;
     match offered {
         FirstUse::Recorded => Ok(()),
         FirstUse::Replayed => Err(OAuthError::InvalidDpopProof(
             "the DPoP proof was used before: make a new proof (new jti) per request".into(),
         )),
-        FirstUse::Full => Err(OAuthError::TemporarilyUnavailable {
+        FirstUse::Full | FirstUse::ShareFull => Err(OAuthError::TemporarilyUnavailable {
             retry_after_secs: 1,
         }),
     }

@@ -125,12 +125,12 @@ impl Federation {
                 .await
                 .map_err(|e| {
                     tracing::warn!(error = %e, trust = trusted.name, "a trusted issuer's discovery failed");
-                    FailureReason::KeysUnavailable
+                    FailureReason::of_unavailable(&e)
                 })?,
         };
         self.remote.keys(&uri, kid).await.map_err(|e| {
             tracing::warn!(error = %e, trust = trusted.name, "a trusted issuer's key set failed");
-            FailureReason::KeysUnavailable
+            FailureReason::of_unavailable(&e)
         })
     }
 

@@ -153,6 +153,11 @@ fn web_url(what: &'static str, raw: &str) -> Result<url::Url, AdminError> {
         return Err(bad());
     }
     let url = url::Url::parse(raw).map_err(|_| bad())?;
+    if let Some(why) = crate::domain::fetch_address::forbidden_literal(&url) {
+        return Err(AdminError::Invalid(
+            format!("{what} names {why}, which is never fetched from").into(),
+        ));
+    }
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(a)) => a.is_loopback(),

@@ -50,6 +50,13 @@ impl StoreError {
     }
 }
 
+/// A federated subject is bound to another client already: a registration or update that lost
+/// a race with another binding the same subject (the check before it saw it free). Storage
+/// raises it in the failure's chain; the admin API answers 409, as for the check's own refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is already bound to another client")]
+pub struct SubjectTaken(pub String);
+
 /// A port's result.
 pub type StoreResult<T> = Result<T, StoreError>;
 

@@ -13,9 +13,9 @@ mod remote_keys;
 mod single_use;
 mod trusted_issuers;
 
-pub use error::{StoreError, StoreResult, StoreUnavailable};
-pub use remote_keys::{KeysUnavailable, RemoteKeys};
-pub use single_use::{FirstUse, SingleUse};
+pub use error::{StoreError, StoreResult, StoreUnavailable, SubjectTaken};
+pub use remote_keys::{KeysUnavailable, REFUSED_ADDRESS, RemoteKeys};
+pub use single_use::{FirstUse, SingleUse, SingleUseBounds};
 pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};
 
 use super::keys::KeyRecord;

@@ -15,6 +15,17 @@ pub struct KeysUnavailable {
     pub why: String,
 }
 
+/// How a [`KeysUnavailable::why`] begins when the URL's address was refused (the fetcher's
+/// guard against request forgery: link-local, private, loopback addresses).
+pub const REFUSED_ADDRESS: &str = "refused address: ";
+
+impl KeysUnavailable {
+    /// Whether the fetch was refused for the address it would have connected to.
+    pub fn address_refused(&self) -> bool {
+        self.why.starts_with(REFUSED_ADDRESS)
+    }
+}
+
 /// Key sets by URL.
 #[async_trait]
 pub trait RemoteKeys: Send + Sync {

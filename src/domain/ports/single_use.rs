@@ -1,5 +1,6 @@
 //! The single-use port: an identifier (a client assertion's or a DPoP proof's `jti`) is
-//! accepted once until it expires, on every instance sharing the store.
+//! accepted once until it expires, on every instance sharing the store, and each owner (the
+//! client the identifier authenticates) holds at most its share of the record.
 
 use async_trait::async_trait;
 
@@ -14,15 +15,28 @@ pub enum FirstUse {
     Replayed,
     /// As many live identifiers are held as the bound allows: refused, never forgotten.
     Full,
+    /// The owner holds its whole share already: refused, so that one client cannot fill the
+    /// record every client shares.
+    ShareFull,
 }
 
-/// Identifiers seen, each until its expiry (Unix seconds), in namespaces ("assertion", "dpop").
+/// How many live identifiers the record holds at most: in all, and for one owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SingleUseBounds {
+    pub total: u64,
+    pub per_owner: u64,
+}
+
+/// Identifiers seen, each until its expiry (Unix seconds), in namespaces ("assertion", "dpop"),
+/// each counted against its owner's share.
 #[async_trait]
 pub trait SingleUse: Send + Sync {
-    /// Records `id` in `namespace` until `expires`, unless it is held unexpired at `now`.
+    /// Records `id` in `namespace` for `owner` until `expires`, unless it is held unexpired at
+    /// `now`.
     async fn first_use(
         &self,
         namespace: &str,
+        owner: &str,
         id: &str,
         expires: u64,
         now: u64,

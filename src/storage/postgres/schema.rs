@@ -76,6 +76,13 @@ CREATE TABLE td_federated_subjects (
 CREATE INDEX td_federated_subjects_client ON td_federated_subjects (client_id);
 ",
     ),
+    (
+        7,
+        r"
+ALTER TABLE td_single_use ADD COLUMN owner text NOT NULL DEFAULT '';
+CREATE INDEX td_single_use_owner ON td_single_use (owner, expires);
+",
+    ),
 ];
 
 /// Applies every migration newer than the database. The caller holds the startup lock.

@@ -1,8 +1,11 @@
 //! The single-use record on the shared database: one row per identifier until it expires, so a
 //! `jti` used on one instance is a replay on every other.
 //!
-//! An offer is one statement: insert, or take over an expired row, or do nothing (a replay). The
-//! bound is checked against a count of live rows that each instance refreshes at most once per
+//! An offer is one statement: insert, or take over an expired row, or do nothing (a replay or
+//! an owner over its share). The owner's share is counted in that statement (index
+//! `td_single_use_owner`, the count stopped at the share): concurrent offers of one owner each
+//! count before the others commit, so instances together may overshoot a share by the number
+//! of that owner's offers in flight at once. The total bound is checked against a count of live rows that each instance refreshes at most once per
 //! [`RECOUNT_EVERY`] in the background, plus the rows it recorded since: counting on every offer
 //! would scan the table on the token path. Instances together may thus overshoot the bound by
 //! what the others recorded within one recount; never is a live identifier forgotten.
@@ -15,7 +18,7 @@ use async_trait::async_trait;
 
 use super::PgStore;
 use super::wire::{db, to_i64, to_u64};
-use crate::domain::ports::{FirstUse, SingleUse, StoreError};
+use crate::domain::ports::{FirstUse, SingleUse, SingleUseBounds, StoreError};
 use crate::storage::StoreErr;
 
 /// How often, at most, an instance recounts the live rows.
@@ -25,7 +28,7 @@ pub const RECOUNT_EVERY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct PgSingleUse {
     store: PgStore,
-    bound: u64,
+    bounds: SingleUseBounds,
     /// Live rows as last counted, plus those recorded here since.
     held: Arc<AtomicU64>,
     counted_at: Arc<std::sync::Mutex<Instant>>,
@@ -33,11 +36,11 @@ pub struct PgSingleUse {
 }
 
 impl PgStore {
-    /// The single-use table, holding at most about `bound` live identifiers.
-    pub async fn single_use(&self, bound: u64) -> anyhow::Result<PgSingleUse> {
+    /// The single-use table, holding at most about `bounds` live identifiers.
+    pub async fn single_use(&self, bounds: SingleUseBounds) -> anyhow::Result<PgSingleUse> {
         let this = PgSingleUse {
             store: self.clone(),
-            bound,
+            bounds,
             held: Arc::new(AtomicU64::new(0)),
             counted_at: Arc::new(std::sync::Mutex::new(Instant::now())),
             counting: Arc::new(AtomicBool::new(false)),
@@ -102,40 +105,60 @@ impl SingleUse for PgSingleUse {
     async fn first_use(
         &self,
         namespace: &str,
+        owner: &str,
         id: &str,
         expires: u64,
         now: u64,
     ) -> Result<FirstUse, StoreError> {
         self.recount_soon(now);
-        if self.held.load(Ordering::Acquire) >= self.bound {
+        if self.held.load(Ordering::Acquire) >= self.bounds.total {
             return Ok(FirstUse::Full);
         }
-        let recorded = self
+        let (now, share) = (to_i64(now), to_i64(self.bounds.per_owner));
+        let (inserted, held) = self
             .store
             .bounded("recording a single-use identifier", async {
                 let conn = self.store.conn().await?;
                 let row = conn
-                    .query_opt(
-                        "INSERT INTO td_single_use (namespace, id, expires) VALUES ($1, $2, $3)
-                         ON CONFLICT (namespace, id) DO UPDATE SET expires = EXCLUDED.expires
-                         WHERE td_single_use.expires <= $4
-                         RETURNING (xmax = 0)",
-                        &[&namespace, &id, &to_i64(expires), &to_i64(now)],
+                    .query_one(
+                        "WITH share AS (
+                            SELECT count(*) AS n FROM (
+                                SELECT 1 FROM td_single_use
+                                WHERE owner = $5 AND expires > $4 LIMIT $6
+                            ) AS live
+                         ), offered AS (
+                            INSERT INTO td_single_use (namespace, id, expires, owner)
+                            SELECT $1, $2, $3, $5 FROM share WHERE share.n < $6
+                            ON CONFLICT (namespace, id)
+                            DO UPDATE SET expires = EXCLUDED.expires, owner = EXCLUDED.owner
+                            WHERE td_single_use.expires <= $4
+                            RETURNING (xmax = 0) AS inserted
+                         )
+                         SELECT (SELECT inserted FROM offered),
+                                (SELECT n FROM share) < $6 OR EXISTS (SELECT 1 FROM td_single_use
+                                        WHERE namespace = $1 AND id = $2 AND expires > $4)",
+                        &[&namespace, &id, &to_i64(expires), &now, &owner, &share],
                     )
                     .await
                     .map_err(db)?;
-                row.map(|r| r.try_get::<_, bool>(0)).transpose().map_err(db)
+                let inserted: Option<bool> = row.try_get(0).map_err(db)?;
+                let held: bool = row.try_get(1).map_err(db)?;
+                Ok((inserted, held))
             })
             .await
             .store_err()?;
-        Ok(match recorded {
+        // Nothing inserted within the share: the id was held (perhaps by an offer committed
+        // meanwhile, which the statement's snapshot does not see). Over the share: a replay if
+        // it was held before the statement, else refused for the share.
+        Ok(match inserted {
             Some(inserted) => {
                 if inserted {
                     self.held.fetch_add(1, Ordering::AcqRel);
                 }
                 FirstUse::Recorded
             }
-            None => FirstUse::Replayed,
+            None if held => FirstUse::Replayed,
+            None => FirstUse::ShareFull,
         })
     }
 

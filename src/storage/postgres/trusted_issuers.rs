@@ -8,7 +8,7 @@ use super::cache::{Cache, read, write};
 use super::{PgStore, bytes, db, json, notify};
 use crate::domain::client_auth::FederatedSubject;
 use crate::domain::federation::TrustedIssuer;
-use crate::domain::ports::{StoreResult, TrustInsert, TrustedIssuerStore};
+use crate::domain::ports::{StoreResult, SubjectTaken, TrustInsert, TrustedIssuerStore};
 use crate::domain::{Client, ClientId};
 use crate::storage::StoreErr;
 use crate::storage::records;
@@ -145,7 +145,14 @@ pub(super) async fn store_subjects(
             &[&s.trust, &s.subject, &id],
         )
         .await
-        .map_err(db)?;
+        .map_err(|e| {
+            // Another client's registration bound it first (the check before saw it free).
+            if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                anyhow::Error::new(SubjectTaken(format!("{}={}", s.trust, s.subject)))
+            } else {
+                db(e)
+            }
+        })?;
     }
     Ok(())
 }

@@ -246,6 +246,9 @@ async fn an_algorithm_taken_out_keeps_its_keys_published_until_their_tokens_expi
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    assert!(left_at >= until, "left the JWKS at {left_at}, before {until}");
+    assert!(
+        left_at >= until,
+        "left the JWKS at {left_at}, before {until}"
+    );
     assert_eq!(key_types(&app).await, ["EC", "RSA"]);
 }

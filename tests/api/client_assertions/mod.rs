@@ -4,8 +4,12 @@
 
 mod bad_input;
 mod commands;
+mod fetch_queue;
 mod fetching;
+mod key_checks;
 mod rules;
+mod shares;
+mod ssrf;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -202,3 +202,31 @@ async fn the_console_registers_a_federated_client_without_showing_a_secret() {
         .unwrap();
     assert_eq!(shown["federated"][0]["subject"], WORKER);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_twenty_operators_binding_one_subject_at_once_one_wins_and_the_others_get_409() {
+    let app = spawn_app().await;
+    trust(&app, "k8s", "https://k8s.example").await;
+    let app = std::sync::Arc::new(app);
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (app, start) = (app.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                add_federated(&app, &format!("racer-{i}"), &[("k8s", WORKER)])
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses.sort_unstable();
+    let mut expected = vec![201];
+    expected.extend([409; 19]);
+    assert_eq!(statuses, expected, "one binding, every other a conflict");
+}

@@ -1,0 +1,110 @@
+//! What one public key of a client's (or a trusted issuer's) JWK Set must be to be registered
+//! or used: a signing key (`use` `sig`, `key_ops` with `verify` and nothing of encryption), RSA
+//! of 2048–8192 bits with exponent 65537, EC P-256/P-384 whose point is on its curve (parsed by
+//! aws-lc-rs), or Ed25519 of 32 bytes. Each refusal is a sentence naming the key.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
+
+/// The refusal of `key` (the `index`-th of its set), or `Ok`.
+pub fn check_key(key: &Jwk, index: usize) -> Result<(), String> {
+    let name = match &key.common.key_id {
+        Some(kid) => format!("key {kid:?}"),
+        None => format!("key #{} (no kid)", index + 1),
+    };
+    why_refused(key).map_err(|why| format!("{name}: {why}"))
+}
+
+fn why_refused(key: &Jwk) -> Result<(), String> {
+    if key
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return Err("its \"use\", when given, must be \"sig\"".into());
+    }
+    if let Some(ops) = &key.common.key_operations {
+        if !ops.contains(&KeyOperations::Verify) {
+            return Err("its \"key_ops\", when given, must include \"verify\"".into());
+        }
+        let encryption = ops.iter().any(|op| {
+            matches!(
+                op,
+                KeyOperations::Encrypt
+                    | KeyOperations::Decrypt
+                    | KeyOperations::WrapKey
+                    | KeyOperations::UnwrapKey
+                    | KeyOperations::DeriveKey
+                    | KeyOperations::DeriveBits
+            )
+        });
+        if encryption {
+            return Err(
+                "its \"key_ops\" name encryption or key agreement: a signing key only".into(),
+            );
+        }
+    }
+    match &key.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            let n = decode(&rsa.n, "n")?;
+            let bits = significant_bits(&n);
+            if !(2048..=8192).contains(&bits) {
+                return Err(format!(
+                    "an RSA key of {bits} bits: 2048 to 8192 are accepted"
+                ));
+            }
+            if strip_zeros(&decode(&rsa.e, "e")?) != [1, 0, 1] {
+                return Err("an RSA key's exponent must be 65537".into());
+            }
+        }
+        AlgorithmParameters::EllipticCurve(ec) => {
+            let (len, algorithm): (
+                usize,
+                &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
+            ) = match ec.curve {
+                EllipticCurve::P256 => (32, &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED),
+                EllipticCurve::P384 => (48, &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED),
+                _ => return Err("EC keys are on P-256 or P-384".into()),
+            };
+            let (x, y) = (decode(&ec.x, "x")?, decode(&ec.y, "y")?);
+            if x.len() != len || y.len() != len {
+                return Err(format!("its \"x\" and \"y\" must be {len} bytes each"));
+            }
+            let point = [&[4u8][..], &x, &y].concat();
+            aws_lc_rs::signature::ParsedPublicKey::new(algorithm, point)
+                .map_err(|_| "its point is not on the curve".to_owned())?;
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => {
+            if okp.curve != EllipticCurve::Ed25519 {
+                return Err("OKP keys are Ed25519".into());
+            }
+            if decode(&okp.x, "x")?.len() != 32 {
+                return Err("an Ed25519 key's \"x\" must be 32 bytes".into());
+            }
+        }
+        _ => return Err("keys are RSA, EC (P-256, P-384) or OKP (Ed25519)".into()),
+    }
+    jsonwebtoken::DecodingKey::from_jwk(key)
+        .map(drop)
+        .map_err(|e| format!("not usable: {e}"))
+}
+
+fn decode(b64: &str, member: &str) -> Result<Vec<u8>, String> {
+    URL_SAFE_NO_PAD
+        .decode(b64.trim_end_matches('='))
+        .map_err(|_| format!("its \"{member}\" is not base64url"))
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    bytes.get(first..).unwrap_or_default()
+}
+
+fn significant_bits(n: &[u8]) -> usize {
+    match strip_zeros(n) {
+        [] => 0,
+        [first, rest @ ..] => rest.len() * 8 + (8 - first.leading_zeros() as usize),
+    }
+}

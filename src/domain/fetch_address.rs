@@ -1,0 +1,152 @@
+//! Which network addresses the dealer may fetch a key set or a discovery document from (a
+//! client's `jwks_uri`, a trusted issuer's): the guard against server-side request forgery.
+//!
+//! Never: link-local (169.254.0.0/16, cloud metadata among it; fe80::/10), unspecified,
+//! multicast, broadcast. Loopback only in development (`jwks_allow_http_loopback`); private
+//! ranges (RFC 1918, fc00::/7, 100.64.0.0/10) only when allowed (`jwks_allow_private_addresses`).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// What kind of address an IP is, as far as fetching goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressClass {
+    /// Link-local, unspecified, multicast or broadcast: never fetched from.
+    Forbidden(&'static str),
+    Loopback,
+    Private,
+    Public,
+}
+
+/// The addresses fetches may reach beyond public ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FetchAllowance {
+    pub loopback: bool,
+    pub private: bool,
+}
+
+impl FetchAllowance {
+    /// `None` when `ip` may be fetched from, else why not (for the log and the audit).
+    pub fn refusal(&self, ip: IpAddr) -> Option<&'static str> {
+        match classify(ip) {
+            AddressClass::Forbidden(why) => Some(why),
+            AddressClass::Loopback if !self.loopback => {
+                Some("a loopback address (development only: jwks_allow_http_loopback)")
+            }
+            AddressClass::Private if !self.private => {
+                Some("a private address (allowed only by jwks_allow_private_addresses)")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The class of `ip`; an IPv4-mapped IPv6 address is judged as its IPv4 address.
+pub fn classify(ip: IpAddr) -> AddressClass {
+    match ip {
+        IpAddr::V4(v4) => classify_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => classify_v4(v4),
+            None => classify_v6(v6),
+        },
+    }
+}
+
+fn classify_v4(ip: Ipv4Addr) -> AddressClass {
+    let [a, b, ..] = ip.octets();
+    if ip.is_link_local() {
+        AddressClass::Forbidden("a link-local address (169.254.0.0/16, cloud metadata)")
+    } else if ip.is_unspecified() || a == 0 {
+        AddressClass::Forbidden("an unspecified address")
+    } else if ip.is_multicast() || a >= 240 {
+        AddressClass::Forbidden("a multicast, reserved or broadcast address")
+    } else if ip.is_loopback() {
+        AddressClass::Loopback
+    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+        AddressClass::Private
+    } else {
+        AddressClass::Public
+    }
+}
+
+fn classify_v6(ip: Ipv6Addr) -> AddressClass {
+    let first = ip.segments()[0];
+    if first & 0xffc0 == 0xfe80 {
+        AddressClass::Forbidden("a link-local address (fe80::/10)")
+    } else if ip.is_unspecified() {
+        AddressClass::Forbidden("an unspecified address")
+    } else if ip.is_multicast() {
+        AddressClass::Forbidden("a multicast address")
+    } else if ip.is_loopback() {
+        AddressClass::Loopback
+    } else if first & 0xfe00 == 0xfc00 {
+        AddressClass::Private
+    } else {
+        AddressClass::Public
+    }
+}
+
+/// The reason a URL's host is refused whatever the settings, when it is a literal address that
+/// is never fetched from (checked at registration: such a URL could never work).
+pub fn forbidden_literal(url: &url::Url) -> Option<&'static str> {
+    let ip = match url.host()? {
+        url::Host::Ipv4(v4) => IpAddr::V4(v4),
+        url::Host::Ipv6(v6) => IpAddr::V6(v6),
+        url::Host::Domain(_) => return None,
+    };
+    match classify(ip) {
+        AddressClass::Forbidden(why) => Some(why),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(s: &str) -> AddressClass {
+        classify(s.parse().unwrap())
+    }
+
+    #[test]
+    fn metadata_link_local_multicast_broadcast_and_unspecified_addresses_are_never_fetched() {
+        for ip in [
+            "169.254.169.254",
+            "fe80::1",
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+            "ff02::1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(matches!(class(ip), AddressClass::Forbidden(_)), "{ip}");
+        }
+    }
+
+    #[test]
+    fn loopback_and_private_ranges_need_their_settings_and_public_addresses_do_not() {
+        let none = FetchAllowance::default();
+        for ip in [
+            "127.0.0.1",
+            "::1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(none.refusal(ip.parse().unwrap()).is_some(), "{ip}");
+        }
+        let both = FetchAllowance {
+            loopback: true,
+            private: true,
+        };
+        for ip in ["127.0.0.1", "::1", "10.1.2.3", "100.127.255.255", "fc00::1"] {
+            assert_eq!(both.refusal(ip.parse().unwrap()), None, "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1", "100.128.0.1"] {
+            assert_eq!(class(ip), AddressClass::Public, "{ip}");
+        }
+    }
+}
