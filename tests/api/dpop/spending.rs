@@ -28,7 +28,12 @@ async fn token_for(app: &TestApp, secret: &str, audience: &str, proof: &str) -> 
 
 #[tokio::test]
 async fn refused_requests_with_fresh_proofs_leave_the_single_use_record_as_it_was() {
-    let app = spawn_with(|s| s.client_assertions.max_single_use = 5).await;
+    // Five in all, and all five this client's to take (its share would be one otherwise).
+    let app = spawn_with(|s| {
+        s.client_assertions.max_single_use = 5;
+        s.client_assertions.max_single_use_per_client = 5;
+    })
+    .await;
     let client = app.register("svc", &[API], &["read"]).await;
     let key = ProofKey::es256();
     let htu = token_endpoint(&app);
