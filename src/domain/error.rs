@@ -134,14 +134,18 @@ impl From<anyhow::Error> for AdminError {
 }
 
 impl From<StoreError> for AdminError {
-    /// A binding that lost its race is the conflict it would have been found to be (409).
+    /// A binding, or a trust's removal, that lost its race is the conflict it would have been
+    /// found to be (409).
     fn from(e: StoreError) -> Self {
-        let taken = e
-            .cause()
-            .chain()
-            .find_map(|c| c.downcast_ref::<crate::domain::ports::SubjectTaken>());
-        if let Some(taken) = taken {
-            return Self::Conflict(taken.to_string());
+        use crate::domain::ports::{SubjectTaken, TrustGone, TrustInUse};
+        let lost = e.cause().chain().find_map(|c| {
+            c.downcast_ref::<SubjectTaken>()
+                .map(ToString::to_string)
+                .or_else(|| c.downcast_ref::<TrustGone>().map(ToString::to_string))
+                .or_else(|| c.downcast_ref::<TrustInUse>().map(ToString::to_string))
+        });
+        if let Some(lost) = lost {
+            return Self::Conflict(lost);
         }
         Self::Failed(OAuthError::from(e))
     }

@@ -83,6 +83,7 @@ impl ClientStore for Store {
     async fn insert(&self, client: &Client) -> StoreResult<bool> {
         let bytes = records::encode(to_record(client))?;
         let (clients, id) = (self.clients.clone(), client.id.as_str().to_owned());
+        let trusts = self.trusts.clone();
         let subjects = client.auth_method.federated_subjects().to_vec();
         self.writer
             .write(move || {
@@ -91,7 +92,7 @@ impl ClientStore for Store {
                     return Ok(false);
                 }
                 let mut batch = sled::Batch::default();
-                reindex(&clients, &mut batch, &id, &[], &subjects)?;
+                reindex(&clients, &trusts, &mut batch, &id, &[], &subjects)?;
                 batch.insert(id.as_bytes(), bytes);
                 clients.apply_batch(batch)?;
                 Ok(true)
@@ -105,6 +106,7 @@ impl ClientStore for Store {
     /// updates and removals serialize and none is lost or undone.
     async fn update(&self, id: &ClientId, change: ClientChange) -> StoreResult<Option<Client>> {
         let (clients, key) = (self.clients.clone(), id.as_str().to_owned());
+        let trusts = self.trusts.clone();
         self.writer
             .write(move || {
                 let Some(bytes) = clients.get(key.as_bytes())? else {
@@ -119,7 +121,7 @@ impl ClientStore for Store {
                 );
                 let mut batch = sled::Batch::default();
                 let after = client.auth_method.federated_subjects();
-                reindex(&clients, &mut batch, &key, &before, after)?;
+                reindex(&clients, &trusts, &mut batch, &key, &before, after)?;
                 batch.insert(key.as_bytes(), records::encode(to_record(&client))?);
                 clients.apply_batch(batch)?;
                 Ok(Some(client))
@@ -131,6 +133,7 @@ impl ClientStore for Store {
 
     async fn remove(&self, id: &ClientId) -> StoreResult<bool> {
         let (clients, key) = (self.clients.clone(), id.as_str().to_owned());
+        let trusts = self.trusts.clone();
         self.writer
             .write(move || {
                 let Some(bytes) = clients.get(key.as_bytes())? else {
@@ -139,7 +142,7 @@ impl ClientStore for Store {
                 let client = from_record(records::decode(&bytes)?)?;
                 let mut batch = sled::Batch::default();
                 let before = client.auth_method.federated_subjects();
-                reindex(&clients, &mut batch, &key, before, &[])?;
+                reindex(&clients, &trusts, &mut batch, &key, before, &[])?;
                 batch.remove(key.as_bytes());
                 clients.apply_batch(batch)?;
                 Ok(true)

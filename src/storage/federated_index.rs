@@ -7,9 +7,14 @@ use anyhow::Context;
 use super::{Store, StoreErr};
 use crate::domain::ClientId;
 use crate::domain::client_auth::FederatedSubject;
-use crate::domain::ports::{StoreResult, SubjectTaken};
+use crate::domain::ports::{StoreResult, SubjectTaken, TrustGone, TrustInUse};
 
 const PREFIX: &[u8] = b"\x7fsubject\0";
+
+/// A trusted issuer's record key in the `trusted_issuers` tree.
+pub(super) fn trust_key(name: &str) -> Vec<u8> {
+    [b"n\0", name.as_bytes()].concat()
+}
 
 fn trust_prefix(trust: &str) -> Vec<u8> {
     [PREFIX, trust.as_bytes(), b"\0"].concat()
@@ -20,9 +25,12 @@ fn key(trust: &str, subject: &str) -> Vec<u8> {
 }
 
 /// Adds to `batch` what turns client `id`'s bindings from `old` into `new`; fails if one of
-/// `new` is bound to another client (the registration checked, but a racing one may have won).
+/// `new` is bound to another client or names an issuer no longer in `trusts` (the registration
+/// checked, but a racing binding or `trust remove` may have won). On the writer, as
+/// [`ensure_unbound`] is: one of the two sees the other's write.
 pub(super) fn reindex(
     tree: &sled::Tree,
+    trusts: &sled::Tree,
     batch: &mut sled::Batch,
     id: &str,
     old: &[FederatedSubject],
@@ -32,6 +40,9 @@ pub(super) fn reindex(
         batch.remove(key(&s.trust, &s.subject));
     }
     for s in new.iter().filter(|s| !old.contains(s)) {
+        if !trusts.contains_key(trust_key(&s.trust))? {
+            return Err(TrustGone(s.trust.clone()).into());
+        }
         let k = key(&s.trust, &s.subject);
         if let Some(holder) = tree.get(&k)?
             && holder.as_ref() != id.as_bytes()
@@ -39,6 +50,20 @@ pub(super) fn reindex(
             return Err(SubjectTaken(format!("{}={}", s.trust, s.subject)).into());
         }
         batch.insert(k, id.as_bytes());
+    }
+    Ok(())
+}
+
+/// Fails if a client is bound to a subject of `trust`: its removal would leave bindings a
+/// trust of the same name, added later for another issuer, would inherit. On the writer.
+pub(super) fn ensure_unbound(clients: &sled::Tree, trust: &str) -> anyhow::Result<()> {
+    if clients
+        .scan_prefix(trust_prefix(trust))
+        .next()
+        .transpose()?
+        .is_some()
+    {
+        return Err(TrustInUse(trust.to_owned()).into());
     }
     Ok(())
 }

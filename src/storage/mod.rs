@@ -64,6 +64,8 @@ pub struct Store {
     db: sled::Db,
     clients: sled::Tree,
     keys: sled::Tree,
+    /// The trusted issuers, which the clients' federated bindings name (see `federated_index`).
+    trusts: sled::Tree,
     /// The last client record an authentication found: what an unknown client decodes in its
     /// place, so both decode a real record of typical size, recently in cache.
     recent: Arc<ArcSwap<sled::IVec>>,
@@ -127,6 +129,7 @@ impl Store {
         Ok(Self {
             clients,
             keys: db.open_tree("keys")?,
+            trusts: db.open_tree("trusted_issuers")?,
             db,
             recent,
             writer,

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use async_trait::async_trait;
 
+use super::federated_index::{ensure_unbound, trust_key as name_key};
 use super::{Store, StoreErr, records};
 use crate::domain::federation::TrustedIssuer;
 use crate::domain::ports::{StoreResult, TrustInsert, TrustedIssuerStore};
@@ -14,10 +15,8 @@ use crate::domain::ports::{StoreResult, TrustInsert, TrustedIssuerStore};
 pub struct TrustTree {
     store: Store,
     tree: sled::Tree,
-}
-
-fn name_key(name: &str) -> Vec<u8> {
-    [b"n\0", name.as_bytes()].concat()
+    /// The clients tree, whose federated index a removal checks on the writer.
+    clients: sled::Tree,
 }
 
 fn issuer_key(iss: &str) -> Vec<u8> {
@@ -28,7 +27,8 @@ impl TrustTree {
     pub fn open(store: &Store) -> anyhow::Result<Self> {
         Ok(Self {
             store: store.clone(),
-            tree: store.db.open_tree("trusted_issuers")?,
+            tree: store.trusts.clone(),
+            clients: store.clients.clone(),
         })
     }
 
@@ -92,14 +92,17 @@ impl TrustedIssuerStore for TrustTree {
             .store_err()
     }
 
+    /// Runs on the writer, as bindings do: a client bound meanwhile keeps the issuer trusted.
     async fn remove(&self, name: &str) -> StoreResult<bool> {
         let (tree, name) = (self.tree.clone(), name.to_owned());
+        let clients = self.clients.clone();
         self.store
             .writer()
             .write(move || {
                 let Some(bytes) = tree.get(name_key(&name))? else {
                     return Ok(false);
                 };
+                ensure_unbound(&clients, &name)?;
                 let issuer: TrustedIssuer = records::decode(&bytes)?;
                 let mut batch = sled::Batch::default();
                 batch.remove(name_key(&name));

@@ -57,6 +57,18 @@ impl StoreError {
 #[error("{0} is already bound to another client")]
 pub struct SubjectTaken(pub String);
 
+/// A binding names a trusted issuer that is gone: a registration or update that lost a race
+/// with `trust remove` (the check before saw it trusted). Answered 409.
+#[derive(Debug, thiserror::Error)]
+#[error("no trusted issuer {0}: it was removed meanwhile (tokendealer trust add)")]
+pub struct TrustGone(pub String);
+
+/// A trusted issuer is still named by a client's binding: a `trust remove` that lost a race with
+/// a registration binding one of its subjects. Answered 409, as the check's own refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("a client is still bound to a subject of {0}: remove it first")]
+pub struct TrustInUse(pub String);
+
 /// A port's result.
 pub type StoreResult<T> = Result<T, StoreError>;
 

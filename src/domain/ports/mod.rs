@@ -13,7 +13,7 @@ mod remote_keys;
 mod single_use;
 mod trusted_issuers;
 
-pub use error::{StoreError, StoreResult, StoreUnavailable, SubjectTaken};
+pub use error::{StoreError, StoreResult, StoreUnavailable, SubjectTaken, TrustGone, TrustInUse};
 pub use remote_keys::{KeysUnavailable, REFUSED_ADDRESS, RemoteKeys};
 pub use single_use::{FirstUse, SingleUse, SingleUseBounds};
 pub use trusted_issuers::{IssuerDiscovery, TrustInsert, TrustedIssuerStore};

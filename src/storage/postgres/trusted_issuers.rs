@@ -8,7 +8,9 @@ use super::cache::{Cache, read, write};
 use super::{PgStore, bytes, db, json, notify};
 use crate::domain::client_auth::FederatedSubject;
 use crate::domain::federation::TrustedIssuer;
-use crate::domain::ports::{StoreResult, SubjectTaken, TrustInsert, TrustedIssuerStore};
+use crate::domain::ports::{
+    StoreResult, SubjectTaken, TrustGone, TrustInUse, TrustInsert, TrustedIssuerStore,
+};
 use crate::domain::{Client, ClientId};
 use crate::storage::StoreErr;
 use crate::storage::records;
@@ -82,10 +84,18 @@ impl TrustedIssuerStore for PgStore {
         self.bounded(&format!("removing trusted issuer {name:?}"), async {
             let mut conn = self.conn().await?;
             let tx = conn.transaction().await.map_err(db)?;
+            // The subjects' foreign key keeps a trust a client is bound to, also one bound by
+            // a registration racing this removal.
             let n = tx
                 .execute("DELETE FROM td_trusted_issuers WHERE name = $1", &[&name])
                 .await
-                .map_err(db)?;
+                .map_err(|e| {
+                    if e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                        anyhow::Error::new(TrustInUse(name.to_owned()))
+                    } else {
+                        db(e)
+                    }
+                })?;
             notify(&tx, "trust", name).await?;
             self.commit(tx, |cache| cache.put_trusted(name, None))
                 .await?;
@@ -147,8 +157,12 @@ pub(super) async fn store_subjects(
         .await
         .map_err(|e| {
             // Another client's registration bound it first (the check before saw it free).
-            if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            let code = e.code();
+            if code == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
                 anyhow::Error::new(SubjectTaken(format!("{}={}", s.trust, s.subject)))
+            } else if code == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                // The trust was removed meanwhile (or the client: then nothing answers this).
+                anyhow::Error::new(TrustGone(s.trust.clone()))
             } else {
                 db(e)
             }

@@ -4,6 +4,7 @@
 mod authentication;
 mod binding;
 mod issuer;
+mod races;
 mod trust;
 
 use reqwest::{Method, Response};
