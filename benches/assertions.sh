@@ -6,7 +6,7 @@
 # assertion is good once), so the generator signs nothing while the dealer is timed. The ratio is
 # taken per round pair and the median printed, with the load average before and after.
 #
-#   benches/assertions.sh [--alg RS512|EdDSA|ES256] [--key-alg ES256|EdDSA] [--rounds N]
+#   benches/assertions.sh [--alg RS512|EdDSA|ES256] [--key-alg ES256|EdDSA|RS256] [--rounds N]
 #                         [--round-secs S] [--connections C] [--bin PATH]
 # --alg: the tokens' algorithm (both clients); --key-alg: the assertion's key (default ES256).
 set -euo pipefail

@@ -2,8 +2,8 @@
 //! benches/instructions.sh, made before a measured phase so that the load generator sends a
 //! ready line per request and signs nothing while the dealer is timed.
 //!
-//!   client_assertions key ES256|EdDSA KEY_FILE > jwks.json    a new key (PKCS#8 PEM, 0600) and
-//!                                                              its public JWK Set, kid "bench"
+//!   client_assertions key ES256|EdDSA|RS256 KEY_FILE > jwks.json   a new key (PKCS#8 PEM,
+//!                                                     0600) and its public JWK Set, kid "bench"
 //!   client_assertions sign KEY_FILE CLIENT_ID AUD COUNT SECS > assertions.txt
 //!
 //! `sign` writes COUNT assertions, one a line, each with its own `jti` and `exp` = now + SECS
@@ -14,21 +14,24 @@
 
 use std::io::Write;
 
+use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::json;
 
-const USAGE: &str = "usage: client_assertions key ES256|EdDSA KEY_FILE | \
+const USAGE: &str = "usage: client_assertions key ES256|EdDSA|RS256 KEY_FILE | \
                      client_assertions sign KEY_FILE CLIENT_ID AUD COUNT SECS";
 
 /// A private key of either kind, parsed once.
 enum Key {
     Es256(EcdsaKeyPair),
     EdDsa(Ed25519KeyPair),
+    Rs256(RsaKeyPair),
 }
 
 impl Key {
@@ -36,15 +39,19 @@ impl Key {
         if let Ok(k) = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8) {
             return Ok(Self::Es256(k));
         }
+        if let Ok(k) = RsaKeyPair::from_pkcs8(pkcs8) {
+            return Ok(Self::Rs256(k));
+        }
         Ed25519KeyPair::from_pkcs8(pkcs8)
             .map(Self::EdDsa)
-            .map_err(|_| anyhow::anyhow!("the key is neither P-256 nor Ed25519 PKCS#8"))
+            .map_err(|_| anyhow::anyhow!("the key is not a P-256, RSA or Ed25519 PKCS#8 key"))
     }
 
     fn alg(&self) -> &'static str {
         match self {
             Self::Es256(_) => "ES256",
             Self::EdDsa(_) => "EdDSA",
+            Self::Rs256(_) => "RS256",
         }
     }
 
@@ -57,6 +64,11 @@ impl Key {
             }
             Self::EdDsa(k) => json!({"kty": "OKP", "crv": "Ed25519",
                 "x": B64.encode(k.public_key().as_ref()), "kid": "bench", "alg": "EdDSA"}),
+            Self::Rs256(k) => {
+                let parts = PublicKeyComponents::<Vec<u8>>::from(k.public_key());
+                json!({"kty": "RSA", "n": B64.encode(&parts.n), "e": B64.encode(&parts.e),
+                       "kid": "bench", "alg": "RS256"})
+            }
         }
     }
 
@@ -68,6 +80,12 @@ impl Key {
                 .as_ref()
                 .to_vec(),
             Self::EdDsa(k) => k.sign(input).as_ref().to_vec(),
+            Self::Rs256(k) => {
+                let mut signature = vec![0; k.public_modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, rng, input, &mut signature)
+                    .map_err(|_| anyhow::anyhow!("signing failed"))?;
+                signature
+            }
         })
     }
 }
@@ -92,6 +110,9 @@ fn new_key(alg: &str, file: &str) -> anyhow::Result<()> {
             .map(|d| d.as_ref().to_vec()),
         "EdDSA" => Ed25519KeyPair::generate()
             .and_then(|k| k.to_pkcs8())
+            .map(|d| d.as_ref().to_vec()),
+        "RS256" => RsaKeyPair::generate(KeySize::Rsa2048)
+            .and_then(|k| k.as_der())
             .map(|d| d.as_ref().to_vec()),
         _ => anyhow::bail!(USAGE),
     }
