@@ -43,7 +43,7 @@ use engine::signer_pool;
 pub use migrate::{Copied, migrate_to_postgres};
 
 /// The id of the admin client created on first start.
-pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
+pub const BOOTSTRAP_ADMIN_ID: &str = crate::domain::BOOTSTRAP_ADMIN_ID;
 /// The file, in the data dir, holding the bootstrap admin's credentials.
 pub const ADMIN_CREDENTIALS_FILE: &str = "admin-credentials.json";
 

@@ -49,5 +49,8 @@ pub use token::{AccessClaims, Confirmation, TokenIssuer, WfcClaim, new_claims};
 
 /// The audience of tokens that call this dealer's own admin API.
 pub const ADMIN_AUDIENCE: &str = "urn:tokendealer:admin";
+/// The admin client the first start creates; the command line uses it, by its secret (in the
+/// data dir's `admin-credentials.json`).
+pub const BOOTSTRAP_ADMIN_ID: &str = "admin";
 /// The scope a client needs to use the admin API.
 pub const ADMIN_SCOPE: &str = "tokendealer:admin";

@@ -9,7 +9,7 @@ use super::{Browser, logged_in};
 use crate::client_assertions::{
     API, Signer, assert_invalid_client, claims, jwks, register_with_keys, token_with,
 };
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{ADMIN_AUDIENCE, ADMIN_SCOPE, TestApp, spawn_app};
 
 /// Posts the registration form with `fields` besides the id, audience and CSRF token.
 async fn register(browser: &mut Browser, id: &str, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -278,4 +278,33 @@ async fn a_replacement_without_the_session_token_changes_nothing() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let view: Value = shown(&app, "svc").await.json().await.unwrap();
     assert_eq!(view["kids"], json!(["old"]));
+}
+
+#[tokio::test]
+async fn the_command_lines_admin_client_is_neither_rekeyed_nor_bound_to_dpop_by_the_console_or_another_admin()
+ {
+    let app = spawn_app().await;
+    let signer = Signer::ed25519("k1");
+    let mut browser = logged_in(&app).await;
+    let set = jwks(&[&signer]).to_string();
+    let r = replace_keys(&mut browser, "admin", &[("jwks", &set)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let ops = app
+        .register_with(json!({ "client_id": "ops", "audiences": [ADMIN_AUDIENCE],
+                               "scopes": [ADMIN_SCOPE] }))
+        .await;
+    let scope = [("audience", ADMIN_AUDIENCE), ("scope", ADMIN_SCOPE)];
+    let token = app.access_token(&ops, &scope).await;
+    let body = json!({ "jwks": jwks(&[&signer]) });
+    let r = app
+        .admin_as(&token, Method::PUT, "/admin/clients/admin/jwks", Some(body))
+        .await;
+    assert_eq!(r.status(), 409);
+    let body = json!({ "dpop_bound_access_tokens": true });
+    let r = app
+        .admin_as(&token, Method::PUT, "/admin/clients/admin/dpop", Some(body))
+        .await;
+    assert_eq!(r.status(), 409);
+    let r = app.admin(Method::GET, "/admin/clients", None).await;
+    assert_eq!(r.status(), 200, "the command line's client still works");
 }
