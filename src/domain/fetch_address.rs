@@ -3,7 +3,10 @@
 //!
 //! Never: link-local (169.254.0.0/16, cloud metadata among it; fe80::/10), unspecified,
 //! multicast, broadcast. Loopback only in development (`jwks_allow_http_loopback`); private
-//! ranges (RFC 1918, fc00::/7, 100.64.0.0/10) only when allowed (`jwks_allow_private_addresses`).
+//! ranges (RFC 1918, fc00::/7, 100.64.0.0/10, and the special-purpose 192.0.0.0/24, 198.18.0.0/15,
+//! fec0::/10, 64:ff9b:1::/48, Teredo) only when allowed (`jwks_allow_private_addresses`). An IPv6
+//! address that carries an IPv4 one (mapped, compatible, translated, NAT64's 64:ff9b::/96, 6to4)
+//! is judged as that IPv4 address.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -61,15 +64,36 @@ fn classify_v4(ip: Ipv4Addr) -> AddressClass {
         AddressClass::Forbidden("a multicast, reserved or broadcast address")
     } else if ip.is_loopback() {
         AddressClass::Loopback
-    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+    } else if ip.is_private()
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || (a == 198 && (18..20).contains(&b))
+    {
         AddressClass::Private
     } else {
         AddressClass::Public
     }
 }
 
+/// The IPv4 address an IPv6 one carries: IPv4-compatible (::a.b.c.d, deprecated), IPv4-translated
+/// (::ffff:0:a.b.c.d), NAT64's well-known prefix (64:ff9b::/96, RFC 6052) or 6to4 (2002::/16).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let seg = ip.segments();
+    let low = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match seg {
+        [0, 0, 0, 0, 0, 0, hi, lo] if hi != 0 || lo > 1 => Some(low(hi, lo)),
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some(low(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(low(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(low(hi, lo)),
+        _ => None,
+    }
+}
+
 fn classify_v6(ip: Ipv6Addr) -> AddressClass {
-    let first = ip.segments()[0];
+    if let Some(v4) = embedded_v4(ip) {
+        return classify_v4(v4);
+    }
+    let [first, second, ..] = ip.segments();
     if first & 0xffc0 == 0xfe80 {
         AddressClass::Forbidden("a link-local address (fe80::/10)")
     } else if ip.is_unspecified() {
@@ -78,7 +102,11 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
         AddressClass::Forbidden("a multicast address")
     } else if ip.is_loopback() {
         AddressClass::Loopback
-    } else if first & 0xfe00 == 0xfc00 {
+    } else if first & 0xfe00 == 0xfc00
+        || first & 0xffc0 == 0xfec0
+        || (first == 0x64 && second == 0xff9b)
+        || (first == 0x2001 && second == 0)
+    {
         AddressClass::Private
     } else {
         AddressClass::Public
@@ -105,6 +133,30 @@ mod tests {
 
     fn class(s: &str) -> AddressClass {
         classify(s.parse().unwrap())
+    }
+
+    #[test]
+    fn an_ipv6_address_carrying_an_ipv4_one_is_judged_as_that_address() {
+        for (ip, v4) in [
+            ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+            ("64:ff9b::a00:1", "10.0.0.1"),
+            ("2002:a9fe:a9fe::1", "169.254.169.254"),
+            ("::7f00:1", "127.0.0.1"),
+            ("::ffff:0:7f00:1", "127.0.0.1"),
+            ("64:ff9b::808:808", "8.8.8.8"),
+            ("::5", "0.0.0.5"),
+        ] {
+            assert_eq!(class(ip), class(v4), "{ip}");
+        }
+        for ip in [
+            "fec0::1",
+            "64:ff9b:1::1",
+            "2001:0:4136:e378::1",
+            "198.18.0.1",
+            "192.0.0.1",
+        ] {
+            assert_eq!(class(ip), AddressClass::Private, "{ip}");
+        }
     }
 
     #[test]
