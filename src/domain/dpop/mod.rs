@@ -162,14 +162,11 @@ pub async fn spend(
     proof: &DpopProof,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
+    // Keyed by client too, as assertions are: one client cannot spend another's `jti` (client
+    // ids have no spaces).
+    let id = format!("{client} {}", proof.jti);
     let offered = single_use
-        .first_use(
-            JTI_NAMESPACE,
-            client,
-            &proof.jti,
-            proof.expires,
-            now.as_secs(),
-        )
+        .first_use(JTI_NAMESPACE, client, &id, proof.expires, now.as_secs())
         .await?;
     match offered {
         FirstUse::Recorded => Ok(()),

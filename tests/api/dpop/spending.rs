@@ -1,6 +1,6 @@
 //! When a proof's `jti` is spent at the token endpoint: only for a request that is otherwise
 //! valid, just before signing (refused requests do not fill the shared record), and held for as
-//! long as the proof is accepted, its last second included.
+//! long as the proof is accepted, its last second included; one client's `jti`s apart from another's.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -86,4 +86,31 @@ async fn a_proof_in_its_last_accepted_second_is_accepted_once() {
     let (error, description) = refused(token_for(&app, &client.secret, API, &proof).await).await;
     assert_eq!(error, "invalid_dpop_proof");
     assert!(description.contains("used before"), "{description}");
+}
+
+#[tokio::test]
+async fn one_clients_proof_jti_is_not_spent_for_another_client() {
+    let app = spawn_app().await;
+    let svc = app.register("svc", &[API], &[]).await;
+    let other = app.register("other", &[API], &[]).await;
+    let htu = token_endpoint(&app);
+    let mut c = claims(&htu);
+    c["jti"] = json!("req-1");
+    let theirs = ProofKey::es256();
+    let r = app
+        .http
+        .post(app.url("/oauth/token"))
+        .header("DPoP", theirs.sign(&theirs.header(), &c))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "other"),
+            ("client_secret", other.secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "another client takes jti req-1 first");
+    let mine = ProofKey::es256();
+    let r = token_for(&app, &svc.secret, API, &mine.sign(&mine.header(), &c)).await;
+    assert_eq!(r.status(), 200, "svc's own req-1 is still unspent");
 }
