@@ -35,6 +35,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Every proof is good once and held in the single-use record until it expires: at thousands of
+# tokens/s one client outgrows the default bounds (100,000 in all, a tenth of that per client)
+# within seconds and is refused by design. The bench raises both so that it measures the cost of
+# a token, not the bound (4,000,000 entries: a few hundred MB of sled at most).
+TOKENDEALER_CLIENT_ASSERTIONS_MAX_SINGLE_USE=4000000 \
+TOKENDEALER_CLIENT_ASSERTIONS_MAX_SINGLE_USE_PER_CLIENT=4000000 \
 RUST_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" \
   --keys-dir "$WORK/keys" 2>>"$WORK/server.log" &
 SERVER_PID=$!
