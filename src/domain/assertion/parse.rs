@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
+use tokendealer_client::dpop::algorithm_from_name;
 
 /// The largest assertion read at all (an RS512 JWT with ordinary claims is under 1 KiB).
 pub const MAX_ASSERTION_BYTES: usize = 8 * 1024;
@@ -125,12 +126,10 @@ impl ClientAssertion {
         {
             return Err(Malformed::RefusedHeader);
         }
-        // RFC 9864's fully-specified "Ed25519" is EdDSA over Ed25519, the only curve verified:
-        // openid-client (oauth4webapi) signs with that name.
-        let alg = ALGORITHMS
-            .into_iter()
-            .find(|a| algorithm_name(*a) == parsed.alg)
-            .or((parsed.alg == ED25519).then_some(Algorithm::EdDSA))
+        // The JOSE names, and RFC 9864's "Ed25519" (openid-client signs with it), as DPoP
+        // proofs are read.
+        let alg = algorithm_from_name(&parsed.alg)
+            .filter(|a| ALGORITHMS.contains(a))
             .ok_or(Malformed::Algorithm)?;
         let claims: AssertionClaims =
             serde_json::from_slice(&decode(payload)?).map_err(|_| Malformed::Claims)?;
@@ -154,9 +153,6 @@ impl ClientAssertion {
         })
     }
 }
-
-/// RFC 9864's name for EdDSA with Ed25519, read as [`Algorithm::EdDSA`].
-pub const ED25519: &str = "Ed25519";
 
 /// The JWS name of an algorithm (RFC 7518 §3.1).
 pub fn algorithm_name(alg: Algorithm) -> &'static str {

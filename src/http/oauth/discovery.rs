@@ -6,7 +6,7 @@
 //! JwtBearer, oauth2-proxy and openid-client find an issuer's keys only through it, and go-oidc
 //! accepts only the algorithms it lists (RS256 when it lists none).
 
-use crate::domain::assertion::{ALGORITHMS, ED25519, algorithm_name};
+use crate::domain::assertion::ALGORITHMS;
 use bytes::Bytes;
 use http::Uri;
 use serde::Serialize;
@@ -95,11 +95,10 @@ struct OpenIdMetadata<'a> {
     id_token_signing_alg_values_supported: Vec<&'static str>,
 }
 
-/// The algorithms a client assertion may use (never `none` or HS*).
+/// The algorithms a client assertion may use (never `none` or HS*), `Ed25519` (RFC 9864) beside
+/// `EdDSA`, named as DPoP's are.
 fn assertion_algs() -> Vec<&'static str> {
-    let mut names: Vec<_> = ALGORITHMS.iter().map(|a| algorithm_name(*a)).collect();
-    names.push(ED25519);
-    names
+    tokendealer_client::dpop::algorithm_names(&ALGORITHMS)
 }
 
 /// Which document a request asks for.

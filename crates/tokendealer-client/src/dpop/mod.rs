@@ -252,20 +252,26 @@ fn read_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&bytes).map_err(|_| refusal)
 }
 
+/// The algorithm a JWS header's `alg` names: its JOSE name, or RFC 9864's fully-specified
+/// `Ed25519` for EdDSA over Ed25519 (what oauth4webapi, and so openid-client, signs with). The
+/// dealer reads client assertions' `alg` with it too. `None` for `none` and unknown names.
+pub fn algorithm_from_name(name: &str) -> Option<Algorithm> {
+    if name == ED25519 {
+        return Some(Algorithm::EdDSA);
+    }
+    name.parse().ok()
+}
+
 /// The header's `alg`, when it is asymmetric and allowed (`none` is no `Algorithm` at all).
 fn allowed_algorithm(
     header: &Map<String, Value>,
     allowed: &[Algorithm],
 ) -> Result<Algorithm, ProofError> {
-    let name = header.get("alg").and_then(Value::as_str);
-    let alg: Algorithm = match name {
-        // RFC 9864's fully-specified name for EdDSA over Ed25519: what oauth4webapi (and so
-        // openid-client) signs Ed25519 proofs with.
-        Some(ED25519) => Algorithm::EdDSA,
-        other => other
-            .and_then(|n| n.parse().ok())
-            .ok_or(ProofError::Algorithm)?,
-    };
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(algorithm_from_name)
+        .ok_or(ProofError::Algorithm)?;
     let symmetric = matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512);
     if symmetric || !allowed.contains(&alg) {
         return Err(ProofError::Algorithm);
