@@ -4,8 +4,9 @@
 //! The watchdog is woken once, when the protocol becomes known; every other report it finds when
 //! it wakes at the check it had scheduled. Requests beginning or ending only postpone the
 //! deadline. The start of an HTTP/1 head brings it nearer, so an HTTP/1 connection is looked at
-//! at least every `header_read` anyway: a head is then cut exactly `header_read` after its first
-//! byte, and a busy keep-alive connection costs no wake-up per request.
+//! at least every `header_read` anyway: a head is then cut `header_read` after its first byte
+//! (closed within the connection's one-second grace after that), and a busy keep-alive
+//! connection costs no wake-up per request.
 
 use std::io;
 use std::pin::Pin;
