@@ -25,7 +25,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::json;
 use tokendealer::client::dpop::{DEFAULT_ALGORITHMS, ProofCheck, verify_proof};
 use tokendealer::domain::assertion::ClientAssertion;
-use tokendealer::domain::assertion::verify::{ClaimRules, check_claims, check_signature};
+use tokendealer::domain::assertion::verify::{ClaimRules, Signatures, check_claims};
 use tokendealer::domain::client_auth::PublicKeySet;
 
 const ROUNDS: usize = 5;
@@ -90,6 +90,7 @@ fn main() {
         access_token: None,
         nonce: None,
         algorithms: DEFAULT_ALGORITHMS,
+        keys: None,
     };
     verify_proof(&proof, &check).unwrap();
 
@@ -107,9 +108,10 @@ fn main() {
         max_lifetime: 3600,
         leeway: 30,
     };
+    let signatures = Signatures::generate().unwrap();
     let check_assertion = || {
         let parsed = ClientAssertion::parse(black_box(&assertion)).unwrap();
-        check_signature(&parsed, &set).unwrap();
+        signatures.check(&parsed, &set).unwrap();
         check_claims(&parsed, "bench", &rules, now).unwrap();
     };
     check_assertion();

@@ -1,87 +1,68 @@
 //! The `single_use` tree: identifiers offered once (assertion and DPoP `jti`s), each kept until
 //! it expires, bounded in number.
 //!
-//! Written without a flush per offer: an fsync per token would cap the token endpoint at the
-//! disk's fsync rate. An offer is one compare-and-swap on a blocking thread (sled may block on
-//! its log; never on an async worker); the writer thread, the only one that flushes (the module
-//! doc of [`super`]), flushes within [`FLUSH_AFTER`] of a recorded identifier by an empty write.
-//! What a crash can lose is the last [`FLUSH_AFTER`] of identifiers: docs/design.md.
+//! An offer is decided in memory, on the request's own thread: the tree's entries are loaded at
+//! open and kept in a map beside it, so a token costs one map lookup and insert under a mutex, no
+//! sled call, no thread hand-off and no write (`spawn_blocking` per offer cost 3–4 context
+//! switches per token: docs/benchmarks.md). What was recorded or swept is written behind, in
+//! order, as one batch through the writer (the only thread that flushes: the module doc of
+//! [`super`]) within [`FLUSH_AFTER`], and on drop. What a crash can lose is the last
+//! [`FLUSH_AFTER`] of identifiers, as before: docs/design.md.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
 
-use super::{Store, StoreErr};
+use super::Store;
 use crate::domain::ports::{FirstUse, SingleUse, SingleUseBounds, StoreError};
+
+mod record;
+
+use record::{Change, Record};
 
 /// How long after a recorded identifier the tree reaches the disk, at most (sled's own default
 /// flush interval).
 pub const FLUSH_AFTER: Duration = Duration::from_millis(500);
 
-/// Handle to the single-use tree. Cheap to clone.
+/// Handle to the single-use record. Cheap to clone.
 #[derive(Clone)]
 pub struct SingleUseTree {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     store: Store,
     tree: sled::Tree,
-    /// Entries held, in all and by owner, expired ones not yet swept included: counted at open,
-    /// kept by each offer and sweep (slots are taken before the insert and given back if none
-    /// was made, so concurrent offers never hold more than the bounds).
-    held: Arc<Mutex<Held>>,
+    record: Mutex<Record>,
     bounds: SingleUseBounds,
-    /// A flush is scheduled and has not run yet.
-    flush_pending: Arc<AtomicBool>,
-}
-
-/// The counts behind the bounds.
-#[derive(Default)]
-struct Held {
-    total: u64,
-    by_owner: HashMap<String, u64>,
-}
-
-impl Held {
-    fn add(&mut self, owner: &str) {
-        self.total += 1;
-        *self.by_owner.entry(owner.to_owned()).or_default() += 1;
-    }
-
-    fn remove(&mut self, owner: &str) {
-        self.total = self.total.saturating_sub(1);
-        if let Some(n) = self.by_owner.get_mut(owner) {
-            *n -= 1;
-            if *n == 0 {
-                self.by_owner.remove(owner);
-            }
-        }
-    }
-
-    fn of(&self, owner: &str) -> u64 {
-        self.by_owner.get(owner).copied().unwrap_or(0)
-    }
+    /// A write-behind is scheduled and has not taken the pending changes yet.
+    write_pending: AtomicBool,
 }
 
 impl Store {
-    /// Opens (or creates) the single-use tree, holding at most `bounds` identifiers.
+    /// Opens (or creates) the single-use tree, holding at most `bounds` identifiers, and loads
+    /// its entries.
     pub fn single_use(&self, bounds: SingleUseBounds) -> anyhow::Result<SingleUseTree> {
         let tree = self
             .db
             .open_tree("single_use")
             .context("opening the single_use tree")?;
-        let mut held = Held::default();
+        let mut record = Record::default();
         for entry in tree.iter() {
-            let (_, value) = entry.context("counting the single_use tree")?;
-            held.add(owner_of(&value));
+            let (key, value) = entry.context("loading the single_use tree")?;
+            record.load(&key, expiry(&value), owner_of(&value));
         }
         Ok(SingleUseTree {
-            store: self.clone(),
-            tree,
-            held: Arc::new(Mutex::new(held)),
-            bounds,
-            flush_pending: Arc::new(AtomicBool::new(false)),
+            inner: Arc::new(Inner {
+                store: self.clone(),
+                tree,
+                record: Mutex::new(record),
+                bounds,
+                write_pending: AtomicBool::new(false),
+            }),
         })
     }
 }
@@ -118,85 +99,69 @@ fn owner_of(value: &[u8]) -> &str {
         .unwrap_or("")
 }
 
+/// The changes as one sled batch (a later change to a key replaces an earlier one).
+fn batch(changes: Vec<Change>) -> sled::Batch {
+    let mut batch = sled::Batch::default();
+    for (key, value) in changes {
+        match value {
+            Some(value) => batch.insert(&*key, value),
+            None => batch.remove(&*key),
+        }
+    }
+    batch
+}
+
+impl Inner {
+    fn record(&self) -> MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl SingleUseTree {
-    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes the slots an insert for `owner` in place of `old` (an expired entry's value, or
-    /// none) needs: a new entry takes one in all; the owner's share one unless the old entry
-    /// was its own already.
-    fn reserve(&self, owner: &str, old: Option<&[u8]>) -> Result<(), FirstUse> {
-        let mut held = self.held();
-        let old_owner = old.map(owner_of);
-        if old_owner == Some(owner) {
-            return Ok(());
-        }
-        if old.is_none() && held.total >= self.bounds.total {
-            return Err(FirstUse::Full);
-        }
-        if held.of(owner) >= self.bounds.per_owner {
-            return Err(FirstUse::ShareFull);
-        }
-        held.add(owner);
-        if let Some(old_owner) = old_owner {
-            held.remove(old_owner);
-        }
-        Ok(())
-    }
-
-    /// Gives back what [`Self::reserve`] took, the insert not made.
-    fn release(&self, owner: &str, old: Option<&[u8]>) {
-        let mut held = self.held();
-        let old_owner = old.map(owner_of);
-        if old_owner == Some(owner) {
+    /// Has the writer apply and flush the pending changes within [`FLUSH_AFTER`], once for
+    /// every change made meanwhile.
+    fn write_soon(&self) {
+        if self.inner.write_pending.swap(true, Ordering::AcqRel) {
             return;
         }
-        held.remove(owner);
-        if let Some(old_owner) = old_owner {
-            held.add(old_owner);
-        }
-    }
-
-    /// The offer itself, on a blocking thread: unless held unexpired, take the slots, then
-    /// insert (given back if another offer changed the entry first).
-    fn offer(&self, key: &[u8], owner: &str, expires: u64, now: u64) -> anyhow::Result<FirstUse> {
-        let fresh = value(expires, owner);
-        let mut current = self.tree.get(key)?;
-        loop {
-            if current.as_ref().is_some_and(|v| expiry(v) > now) {
-                return Ok(FirstUse::Replayed);
-            }
-            let old = current.as_deref();
-            if let Err(refused) = self.reserve(owner, old) {
-                return Ok(refused);
-            }
-            match self.tree.compare_and_swap(key, old, Some(&fresh[..]))? {
-                Ok(()) => return Ok(FirstUse::Recorded),
-                Err(lost) => {
-                    self.release(owner, old);
-                    current = lost.current;
-                }
-            }
-        }
-    }
-
-    /// Has the writer flush within [`FLUSH_AFTER`], once for every offer made meanwhile.
-    fn flush_soon(&self) {
-        if self.flush_pending.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let (writer, pending) = (self.store.writer().clone(), self.flush_pending.clone());
+        // Weak: a tree closed meanwhile wrote what was pending as it dropped, and its files
+        // are free at once for the next open.
+        let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             tokio::time::sleep(FLUSH_AFTER).await;
-            pending.store(false, Ordering::Release);
-            if let Err(e) = writer.write(|| Ok(())).await {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            inner.write_pending.store(false, Ordering::Release);
+            let changes = inner.record().take_changes();
+            if changes.is_empty() {
+                return;
+            }
+            let tree = inner.tree.clone();
+            let written = inner
+                .store
+                .writer()
+                .write(move || Ok(tree.apply_batch(batch(changes))?))
+                .await;
+            if let Err(e) = written {
                 tracing::warn!(
                     error = format!("{e:#}"),
-                    "flushing single-use identifiers failed"
+                    "writing single-use identifiers failed"
                 );
             }
         });
+    }
+}
+
+impl Drop for Inner {
+    /// What is still pending goes to the tree (flushed as its last handle closes).
+    fn drop(&mut self) {
+        let changes = self.record().take_changes();
+        if !changes.is_empty()
+            && let Err(e) = self.tree.apply_batch(batch(changes))
+        {
+            tracing::warn!(error = %e, "writing single-use identifiers at close failed");
+        }
     }
 }
 
@@ -210,45 +175,24 @@ impl SingleUse for SingleUseTree {
         expires: u64,
         now: u64,
     ) -> Result<FirstUse, StoreError> {
-        let (this, key, owner) = (self.clone(), key(namespace, id), owner.to_owned());
-        let outcome = tokio::task::spawn_blocking(move || this.offer(&key, &owner, expires, now))
-            .await
-            .context("the single-use offer failed")
-            .store_err()?
-            .store_err()?;
+        let key = key(namespace, id);
+        let outcome =
+            self.inner
+                .record()
+                .offer(&key, owner, expires, now, self.inner.bounds, || {
+                    value(expires, owner)
+                });
         if outcome == FirstUse::Recorded {
-            self.flush_soon();
+            self.write_soon();
         }
         Ok(outcome)
     }
 
-    /// Removes each expired entry only if it is still the value scanned (it may have been
-    /// offered again meanwhile), on a blocking thread.
+    /// Forgets the entries expired at `now`, in memory at once and in the tree behind.
     async fn sweep(&self, now: u64) -> Result<u64, StoreError> {
-        let this = self.clone();
-        let removed = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-            let mut removed = 0;
-            for entry in this.tree.iter() {
-                let (key, value) = entry.context("scanning the single_use tree")?;
-                if expiry(&value) > now {
-                    continue;
-                }
-                let gone = this
-                    .tree
-                    .compare_and_swap(&key, Some(&value), None as Option<&[u8]>)?;
-                if gone.is_ok() {
-                    this.held().remove(owner_of(&value));
-                    removed += 1;
-                }
-            }
-            Ok(removed)
-        })
-        .await
-        .context("the single-use sweep failed")
-        .store_err()?
-        .store_err()?;
+        let removed = self.inner.record().sweep(now);
         if removed > 0 {
-            self.flush_soon();
+            self.write_soon();
         }
         Ok(removed)
     }

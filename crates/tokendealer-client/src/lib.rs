@@ -78,6 +78,7 @@ mod error;
 mod introspection;
 mod jwks;
 mod middleware;
+pub mod public_key;
 mod refusal;
 mod resource_metadata;
 mod signing;

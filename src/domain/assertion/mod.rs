@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 pub use parse::{ALGORITHMS, ClientAssertion, MAX_ASSERTION_BYTES, Malformed, algorithm_name};
 pub use settings::AssertionSettings;
-pub use verify::{ClaimRules, Decoys};
+pub use verify::{ClaimRules, Signatures};
 
 use super::auth_failure::FailureReason;
 use super::client::Client;
@@ -48,7 +48,7 @@ pub struct ClientAssertions {
     rules: ClaimRules,
     single_use: Arc<dyn SingleUse>,
     remote: Arc<dyn RemoteKeys>,
-    decoys: Decoys,
+    signatures: Signatures,
 }
 
 impl ClientAssertions {
@@ -61,7 +61,7 @@ impl ClientAssertions {
             rules,
             single_use,
             remote,
-            decoys: Decoys::generate()?,
+            signatures: Signatures::generate()?,
         })
     }
 
@@ -77,19 +77,19 @@ impl ClientAssertions {
     ) -> Result<Client, Refused> {
         let keys = found.as_ref().and_then(|c| c.auth_method.keys());
         let signed = match keys {
-            Some(ClientKeys::Inline(set)) => verify::check_signature(assertion, set),
+            Some(ClientKeys::Inline(set)) => self.signatures.check(assertion, set),
             Some(ClientKeys::Remote(uri)) => {
                 match self.remote.keys(uri, assertion.kid.as_deref()).await {
-                    Ok(set) => verify::check_signature(assertion, &set),
+                    Ok(set) => self.signatures.check(assertion, &set),
                     Err(e) => {
                         tracing::warn!(error = %e, "a client's jwks_uri failed");
-                        self.decoys.verify(assertion);
+                        self.signatures.verify_decoy(assertion);
                         Err(FailureReason::of_unavailable(&e))
                     }
                 }
             }
             None => {
-                self.decoys.verify(assertion);
+                self.signatures.verify_decoy(assertion);
                 Err(match found {
                     None => FailureReason::UnknownClient,
                     Some(_) => FailureReason::WrongMethod,
@@ -134,7 +134,7 @@ impl ClientAssertions {
     /// readable one does (nothing else can be done with it).
     pub fn decoy_for_malformed(&self) {
         if let Ok(stand_in) = ClientAssertion::parse(STAND_IN) {
-            self.decoys.verify(&stand_in);
+            self.signatures.verify_decoy(&stand_in);
         }
     }
 }

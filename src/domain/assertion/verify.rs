@@ -1,8 +1,11 @@
 //! Checking a parsed assertion: its signature by one of the client's keys (chosen by `kid`, of
 //! the header's algorithm), and its claims against the rules of RFC 7523 §3.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
-use jsonwebtoken::{Algorithm, DecodingKey};
+use tokendealer_client::public_key::{KeyCache, VerifyingKey};
 
 use super::parse::{ClientAssertion, algorithm_name};
 use crate::domain::auth_failure::FailureReason;
@@ -53,10 +56,11 @@ fn fits(key: &Jwk, alg: Algorithm) -> bool {
 }
 
 /// Verifies the signature with the set's key named by `kid`, or, without a `kid`, with each
-/// key that fits the algorithm in turn (a set holds at most 16).
-pub fn check_signature(
+/// key that fits the algorithm in turn (a set holds at most 16); keys parsed once, in `keys`.
+fn check_signature(
     assertion: &ClientAssertion,
     set: &PublicKeySet,
+    keys: &KeyCache,
 ) -> Result<(), FailureReason> {
     let candidates: Vec<&Jwk> = set
         .keys()
@@ -71,24 +75,18 @@ pub fn check_signature(
         return Err(FailureReason::UnknownKey);
     }
     for key in candidates {
-        let Ok(decoding) = DecodingKey::from_jwk(key) else {
-            continue;
-        };
-        if verifies(assertion, &decoding) {
+        if keys
+            .get(key, assertion.alg)
+            .is_some_and(|k| verifies(assertion, &k))
+        {
             return Ok(());
         }
     }
     Err(FailureReason::BadSignature)
 }
 
-fn verifies(assertion: &ClientAssertion, key: &DecodingKey) -> bool {
-    jsonwebtoken::crypto::verify(
-        &assertion.signature,
-        assertion.signing_input.as_bytes(),
-        key,
-        assertion.alg,
-    )
-    .unwrap_or(false)
+fn verifies(assertion: &ClientAssertion, key: &VerifyingKey) -> bool {
+    key.verifies(assertion.signing_input.as_bytes(), &assertion.signature)
 }
 
 /// The claims against `rules` for the client `client_id` at `now` (Unix seconds).
@@ -118,67 +116,117 @@ pub fn check_claims(
     Ok(())
 }
 
-/// Keys no one holds the private half of (made at start and dropped): what an assertion of an
-/// unknown client is verified with, so that it costs what a known client's does.
-pub struct Decoys {
-    rsa: DecodingKey,
-    ec: DecodingKey,
-    ed: DecodingKey,
+/// Parsed keys kept for assertions at most: every client's and trusted issuer's keys in use,
+/// and the decoys (a key costs a few KB parsed).
+const PARSED_KEYS: usize = 4096;
+
+/// Signature checks with keys parsed once: the clients' and issuers' keys by their material,
+/// and keys no one holds the private half of (made at start and dropped), which an assertion
+/// of an unknown client is verified with, so that it costs what a known client's does.
+pub struct Signatures {
+    keys: KeyCache,
+    rsa: Jwk,
+    p256: Jwk,
+    p384: Jwk,
+    ed: Jwk,
+    /// Random bytes the longer RSA decoys' moduli are cut from (see [`Signatures::decoy`]).
+    modulus: Vec<u8>,
 }
 
-impl Decoys {
+impl Signatures {
     pub fn generate() -> anyhow::Result<Self> {
         use crate::domain::keys::SigningAlg;
-        let key = |alg| -> anyhow::Result<DecodingKey> {
+        let key = |alg| -> anyhow::Result<Jwk> {
             let (key, _) = SigningKey::generate_for(alg)?;
-            Ok(key.decoding_key().clone())
+            Ok(key.jwk().clone())
         };
+        let mut modulus = vec![0u8; MAX_RSA_BYTES];
+        aws_lc_rs::rand::fill(&mut modulus)
+            .map_err(|_| anyhow::anyhow!("no random bytes for the decoy keys"))?;
         Ok(Self {
+            keys: KeyCache::new(PARSED_KEYS),
             rsa: key(SigningAlg::Rs512)?,
-            ec: key(SigningAlg::Es256)?,
+            p256: key(SigningAlg::Es256)?,
+            p384: p384_decoy()?,
             ed: key(SigningAlg::EdDsa)?,
+            modulus,
         })
     }
 
-    /// One verification of the assertion's algorithm family, bound to fail. An RSA signature
-    /// longer than the 2048-bit decoy's is verified with a modulus of its own length (random,
-    /// odd, top bit set: nobody's key), since a key of another length refuses it before any
-    /// arithmetic, which would let a 4096-bit client's wrong key be told from an unknown client.
-    pub fn verify(&self, assertion: &ClientAssertion) {
+    /// [`check_signature`] with these parsed keys.
+    pub fn check(
+        &self,
+        assertion: &ClientAssertion,
+        set: &PublicKeySet,
+    ) -> Result<(), FailureReason> {
+        check_signature(assertion, set, &self.keys)
+    }
+
+    /// One verification of the assertion's algorithm, bound to fail, with a key parsed as
+    /// once as a client's. An RSA signature longer than the 2048-bit decoy's is verified with a
+    /// modulus of its own length (random, odd, top bit set: nobody's key), since a key of
+    /// another length refuses it before any arithmetic, which would let a 4096-bit client's
+    /// wrong key be told from an unknown client.
+    pub fn verify_decoy(&self, assertion: &ClientAssertion) {
         let sized;
-        let key = match assertion.alg {
-            Algorithm::ES256 | Algorithm::ES384 => &self.ec,
+        let jwk = match assertion.alg {
+            Algorithm::ES256 => &self.p256,
+            Algorithm::ES384 => &self.p384,
             Algorithm::EdDSA => &self.ed,
-            _ => match rsa_of_length(signature_len(assertion)) {
-                Some(key) => {
-                    sized = key;
+            _ => match self.decoy(signature_len(assertion)) {
+                Some(jwk) => {
+                    sized = jwk;
                     &sized
                 }
                 None => &self.rsa,
             },
         };
-        let _ = verifies(assertion, key);
+        if let Some(key) = self.keys.get(jwk, assertion.alg) {
+            let _ = verifies(assertion, &key);
+        }
+    }
+
+    /// A public RSA key with a modulus of `len` bytes, for signatures of 2049 to 8192 bits
+    /// (the 2048-bit decoy serves the rest): the same for a length every time, so it is parsed
+    /// once.
+    fn decoy(&self, len: usize) -> Option<Jwk> {
+        if !(257..=MAX_RSA_BYTES).contains(&len) {
+            return None;
+        }
+        let mut n = self.modulus.get(..len)?.to_vec();
+        if let Some(first) = n.first_mut() {
+            *first |= 0x80;
+        }
+        if let Some(last) = n.last_mut() {
+            *last |= 1;
+        }
+        let mut jwk = self.rsa.clone();
+        if let AlgorithmParameters::RSA(rsa) = &mut jwk.algorithm {
+            rsa.n = B64.encode(&n);
+        }
+        Some(jwk)
     }
 }
+
+/// The longest RSA modulus a client key may have, in bytes (8192 bits).
+const MAX_RSA_BYTES: usize = 1024;
 
 /// The decoded length of the assertion's signature (base64url without padding).
 fn signature_len(assertion: &ClientAssertion) -> usize {
     assertion.signature.len() * 3 / 4
 }
 
-/// A public RSA key with a modulus of `len` bytes, for signatures of 2049 to 8192 bits (the
-/// 2048-bit decoy serves the rest).
-fn rsa_of_length(len: usize) -> Option<DecodingKey> {
-    if !(257..=1024).contains(&len) {
-        return None;
-    }
-    let mut n = vec![0u8; len];
-    aws_lc_rs::rand::fill(&mut n).ok()?;
-    if let Some(first) = n.first_mut() {
-        *first |= 0x80;
-    }
-    if let Some(last) = n.last_mut() {
-        *last |= 1;
-    }
-    Some(DecodingKey::from_rsa_raw_components(&n, &[1, 0, 1]))
+/// A P-384 public key no one holds the private half of.
+fn p384_decoy() -> anyhow::Result<Jwk> {
+    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING)
+        .map_err(|_| anyhow::anyhow!("generating the P-384 decoy key"))?;
+    let point = pair.public_key().as_ref();
+    let (x, y) = point
+        .get(1..49)
+        .zip(point.get(49..97))
+        .ok_or_else(|| anyhow::anyhow!("the P-384 decoy key is not an uncompressed point"))?;
+    Ok(serde_json::from_value(serde_json::json!({
+        "kty": "EC", "crv": "P-384", "x": B64.encode(x), "y": B64.encode(y)
+    }))?)
 }

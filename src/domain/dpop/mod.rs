@@ -8,6 +8,7 @@ mod settings;
 use std::borrow::Cow;
 
 use tokendealer_client::dpop::{DEFAULT_ALGORITHMS, ProofCheck, ProofError, verify_proof};
+use tokendealer_client::public_key::KeyCache;
 
 pub use nonce::{NonceAge, Nonces};
 pub use settings::DpopSettings;
@@ -47,6 +48,8 @@ pub struct Dpop {
     token_endpoint: String,
     settings: DpopSettings,
     nonces: Option<Nonces>,
+    /// Proof keys parsed before: a client signs its proofs with one key.
+    keys: KeyCache,
 }
 
 impl Dpop {
@@ -60,6 +63,7 @@ impl Dpop {
             token_endpoint,
             settings,
             nonces,
+            keys: KeyCache::default(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Dpop {
             access_token,
             nonce: None,
             algorithms: ALGORITHMS,
+            keys: Some(&self.keys),
         };
         let verified = verify_proof(proof, &check).map_err(invalid)?;
         let stale_nonce = match &self.nonces {

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::{FederatedSubject, IssuerKeys, TrustedIssuer, TrustedIssuers};
-use crate::domain::assertion::{ClientAssertion, Decoys, verify};
+use crate::domain::assertion::{ClientAssertion, Signatures};
 use crate::domain::auth_failure::FailureReason;
 use crate::domain::client_auth::PublicKeySet;
 use crate::domain::ports::{IssuerDiscovery, RemoteKeys};
@@ -21,7 +21,7 @@ pub struct Federation {
     issuers: TrustedIssuers,
     remote: Arc<dyn RemoteKeys>,
     discovery: Arc<dyn IssuerDiscovery>,
-    decoys: Decoys,
+    signatures: Signatures,
     /// Clock skew allowed on `exp` and `nbf`, in seconds.
     leeway: u64,
 }
@@ -37,7 +37,7 @@ impl Federation {
             issuers,
             remote,
             discovery,
-            decoys: Decoys::generate()?,
+            signatures: Signatures::generate()?,
             leeway,
         })
     }
@@ -65,9 +65,9 @@ impl Federation {
         now: UnixTime,
     ) -> Result<Result<Client, FailureReason>, OAuthError> {
         let signed = match self.keys(trusted, assertion.kid.as_deref()).await {
-            Ok(set) => verify::check_signature(assertion, &set),
+            Ok(set) => self.signatures.check(assertion, &set),
             Err(reason) => {
-                self.decoys.verify(assertion);
+                self.signatures.verify_decoy(assertion);
                 Err(reason)
             }
         };

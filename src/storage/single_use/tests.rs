@@ -226,3 +226,73 @@ async fn an_owner_over_its_share_is_refused_while_other_owners_record_and_replay
         FirstUse::Recorded
     );
 }
+
+#[tokio::test]
+async fn a_recorded_id_reaches_the_tree_within_the_flush_interval_and_a_sweep_removes_it_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let tree = store.single_use(bounds(10)).unwrap();
+    let on_disk = store.db.open_tree("single_use").unwrap();
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j1", 500, 100).await.unwrap(),
+        FirstUse::Recorded
+    );
+    let key = super::key("dpop", "j1");
+    tokio::time::sleep(FLUSH_AFTER * 3).await;
+    let written = on_disk.get(&key).unwrap().expect("written behind");
+    assert_eq!(expiry(&written), 500);
+    assert_eq!(owner_of(&written), "c1");
+    assert_eq!(tree.sweep(500).await.unwrap(), 1);
+    tokio::time::sleep(FLUSH_AFTER * 3).await;
+    assert!(on_disk.get(&key).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn ids_recorded_just_before_a_close_are_replays_after_the_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let tree = open(dir.path(), 10);
+        for id in ["a", "b", "c"] {
+            assert_eq!(
+                tree.first_use("assertion", "c1", id, 500, 100)
+                    .await
+                    .unwrap(),
+                FirstUse::Recorded
+            );
+        }
+        // Closed at once: nothing has been written behind yet.
+    }
+    let tree = open(dir.path(), 10);
+    for id in ["a", "b", "c"] {
+        assert_eq!(
+            tree.first_use("assertion", "c1", id, 500, 100)
+                .await
+                .unwrap(),
+            FirstUse::Replayed
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sweep_skips_an_id_recorded_again_after_it_expired_until_its_new_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = open(dir.path(), 10);
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j", 150, 100).await.unwrap(),
+        FirstUse::Recorded
+    );
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j", 300, 200).await.unwrap(),
+        FirstUse::Recorded
+    );
+    assert_eq!(tree.sweep(200).await.unwrap(), 0);
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j", 400, 250).await.unwrap(),
+        FirstUse::Replayed
+    );
+    assert_eq!(tree.sweep(300).await.unwrap(), 1);
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j", 400, 300).await.unwrap(),
+        FirstUse::Recorded
+    );
+}

@@ -19,6 +19,8 @@ pub use certificate::{PeerAddr, PeerCertificate};
 pub(crate) use nonce::Nonces;
 use replay::{ReplayCache, Seen};
 
+use crate::public_key::KeyCache;
+
 use super::claims::Claims;
 use super::dpop::{DEFAULT_ALGORITHMS, ProofCheck, verify_proof};
 
@@ -59,6 +61,8 @@ pub(crate) struct Binding {
     pub(crate) nonces: Option<Nonces>,
     /// Shared by every clone of the layer: a proof replayed to another clone is still seen.
     replay: Arc<ReplayCache>,
+    /// Proof keys parsed before, shared by every clone (a client signs many proofs with one).
+    keys: Arc<KeyCache>,
 }
 
 /// Proofs older than this are refused: RFC 9449 §11.1 asks for a short window; a minute
@@ -77,6 +81,7 @@ impl Default for Binding {
             proxy: None,
             nonces: None,
             replay: Arc::new(ReplayCache::new(DEFAULT_REPLAY_BOUND)),
+            keys: Arc::default(),
         }
     }
 }
@@ -143,6 +148,7 @@ impl Binding {
             access_token: Some(token),
             nonce: None,
             algorithms: &self.algorithms,
+            keys: Some(&self.keys),
         };
         let verified =
             verify_proof(proof, &check).map_err(|e| BindingRefusal::Proof(e.to_string()))?;

@@ -13,6 +13,7 @@
 //!     access_token: None,
 //!     nonce: None,
 //!     algorithms: DEFAULT_ALGORITHMS,
+//!     keys: None,
 //! };
 //! match verify_proof(proof, &check) {
 //!     Ok(verified) => println!("bound to {}", verified.jkt),
@@ -22,18 +23,24 @@
 
 mod error;
 mod htu;
+mod jose;
 #[cfg(test)]
 mod tests;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
+use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::public_key::{KeyCache, VerifyingKey};
+
 pub use error::ProofError;
 pub use htu::normalize_htu;
+pub use jose::{algorithm_from_name, algorithm_names};
+
+use jose::{allowed_algorithm, numeric_date, public_key, read_json, split};
 
 /// The largest proof read: an RSA-4096 `jwk` makes a proof of about 1.6 KB; anything past
 /// this is refused before it is decoded.
@@ -52,38 +59,6 @@ pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[
     Algorithm::RS256,
     Algorithm::PS256,
 ];
-
-/// RFC 9864's name for EdDSA with Ed25519 keys, accepted wherever EdDSA is.
-const ED25519: &str = "Ed25519";
-
-/// The `dpop_signing_alg_values_supported` of `algorithms` (RFC 9449 §5.1): their JOSE names,
-/// and `Ed25519` (RFC 9864) beside `EdDSA`.
-pub fn algorithm_names(algorithms: &[Algorithm]) -> Vec<&'static str> {
-    let mut names = Vec::new();
-    for alg in algorithms {
-        let name = match alg {
-            Algorithm::ES256 => "ES256",
-            Algorithm::ES384 => "ES384",
-            Algorithm::EdDSA => "EdDSA",
-            Algorithm::RS256 => "RS256",
-            Algorithm::RS384 => "RS384",
-            Algorithm::RS512 => "RS512",
-            Algorithm::PS256 => "PS256",
-            Algorithm::PS384 => "PS384",
-            Algorithm::PS512 => "PS512",
-            // Symmetric: never a proof's.
-            _ => continue,
-        };
-        names.push(name);
-        if *alg == Algorithm::EdDSA {
-            names.push(ED25519);
-        }
-    }
-    names
-}
-
-/// JWK members that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2).
-const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// The request a proof must match, and the limits it is checked against.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +79,9 @@ pub struct ProofCheck<'a> {
     pub nonce: Option<&'a str>,
     /// The algorithms accepted; symmetric ones are refused even when listed.
     pub algorithms: &'a [Algorithm],
+    /// Where keys parsed before are kept (a client's DPoP key signs many proofs); `None`
+    /// parses the proof's key for this check alone.
+    pub keys: Option<&'a KeyCache>,
 }
 
 /// What a valid proof establishes.
@@ -149,12 +127,15 @@ pub fn verify_proof(proof: &str, check: &ProofCheck<'_>) -> Result<VerifiedProof
     }
     let alg = allowed_algorithm(&header, check.algorithms)?;
     let jwk = public_key(&header, alg)?;
-    let key = DecodingKey::from_jwk(&jwk).map_err(|_| ProofError::KeyMismatch)?;
+    let key = match check.keys {
+        Some(cache) => cache.get(&jwk, alg),
+        None => VerifyingKey::from_jwk(&jwk, alg).map(std::sync::Arc::new),
+    }
+    .ok_or(ProofError::KeyMismatch)?;
 
     // The signing input is the proof up to its last dot (RFC 7515 §5.2).
     let signing_input = proof.rsplit_once('.').map_or("", |(input, _)| input);
-    let verified = jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key, alg);
-    if !verified.unwrap_or(false) {
+    if !key.verifies(signing_input.as_bytes(), signature) {
         return Err(ProofError::Signature);
     }
     let claims = read_json::<ProofClaims>(payload, ProofError::Claims)?;
@@ -218,99 +199,4 @@ pub fn thumbprint(jwk: &Jwk) -> Result<String, ProofError> {
 pub fn access_token_hash(access_token: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
     URL_SAFE_NO_PAD.encode(digest.as_ref())
-}
-
-/// A NumericDate (RFC 7519 §2): seconds, possibly with a fraction, which is dropped; a
-/// negative, infinite or non-numeric value is refused.
-fn numeric_date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    let number = serde_json::Number::deserialize(deserializer)?;
-    if let Some(whole) = number.as_u64() {
-        return Ok(whole);
-    }
-    match number.as_f64() {
-        // Saturating: a date past u64 is refused as in the future.
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds as u64),
-        _ => Err(serde::de::Error::custom("iat is not a NumericDate")),
-    }
-}
-
-/// The compact JWS's three parts: header, payload, signature (all base64url).
-fn split(proof: &str) -> Result<(&str, &str, &str), ProofError> {
-    let mut parts = proof.split('.');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
-        _ => Err(ProofError::Malformed),
-    }
-}
-
-/// A base64url part as JSON; `refusal` if it is not.
-fn read_json<T: serde::de::DeserializeOwned>(
-    part: &str,
-    refusal: ProofError,
-) -> Result<T, ProofError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| refusal)?;
-    serde_json::from_slice(&bytes).map_err(|_| refusal)
-}
-
-/// The algorithm a JWS header's `alg` names: its JOSE name, or RFC 9864's fully-specified
-/// `Ed25519` for EdDSA over Ed25519 (what oauth4webapi, and so openid-client, signs with). The
-/// dealer reads client assertions' `alg` with it too. `None` for `none` and unknown names.
-pub fn algorithm_from_name(name: &str) -> Option<Algorithm> {
-    if name == ED25519 {
-        return Some(Algorithm::EdDSA);
-    }
-    name.parse().ok()
-}
-
-/// The header's `alg`, when it is asymmetric and allowed (`none` is no `Algorithm` at all).
-fn allowed_algorithm(
-    header: &Map<String, Value>,
-    allowed: &[Algorithm],
-) -> Result<Algorithm, ProofError> {
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .and_then(algorithm_from_name)
-        .ok_or(ProofError::Algorithm)?;
-    let symmetric = matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512);
-    if symmetric || !allowed.contains(&alg) {
-        return Err(ProofError::Algorithm);
-    }
-    Ok(alg)
-}
-
-/// The header's `jwk`: public members only, of the kind (and curve) `alg` names.
-fn public_key(header: &Map<String, Value>, alg: Algorithm) -> Result<Jwk, ProofError> {
-    let value = header.get("jwk").ok_or(ProofError::MissingKey)?;
-    let members = value.as_object().ok_or(ProofError::MissingKey)?;
-    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
-        return Err(ProofError::PrivateKey);
-    }
-    // Read from the parsed header in place, not from a copy of its members.
-    let jwk = Jwk::deserialize(value).map_err(|_| ProofError::KeyMismatch)?;
-    let fits = match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
-            ec.curve == EllipticCurve::P256
-        }
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
-            ec.curve == EllipticCurve::P384
-        }
-        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
-            okp.curve == EllipticCurve::Ed25519
-        }
-        (
-            AlgorithmParameters::RSA(_),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        ) => true,
-        _ => false,
-    };
-    if !fits {
-        return Err(ProofError::KeyMismatch);
-    }
-    Ok(jwk)
 }

@@ -78,6 +78,7 @@ pub fn check() -> ProofCheck<'static> {
         access_token: None,
         nonce: None,
         algorithms: DEFAULT_ALGORITHMS,
+        keys: None,
     }
 }
 
