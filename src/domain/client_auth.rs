@@ -139,9 +139,6 @@ pub const MAX_CLIENT_KEYS: usize = 16;
 /// The longest `jwks_uri`.
 const MAX_URI_BYTES: usize = 2048;
 
-/// Members a JWK holds only when it is private (RFC 7518 §6.2.2, §6.3.2) or symmetric (`k`).
-const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
 /// A JWK Set of public signing keys: RSA (2048–8192 bits), EC P-256 or P-384, or Ed25519; no
 /// private or symmetric member anywhere; `kid`s distinct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,14 +155,9 @@ impl PublicKeySet {
         if keys.is_empty() || keys.len() > MAX_CLIENT_KEYS {
             return Err(format!("a JWK Set holds 1 to {MAX_CLIENT_KEYS} keys").into());
         }
-        for key in keys {
+        for (index, key) in keys.iter().enumerate() {
             let object = key.as_object().ok_or("each key is a JSON object")?;
-            if let Some(m) = PRIVATE_MEMBERS.iter().find(|m| object.contains_key(**m)) {
-                return Err(format!(
-                    "a key holds the private or symmetric member \"{m}\": register public keys only"
-                )
-                .into());
-            }
+            key_rules::check_public(object, index)?;
         }
         let set: JwkSet = serde_json::from_value(raw.clone())
             .map_err(|e| format!("the JWK Set is malformed: {e}"))?;

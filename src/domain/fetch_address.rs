@@ -113,17 +113,30 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
     }
 }
 
+/// The address a URL's host is when it is written as one; `None` for a host name.
+pub fn literal_address(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        url::Host::Domain(_) => None,
+    }
+}
+
 /// The reason a URL's host is refused whatever the settings, when it is a literal address that
 /// is never fetched from (checked at registration: such a URL could never work).
 pub fn forbidden_literal(url: &url::Url) -> Option<&'static str> {
-    let ip = match url.host()? {
-        url::Host::Ipv4(v4) => IpAddr::V4(v4),
-        url::Host::Ipv6(v6) => IpAddr::V6(v6),
-        url::Host::Domain(_) => return None,
-    };
-    match classify(ip) {
+    match classify(literal_address(url)?) {
         AddressClass::Forbidden(why) => Some(why),
         _ => None,
+    }
+}
+
+impl FetchAllowance {
+    /// The reason a URL's host is refused under this allowance, when it is a literal address
+    /// the fetcher would not connect to. A host name is not resolved here: what it resolves to
+    /// is judged at each fetch, and may change.
+    pub fn literal_refusal(&self, url: &url::Url) -> Option<&'static str> {
+        self.refusal(literal_address(url)?)
     }
 }
 
@@ -173,6 +186,21 @@ mod tests {
         ] {
             assert!(matches!(class(ip), AddressClass::Forbidden(_)), "{ip}");
         }
+    }
+
+    #[test]
+    fn a_literal_host_is_judged_by_the_allowance_and_a_host_name_is_left_to_the_fetch() {
+        let none = FetchAllowance::default();
+        let refusal = |s: &str| none.literal_refusal(&url::Url::parse(s).unwrap());
+        let private = refusal("https://10.0.0.1/jwks").unwrap();
+        assert!(
+            private.contains("jwks_allow_private_addresses"),
+            "{private}"
+        );
+        let loopback = refusal("http://[::1]:8443/jwks").unwrap();
+        assert!(loopback.contains("jwks_allow_http_loopback"), "{loopback}");
+        assert_eq!(refusal("https://localhost/jwks"), None);
+        assert_eq!(refusal("https://93.184.216.34/jwks"), None);
     }
 
     #[test]

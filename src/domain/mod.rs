@@ -26,6 +26,7 @@ pub mod registration;
 pub mod registry;
 pub mod revocation;
 pub mod scope;
+pub mod secret;
 pub mod time;
 pub mod token;
 pub mod token_budget;

@@ -5,11 +5,11 @@
 //! the resolver, is judged before the request.
 
 use std::error::Error as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::domain::fetch_address::FetchAllowance;
+use crate::domain::fetch_address::{FetchAllowance, literal_address};
 use crate::domain::ports::REFUSED_ADDRESS;
 
 /// Why a fetch was refused its address; found again in reqwest's error chain.
@@ -50,11 +50,7 @@ impl Resolve for GuardedResolver {
 
 /// The refusal of a URL whose host is a literal address the allowance does not admit.
 pub(super) fn literal_refusal(url: &reqwest::Url, allowance: FetchAllowance) -> Option<String> {
-    let ip = match url.host()? {
-        url::Host::Ipv4(v4) => IpAddr::V4(v4),
-        url::Host::Ipv6(v6) => IpAddr::V6(v6),
-        url::Host::Domain(_) => return None,
-    };
+    let ip = literal_address(url)?;
     allowance
         .refusal(ip)
         .map(|why| format!("{REFUSED_ADDRESS}{ip} is {why}"))

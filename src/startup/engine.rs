@@ -123,6 +123,7 @@ impl Engine {
             self.trusted.clone(),
             self.clients.clone(),
             settings.federation.clone(),
+            settings.client_assertions.fetch_allowance(),
         )
     }
 }

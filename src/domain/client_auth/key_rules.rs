@@ -1,19 +1,45 @@
 //! What one public key of a client's (or a trusted issuer's) JWK Set must be to be registered
 //! or used: a signing key (`use` `sig`, `key_ops` with `verify` and nothing of encryption), RSA
 //! of 2048–8192 bits with exponent 65537, EC P-256/P-384 whose point is on its curve (parsed by
-//! aws-lc-rs), or Ed25519 of 32 bytes. Each refusal is a sentence naming the key.
+//! aws-lc-rs), or Ed25519 of 32 bytes; never a private or symmetric member. Each refusal is a
+//! sentence naming the key.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
 
+/// Members a JWK holds only when it is private (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2) or
+/// symmetric (`k`, §6.4.1): a set holding one was not meant to be published.
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// The refusal of `key` (the `index`-th of its set) as JSON, when it holds a private or
+/// symmetric member: checked before the key is parsed, which would drop those members.
+pub fn check_public(
+    key: &serde_json::Map<String, serde_json::Value>,
+    index: usize,
+) -> Result<(), String> {
+    let kid = key.get("kid").and_then(serde_json::Value::as_str);
+    match PRIVATE_MEMBERS.iter().find(|m| key.contains_key(**m)) {
+        Some(m) => Err(format!(
+            "{}: it holds the private or symmetric member \"{m}\": register public keys only",
+            key_name(kid, index)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The refusal of `key` (the `index`-th of its set), or `Ok`.
 pub fn check_key(key: &Jwk, index: usize) -> Result<(), String> {
-    let name = match &key.common.key_id {
+    let name = key_name(key.common.key_id.as_deref(), index);
+    why_refused(key).map_err(|why| format!("{name}: {why}"))
+}
+
+/// How a refusal names a key: by its `kid`, else by its place in the set.
+fn key_name(kid: Option<&str>, index: usize) -> String {
+    match kid {
         Some(kid) => format!("key {kid:?}"),
         None => format!("key #{} (no kid)", index + 1),
-    };
-    why_refused(key).map_err(|why| format!("{name}: {why}"))
+    }
 }
 
 fn why_refused(key: &Jwk) -> Result<(), String> {
@@ -55,7 +81,11 @@ fn why_refused(key: &Jwk) -> Result<(), String> {
                     "an RSA key of {bits} bits: 2048 to 8192 are accepted"
                 ));
             }
-            if strip_zeros(&decode(&rsa.e, "e")?) != [1, 0, 1] {
+            let e = decode(&rsa.e, "e")?;
+            if e.first() == Some(&0) {
+                return Err("its \"e\" must be written in the fewest octets, without leading zero bytes (RFC 7518 §6.3.1.2)".into());
+            }
+            if e != [1, 0, 1] {
                 return Err("an RSA key's exponent must be 65537".into());
             }
         }

@@ -23,8 +23,11 @@ fn a_set_with_a_private_member_a_symmetric_key_or_a_kid_twice_is_refused() {
     private["d"] = json!("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
     let oct = json!({"kty": "oct", "k": "c2VjcmV0"});
     for (set, says) in [
-        (json!({"keys": [private]}), "\"d\""),
-        (json!({"keys": [oct]}), "\"k\""),
+        (
+            json!({"keys": [private]}),
+            "key \"a\": it holds the private or symmetric member \"d\"",
+        ),
+        (json!({"keys": [oct]}), "key #1 (no kid): it holds"),
         (json!({"keys": [ed25519("a"), ed25519("a")]}), "twice"),
         (json!({"keys": []}), "1 to 16"),
         (json!([ed25519("a")]), "\"keys\" array"),

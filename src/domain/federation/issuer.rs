@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::jwks::PublicJwkSet;
+use crate::domain::fetch_address::FetchAllowance;
 use crate::domain::{AdminError, UnixTime};
 
 /// Longest issuer URL, `jwks_uri` or audience accepted.
@@ -130,6 +131,31 @@ impl NewTrustedIssuer {
             keys,
             audience: audience.to_owned(),
         })
+    }
+
+    /// Refuses keys the fetcher could never get under `allowance`: the URL fetched (the
+    /// issuer's, for discovery, or the `jwks_uri`) names a literal address it would refuse, the
+    /// same judgement it makes before each fetch. A host name is not resolved here: what it
+    /// resolves to is judged at every fetch (and may change by then), so a name that leads to a
+    /// refused address is added, and its tokens refused (`address_refused`). Inline keys fetch
+    /// nothing, so their issuer's address is not judged.
+    pub fn check_fetchable(&self, allowance: FetchAllowance) -> Result<(), AdminError> {
+        let (what, fetched, document) = match &self.keys {
+            IssuerKeys::Inline { .. } => return Ok(()),
+            IssuerKeys::JwksUri { jwks_uri } => ("jwks_uri", jwks_uri, "its key set"),
+            IssuerKeys::Discovered => ("issuer", &self.issuer, "its discovery document"),
+        };
+        let url = url::Url::parse(fetched)
+            .map_err(|_| AdminError::Invalid(format!("{what} is not a URL").into()))?;
+        match allowance.literal_refusal(&url) {
+            None => Ok(()),
+            Some(why) => Err(AdminError::Invalid(
+                format!(
+                    "{what} names {why}, so {document} could not be fetched under the current [client_assertions] settings: change that setting or give the keys inline (jwks)"
+                )
+                .into(),
+            )),
+        }
     }
 
     pub fn into_record(self, now: UnixTime) -> TrustedIssuer {

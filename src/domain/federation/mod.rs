@@ -16,15 +16,18 @@ pub use settings::FederationSettings;
 pub use subject::parse_subjects;
 
 pub use super::client_auth::FederatedSubject;
+use super::fetch_address::FetchAllowance;
 use super::ports::{ClientStore, TrustInsert, TrustedIssuerStore};
 use super::{AdminError, OAuthError, UnixTime};
 
-/// The trusted issuers over their store, held to the `[federation]` bounds.
+/// The trusted issuers over their store, held to the `[federation]` bounds; `allowance` is
+/// where the key fetcher may connect, so that a trust it could never fetch for is refused.
 #[derive(Clone)]
 pub struct TrustedIssuers {
     store: Arc<dyn TrustedIssuerStore>,
     clients: Arc<dyn ClientStore>,
     settings: FederationSettings,
+    allowance: FetchAllowance,
 }
 
 impl TrustedIssuers {
@@ -32,11 +35,13 @@ impl TrustedIssuers {
         store: Arc<dyn TrustedIssuerStore>,
         clients: Arc<dyn ClientStore>,
         settings: FederationSettings,
+        allowance: FetchAllowance,
     ) -> Self {
         Self {
             store,
             clients,
             settings,
+            allowance,
         }
     }
 
@@ -58,13 +63,16 @@ impl TrustedIssuers {
         Ok(self.store.by_issuer(iss)?)
     }
 
-    /// Trusts a new issuer: its name and its `iss` are each taken once, and at most
-    /// `max_trusted_issuers` are trusted at once.
+    /// Trusts a new issuer: its keys can be fetched under the fetcher's settings (as far as a
+    /// literal address tells), its name and its `iss` are each taken once, and at most
+    /// `max_trusted_issuers` are trusted at once. The admin API, the console and (through the
+    /// admin API) the command line all add by this.
     pub async fn add(
         &self,
         new: NewTrustedIssuer,
         now: UnixTime,
     ) -> Result<TrustedIssuer, AdminError> {
+        new.check_fetchable(self.allowance)?;
         let trusted = new.into_record(now);
         let max = self.settings.max_trusted_issuers;
         match self.store.insert(&trusted, max).await? {

@@ -1,7 +1,8 @@
 //! The checks a client's public key passes at registration (`POST /admin/clients`, `PUT
 //! /admin/clients/ID/jwks`, so `--jwks` and `set-jwks`) and when fetched: a signing key, RSA of
-//! 2048 bits or more with exponent 65537, an EC point on its curve, an Ed25519 key of 32 bytes.
-//! A refused key is a 400 naming it; a fetched one is skipped, the rest of its set kept.
+//! 2048 bits or more with exponent 65537 in its fewest octets, an EC point on its curve, an
+//! Ed25519 key of 32 bytes, no private member. A refused key is a 400 naming it; a fetched one
+//! is skipped, the rest of its set kept.
 
 use axum::Router;
 use axum::routing::get;
@@ -18,8 +19,9 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Each bad key, with its `kid`, beside a word its refusal must carry.
-fn bad_keys() -> Vec<(Value, &'static str)> {
+/// Each bad key, with its `kid`, beside a word its refusal must carry (a trust's inline set is
+/// held to the same rules: `federation::up_front`).
+pub fn bad_keys() -> Vec<(Value, &'static str)> {
     let good = |kid: &str| -> Value {
         let mut jwk = serde_json::to_value(&Signer::ed25519(kid).jwk).unwrap();
         jwk.as_object_mut().unwrap().remove("alg");
@@ -46,6 +48,10 @@ fn bad_keys() -> Vec<(Value, &'static str)> {
         json!({"kty": "EC", "kid": "off-curve", "crv": "P-256", "x": ec["x"], "y": b64(&y)});
     let mut short_ed = good("short-ed");
     short_ed["x"] = json!(b64(&[7u8; 31]));
+    // 65537 with a leading zero byte: RFC 7518 §6.3.1.2 wants the fewest octets.
+    let padded_e = json!({"kty": "RSA", "kid": "padded-e", "n": rsa["n"], "e": "AAEAAQ"});
+    let mut leaked = good("leaked");
+    leaked["d"] = json!(b64(&[9u8; 32]));
     vec![
         (enc, "use"),
         (no_verify, "verify"),
@@ -54,11 +60,13 @@ fn bad_keys() -> Vec<(Value, &'static str)> {
         (small_e, "65537"),
         (off_curve, "curve"),
         (short_ed, "32 bytes"),
+        (padded_e, "fewest octets"),
+        (leaked, "member \"d\""),
     ]
 }
 
 #[tokio::test]
-async fn a_key_for_encryption_a_short_rsa_modulus_a_small_exponent_an_off_curve_point_or_a_short_ed25519_key_is_refused_naming_it()
+async fn a_key_for_encryption_a_short_rsa_modulus_a_small_or_zero_padded_exponent_an_off_curve_point_a_short_ed25519_key_or_a_private_member_is_refused_naming_it()
  {
     let app = spawn_with(|_| {}).await;
     let ok = Signer::ed25519("ok");

@@ -6,7 +6,7 @@ mod bad_input;
 mod commands;
 mod fetch_queue;
 mod fetching;
-mod key_checks;
+pub mod key_checks;
 mod rules;
 mod shares;
 mod ssrf;

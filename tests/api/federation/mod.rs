@@ -6,6 +6,7 @@ mod binding;
 mod issuer;
 mod races;
 mod trust;
+mod up_front;
 
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
