@@ -5,7 +5,7 @@
 //! open and kept in a map beside it, so a token costs one map lookup and insert under a mutex, no
 //! sled call, no thread hand-off and no write (`spawn_blocking` per offer cost 3–4 context
 //! switches per token: docs/benchmarks.md). What was recorded or swept is written behind, in
-//! order, as one batch through the writer (the only thread that flushes: the module doc of
+//! order, in bounded batches through the writer (the only thread that flushes: the module doc of
 //! [`super`]) within [`FLUSH_AFTER`], and on drop. What a crash can lose is the last
 //! [`FLUSH_AFTER`] of identifiers, as before: docs/design.md.
 
@@ -99,16 +99,25 @@ fn owner_of(value: &[u8]) -> &str {
         .unwrap_or("")
 }
 
-/// The changes as one sled batch (a later change to a key replaces an earlier one).
-fn batch(changes: Vec<Change>) -> sled::Batch {
-    let mut batch = sled::Batch::default();
-    for (key, value) in changes {
-        match value {
-            Some(value) => batch.insert(&*key, value),
-            None => batch.remove(&*key),
+/// Changes written to the tree in one sled batch at most: a batch is built whole in memory,
+/// and a burst (every offer of 500 ms at thousands per second) as one batch grew the process by
+/// kilobytes per entry.
+const CHANGES_PER_BATCH: usize = 512;
+
+/// Writes `changes` to the tree in order, a bounded batch at a time (a later change to a key
+/// replaces an earlier one; batches apply in order).
+fn apply(tree: &sled::Tree, changes: &[Change]) -> anyhow::Result<()> {
+    for chunk in changes.chunks(CHANGES_PER_BATCH) {
+        let mut batch = sled::Batch::default();
+        for (key, value) in chunk {
+            match value {
+                Some(value) => batch.insert(&**key, &value[..]),
+                None => batch.remove(&**key),
+            }
         }
+        tree.apply_batch(batch)?;
     }
-    batch
+    Ok(())
 }
 
 impl Inner {
@@ -141,7 +150,7 @@ impl SingleUseTree {
             let written = inner
                 .store
                 .writer()
-                .write(move || Ok(tree.apply_batch(batch(changes))?))
+                .write(move || apply(&tree, &changes))
                 .await;
             if let Err(e) = written {
                 tracing::warn!(
@@ -157,9 +166,7 @@ impl Drop for Inner {
     /// What is still pending goes to the tree (flushed as its last handle closes).
     fn drop(&mut self) {
         let changes = self.record().take_changes();
-        if !changes.is_empty()
-            && let Err(e) = self.tree.apply_batch(batch(changes))
-        {
+        if let Err(e) = apply(&self.tree, &changes) {
             tracing::warn!(error = %e, "writing single-use identifiers at close failed");
         }
     }
