@@ -87,6 +87,24 @@ impl VerifyingKey {
     }
 }
 
+/// Whether `jwk` is of the kind (and curve) `alg` signs with: RSA for RS*/PS*, P-256 for
+/// ES256, P-384 for ES384, Ed25519 for EdDSA. The key's own `alg` member is not read.
+pub fn fits(jwk: &Jwk, alg: Algorithm) -> bool {
+    match (&jwk.algorithm, alg) {
+        (AlgorithmParameters::RSA(_), _) => rsa_parameters(alg).is_some(),
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
+            ec.curve == EllipticCurve::P256
+        }
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
+            ec.curve == EllipticCurve::P384
+        }
+        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
+            okp.curve == EllipticCurve::Ed25519
+        }
+        _ => false,
+    }
+}
+
 /// The aws-lc-rs parameters of an RSA JWS algorithm.
 fn rsa_parameters(alg: Algorithm) -> Option<&'static sig::RsaParameters> {
     Some(match alg {

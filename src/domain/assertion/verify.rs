@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::Algorithm;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use tokendealer_client::public_key::{KeyCache, VerifyingKey};
 
 use super::parse::{ClientAssertion, algorithm_name};
@@ -26,27 +26,7 @@ pub struct ClaimRules {
 
 /// Whether `key` can verify `alg`: its type and curve, and its `alg` member when it has one.
 fn fits(key: &Jwk, alg: Algorithm) -> bool {
-    let kind = match (&key.algorithm, alg) {
-        (
-            AlgorithmParameters::RSA(_),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        ) => true,
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
-            ec.curve == EllipticCurve::P256
-        }
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
-            ec.curve == EllipticCurve::P384
-        }
-        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
-            okp.curve == EllipticCurve::Ed25519
-        }
-        _ => false,
-    };
+    let kind = tokendealer_client::public_key::fits(key, alg);
     let named = key
         .common
         .key_algorithm

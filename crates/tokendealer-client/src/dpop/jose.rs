@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::jwk::Jwk;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -111,28 +111,7 @@ pub(super) fn public_key(header: &Map<String, Value>, alg: Algorithm) -> Result<
     }
     // Read from the parsed header in place, not from a copy of its members.
     let jwk = Jwk::deserialize(value).map_err(|_| ProofError::KeyMismatch)?;
-    let fits = match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
-            ec.curve == EllipticCurve::P256
-        }
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
-            ec.curve == EllipticCurve::P384
-        }
-        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
-            okp.curve == EllipticCurve::Ed25519
-        }
-        (
-            AlgorithmParameters::RSA(_),
-            Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        ) => true,
-        _ => false,
-    };
-    if !fits {
+    if !crate::public_key::fits(&jwk, alg) {
         return Err(ProofError::KeyMismatch);
     }
     Ok(jwk)
