@@ -146,17 +146,28 @@ impl SingleUseTree {
             if changes.is_empty() {
                 return;
             }
-            let tree = inner.tree.clone();
-            let written = inner
-                .store
-                .writer()
-                .write(move || apply(&tree, &changes))
-                .await;
-            if let Err(e) = written {
-                tracing::warn!(
-                    error = format!("{e:#}"),
-                    "writing single-use identifiers failed"
-                );
+            let (tree, queued) = (inner.tree.clone(), Arc::new(changes));
+            let job = queued.clone();
+            let written = inner.store.writer().write(move || apply(&tree, &job)).await;
+            let Err(e) = written else {
+                return;
+            };
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "writing single-use identifiers failed"
+            );
+            // Refused before it ran (a full queue): the changes go back in front of what came
+            // since, to be written with it. A write that ran reaches the disk with a later
+            // flush, so it is not repeated (a repeated removal could undo a newer entry).
+            let ran = StoreError::unavailable_in(&e)
+                .iter()
+                .any(|u| u.is_unconfirmed());
+            if let (false, Ok(changes)) = (ran, Arc::try_unwrap(queued)) {
+                let mut record = inner.record();
+                let newer = record.take_changes();
+                record.restore(changes, newer);
+                drop(record);
+                SingleUseTree { inner }.write_soon();
             }
         });
     }

@@ -109,6 +109,12 @@ impl Record {
         std::mem::take(&mut self.pending)
     }
 
+    /// Changes taken but not written, put back before the `newer` ones taken since.
+    pub(super) fn restore(&mut self, mut unwritten: Vec<Change>, newer: Vec<Change>) {
+        unwritten.extend(newer);
+        self.pending = unwritten;
+    }
+
     fn held_by(&self, owner: &str) -> u64 {
         self.by_owner.get(owner).copied().unwrap_or(0)
     }

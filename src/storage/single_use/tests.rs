@@ -296,3 +296,34 @@ async fn a_sweep_skips_an_id_recorded_again_after_it_expired_until_its_new_expir
         FirstUse::Recorded
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_the_writer_refused_for_a_full_queue_are_written_with_the_next_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::storage::StoreOptions {
+        write_queue: 1,
+        ..Default::default()
+    };
+    let store = Store::open_with(dir.path(), options).unwrap();
+    let tree = store.single_use(bounds(10)).unwrap();
+    let on_disk = store.db.open_tree("single_use").unwrap();
+    // The writer busy for 1.5 s and its one queue place taken: the write-behind of the offer
+    // below, due in 0.5 s, finds the queue full.
+    let slow = || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        Ok(())
+    };
+    let (writer, writer2) = (store.writer().clone(), store.writer().clone());
+    let busy = tokio::spawn(async move { writer.write(slow).await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let queued = tokio::spawn(async move { writer2.write(|| Ok(())).await });
+    assert_eq!(
+        tree.first_use("dpop", "c1", "j1", 500, 100).await.unwrap(),
+        FirstUse::Recorded
+    );
+    busy.await.unwrap().unwrap();
+    queued.await.unwrap().unwrap();
+    let key = super::key("dpop", "j1");
+    tokio::time::sleep(FLUSH_AFTER * 3).await;
+    assert!(on_disk.get(&key).unwrap().is_some(), "written on the retry");
+}
