@@ -218,3 +218,5 @@ impl SingleUse for SingleUseTree {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_behind_tests;

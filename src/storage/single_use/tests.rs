@@ -228,52 +228,6 @@ async fn an_owner_over_its_share_is_refused_while_other_owners_record_and_replay
 }
 
 #[tokio::test]
-async fn a_recorded_id_reaches_the_tree_within_the_flush_interval_and_a_sweep_removes_it_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let tree = store.single_use(bounds(10)).unwrap();
-    let on_disk = store.db.open_tree("single_use").unwrap();
-    assert_eq!(
-        tree.first_use("dpop", "c1", "j1", 500, 100).await.unwrap(),
-        FirstUse::Recorded
-    );
-    let key = super::key("dpop", "j1");
-    tokio::time::sleep(FLUSH_AFTER * 3).await;
-    let written = on_disk.get(&key).unwrap().expect("written behind");
-    assert_eq!(expiry(&written), 500);
-    assert_eq!(owner_of(&written), "c1");
-    assert_eq!(tree.sweep(500).await.unwrap(), 1);
-    tokio::time::sleep(FLUSH_AFTER * 3).await;
-    assert!(on_disk.get(&key).unwrap().is_none());
-}
-
-#[tokio::test]
-async fn ids_recorded_just_before_a_close_are_replays_after_the_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let tree = open(dir.path(), 10);
-        for id in ["a", "b", "c"] {
-            assert_eq!(
-                tree.first_use("assertion", "c1", id, 500, 100)
-                    .await
-                    .unwrap(),
-                FirstUse::Recorded
-            );
-        }
-        // Closed at once: nothing has been written behind yet.
-    }
-    let tree = open(dir.path(), 10);
-    for id in ["a", "b", "c"] {
-        assert_eq!(
-            tree.first_use("assertion", "c1", id, 500, 100)
-                .await
-                .unwrap(),
-            FirstUse::Replayed
-        );
-    }
-}
-
-#[tokio::test]
 async fn a_sweep_skips_an_id_recorded_again_after_it_expired_until_its_new_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let tree = open(dir.path(), 10);
@@ -295,35 +249,4 @@ async fn a_sweep_skips_an_id_recorded_again_after_it_expired_until_its_new_expir
         tree.first_use("dpop", "c1", "j", 400, 300).await.unwrap(),
         FirstUse::Recorded
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_the_writer_refused_for_a_full_queue_are_written_with_the_next_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::storage::StoreOptions {
-        write_queue: 1,
-        ..Default::default()
-    };
-    let store = Store::open_with(dir.path(), options).unwrap();
-    let tree = store.single_use(bounds(10)).unwrap();
-    let on_disk = store.db.open_tree("single_use").unwrap();
-    // The writer busy for 1.5 s and its one queue place taken: the write-behind of the offer
-    // below, due in 0.5 s, finds the queue full.
-    let slow = || {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        Ok(())
-    };
-    let (writer, writer2) = (store.writer().clone(), store.writer().clone());
-    let busy = tokio::spawn(async move { writer.write(slow).await });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let queued = tokio::spawn(async move { writer2.write(|| Ok(())).await });
-    assert_eq!(
-        tree.first_use("dpop", "c1", "j1", 500, 100).await.unwrap(),
-        FirstUse::Recorded
-    );
-    busy.await.unwrap().unwrap();
-    queued.await.unwrap().unwrap();
-    let key = super::key("dpop", "j1");
-    tokio::time::sleep(FLUSH_AFTER * 3).await;
-    assert!(on_disk.get(&key).unwrap().is_some(), "written on the retry");
 }
