@@ -104,7 +104,19 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         anyhow::ensure!(r.status() == 201, "registering {id}: {}", r.status());
         let (wrong, _) = key(kind, "k1");
-        cases.push((format!("{name}: known client, wrong key"), id, wrong, alg));
+        cases.push((
+            format!("{name}: known client, wrong key"),
+            id.clone(),
+            wrong,
+            alg,
+        ));
+        let (stranger, _) = key(kind, "k1");
+        cases.push((
+            format!("{name}: known client, unknown kid"),
+            id,
+            stranger,
+            alg,
+        ));
         let (other, _) = key(kind, "k1");
         cases.push((
             format!("{name}: unknown client"),
@@ -120,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             alg,
         ));
     }
-    let assertion = |iss: &str, sub: &str, key: &EncodingKey, alg: Algorithm| {
+    let assertion = |iss: &str, sub: &str, key: &EncodingKey, alg: Algorithm, kid_unknown: bool| {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -128,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
         let claims = json!({"iss": iss, "sub": sub, "aud": issuer, "iat": now, "exp": now + 60,
                             "jti": hex::encode(rand::random::<[u8; 16]>())});
         let mut header = Header::new(alg);
-        header.kid = Some("k1".into());
+        header.kid = Some(if kid_unknown { "k9" } else { "k1" }.into());
         jsonwebtoken::encode(&header, &claims, key).unwrap()
     };
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); cases.len()];
@@ -147,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 (who.as_str(), who.as_str())
             };
-            let jwt = assertion(iss, sub, key, *alg);
+            let jwt = assertion(iss, sub, key, *alg, name.contains("unknown kid"));
             let form = [
                 ("grant_type", "client_credentials"),
                 ("client_assertion_type", JWT_BEARER),

@@ -133,13 +133,19 @@ impl Signatures {
         })
     }
 
-    /// [`check_signature`] with these parsed keys.
+    /// [`check_signature`] with these parsed keys. A set with no key for the assertion (no such
+    /// `kid`, none of its algorithm) costs a decoy's verification, as an unknown client does:
+    /// answered at once, it would tell a registered client from an unknown one.
     pub fn check(
         &self,
         assertion: &ClientAssertion,
         set: &PublicKeySet,
     ) -> Result<(), FailureReason> {
-        check_signature(assertion, set, &self.keys)
+        let checked = check_signature(assertion, set, &self.keys);
+        if checked == Err(FailureReason::UnknownKey) {
+            self.verify_decoy(assertion);
+        }
+        checked
     }
 
     /// One verification of the assertion's algorithm, bound to fail, with a key parsed as
