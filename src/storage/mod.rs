@@ -96,6 +96,36 @@ impl Default for StoreOptions {
     }
 }
 
+/// How long an open waits for the database's lock, held by the store it replaces: an
+/// application stopped in this process (its last handles close a moment after it returns, the
+/// writer thread flushing) or a process still exiting.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the database, waiting up to [`LOCK_WAIT`] while another store holds its lock; then
+/// fails saying so.
+fn open_locked(config: &sled::Config) -> anyhow::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        match config.open() {
+            Err(e) if lock_held(&e) && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) if lock_held(&e) => anyhow::bail!(
+                "the data dir is in use by another tokendealer (its lock was held for {} s): {e}",
+                LOCK_WAIT.as_secs()
+            ),
+            opened => return Ok(opened?),
+        }
+    }
+}
+
+/// Whether sled refused to open because another handle holds the database's lock: sled 0.34.7
+/// wraps the lock's `WouldBlock` in an `Other` error worded so (its `config.rs`; the version
+/// is pinned).
+fn lock_held(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock"))
+}
+
 impl Store {
     /// Opens (or creates) the database under `dir` with the default options.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
@@ -106,12 +136,12 @@ impl Store {
     /// `cache_bytes` (sled's own default, 1 GiB, let a server with 1M clients grow to 350 MB),
     /// and starts its writer thread.
     pub fn open_with(dir: &Path, options: StoreOptions) -> anyhow::Result<Self> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(options.cache_bytes)
             // Only the writer flushes: a second flusher could overlap with it (see the module doc).
-            .flush_every_ms(None)
-            .open()
+            .flush_every_ms(None);
+        let db = open_locked(&config)
             .with_context(|| format!("opening the sled database in {}", dir.display()))?;
         let clients = db.open_tree("clients")?;
         if !clients.contains_key(DECOY_KEY)? {
@@ -139,5 +169,21 @@ impl Store {
     /// The writer every change goes through.
     pub(crate) fn writer(&self) -> &Writer {
         &self.writer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_open_waits_for_the_store_it_replaces_to_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = super::Store::open(dir.path()).unwrap();
+        let closing = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(old);
+        });
+        let new = super::Store::open(dir.path());
+        closing.join().unwrap();
+        assert!(new.is_ok(), "{:#}", new.err().unwrap());
     }
 }
