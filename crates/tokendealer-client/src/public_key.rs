@@ -28,56 +28,41 @@ impl std::fmt::Debug for VerifyingKey {
 
 impl VerifyingKey {
     /// `jwk` for `alg` (the same aws-lc-rs algorithms jsonwebtoken verifies with: RSA 2048 to
-    /// 8192 bits, fixed-size ECDSA signatures), or `None` when the key does not fit the
-    /// algorithm or is malformed.
+    /// 8192 bits, fixed-size ECDSA signatures), or `None` when the key does not [`fits`] the
+    /// algorithm or is malformed. An RSA modulus may carry leading zero bytes (RFC 7518 §6.3.1.1
+    /// notes that some libraries write one): they are dropped, as aws-lc-rs refuses them.
     pub fn from_jwk(jwk: &Jwk, alg: Algorithm) -> Option<Self> {
+        if !fits(jwk, alg) {
+            return None;
+        }
         let parsed = match (&jwk.algorithm, alg) {
             (AlgorithmParameters::RSA(rsa), _) => {
-                let params = rsa_parameters(alg)?;
+                let n = B64.decode(&rsa.n).ok()?;
+                let first = n.iter().position(|b| *b != 0)?;
                 let components = RsaPublicKeyComponents {
-                    n: B64.decode(&rsa.n).ok()?,
-                    e: B64.decode(&rsa.e).ok()?,
+                    n: n.get(first..)?,
+                    e: &B64.decode(&rsa.e).ok()?[..],
                 };
-                components.to_parsed_public_key(params).ok()?
+                components.to_parsed_public_key(rsa_parameters(alg)?).ok()?
             }
-            (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256 | Algorithm::ES384) => {
-                let (algorithm, curve, size): (&'static dyn sig::VerificationAlgorithm, _, _) =
-                    match alg {
-                        Algorithm::ES256 => {
-                            (&sig::ECDSA_P256_SHA256_FIXED, EllipticCurve::P256, 32)
-                        }
-                        _ => (&sig::ECDSA_P384_SHA384_FIXED, EllipticCurve::P384, 48),
-                    };
-                if ec.curve != curve {
-                    return None;
-                }
+            (AlgorithmParameters::EllipticCurve(ec), _) => {
+                let (algorithm, size): (&'static dyn sig::VerificationAlgorithm, _) = match alg {
+                    Algorithm::ES256 => (&sig::ECDSA_P256_SHA256_FIXED, 32),
+                    _ => (&sig::ECDSA_P384_SHA384_FIXED, 48),
+                };
                 let (x, y) = (B64.decode(&ec.x).ok()?, B64.decode(&ec.y).ok()?);
                 if x.len() != size || y.len() != size {
                     return None;
                 }
-                let mut point = Vec::with_capacity(1 + 2 * size);
-                point.push(4); // uncompressed (SEC 1 §2.3.3)
-                point.extend_from_slice(&x);
-                point.extend_from_slice(&y);
+                let point = [&[4u8][..], &x, &y].concat(); // uncompressed (SEC 1 §2.3.3)
                 ParsedPublicKey::new(algorithm, point).ok()?
             }
-            (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
-                if okp.curve != EllipticCurve::Ed25519 {
-                    return None;
-                }
+            (AlgorithmParameters::OctetKeyPair(okp), _) => {
                 ParsedPublicKey::new(&sig::ED25519, B64.decode(&okp.x).ok()?).ok()?
             }
             _ => return None,
         };
         Some(Self(parsed))
-    }
-
-    /// An RSA key from its modulus and exponent (big-endian, no leading zeros) for `alg`.
-    pub fn from_rsa_components(n: &[u8], e: &[u8], alg: Algorithm) -> Option<Self> {
-        let components = RsaPublicKeyComponents { n, e };
-        Some(Self(
-            components.to_parsed_public_key(rsa_parameters(alg)?).ok()?,
-        ))
     }
 
     /// Whether `signature` (base64url, as in a compact JWS) signs `signing_input`.

@@ -13,7 +13,7 @@ pub mod verify;
 
 use std::sync::Arc;
 
-pub use parse::{ALGORITHMS, ClientAssertion, MAX_ASSERTION_BYTES, Malformed, algorithm_name};
+pub use parse::{ALGORITHMS, ClientAssertion, MAX_ASSERTION_BYTES, Malformed};
 pub use settings::AssertionSettings;
 pub use verify::{ClaimRules, Signatures};
 

@@ -7,7 +7,7 @@ use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use tokendealer_client::public_key::{KeyCache, VerifyingKey};
 
-use super::parse::{ClientAssertion, algorithm_name};
+use super::parse::ClientAssertion;
 use crate::domain::auth_failure::FailureReason;
 use crate::domain::client_auth::PublicKeySet;
 use crate::domain::keys::SigningKey;
@@ -31,7 +31,7 @@ fn fits(key: &Jwk, alg: Algorithm) -> bool {
         .common
         .key_algorithm
         .as_ref()
-        .is_none_or(|named| named.to_string() == algorithm_name(alg));
+        .is_none_or(|named| Algorithm::try_from(*named).is_ok_and(|a| a == alg));
     kind && named
 }
 

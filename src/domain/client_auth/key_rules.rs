@@ -1,12 +1,15 @@
 //! What one public key of a client's (or a trusted issuer's) JWK Set must be to be registered
 //! or used: a signing key (`use` `sig`, `key_ops` with `verify` and nothing of encryption), RSA
-//! of 2048–8192 bits with exponent 65537, EC P-256/P-384 whose point is on its curve (parsed by
-//! aws-lc-rs), or Ed25519 of 32 bytes; never a private or symmetric member. Each refusal is a
+//! of 2048–8192 bits with exponent 65537, EC P-256/P-384 whose point is on its curve, or
+//! Ed25519 of 32 bytes, each read by the parse every signature check uses
+//! ([`VerifyingKey::from_jwk`]); never a private or symmetric member. Each refusal is a
 //! sentence naming the key.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
+use tokendealer_client::public_key::VerifyingKey;
 
 /// Members a JWK holds only when it is private (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2) or
 /// symmetric (`k`, §6.4.1): a set holding one was not meant to be published.
@@ -90,21 +93,15 @@ fn why_refused(key: &Jwk) -> Result<(), String> {
             }
         }
         AlgorithmParameters::EllipticCurve(ec) => {
-            let (len, algorithm): (
-                usize,
-                &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
-            ) = match ec.curve {
-                EllipticCurve::P256 => (32, &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED),
-                EllipticCurve::P384 => (48, &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED),
+            let len = match ec.curve {
+                EllipticCurve::P256 => 32,
+                EllipticCurve::P384 => 48,
                 _ => return Err("EC keys are on P-256 or P-384".into()),
             };
             let (x, y) = (decode(&ec.x, "x")?, decode(&ec.y, "y")?);
             if x.len() != len || y.len() != len {
                 return Err(format!("its \"x\" and \"y\" must be {len} bytes each"));
             }
-            let point = [&[4u8][..], &x, &y].concat();
-            aws_lc_rs::signature::ParsedPublicKey::new(algorithm, point)
-                .map_err(|_| "its point is not on the curve".to_owned())?;
         }
         AlgorithmParameters::OctetKeyPair(okp) => {
             if okp.curve != EllipticCurve::Ed25519 {
@@ -116,9 +113,23 @@ fn why_refused(key: &Jwk) -> Result<(), String> {
         }
         _ => return Err("keys are RSA, EC (P-256, P-384) or OKP (Ed25519)".into()),
     }
-    jsonwebtoken::DecodingKey::from_jwk(key)
-        .map(drop)
-        .map_err(|e| format!("not usable: {e}"))
+    // What every signature will be checked with: an EC point off its curve fails here.
+    let alg = match &key.algorithm {
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P384 => {
+            Algorithm::ES384
+        }
+        AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+        AlgorithmParameters::OctetKeyPair(_) => Algorithm::EdDSA,
+        _ => Algorithm::RS256,
+    };
+    if VerifyingKey::from_jwk(key, alg).is_some() {
+        return Ok(());
+    }
+    Err(match key.algorithm {
+        AlgorithmParameters::EllipticCurve(_) => "its point is not on the curve",
+        _ => "not usable: aws-lc-rs does not read it as a public key",
+    }
+    .into())
 }
 
 fn decode(b64: &str, member: &str) -> Result<Vec<u8>, String> {

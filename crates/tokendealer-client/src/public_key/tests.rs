@@ -53,6 +53,14 @@ fn each_algorithm_verifies_its_own_signature_and_refuses_another_input() {
         assert!(!parsed.verifies(b"another input", signature), "{alg:?}");
         assert!(!parsed.verifies(INPUT, "not base64!"), "{alg:?}");
     }
+    // A modulus written with a leading zero byte (RFC 7518 §6.3.1.1 notes libraries do) reads
+    // as the same key.
+    let padded = jwk(
+        json!({"kty": "RSA", "n": B64.encode([&[0u8][..], &components.n].concat()),
+                            "e": B64.encode(&components.e)}),
+    );
+    let parsed = VerifyingKey::from_jwk(&padded, Algorithm::RS256).unwrap();
+    assert!(parsed.verifies(INPUT, &rsa_sig));
     // An RSA key read for PS256 does not accept a PKCS #1 v1.5 signature.
     let pss = VerifyingKey::from_jwk(&rsa_jwk, Algorithm::PS256).unwrap();
     assert!(!pss.verifies(INPUT, &rsa_sig));
