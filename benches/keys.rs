@@ -14,8 +14,11 @@
     clippy::panic
 )] // a benchmark fails by panicking
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -27,24 +30,6 @@ use aws_lc_rs::signature::{
 const ROUNDS: usize = 5;
 const ROUND: Duration = Duration::from_secs(1);
 const MESSAGE: &[u8] = &[7; 420];
-
-/// Calls `f` for `ROUND` and returns µs per call.
-fn micros(mut f: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed() < ROUND {
-        for _ in 0..16 {
-            f();
-        }
-        n += 16;
-    }
-    start.elapsed().as_secs_f64() * 1e6 / n as f64
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn main() {
     let rng = SystemRandom::new();
@@ -125,10 +110,10 @@ fn main() {
     let mut results = vec![Vec::new(); cases.len()];
     for _ in 0..ROUNDS {
         for (i, (_, f)) in cases.iter_mut().enumerate() {
-            results[i].push(micros(f));
+            results[i].push(timing::micros(ROUND, f));
         }
     }
-    let medians: Vec<f64> = results.into_iter().map(median).collect();
+    let medians: Vec<f64> = results.into_iter().map(timing::median).collect();
     let sign = medians[0];
     println!(
         "{:<32} {:>9}  {:>28}",

@@ -13,8 +13,11 @@
     clippy::panic
 )] // a benchmark fails by panicking
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
@@ -32,19 +35,6 @@ const ROUNDS: usize = 5;
 const ROUND: Duration = Duration::from_secs(1);
 const HTU: &str = "http://127.0.0.1:5001/oauth/token";
 
-/// Calls `f` for `ROUND` and returns µs per call.
-fn micros(mut f: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed() < ROUND {
-        for _ in 0..64 {
-            f();
-        }
-        n += 64;
-    }
-    start.elapsed().as_secs_f64() * 1e6 / n as f64
-}
-
 /// A compact JWS of `header` and `claims` signed ES256 by `pair`.
 fn sign(pair: &EcdsaKeyPair, header: &serde_json::Value, claims: &serde_json::Value) -> String {
     let input = format!(
@@ -55,11 +45,6 @@ fn sign(pair: &EcdsaKeyPair, header: &serde_json::Value, claims: &serde_json::Va
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let signature = pair.sign(&rng, input.as_bytes()).unwrap();
     format!("{input}.{}", B64.encode(signature.as_ref()))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {
@@ -124,14 +109,14 @@ fn main() {
     let (mut b, mut d, mut a) = (vec![], vec![], vec![]);
     println!("round  bare ES256 µs  verify_proof µs  assertion µs");
     for round in 1..=ROUNDS {
-        b.push(micros(|| {
+        b.push(timing::micros(ROUND, || {
             bare.verify(black_box(input.as_bytes()), &signature)
                 .unwrap();
         }));
-        d.push(micros(|| {
+        d.push(timing::micros(ROUND, || {
             verify_proof(black_box(&proof), &check).unwrap();
         }));
-        a.push(micros(check_assertion));
+        a.push(timing::micros(ROUND, check_assertion));
         println!(
             "{round:>5}  {:>13.1}  {:>15.1}  {:>12.1}",
             b[round - 1],
@@ -139,7 +124,7 @@ fn main() {
             a[round - 1]
         );
     }
-    let (b, d, a) = (median(b), median(d), median(a));
+    let (b, d, a) = (timing::median(b), timing::median(d), timing::median(a));
     println!(
         "median {b:>12.1}  {d:>15.1}  {a:>12.1}  (proof = {:.2}× bare, assertion = {:.2}× bare)",
         d / b,
