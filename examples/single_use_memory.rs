@@ -8,17 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a measurement fails by panicking
 
 use tokendealer::domain::ports::{SingleUse, SingleUseBounds};
-
-/// VmRSS, in KiB.
-fn resident() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
-        .expect("VmRSS in /proc/self/status")
-}
+use tokendealer::startup::resident_kib;
 
 #[tokio::main]
 async fn main() {
@@ -32,7 +22,7 @@ async fn main() {
         per_owner: count,
     };
     let record = store.single_use(bounds).unwrap();
-    let before = resident();
+    let before = resident_kib();
     for i in 0..count {
         let jti = format!(
             "bench-client {:032x}",
@@ -46,9 +36,9 @@ async fn main() {
             tokio::task::yield_now().await;
         }
     }
-    let offered = resident();
+    let offered = resident_kib();
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let written = resident();
+    let written = resident_kib();
     println!(
         "{count} entries: {} bytes each right after the offers, {} once written behind (sled's cache included)",
         (offered - before) * 1024 / count,

@@ -30,6 +30,7 @@ mod engine;
 mod memory;
 mod migrate;
 mod serving;
+
 use bootstrap::{
     bootstrap_admin, bootstrap_operator, create_private_dir, refresh_credentials_urls,
 };
@@ -40,6 +41,8 @@ use chores::{
 pub use chores::{EXIT_MARGIN, shutdown_signal};
 pub use engine::open_postgres;
 use engine::signer_pool;
+/// What this process holds in memory (`VmRSS`, KiB): the measure the memory examples print.
+pub use memory::resident_kib;
 pub use migrate::{Copied, migrate_to_postgres};
 
 /// The id of the admin client created on first start.

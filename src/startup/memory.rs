@@ -46,7 +46,7 @@ pub(super) fn release_after_bursts(stopping: CancellationToken) {
 }
 
 /// `VmRSS` of this process in KiB; 0 if unknown.
-fn resident_kib() -> u64 {
+pub fn resident_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
