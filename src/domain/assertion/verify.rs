@@ -148,8 +148,8 @@ impl Signatures {
         checked
     }
 
-    /// One verification of the assertion's algorithm, bound to fail, with a key parsed as
-    /// once as a client's. An RSA signature longer than the 2048-bit decoy's is verified with a
+    /// One verification of the assertion's algorithm, bound to fail, with a key parsed once, as
+    /// a client's is. An RSA signature longer than the 2048-bit decoy's is verified with a
     /// modulus of its own length (random, odd, top bit set: nobody's key), since a key of
     /// another length refuses it before any arithmetic, which would let a 4096-bit client's
     /// wrong key be told from an unknown client.
