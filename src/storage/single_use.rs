@@ -148,7 +148,11 @@ impl SingleUseTree {
             }
             let (tree, queued) = (inner.tree.clone(), Arc::new(changes));
             let job = queued.clone();
-            let written = inner.store.writer().write(move || apply(&tree, &job)).await;
+            let written = inner
+                .store
+                .writer()
+                .write_in_turn(move || apply(&tree, &job))
+                .await;
             let Err(e) = written else {
                 return;
             };
@@ -156,8 +160,9 @@ impl SingleUseTree {
                 error = format!("{e:#}"),
                 "writing single-use identifiers failed"
             );
-            // Refused before it ran (a full queue): the changes go back in front of what came
-            // since, to be written with it. A write that ran reaches the disk with a later
+            // Refused before it ran (no place in the queue within the write timeout, or the
+            // writer gone): the changes go back in front of what came since, to be written
+            // with it. A write that ran reaches the disk with a later
             // flush, so it is not repeated (a repeated removal could undo a newer entry).
             let ran = StoreError::unavailable_in(&e)
                 .iter()

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use tokio::sync::oneshot;
 
 use crate::domain::StoreUnavailable;
@@ -25,6 +25,15 @@ pub const DEFAULT_QUEUE: usize = 1024;
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Jobs applied before one flush, at most (so one flush never waits on an unbounded batch).
 const MAX_BATCH: usize = 256;
+
+/// What a write does when the queue is full.
+#[derive(Clone, Copy)]
+enum Queueing {
+    /// Fails at once (503 to the caller): every request-driven write.
+    RefuseWhenFull,
+    /// Waits for a place, up to the write timeout.
+    WaitForPlace,
+}
 
 /// A queued write: applies itself to the trees and returns what acknowledges it after the flush.
 type Job = Box<dyn FnOnce() -> Ack + Send>;
@@ -88,11 +97,30 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce() -> anyhow::Result<T> + Send + 'static,
     {
+        self.write_observed(op, Queueing::RefuseWhenFull).await
+    }
+
+    /// [`Writer::write`], but a full queue is waited on (up to the write timeout) instead of
+    /// refusing at once: for the store's own writes behind the token path (the single-use
+    /// record's), which a burst of admin writes must not keep off the disk.
+    pub async fn write_in_turn<T, F>(&self, op: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    {
+        self.write_observed(op, Queueing::WaitForPlace).await
+    }
+
+    async fn write_observed<T, F>(&self, op: F, queueing: Queueing) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    {
         let Some(observer) = &self.inner.observer else {
-            return self.write_unobserved(op).await;
+            return self.write_unobserved(op, queueing).await;
         };
         let started = std::time::Instant::now();
-        let result = self.write_unobserved(op).await;
+        let result = self.write_unobserved(op, queueing).await;
         let failed = result
             .as_ref()
             .is_err_and(|e| e.downcast_ref::<StoreUnavailable>().is_some());
@@ -111,7 +139,7 @@ impl Writer {
         }
     }
 
-    async fn write_unobserved<T, F>(&self, op: F) -> anyhow::Result<T>
+    async fn write_unobserved<T, F>(&self, op: F, queueing: Queueing) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: FnOnce() -> anyhow::Result<T> + Send + 'static,
@@ -137,13 +165,36 @@ impl Writer {
             .jobs
             .as_ref()
             .ok_or_else(|| StoreUnavailable::new("the store is closed"))?;
-        match jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(StoreUnavailable::new("too many writes are waiting").into());
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(StoreUnavailable::new("the store writer has stopped").into());
+        match queueing {
+            Queueing::RefuseWhenFull => match jobs.try_send(job) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    return Err(StoreUnavailable::new("too many writes are waiting").into());
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    return Err(StoreUnavailable::new("the store writer has stopped").into());
+                }
+            },
+            Queueing::WaitForPlace => {
+                // A blocked sender is woken as soon as the writer takes a job; on a blocking
+                // thread, so no async worker waits on the queue.
+                let (jobs, timeout) = (jobs.clone(), self.inner.timeout);
+                let sent = tokio::task::spawn_blocking(move || jobs.send_timeout(job, timeout))
+                    .await
+                    .map_err(|_| StoreUnavailable::new("waiting for the writer's queue failed"))?;
+                match sent {
+                    Ok(()) => {}
+                    Err(SendTimeoutError::Timeout(_)) => {
+                        return Err(StoreUnavailable::new(format!(
+                            "no place in the writer's queue within {} s",
+                            timeout.as_secs()
+                        ))
+                        .into());
+                    }
+                    Err(SendTimeoutError::Disconnected(_)) => {
+                        return Err(StoreUnavailable::new("the store writer has stopped").into());
+                    }
+                }
             }
         }
         match tokio::time::timeout(self.inner.timeout, rx).await {

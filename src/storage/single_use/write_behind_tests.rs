@@ -62,7 +62,7 @@ async fn ids_recorded_just_before_a_close_are_replays_after_the_reopen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_the_writer_refused_for_a_full_queue_are_written_with_the_next_ones() {
+async fn changes_meeting_a_full_writer_queue_wait_their_turn_and_reach_the_tree() {
     let dir = tempfile::tempdir().unwrap();
     let options = crate::storage::StoreOptions {
         write_queue: 1,
@@ -72,7 +72,7 @@ async fn changes_the_writer_refused_for_a_full_queue_are_written_with_the_next_o
     let tree = store.single_use(bounds(10)).unwrap();
     let on_disk = store.db.open_tree("single_use").unwrap();
     // The writer busy for 1.5 s and its one queue place taken: the write-behind of the offer
-    // below, due in 0.5 s, finds the queue full.
+    // below, due in 0.5 s, finds the queue full and waits for its place.
     let slow = || {
         std::thread::sleep(std::time::Duration::from_millis(1500));
         Ok(())
@@ -89,5 +89,8 @@ async fn changes_the_writer_refused_for_a_full_queue_are_written_with_the_next_o
     queued.await.unwrap().unwrap();
     let key = super::key("dpop", "j1");
     tokio::time::sleep(FLUSH_AFTER * 3).await;
-    assert!(on_disk.get(&key).unwrap().is_some(), "written on the retry");
+    assert!(
+        on_disk.get(&key).unwrap().is_some(),
+        "written once a place was free"
+    );
 }

@@ -134,3 +134,31 @@ async fn a_panicking_write_fails_alone_and_the_writer_goes_on() {
     assert!(failed.is_err());
     assert_eq!(writer.write(|| Ok(7)).await.unwrap(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_queue_full_a_write_is_refused_and_a_write_in_turn_waits_for_its_place() {
+    let (_dir, db) = open();
+    let writer = Writer::start(db.clone(), 1, DEFAULT_WRITE_TIMEOUT).unwrap();
+    let slow = || {
+        std::thread::sleep(Duration::from_millis(400));
+        Ok(())
+    };
+    let (busy, queued) = (writer.clone(), writer.clone());
+    let busy = tokio::spawn(async move { busy.write(slow).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let queued = tokio::spawn(async move { queued.write(slow).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let refused = writer.write(|| Ok(())).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("too many writes"),
+        "{refused:#}"
+    );
+    let db2 = db.clone();
+    writer
+        .write_in_turn(move || Ok(db2.insert("k", &b"v"[..])?))
+        .await
+        .unwrap();
+    assert!(db.get("k").unwrap().is_some());
+    busy.await.unwrap().unwrap();
+    queued.await.unwrap().unwrap();
+}
